@@ -1,0 +1,45 @@
+# Two commands do all the set-up: `make run` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-postgres bench setup clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+# Database schema, sample catalog (only into an empty catalog) and search index.
+setup: $(VENV)/.runtime
+	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) db upgrade
+	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) seed
+	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) search rebuild
+
+run: setup
+	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite against PostgreSQL (the browser tests already ran in `make test`).
+test-postgres: $(VENV)/.dev
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev
+	PYTHONPATH=. $(BIN)/python bench/service_page.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,72 @@
+"""The portal's application factory: it only wires configuration, extensions and blueprints."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal import config as settings
+from portal.extensions import babel, csrf, db, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_mapping(settings.from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    settings.finalize(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import portal.models  # noqa: F401  (every table known to Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(settings.PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, default_timezone=app.config["PORTAL_TIMEZONE"])
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.directory.views import bp as directory_bp
+
+    app.register_blueprint(directory_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from portal.errors import init_app
+
+    init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from portal.catalog import cli as catalog_cli
+    from portal.search import cli as search_cli
+
+    catalog_cli.init_app(app)
+    search_cli.init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.directory.templating import init_app
+
+    init_app(app)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
+    # SQLite ignores foreign keys unless asked, per connection.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

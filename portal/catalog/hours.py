@@ -1,0 +1,172 @@
+"""Opening hours from HSDS schedules: the one place that reads opens_at, closes_at and byday.
+
+Rules (wall-clock times in the program's time zone):
+- a schedule with `byday` (MO,TU,… or, when freq is MONTHLY, 1MO / -1FR) opens on those days;
+  with times but no byday it opens every day;
+- `closes_at` earlier than `opens_at` means the hours run past midnight into the next day;
+- `opens_at` equal to `closes_at`, or 00:00 to 23:59, means open all 24 hours;
+- a schedule without times ("by appointment") adds no open hours, only its description;
+- `valid_from` / `valid_to` limit the dates a schedule applies to.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from flask_babel import gettext as _
+
+from portal.models import Schedule
+
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+MINUTES_PER_DAY = 24 * 60
+
+
+def day_names() -> tuple[str, ...]:
+    return (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
+            _("Saturday"), _("Sunday"))
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Minutes from the start of its day; `end` may pass 1440 when hours run past midnight."""
+
+    start: int
+    end: int
+
+    @property
+    def all_day(self) -> bool:
+        return self.start == 0 and self.end >= MINUTES_PER_DAY
+
+    def label(self) -> str:
+        if self.all_day:
+            return _("Open 24 hours")
+        return f"{format_minutes(self.start)} – {format_minutes(self.end % MINUTES_PER_DAY)}"
+
+
+@dataclass
+class DayHours:
+    weekday: int  # 0 = Monday
+    name: str
+    intervals: list[Interval] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def closed(self) -> bool:
+        return not self.intervals
+
+    def label(self) -> str:
+        if self.closed:
+            return _("Closed")
+        if any(i.all_day for i in self.intervals):
+            return _("Open 24 hours")
+        return ", ".join(i.label() for i in self.intervals)
+
+
+def format_minutes(minutes: int) -> str:
+    hour, minute = divmod(minutes, 60)
+    suffix = "am" if hour < 12 else "pm"
+    hour12 = hour % 12 or 12
+    return f"{hour12}:{minute:02d} {suffix}" if minute else f"{hour12} {suffix}"
+
+
+def _minutes(value: dt.time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def interval_of(schedule: Schedule) -> Interval | None:
+    if schedule.opens_at is None or schedule.closes_at is None:
+        return None
+    start, end = _minutes(schedule.opens_at), _minutes(schedule.closes_at)
+    if end == start or (start == 0 and end == MINUTES_PER_DAY - 1):
+        return Interval(0, MINUTES_PER_DAY)
+    if end < start:
+        end += MINUTES_PER_DAY
+    return Interval(start, end)
+
+
+def _day_rules(schedule: Schedule) -> list[tuple[int, int | None]]:
+    """(weekday, nth occurrence in the month or None) for each byday entry."""
+    if not schedule.byday:
+        return [(day, None) for day in range(7)]
+    rules = []
+    monthly = (schedule.freq or "").upper() == "MONTHLY"
+    for part in schedule.byday.upper().replace(" ", "").split(","):
+        code, prefix = part[-2:], part[:-2]
+        if code not in DAY_CODES:
+            continue
+        nth = int(prefix) if monthly and prefix.lstrip("+-").isdigit() else None
+        rules.append((DAY_CODES.index(code), nth))
+    return rules
+
+
+def _occurs_on(schedule: Schedule, day: dt.date) -> bool:
+    if schedule.valid_from and day < schedule.valid_from:
+        return False
+    if schedule.valid_to and day > schedule.valid_to:
+        return False
+    for weekday, nth in _day_rules(schedule):
+        if weekday != day.weekday():
+            continue
+        if nth is None:
+            return True
+        if nth > 0 and (day.day - 1) // 7 + 1 == nth:
+            return True
+        if nth < 0:
+            next_month_same_day = day + dt.timedelta(days=7 * -nth)
+            if next_month_same_day.month != day.month and (
+                day + dt.timedelta(days=7 * (-nth - 1))
+            ).month == day.month:
+                return True
+    return False
+
+
+def has_regular_hours(schedules: Iterable[Schedule]) -> bool:
+    return any(interval_of(s) is not None for s in schedules)
+
+
+def week(schedules: Sequence[Schedule], today: dt.date) -> list[DayHours]:
+    """The seven days starting Monday of today's week, as the schedules give them."""
+    monday = today - dt.timedelta(days=today.weekday())
+    names = day_names()
+    days = []
+    for offset in range(7):
+        date = monday + dt.timedelta(days=offset)
+        day = DayHours(weekday=offset, name=names[offset])
+        for schedule in schedules:
+            interval = interval_of(schedule)
+            if interval is None or not _occurs_on(schedule, date):
+                continue
+            day.intervals.append(interval)
+            if schedule.freq and schedule.freq.upper() == "MONTHLY":
+                day.notes.append(schedule.description or _("Some weeks of the month only"))
+        day.intervals.sort(key=lambda i: i.start)
+        days.append(day)
+    return days
+
+
+def is_open_at(schedules: Sequence[Schedule], moment: dt.datetime) -> bool | None:
+    """Open at this local moment? None when the schedules give no regular hours."""
+    if not has_regular_hours(schedules):
+        return None
+    minute = moment.hour * 60 + moment.minute
+    today, yesterday = moment.date(), moment.date() - dt.timedelta(days=1)
+    for schedule in schedules:
+        interval = interval_of(schedule)
+        if interval is None:
+            continue
+        if _occurs_on(schedule, today) and interval.start <= minute < interval.end:
+            return True
+        if _occurs_on(schedule, yesterday) and minute < interval.end - MINUTES_PER_DAY:
+            return True
+    return False
+
+
+def notes(schedules: Sequence[Schedule]) -> list[str]:
+    """What people should know beyond the weekly hours: by appointment, holidays, …"""
+    seen: list[str] = []
+    for schedule in schedules:
+        for text in (schedule.description, schedule.notes):
+            if text and text not in seen:
+                seen.append(text)
+    return seen

@@ -1,0 +1,173 @@
+"""Reads of the public catalog that the directory pages (and later the API) share."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.catalog import vocabulary
+from portal.extensions import db
+from portal.models import (
+    Attribute,
+    Location,
+    Organization,
+    Phone,
+    Service,
+    ServiceAtLocation,
+    TaxonomyTerm,
+)
+from portal.models.catalog import PUBLIC_STATUSES, ServiceStatus
+
+# Temporarily closed services are listed after the open ones.
+_OPEN_FIRST = (Service.status == ServiceStatus.temporarily_closed.value, Service.name)
+
+
+def top_categories() -> list[TaxonomyTerm]:
+    return list(
+        db.session.scalars(
+            select(TaxonomyTerm)
+            .where(
+                TaxonomyTerm.taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID,
+                TaxonomyTerm.parent_id.is_(None),
+            )
+            .options(selectinload(TaxonomyTerm.children))
+            .order_by(TaxonomyTerm.name)
+        )
+    )
+
+
+def category(term_id: str) -> TaxonomyTerm | None:
+    term = db.session.get(TaxonomyTerm, term_id)
+    if term is None or term.taxonomy_id != vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID:
+        return None
+    return term
+
+
+def term_and_descendant_ids(term: TaxonomyTerm) -> list[str]:
+    ids, frontier = [term.id], [term.id]
+    while frontier:
+        frontier = list(
+            db.session.scalars(select(TaxonomyTerm.id).where(TaxonomyTerm.parent_id.in_(frontier)))
+        )
+        frontier = [i for i in frontier if i not in ids]
+        ids.extend(frontier)
+    return ids
+
+
+def _listing_options():
+    return (
+        selectinload(Service.organization).selectinload(Organization.phones)
+        .selectinload(Phone.languages),
+        selectinload(Service.phones).selectinload(Phone.languages),
+        selectinload(Service.schedules),
+        selectinload(Service.languages),
+        selectinload(Service.attributes),
+        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+        .selectinload(Location.addresses),
+        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),
+        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.phones)
+        .selectinload(Phone.languages),
+        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+        .selectinload(Location.phones).selectinload(Phone.languages),
+        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+        .selectinload(Location.schedules),
+    )
+
+
+def services_in_category(term: TaxonomyTerm, page: int, per_page: int):
+    """Public services filed under the term or any of its sub-terms, open ones first."""
+    in_term = (
+        select(Attribute.link_id)
+        .where(
+            Attribute.link_entity == "service",
+            Attribute.taxonomy_term_id.in_(term_and_descendant_ids(term)),
+        )
+    )
+    query = (
+        select(Service)
+        .where(Service.id.in_(in_term), Service.status.in_(PUBLIC_STATUSES))
+        .options(*_listing_options())
+        .order_by(*_OPEN_FIRST)
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def service_detail(service_id: str) -> Service | None:
+    """Any service by id, with everything its page shows (closed ones say so on the page)."""
+    return db.session.scalars(
+        select(Service)
+        .where(Service.id == service_id)
+        .options(
+            *_listing_options(),
+            selectinload(Service.cost_options),
+            selectinload(Service.required_documents),
+            selectinload(Service.service_areas),
+            selectinload(Service.capacities),
+            selectinload(Service.contacts),
+            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+            .selectinload(Location.accessibility),
+        )
+    ).first()
+
+
+def organization_detail(organization_id: str) -> Organization | None:
+    return db.session.scalars(
+        select(Organization)
+        .where(Organization.id == organization_id)
+        .options(
+            selectinload(Organization.phones).selectinload(Phone.languages),
+            selectinload(Organization.locations).selectinload(Location.addresses),
+        )
+    ).first()
+
+
+def public_services_of(organization: Organization) -> list[Service]:
+    return list(
+        db.session.scalars(
+            select(Service)
+            .where(Service.organization_id == organization.id, Service.status.in_(PUBLIC_STATUSES))
+            .options(*_listing_options())
+            .order_by(*_OPEN_FIRST)
+        )
+    )
+
+
+def location_detail(location_id: str) -> Location | None:
+    return db.session.scalars(
+        select(Location)
+        .where(Location.id == location_id)
+        .options(
+            selectinload(Location.addresses),
+            selectinload(Location.phones).selectinload(Phone.languages),
+            selectinload(Location.schedules),
+            selectinload(Location.accessibility),
+            selectinload(Location.languages),
+            selectinload(Location.organization),
+        )
+    ).first()
+
+
+def public_services_at(location: Location) -> list[Service]:
+    return list(
+        db.session.scalars(
+            select(Service)
+            .join(ServiceAtLocation)
+            .where(ServiceAtLocation.location_id == location.id, Service.status.in_(PUBLIC_STATUSES))
+            .options(*_listing_options())
+            .order_by(*_OPEN_FIRST)
+        )
+    )
+
+
+def services_by_ids(service_ids: list[str]) -> list[Service]:
+    """Public services in the order given (search results)."""
+    if not service_ids:
+        return []
+    found = {
+        s.id: s
+        for s in db.session.scalars(
+            select(Service)
+            .where(Service.id.in_(service_ids), Service.status.in_(PUBLIC_STATUSES))
+            .options(*_listing_options())
+        )
+    }
+    return [found[i] for i in service_ids if i in found]

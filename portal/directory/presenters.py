@@ -1,0 +1,256 @@
+"""Turn catalog records into what a directory page shows: plain data, no queries of its own
+beyond what the records already loaded."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import quote_plus
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from portal.catalog import hours, phones, vocabulary
+from portal.models import Location, Phone, Schedule, Service
+from portal.models.catalog import ServiceStatus
+
+
+def local_now() -> dt.datetime:
+    """Now, as a naive wall-clock time in the program's time zone (schedules use wall time)."""
+    zone = ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
+    return dt.datetime.now(zone).replace(tzinfo=None)
+
+
+@dataclass
+class PhoneView:
+    number: str
+    display: str
+    tel: str | None
+    sms: str | None
+    type: str | None
+    description: str | None
+    languages: list[str]
+
+
+@dataclass
+class HoursView:
+    open_now: bool | None
+    today: hours.DayHours | None
+    week: list[hours.DayHours]
+    notes: list[str]
+
+    @property
+    def known(self) -> bool:
+        return bool(self.week) or bool(self.notes)
+
+
+@dataclass
+class LocationView:
+    location: Location
+    address: str | None
+    directions_url: str | None
+    phones: list[PhoneView]
+    hours: HoursView
+    accessibility: list[str]
+    note: str | None = None
+
+
+@dataclass
+class ServiceListing:
+    service: Service
+    organization_name: str
+    status: str
+    open_now: bool | None
+    today_label: str | None
+    phone: PhoneView | None
+    languages: list[str]
+    payment: list[str]
+    place: str | None
+    last_verified: dt.date | None
+    stale: bool
+    accepting_new_clients: bool | None
+
+
+@dataclass
+class ServicePage:
+    service: Service
+    status: str
+    hours: HoursView
+    phones: list[PhoneView]
+    locations: list[LocationView]
+    categories: list
+    details: dict[str, list[str]]
+    languages: list[str]
+    stale: bool
+    capacities: list = field(default_factory=list)
+
+
+def phone_view(phone: Phone) -> PhoneView:
+    return PhoneView(
+        number=phone.number,
+        display=phones.display(phone.number) + (f" ext. {phone.extension}" if phone.extension else ""),
+        tel=phones.tel_uri(phone.number, phone.extension),
+        sms=phones.sms_uri(phone.number) if phone.type in ("text", "cell") else None,
+        type=phone.type,
+        description=phone.description,
+        languages=[lang.name for lang in phone.languages if lang.name],
+    )
+
+
+def hours_view(schedules: list[Schedule], now: dt.datetime) -> HoursView:
+    if not schedules:
+        return HoursView(open_now=None, today=None, week=[], notes=[])
+    week = hours.week(schedules, now.date()) if hours.has_regular_hours(schedules) else []
+    return HoursView(
+        open_now=hours.is_open_at(schedules, now),
+        today=week[now.weekday()] if week else None,
+        week=week,
+        notes=hours.notes(schedules),
+    )
+
+
+def _service_schedules(service: Service) -> list[Schedule]:
+    """The service's own hours, or else those of its locations (all that HSDS may give)."""
+    if service.schedules:
+        return list(service.schedules)
+    found = []
+    for sal in service.service_at_locations:
+        found.extend(sal.schedules or sal.location.schedules)
+    return found
+
+
+def _is_stale(service: Service) -> bool:
+    limit = current_app.config["PORTAL_STALE_AFTER_DAYS"]
+    if service.assured_date is None:
+        return True
+    return (local_now().date() - service.assured_date).days > limit
+
+
+def _languages(service: Service) -> list[str]:
+    return sorted({lang.name for lang in service.languages if lang.name})
+
+
+def _details(service: Service) -> dict[str, list[str]]:
+    """Detail term names by group code: payment, delivery, population."""
+    grouped: dict[str, list[str]] = {}
+    for attribute in service.attributes:
+        term = attribute.taxonomy_term
+        group = vocabulary.DETAIL_GROUP_OF_CODE.get(term.code or "")
+        if group and attribute.link_type == vocabulary.DETAIL_LINK:
+            grouped.setdefault(group, []).append(term.name)
+    return {group: sorted(names) for group, names in grouped.items()}
+
+
+def _categories(service: Service) -> list:
+    return sorted(
+        (a.taxonomy_term for a in service.attributes if a.link_type == vocabulary.CATEGORY_LINK),
+        key=lambda t: t.name,
+    )
+
+
+def status_label(service: Service) -> str:
+    return {
+        ServiceStatus.active: _("Open"),
+        ServiceStatus.temporarily_closed: _("Temporarily closed"),
+        ServiceStatus.inactive: _("No longer offered"),
+        ServiceStatus.defunct: _("No longer offered"),
+    }[service.status_enum]
+
+
+def _all_phones(service: Service) -> list[Phone]:
+    found = list(service.phones)
+    if not found:
+        for sal in service.service_at_locations:
+            found.extend(sal.phones or sal.location.phones)
+    if not found:
+        found.extend(service.organization.phones)
+    return found
+
+
+def directions_url(location: Location) -> str | None:
+    address = location.physical_address
+    if address is not None:
+        return "https://www.google.com/maps/dir/?api=1&destination=" + quote_plus(address.one_line)
+    if location.latitude is not None and location.longitude is not None:
+        return (
+            "https://www.google.com/maps/dir/?api=1&destination="
+            f"{location.latitude:.6f},{location.longitude:.6f}"
+        )
+    return None
+
+
+def location_view(location: Location, now: dt.datetime, *, schedules=None, phone_list=None,
+                  note: str | None = None) -> LocationView:
+    address = location.physical_address
+    return LocationView(
+        location=location,
+        address=address.one_line if address else None,
+        directions_url=directions_url(location),
+        phones=[phone_view(p) for p in (phone_list if phone_list is not None else location.phones)],
+        hours=hours_view(list(schedules if schedules is not None else location.schedules), now),
+        accessibility=[
+            " — ".join(part for part in (a.description, a.details) if part)
+            for a in location.accessibility
+        ],
+        note=note,
+    )
+
+
+def listing(service: Service) -> ServiceListing:
+    now = local_now()
+    schedules = _service_schedules(service)
+    view = hours_view(schedules, now)
+    phone_list = _all_phones(service)
+    place = None
+    for sal in service.service_at_locations:
+        address = sal.location.physical_address
+        if address is not None:
+            place = f"{address.address_1}, {address.city}"
+            break
+    else:
+        if service.service_at_locations:
+            place = _("Online or by phone")
+    return ServiceListing(
+        service=service,
+        organization_name=service.organization.name,
+        status=status_label(service),
+        open_now=view.open_now,
+        today_label=view.today.label() if view.today else None,
+        phone=phone_view(phone_list[0]) if phone_list else None,
+        languages=_languages(service),
+        payment=_details(service).get("payment", []),
+        place=place,
+        last_verified=service.assured_date,
+        stale=_is_stale(service),
+        accepting_new_clients=service.accepting_new_clients,
+    )
+
+
+def service_page(service: Service) -> ServicePage:
+    now = local_now()
+    locations = [
+        location_view(
+            sal.location,
+            now,
+            schedules=sal.schedules or sal.location.schedules,
+            phone_list=sal.phones or sal.location.phones,
+            note=sal.description,
+        )
+        for sal in service.service_at_locations
+    ]
+    return ServicePage(
+        service=service,
+        status=status_label(service),
+        hours=hours_view(_service_schedules(service), now),
+        phones=[phone_view(p) for p in (service.phones or service.organization.phones)],
+        locations=locations,
+        categories=_categories(service),
+        details=_details(service),
+        languages=_languages(service),
+        stale=_is_stale(service),
+        capacities=sorted(service.capacities, key=lambda c: c.unit.name),
+    )
+
+
+def location_page(location: Location) -> LocationView:
+    return location_view(location, local_now())

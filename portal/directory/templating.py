@@ -1,0 +1,31 @@
+"""Template filters and globals shared by every page."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime
+
+
+def page_url(page: int) -> str:
+    """The current URL with another page number, keeping every other query parameter."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def nice_number(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = (
+        lambda d, fmt="medium": format_datetime(d, fmt) if isinstance(d, dt.datetime) else ""
+    )
+    app.jinja_env.filters["number"] = nice_number
+    app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,76 @@
+"""Public directory pages: home, categories, services, organizations, locations."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from portal.catalog import queries
+from portal.directory import presenters
+from portal.search import search_services
+
+bp = Blueprint("directory", __name__)
+
+
+def _page_number() -> int:
+    return request.args.get("page", 1, type=lambda v: max(1, min(int(v), 10_000)))
+
+
+@bp.get("/")
+def home():
+    return render_template("directory/home.html", categories=queries.top_categories())
+
+
+@bp.get("/search")
+def search():
+    results = search_services(
+        request.args.get("q", ""), _page_number(), current_app.config["PORTAL_PAGE_SIZE"]
+    )
+    services = queries.services_by_ids(results.service_ids)
+    return render_template(
+        "directory/search.html",
+        results=results,
+        listings=[presenters.listing(s) for s in services],
+        categories=queries.top_categories() if not results.total else [],
+    )
+
+
+@bp.get("/categories/<term_id>")
+def category(term_id: str):
+    term = queries.category(term_id) or abort(404)
+    page = queries.services_in_category(
+        term, _page_number(), current_app.config["PORTAL_PAGE_SIZE"]
+    )
+    return render_template(
+        "directory/category.html",
+        term=term,
+        page=page,
+        listings=[presenters.listing(s) for s in page.items],
+    )
+
+
+@bp.get("/services/<service_id>")
+def service(service_id: str):
+    service = queries.service_detail(service_id) or abort(404)
+    return render_template("directory/service.html", view=presenters.service_page(service))
+
+
+@bp.get("/organizations/<organization_id>")
+def organization(organization_id: str):
+    organization = queries.organization_detail(organization_id) or abort(404)
+    services = queries.public_services_of(organization)
+    return render_template(
+        "directory/organization.html",
+        organization=organization,
+        phone_views=[presenters.phone_view(p) for p in organization.phones],
+        listings=[presenters.listing(s) for s in services],
+    )
+
+
+@bp.get("/locations/<location_id>")
+def location(location_id: str):
+    location = queries.location_detail(location_id) or abort(404)
+    services = queries.public_services_at(location)
+    return render_template(
+        "directory/location.html",
+        view=presenters.location_page(location),
+        listings=[presenters.listing(s) for s in services],
+    )

@@ -1,0 +1,46 @@
+"""One error handler for the whole app: HTML pages in the site's style, or JSON when asked."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+def wants_json() -> bool:
+    if request.path.endswith(".json") or request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("That request could not be understood"),
+        403: _("You do not have access to this page"),
+        404: _("We could not find that page"),
+        405: _("That action is not allowed here"),
+        409: _("Someone else changed this first"),
+        422: _("Some of the information needs fixing"),
+        429: _("Too many requests"),
+        500: _("Something went wrong on our side"),
+    }
+
+
+def render_error(error: HTTPException):
+    code = error.code or 500
+    title = _titles().get(code, error.name)
+    description = error.description if code != 500 else _(
+        "The problem has been logged. Please try again in a moment."
+    )
+    if wants_json():
+        return jsonify(error={"status": code, "title": title, "detail": description}), code
+    return render_template("error.html", code=code, title=title, description=description), code
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, render_error)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError())

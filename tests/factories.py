@@ -1,0 +1,133 @@
+"""factory_boy factories for catalog records; they flush into the test's session."""
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from portal.catalog import vocabulary
+from portal.extensions import db
+from portal.models import (
+    Address,
+    Attribute,
+    Language,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+)
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class OrganizationFactory(BaseFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Sample Community Services {n}")
+    description = "A fictional community organization."
+
+
+class ServiceFactory(BaseFactory):
+    class Meta:
+        model = Service
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Sample Counseling Program {n}")
+    description = "Counseling for adults."
+    status = "active"
+    assured_date = factory.LazyFunction(lambda: dt.date(2026, 10, 1))
+
+
+class LocationFactory(BaseFactory):
+    class Meta:
+        model = Location
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Sample Center {n}")
+    location_type = "physical"
+    latitude = 38.8048
+    longitude = -77.0469
+
+
+class AddressFactory(BaseFactory):
+    class Meta:
+        model = Address
+
+    location = factory.SubFactory(LocationFactory)
+    address_1 = "100 Example Street"
+    city = "Alexandria"
+    state_province = "VA"
+    postal_code = "22314"
+    country = "US"
+    address_type = "physical"
+
+
+class ServiceAtLocationFactory(BaseFactory):
+    class Meta:
+        model = ServiceAtLocation
+
+    service = factory.SubFactory(ServiceFactory)
+    location = factory.SubFactory(LocationFactory)
+
+
+class PhoneFactory(BaseFactory):
+    class Meta:
+        model = Phone
+
+    number = "703-555-0100"
+    type = "voice"
+
+
+class ScheduleFactory(BaseFactory):
+    class Meta:
+        model = Schedule
+
+    freq = "WEEKLY"
+    byday = "MO,TU,WE,TH,FR"
+    opens_at = dt.time(9, 0)
+    closes_at = dt.time(17, 0)
+
+
+class LanguageFactory(BaseFactory):
+    class Meta:
+        model = Language
+
+    name = "Spanish"
+    code = "es"
+
+
+class TaxonomyFactory(BaseFactory):
+    class Meta:
+        model = Taxonomy
+
+    id = vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID
+    name = "Service categories"
+    description = "What a service offers."
+
+
+class TaxonomyTermFactory(BaseFactory):
+    class Meta:
+        model = TaxonomyTerm
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    code = factory.Sequence(lambda n: f"category-{n}")
+    description = "A category."
+
+
+class AttributeFactory(BaseFactory):
+    class Meta:
+        model = Attribute
+
+    link_entity = "service"
+    link_type = vocabulary.CATEGORY_LINK

@@ -1,0 +1,74 @@
+"""The factory, settings and the error handling shared by every page."""
+import pytest
+
+from portal import create_app
+from portal.config import ConfigError
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app()
+
+
+def test_development_gets_a_throwaway_key_and_insecure_cookies(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    app = create_app({"PORTAL_ENV": "development",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/d.db"})
+    assert app.config["SECRET_KEY"]
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("PORTAL_SEARCH_INDEX_DIR", str(tmp_path / "ix"))
+    monkeypatch.delenv("PORTAL_TIMEZONE", raising=False)
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/env.db"
+    assert app.config["PORTAL_SEARCH_INDEX_DIR"] == str(tmp_path / "ix")
+    assert app.config["PORTAL_TIMEZONE"] == "America/New_York"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [({"PORTAL_TIMEZONE": "Mars/Olympus"}, "not a known time zone"),
+     ({"PORTAL_ENV": "staging"}, "PORTAL_ENV must be")],
+)
+def test_bad_settings_are_clear_start_up_errors(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        create_app({"PORTAL_ENV": "testing", **overrides})
+
+
+def test_bad_number_setting_names_the_variable(monkeypatch):
+    monkeypatch.setenv("PORTAL_PAGE_SIZE", "lots")
+    with pytest.raises(ConfigError, match="PORTAL_PAGE_SIZE"):
+        create_app({"PORTAL_ENV": "testing"})
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"PORTAL_ENV": "testing"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/portal.db")
+
+
+def test_unexpected_errors_get_a_500_page_without_details(app, client):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in body and "secret internals" not in body
+
+
+def test_csrf_protection_is_on(app):
+    assert app.config.get("WTF_CSRF_ENABLED", True) is True
+    assert "csrf" in app.extensions
