@@ -85,3 +85,10 @@ def test_validity_dates_limit_a_schedule():
     seasonal = [schedule(byday="MO", valid_from=dt.date(2026, 12, 1), valid_to=dt.date(2027, 3, 31))]
     assert hours.is_open_at(seasonal, at(0, "10:00")) is False
     assert hours.is_open_at(seasonal, dt.datetime(2026, 12, 7, 10, 0)) is True
+
+
+def test_overlapping_and_touching_hours_are_shown_once():
+    rows = [schedule(byday="MO", opens="08:30", closes="17:00"),
+            schedule(byday="MO", opens="09:00", closes="17:00"),
+            schedule(byday="MO", opens="17:00", closes="20:00")]
+    assert hours.week(rows, MONDAY)[0].label() == "8:30 am – 8 pm"

@@ -16,7 +16,7 @@ from typing import Iterable, Sequence
 
 from flask_babel import gettext as _
 
-from portal.models import Schedule
+from portal.models import Schedule, Service
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MINUTES_PER_DAY = 24 * 60
@@ -121,6 +121,17 @@ def _occurs_on(schedule: Schedule, day: dt.date) -> bool:
     return False
 
 
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Overlapping or touching intervals as one (several locations or rows of one day)."""
+    merged: list[Interval] = []
+    for interval in sorted(intervals, key=lambda i: i.start):
+        if merged and interval.start <= merged[-1].end:
+            last = merged.pop()
+            interval = Interval(last.start, max(last.end, interval.end))
+        merged.append(interval)
+    return merged
+
+
 def has_regular_hours(schedules: Iterable[Schedule]) -> bool:
     return any(interval_of(s) is not None for s in schedules)
 
@@ -140,7 +151,7 @@ def week(schedules: Sequence[Schedule], today: dt.date) -> list[DayHours]:
             day.intervals.append(interval)
             if schedule.freq and schedule.freq.upper() == "MONTHLY":
                 day.notes.append(schedule.description or _("Some weeks of the month only"))
-        day.intervals.sort(key=lambda i: i.start)
+        day.intervals = merge(day.intervals)
         days.append(day)
     return days
 
@@ -170,3 +181,38 @@ def notes(schedules: Sequence[Schedule]) -> list[str]:
             if text and text not in seen:
                 seen.append(text)
     return seen
+
+
+def service_schedules(service: Service) -> list[Schedule]:
+    """The hours that count for a service: its own, or else those of its locations."""
+    if service.schedules:
+        return list(service.schedules)
+    found: list[Schedule] = []
+    for sal in service.service_at_locations:
+        found.extend(sal.schedules or sal.location.schedules)
+    return found
+
+
+def is_regular(schedule: Schedule) -> bool:
+    """Weekly hours on fixed days, with no date limits: the same every week."""
+    return (
+        interval_of(schedule) is not None
+        and (schedule.freq or "WEEKLY").upper() == "WEEKLY"
+        and not (schedule.interval and schedule.interval > 1)
+        and schedule.valid_from is None
+        and schedule.valid_to is None
+        and all(nth is None for _day, nth in _day_rules(schedule))
+    )
+
+
+def weekly_intervals(schedules: Sequence[Schedule]) -> list[Interval]:
+    """Open intervals in minutes from Monday 00:00 (end may pass the end of the week)."""
+    found = []
+    for schedule in schedules:
+        interval = interval_of(schedule)
+        if interval is None:
+            continue
+        for weekday, _nth in _day_rules(schedule):
+            offset = weekday * MINUTES_PER_DAY
+            found.append(Interval(offset + interval.start, offset + interval.end))
+    return found

@@ -109,16 +109,6 @@ def hours_view(schedules: list[Schedule], now: dt.datetime) -> HoursView:
     )
 
 
-def _service_schedules(service: Service) -> list[Schedule]:
-    """The service's own hours, or else those of its locations (all that HSDS may give)."""
-    if service.schedules:
-        return list(service.schedules)
-    found = []
-    for sal in service.service_at_locations:
-        found.extend(sal.schedules or sal.location.schedules)
-    return found
-
-
 def _is_stale(service: Service) -> bool:
     limit = current_app.config["PORTAL_STALE_AFTER_DAYS"]
     if service.assured_date is None:
@@ -198,7 +188,7 @@ def location_view(location: Location, now: dt.datetime, *, schedules=None, phone
 
 def listing(service: Service) -> ServiceListing:
     now = local_now()
-    schedules = _service_schedules(service)
+    schedules = hours.service_schedules(service)
     view = hours_view(schedules, now)
     phone_list = _all_phones(service)
     place = None
@@ -241,7 +231,7 @@ def service_page(service: Service) -> ServicePage:
     return ServicePage(
         service=service,
         status=status_label(service),
-        hours=hours_view(_service_schedules(service), now),
+        hours=hours_view(hours.service_schedules(service), now),
         phones=[phone_view(p) for p in (service.phones or service.organization.phones)],
         locations=locations,
         categories=_categories(service),
