@@ -1,61 +1,260 @@
-"""Search, as far as the foundation offers it: an index of the public services and /search."""
+"""Search: the index, plain words, filters, facets, distance and the /search pages."""
+import datetime as dt
 import re
 
 import pytest
 
-from portal.search import rebuild_index, search_services
-from tests.factories import AttributeFactory, ServiceFactory, TaxonomyFactory, TaxonomyTermFactory
+from portal.catalog import vocabulary
+from portal.models import Attribute, Language, Schedule, TaxonomyTerm
+from portal.search import SearchParams, geo, rebuild_index, search_services
+from tests.factories import (
+    AddressFactory,
+    AttributeFactory,
+    LocationFactory,
+    ServiceAtLocationFactory,
+    ServiceFactory,
+    TaxonomyFactory,
+    TaxonomyTermFactory,
+)
+
+# 2026-11-23 is a Monday.
+MONDAY_NOON = dt.datetime(2026, 11, 23, 12, 0)
+
+
+def names(page) -> list[str]:
+    from portal.models import Service
+    from portal.extensions import db
+
+    return [db.session.get(Service, i).name for i in page.service_ids]
+
+
+def detail(db, service, code):
+    term = db.session.query(TaxonomyTerm).filter_by(code=code).one_or_none()
+    if term is None:
+        term = TaxonomyTermFactory(code=code, name=code, taxonomy_detail=None)
+    db.session.add(Attribute(link_id=service.id, link_entity="service",
+                             link_type=vocabulary.DETAIL_LINK, taxonomy_term=term))
+
+
+def hours_of(service, byday, opens, closes):
+    return Schedule(service_id=service.id, freq="WEEKLY", byday=byday,
+                    opens_at=dt.time.fromisoformat(opens), closes_at=dt.time.fromisoformat(closes))
+
+
+def located(service, lat, lng):
+    location = LocationFactory(latitude=lat, longitude=lng, organization=service.organization)
+    AddressFactory(location=location)
+    ServiceAtLocationFactory(service=service, location=location)
 
 
 @pytest.fixture
-def indexed(db):
+def catalog(db):
     taxonomy = TaxonomyFactory()
-    detox = TaxonomyTermFactory(name="Withdrawal management", taxonomy_detail=taxonomy)
-    medical = ServiceFactory(name="Medical Stabilization Unit",
-                             description="Supervised care while the body clears alcohol or drugs.")
-    AttributeFactory(link_id=medical.id, taxonomy_term=detox)
-    counseling = ServiceFactory(name="Family Counseling Center",
-                                description="Counselors meet with parents and teens.")
-    closed = ServiceFactory(name="Teen Counseling Annex", status="temporarily closed",
-                            description="Counseling for teens.")
+    substance = TaxonomyTermFactory(name="Substance use", taxonomy_detail=taxonomy)
+    detox = TaxonomyTermFactory(name="Withdrawal management", taxonomy_detail=taxonomy,
+                                parent=substance)
+    s = {}
+    s["detox"] = ServiceFactory(
+        name="Medical Stabilization Unit", minimum_age=18, accepting_new_clients=True,
+        description="Supervised care while the body clears alcohol or drugs.")
+    AttributeFactory(link_id=s["detox"].id, taxonomy_term=detox)
+    db.session.add(Language(service_id=s["detox"].id, code="es", name="Spanish"))
+    detail(db, s["detox"], "payment-medicaid")
+    db.session.add(hours_of(s["detox"], "MO,TU,WE,TH,FR,SA,SU", "00:00", "00:00"))
+    located(s["detox"], 38.8048, -77.0469)  # Old Town Alexandria
+
+    s["family"] = ServiceFactory(
+        name="Family Counseling Center", minimum_age=5, maximum_age=17,
+        description="Counselors meet with parents and teens.")
+    detail(db, s["family"], "payment-medicare")
+    db.session.add(hours_of(s["family"], "MO,TU,WE,TH,FR", "09:30", "17:00"))
+    located(s["family"], 38.8816, -77.0910)  # Arlington, about 6 miles north
+
+    s["late"] = ServiceFactory(name="Late Night Counseling Line",
+                               description="Counseling by phone at night.")
+    db.session.add(hours_of(s["late"], "FR,SA", "20:00", "02:00"))
+
+    s["closed"] = ServiceFactory(name="Teen Counseling Annex", status="temporarily closed",
+                                 description="Counseling for teens.")
+    located(s["closed"], 38.8050, -77.0470)
     ServiceFactory(name="Retired Counseling Program", status="inactive")
+    ServiceFactory(name="Defunct Counseling Program", status="defunct")
     db.session.commit()
-    assert rebuild_index() == 3  # the inactive service is never indexed
-    return {"medical": medical, "counseling": counseling, "closed": closed}
+    assert rebuild_index() == 4  # inactive and defunct services are never indexed
+    return s
 
 
-def test_finds_by_name_category_and_stemmed_words(indexed):
-    assert search_services("withdrawal").service_ids == [indexed["medical"].id]
-    found = search_services("counselor").service_ids
-    assert indexed["counseling"].id in found
+def run(**kwargs) -> list[str]:
+    return names(search_services(SearchParams(**kwargs)))
 
 
-def test_inactive_never_appears_and_temporarily_closed_come_last(indexed):
-    found = search_services("counseling").service_ids
-    assert found[-1] == indexed["closed"].id
-    assert len(found) == 2
+def test_finds_by_name_category_and_stemmed_words(catalog):
+    assert run(q="withdrawal") == ["Medical Stabilization Unit"]
+    assert run(q="substance use") == ["Medical Stabilization Unit"]  # the parent category
+    assert "Family Counseling Center" in run(q="counselor")
+
+
+def test_names_weigh_more_than_descriptions_and_closed_services_come_last(catalog):
+    found = run(q="counseling")
+    assert found[-1] == "Teen Counseling Annex"
+    assert "Retired Counseling Program" not in found and "Defunct Counseling Program" not in found
+    assert set(found[:2]) == {"Family Counseling Center", "Late Night Counseling Line"}
+
+
+def test_synonyms_map_how_people_talk(catalog):
+    assert run(q="detox") == ["Medical Stabilization Unit"]
+    assert "Family Counseling Center" in run(q="counselling")
+
+
+def test_typos_are_forgiven_and_corrected_as_words(catalog):
+    page = search_services(SearchParams(q="withdrawl"))
+    assert names(page) == ["Medical Stabilization Unit"]
+    assert page.suggestion == "withdrawal"  # a word, not the stem "withdraw"
+
+
+def test_filters_combine(catalog):
+    assert run(q="counseling", languages=["es"]) == []
+    assert run(languages=["es"]) == ["Medical Stabilization Unit"]
+    assert run(details=["payment-medicaid"]) == ["Medical Stabilization Unit"]
+    # Two payments widen, a payment and a language narrow.
+    assert set(run(details=["payment-medicaid", "payment-medicare"])) == {
+        "Medical Stabilization Unit", "Family Counseling Center"}
+    assert run(details=["payment-medicare"], languages=["es"]) == []
+    assert run(accepting=True) == ["Medical Stabilization Unit"]
+
+
+def test_category_filter_includes_sub_categories(catalog, db):
+    parent = db.session.query(TaxonomyTerm).filter_by(name="Substance use").one()
+    assert run(categories=[parent.id]) == ["Medical Stabilization Unit"]
+
+
+@pytest.mark.parametrize("age, expected", [
+    (10, {"Family Counseling Center", "Late Night Counseling Line", "Teen Counseling Annex"}),
+    (30, {"Medical Stabilization Unit", "Late Night Counseling Line", "Teen Counseling Annex"}),
+    (17, {"Family Counseling Center", "Late Night Counseling Line", "Teen Counseling Annex"}),
+    (18, {"Medical Stabilization Unit", "Late Night Counseling Line", "Teen Counseling Annex"}),
+])
+def test_age_must_fall_within_the_services_ages(catalog, age, expected):
+    assert set(run(age=age)) == expected
+
+
+@pytest.mark.parametrize("moment, expected", [
+    (MONDAY_NOON, {"Medical Stabilization Unit", "Family Counseling Center"}),
+    (dt.datetime(2026, 11, 23, 9, 15), {"Medical Stabilization Unit"}),  # opens 9:30
+    (dt.datetime(2026, 11, 23, 9, 45), {"Medical Stabilization Unit", "Family Counseling Center"}),
+    (dt.datetime(2026, 11, 28, 1, 30), {"Medical Stabilization Unit", "Late Night Counseling Line"}),
+    (dt.datetime(2026, 11, 29, 1, 30), {"Medical Stabilization Unit", "Late Night Counseling Line"}),
+    (dt.datetime(2026, 11, 30, 1, 30), {"Medical Stabilization Unit"}),  # Sunday had no hours
+])
+def test_open_at_a_moment_follows_the_schedules(catalog, moment, expected):
+    assert set(run(open_at=moment)) == expected
+
+
+def test_distance_filters_sorts_and_keeps_phone_services(catalog):
+    old_town = geo.Point(38.8048, -77.0469)
+    page = search_services(SearchParams(q="counseling", near=old_town, radius_miles=2,
+                                        sort="distance"))
+    found = names(page)
+    # Within 2 miles: the annex (closed, so last); the phone line has no location and stays.
+    assert "Family Counseling Center" not in found
+    assert found == ["Late Night Counseling Line", "Teen Counseling Annex"] or \
+        found == ["Teen Counseling Annex", "Late Night Counseling Line"][::-1]
+    wide = search_services(SearchParams(q="counseling", near=old_town, radius_miles=10,
+                                        sort="distance"))
+    by_name = dict(zip(names(wide), [h.distance_miles for h in wide.hits]))
+    assert 5 < by_name["Family Counseling Center"] < 8
+    assert by_name["Late Night Counseling Line"] is None
+
+
+def test_facet_counts_describe_the_results(catalog):
+    page = search_services(SearchParams(q="counseling"))
+    assert page.facets["detail"] == {"payment-medicare": 1}
+    everything = search_services(SearchParams(accepting=False, languages=[], age=40))
+    assert everything.facets["language"] == {"es": 1}
+    assert everything.facets["accepting"]["yes"] == 1
+
+
+def test_results_are_highlighted_and_escaped(catalog, db):
+    ServiceFactory(name="Counseling <Clinic> & Co", description="<b>Bold</b> counseling.")
+    db.session.commit()
+    rebuild_index()
+    page = search_services(SearchParams(q="counseling"))
+    hit = next(h for h in page.hits if "Clinic" in h.name_html)
+    assert str(hit.name_html) == "<mark>Counseling</mark> &lt;Clinic&gt; &amp; Co"
+    snippet = str(hit.snippet_html)
+    assert "<b>" not in snippet and "Bold&lt;/b&gt; <mark>counseling</mark>" in snippet
+
+
+def test_pages_past_the_end_are_empty_not_errors(catalog):
+    page = search_services(SearchParams(q="counseling", page=50))
+    assert page.total == 3 and page.hits == []
 
 
 @pytest.mark.parametrize(
     "query",
     ['"unbalanced', "title:detox", "detox*", "(counseling", "a AND OR NOT", "[1 TO 9]",
-     "x" * 10_000, "counseling^9", "💥 ~ \\ / ' -"],
+     "x" * 10_000, "counseling^9", "💥 ~ \\ / ' -", "%00", "<script>alert(1)</script>"],
 )
-def test_query_syntax_and_huge_queries_are_just_words(indexed, client, query):
-    search_services(query)  # no exception
+def test_query_syntax_and_huge_queries_are_just_words(catalog, client, query):
     response = client.get("/search", query_string={"q": query})
     assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+    assert client.get("/search.json", query_string={"q": query}).status_code == 200
 
 
-def test_results_page_lists_matches(indexed, client):
-    page = client.get("/search?q=withdrawal").get_data(as_text=True)
-    assert "Medical Stabilization Unit" in page
-    assert re.search(r"1 service matches", page)
+@pytest.mark.parametrize("args, message", [
+    ({"zip": "99999"}, "We do not know the ZIP code 99999."),
+    ({"zip": "2231"}, "Enter a 5-digit ZIP code."),
+    ({"zip": "22314", "radius": "-3"}, "Distance must be between 0.5 and 100 miles."),
+    ({"page": "100000"}, "Page must be between 1 and 500."),
+    ({"page": "x"}, "Not a valid integer value."),
+    ({"age": "200"}, "Age must be between 0 and 120."),
+    ({"open": "at", "day": "mon"}, "Choose a day and a time"),
+    ({"open": "at", "day": "mon", "time": "25:00"}, "Enter a time like 18:30."),
+    ({"lat": "38.8"}, "Give both latitude and longitude, or neither."),
+    ({"lat": "95", "lng": "-77"}, "Latitude must be between -90 and 90."),
+    ({"language": "zz"}, "'zz' is not a valid choice"),
+])
+def test_bad_parameters_get_a_clear_message(catalog, client, args, message):
+    response = client.get("/search", query_string={"q": "counseling", **args})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True).replace("&#39;", "'")
+    as_json = client.get("/search.json", query_string={"q": "counseling", **args})
+    assert as_json.status_code == 400 and as_json.get_json()["errors"]
 
 
-def test_no_matches_suggests_browsing(indexed, client):
-    page = client.get("/search?q=zzzzqqq").get_data(as_text=True)
-    assert "0 services match" in page and "browse a category" in page
+def test_results_page_shows_what_a_person_needs(catalog, client, app, monkeypatch):
+    from portal.directory import presenters
+
+    monkeypatch.setattr(presenters, "local_now", lambda: MONDAY_NOON)
+    page = client.get("/search?q=stabilization&zip=22314").get_data(as_text=True)
+    assert "1 service matches" in page
+    assert "Medical <mark>Stabilization</mark> Unit" in page
+    assert "miles away" in page and "Open now" in page and "Spanish" in page
+    assert "Near 22314" in page  # a removable filter
+    assert re.search(r'href="/search\?q=stabilization"[^>]*aria-label="Remove filter: Near 22314"',
+                     page)
+
+
+def test_zip_in_the_words_searches_near_it(catalog, client):
+    data = client.get("/search.json?q=counseling+near+22314").get_json()
+    assert data["query"] == "counseling"
+    assert all(r["distance_miles"] is None or r["distance_miles"] < 10 for r in data["results"])
+    assert any(r["distance_miles"] is not None for r in data["results"])
+
+
+def test_json_has_the_same_results(catalog, client):
+    data = client.get("/search.json?q=counseling&detail=payment-medicare").get_json()
+    assert data["total"] == 1
+    result = data["results"][0]
+    assert result["name"] == "Family Counseling Center"
+    assert result["payment"] == ["payment-medicare"]
+    assert result["url"].startswith("/services/")
+
+
+def test_empty_results_suggest_what_to_relax(catalog, client):
+    page = client.get("/search?q=counseling&language=es").get_data(as_text=True)
+    assert "No services found" in page and "Remove a filter" in page
 
 
 def test_missing_index_keeps_the_site_up(client, db):
@@ -65,9 +264,23 @@ def test_missing_index_keeps_the_site_up(client, db):
     assert "Search is being rebuilt" in response.get_data(as_text=True)
 
 
-def test_rebuild_swaps_in_a_new_index(indexed, db, app):
+def test_corrupt_index_keeps_the_site_up(catalog, client, app):
+    from pathlib import Path
+
+    current = Path(app.config["PORTAL_SEARCH_INDEX_DIR"]) / "current"
+    from portal.search.store import searchers
+
+    searchers.close()
+    for path in current.resolve().iterdir():  # the index's files are gone
+        path.unlink()
+    response = client.get("/search?q=counseling")
+    assert response.status_code == 200
+    assert "Search is being rebuilt" in response.get_data(as_text=True)
+
+
+def test_rebuild_swaps_in_a_new_index(catalog, db):
     ServiceFactory(name="Brand New Food Pantry")
     db.session.commit()
-    assert search_services("pantry").total == 0
+    assert run(q="pantry") == []
     rebuild_index()
-    assert search_services("pantry").total == 1
+    assert run(q="pantry") == ["Brand New Food Pantry"]

@@ -34,6 +34,9 @@ class Interval:
     start: int
     end: int
 
+    def __iter__(self):
+        return iter((self.start, self.end))
+
     @property
     def all_day(self) -> bool:
         return self.start == 0 and self.end >= MINUTES_PER_DAY

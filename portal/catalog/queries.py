@@ -8,6 +8,7 @@ from portal.catalog import vocabulary
 from portal.extensions import db
 from portal.models import (
     Attribute,
+    Language,
     Location,
     Organization,
     Phone,
@@ -61,6 +62,7 @@ def _listing_options():
         selectinload(Service.schedules),
         selectinload(Service.languages),
         selectinload(Service.attributes),
+        selectinload(Service.capacities),
         selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
         .selectinload(Location.addresses),
         selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),
@@ -171,3 +173,28 @@ def services_by_ids(service_ids: list[str]) -> list[Service]:
         )
     }
     return [found[i] for i in service_ids if i in found]
+
+
+def category_terms() -> list[TaxonomyTerm]:
+    """Every category term, top-level ones first, for filters and their labels."""
+    return list(
+        db.session.scalars(
+            select(TaxonomyTerm)
+            .where(TaxonomyTerm.taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID)
+            .order_by(TaxonomyTerm.parent_id.is_not(None), TaxonomyTerm.name)
+        )
+    )
+
+
+def service_languages() -> list[tuple[str, str]]:
+    """(code, name) of the languages public services are offered in, by name."""
+    rows = db.session.execute(
+        select(Language.code, Language.name)
+        .join(Service, Service.id == Language.service_id)
+        .where(Service.status.in_(PUBLIC_STATUSES), Language.code.is_not(None))
+        .distinct()
+    ).all()
+    names: dict[str, str] = {}
+    for code, name in rows:
+        names.setdefault(code.lower(), name or code)
+    return sorted(names.items(), key=lambda item: item[1])

@@ -56,5 +56,4 @@ DETAIL_GROUPS: list[tuple[str, str, list[tuple[str, str]]]] = [
 DETAIL_GROUP_OF_CODE = {
     code: group for group, _name, terms in DETAIL_GROUPS for code, _n in terms
 }
-DETAIL_GROUP_NAMES = {group: name for group, name, _terms in DETAIL_GROUPS}
 DETAIL_CODES = frozenset(DETAIL_GROUP_OF_CODE)

@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from portal.catalog import hours, phones, vocabulary
+from portal.directory.templating import nice_number
 from portal.models import Location, Phone, Schedule, Service
 from portal.models.catalog import ServiceStatus
 
@@ -69,6 +71,10 @@ class ServiceListing:
     last_verified: dt.date | None
     stale: bool
     accepting_new_clients: bool | None
+    capacity: list[str] = field(default_factory=list)
+    distance_miles: float | None = None
+    name_html: Markup | None = None
+    snippet_html: Markup | None = None
 
 
 @dataclass
@@ -213,7 +219,47 @@ def listing(service: Service) -> ServiceListing:
         last_verified=service.assured_date,
         stale=_is_stale(service),
         accepting_new_clients=service.accepting_new_clients,
+        capacity=[capacity_label(c) for c in sorted(service.capacities, key=lambda c: c.unit.name)],
     )
+
+
+def capacity_label(capacity) -> str:
+    if capacity.maximum:
+        return _("%(available)s of %(maximum)s %(unit)s open", available=nice_number(capacity.available),
+                 maximum=nice_number(capacity.maximum), unit=capacity.unit.name)
+    return _("%(available)s %(unit)s open", available=nice_number(capacity.available),
+             unit=capacity.unit.name)
+
+
+def search_listing(service: Service, hit) -> ServiceListing:
+    item = listing(service)
+    item.distance_miles = hit.distance_miles
+    item.name_html = hit.name_html
+    item.snippet_html = hit.snippet_html
+    return item
+
+
+def listing_json(item: ServiceListing) -> dict:
+    service = item.service
+    return {
+        "id": service.id,
+        "name": service.name,
+        "organization": item.organization_name,
+        "status": service.status,
+        "open_now": item.open_now,
+        "today": item.today_label,
+        "phone": item.phone.display if item.phone else None,
+        "phone_uri": item.phone.tel if item.phone else None,
+        "place": item.place,
+        "distance_miles": round(item.distance_miles, 1) if item.distance_miles is not None else None,
+        "languages": item.languages,
+        "payment": item.payment,
+        "accepting_new_clients": item.accepting_new_clients,
+        "capacity": item.capacity,
+        "last_verified": item.last_verified.isoformat() if item.last_verified else None,
+        "possibly_out_of_date": item.stale,
+        "url": f"/services/{service.id}",
+    }
 
 
 def service_page(service: Service) -> ServicePage:

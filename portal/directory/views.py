@@ -1,11 +1,10 @@
 """Public directory pages: home, categories, services, organizations, locations."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from portal.catalog import queries
-from portal.directory import presenters
-from portal.search import search_services
+from portal.directory import presenters, searching
 
 bp = Blueprint("directory", __name__)
 
@@ -21,16 +20,14 @@ def home():
 
 @bp.get("/search")
 def search():
-    results = search_services(
-        request.args.get("q", ""), _page_number(), current_app.config["PORTAL_PAGE_SIZE"]
-    )
-    services = queries.services_by_ids(results.service_ids)
-    return render_template(
-        "directory/search.html",
-        results=results,
-        listings=[presenters.listing(s) for s in services],
-        categories=queries.top_categories() if not results.total else [],
-    )
+    outcome = searching.run(request.args)
+    return render_template("directory/search.html", outcome=outcome), outcome.status
+
+
+@bp.get("/search.json")
+def search_json():
+    outcome = searching.run(request.args)
+    return jsonify(searching.as_json(outcome)), outcome.status
 
 
 @bp.get("/categories/<term_id>")

@@ -1,7 +1,14 @@
 """Full-text search of the public catalog. The only package that imports Whoosh.
 
-Layout on disk: PORTAL_SEARCH_INDEX_DIR/builds/<name>/ holds complete indexes and the symlink
-PORTAL_SEARCH_INDEX_DIR/current points at the one in use, so a rebuild is swapped in atomically
-while searches keep reading the old one.
+    rebuild_index()            index every public service into a new folder, swap it in
+    search_services(params)    run a SearchParams; returns a SearchPage
 """
-from portal.search.engine import SearchPage, rebuild_index, search_services  # noqa: F401
+from portal.search import geo  # noqa: F401
+from portal.search.query import Hit, SearchPage, SearchParams, search_services  # noqa: F401
+
+
+def rebuild_index() -> int:
+    from portal.extensions import db
+    from portal.search.indexer import rebuild
+
+    return rebuild(db.session)

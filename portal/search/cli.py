@@ -5,7 +5,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.search.engine import rebuild_index
+from portal.search import rebuild_index
 
 search_cli = AppGroup("search", help="Build and maintain the search index.")
 

@@ -1,0 +1,130 @@
+"""The search form: every search is a GET URL, validated here into SearchParams."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
+
+from portal.search import SearchParams, geo
+
+DAYS = [SelectChoice("mon", _l("Monday")), SelectChoice("tue", _l("Tuesday")),
+        SelectChoice("wed", _l("Wednesday")), SelectChoice("thu", _l("Thursday")),
+        SelectChoice("fri", _l("Friday")), SelectChoice("sat", _l("Saturday")),
+        SelectChoice("sun", _l("Sunday"))]
+MAX_QUERY_LENGTH = 200
+MAX_PAGE = 500
+DEFAULT_RADIUS_MILES = 10
+_ZIP_IN_TEXT = re.compile(r"\b(?:(?:near|in|around)\s+)?(\d{5})\b", re.IGNORECASE)
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField(_l("Search services"))
+    category = SelectMultipleField(_l("Category"), choices=[], validate_choice=True)
+    language = SelectMultipleField(_l("Language"), choices=[], validate_choice=True)
+    detail = SelectMultipleField(_l("Details"), choices=[], validate_choice=True)
+    age = IntegerField(_l("Age of the person"), validators=[
+        Optional(), NumberRange(0, 120, _l("Age must be between 0 and 120."))])
+    accepting = BooleanField(_l("Accepting new clients"))
+    open = SelectField(_l("Open"), choices=[SelectChoice("", _l("Any time")),
+                                            SelectChoice("now", _l("Open now")),
+                                            SelectChoice("at", _l("Open at …"))], default="")
+    day = SelectField(_l("Day"), choices=[SelectChoice("", "")] + DAYS, default="")
+    time = StringField(_l("Time"), validators=[Optional(), Regexp(
+        r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Enter a time like 18:30."))])
+    zip = StringField(_l("ZIP code"), validators=[Optional(), Regexp(
+        r"^\d{5}$", message=_l("Enter a 5-digit ZIP code."))])
+    lat = DecimalField(_l("Latitude"), places=None, validators=[
+        Optional(), NumberRange(-90, 90, _l("Latitude must be between -90 and 90."))])
+    lng = DecimalField(_l("Longitude"), places=None, validators=[
+        Optional(), NumberRange(-180, 180, _l("Longitude must be between -180 and 180."))])
+    radius = DecimalField(_l("Within (miles)"), places=None, validators=[
+        Optional(), NumberRange(0.5, 100, _l("Distance must be between 0.5 and 100 miles."))])
+    sort = SelectField(_l("Sort by"), choices=[SelectChoice("relevance", _l("Best match")),
+                                               SelectChoice("distance", _l("Distance"))],
+                       default="relevance")
+    page = IntegerField(validators=[Optional(), NumberRange(1, MAX_PAGE, _l(
+        "Page must be between 1 and %(max)s.", max=MAX_PAGE))])
+
+    def __init__(self, *args, categories=(), languages=(), details=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [SelectChoice(v, label) for v, label in categories]
+        self.language.choices = [SelectChoice(v, label) for v, label in languages]
+        self.detail.choices = [SelectChoice(v, label) for v, label in details]
+        self.near_point: geo.Point | None = None
+        self.shortened = False
+
+    def validate_zip(self, field) -> None:
+        if field.data:
+            self.near_point = geo.zip_centre(field.data)
+            if self.near_point is None:
+                raise ValidationError(_l("We do not know the ZIP code %(zip)s.", zip=field.data))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if (self.lat.data is None) != (self.lng.data is None) and not (
+                self.lat.errors or self.lng.errors):
+            self.lng.errors = [*self.lng.errors, _l("Give both latitude and longitude, or neither.")]
+            valid = False
+        return valid
+
+    def validate_day(self, field) -> None:
+        if self.open.data == "at" and not (field.data and self.time.data):
+            raise ValidationError(_l("Choose a day and a time to search by opening hours."))
+
+    def text(self) -> str:
+        """The words searched: at most 200 characters, a ZIP code in them taken as "near"."""
+        text = (self.q.data or "").strip()
+        if len(text) > MAX_QUERY_LENGTH:
+            text, self.shortened = text[:MAX_QUERY_LENGTH], True
+        return text
+
+    def params(self, now: dt.datetime, per_page: int) -> SearchParams:
+        text = self.text()
+        near = self.near_point
+        if near is None and self.lat.data is not None and self.lng.data is not None:
+            near = geo.Point(float(self.lat.data), float(self.lng.data))
+        if near is None:
+            match = _ZIP_IN_TEXT.search(text)
+            centre = geo.zip_centre(match.group(1)) if match else None
+            if centre is not None:
+                near, text = centre, _ZIP_IN_TEXT.sub(" ", text, count=1).strip()
+                self.zip.data = match.group(1)
+        return SearchParams(
+            q=text,
+            categories=list(self.category.data or []),
+            languages=list(self.language.data or []),
+            details=list(self.detail.data or []),
+            age=self.age.data,
+            accepting=bool(self.accepting.data),
+            open_at=self._open_at(now),
+            near=near,
+            radius_miles=float(self.radius.data) if self.radius.data is not None
+            else (DEFAULT_RADIUS_MILES if near else None),
+            sort=self.sort.data if near else "relevance",
+            page=self.page.data or 1,
+            per_page=per_page,
+        )
+
+    def _open_at(self, now: dt.datetime) -> dt.datetime | None:
+        if self.open.data == "now":
+            return now
+        if self.open.data == "at" and self.day.data and self.time.data:
+            weekday = [day.value for day in DAYS].index(self.day.data)
+            date = now.date() + dt.timedelta(days=(weekday - now.weekday()) % 7)
+            return dt.datetime.combine(date, dt.time.fromisoformat(self.time.data))
+        return None

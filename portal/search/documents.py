@@ -1,0 +1,148 @@
+"""One index document per public service, built from the database."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.catalog import hours, vocabulary
+from portal.models import Location, Service, ServiceAtLocation, TaxonomyTerm
+from portal.models.catalog import PUBLIC_STATUSES, ServiceStatus
+from portal.search import geo
+from portal.search.schema import NO_AGE_LIMIT
+
+MINUTES_PER_WEEK = 7 * 24 * 60
+_LOAD = (
+    selectinload(Service.organization),
+    selectinload(Service.attributes),
+    selectinload(Service.languages),
+    selectinload(Service.schedules),
+    selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),
+    selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+    .selectinload(Location.schedules),
+)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Category terms by id, to add ancestors and their names to each service."""
+
+    parents: dict[str, str | None]
+    names: dict[str, str]
+
+    @classmethod
+    def load(cls, session: Session) -> Terms:
+        rows = session.execute(
+            select(TaxonomyTerm.id, TaxonomyTerm.parent_id, TaxonomyTerm.name)
+        ).all()
+        return cls({r.id: r.parent_id for r in rows}, {r.id: r.name for r in rows})
+
+    def lineage(self, term_id: str) -> list[str]:
+        found = []
+        while term_id and term_id not in found:
+            found.append(term_id)
+            term_id = self.parents.get(term_id)
+        return found
+
+
+def public_services(session: Session, ids: list[str] | None = None, after: str = "",
+                    limit: int | None = None) -> list[Service]:
+    query = select(Service).where(Service.status.in_(PUBLIC_STATUSES)).options(*_LOAD)
+    if ids is not None:
+        query = query.where(Service.id.in_(ids))
+    query = query.where(Service.id > after).order_by(Service.id)
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def open_hour_tokens(service: Service) -> list[str]:
+    """Hours of the week (0 = Monday 0:00–1:00) the service is open all (f) or part (p) of.
+
+    Schedules that are not the same every week (monthly, dated) mark their hours as partial,
+    so the search checks them exactly against the schedules.
+    """
+    schedules = hours.service_schedules(service)
+    regular = [s for s in schedules if hours.is_regular(s)]
+    irregular = [s for s in schedules if not hours.is_regular(s)]
+    covered = _minutes_covered(hours.weekly_intervals(regular))
+    if len(covered) == MINUTES_PER_WEEK // 60 and all(c == 60 for c in covered.values()):
+        return ["always"]
+    tokens = {f"{'f' if minutes == 60 else 'p'}{hour}" for hour, minutes in covered.items()}
+    for hour in _minutes_covered(hours.weekly_intervals(irregular)):
+        if f"f{hour}" not in tokens:
+            tokens.add(f"p{hour}")
+    return sorted(tokens)
+
+
+def _minutes_covered(intervals) -> dict[int, int]:
+    """Open minutes in each hour of the week (intervals wrap from Sunday into Monday)."""
+    pieces = []
+    for interval in intervals:
+        start, end = interval.start, min(interval.end, interval.start + MINUTES_PER_WEEK)
+        if end > MINUTES_PER_WEEK:
+            pieces += [(start, MINUTES_PER_WEEK), (0, end - MINUTES_PER_WEEK)]
+        else:
+            pieces.append((start, end))
+    covered: dict[int, int] = {}
+    for start, end in hours.merge(hours.Interval(s, e) for s, e in pieces):
+        for hour in range(start // 60, (end - 1) // 60 + 1):
+            overlap = min(end, (hour + 1) * 60) - max(start, hour * 60)
+            covered[hour] = covered.get(hour, 0) + overlap
+    return covered
+
+
+def document(service: Service, terms: Terms) -> dict:
+    category_ids: set[str] = set()
+    category_names: list[str] = []
+    details: list[str] = []
+    detail_names: list[str] = []
+    for attribute in service.attributes:
+        term = attribute.taxonomy_term
+        if attribute.link_type == vocabulary.CATEGORY_LINK:
+            for term_id in terms.lineage(term.id):
+                category_ids.add(term_id)
+                category_names.append(terms.names.get(term_id, ""))
+        elif attribute.link_type == vocabulary.DETAIL_LINK and term.code:
+            details.append(term.code)
+            detail_names.append(term.name)
+    languages = [lang for lang in service.languages if lang.code or lang.name]
+    points = [
+        geo.Point(sal.location.latitude, sal.location.longitude)
+        for sal in service.service_at_locations
+        if sal.location.latitude is not None and sal.location.longitude is not None
+    ]
+    text = {
+        "name": " ".join(filter(None, (service.name, service.alternate_name))),
+        "categories": " ".join(dict.fromkeys(category_names)),
+        "facts": " ".join([lang.name or "" for lang in languages] + detail_names),
+        "organization": service.organization.name,
+        "description": service.description or "",
+        "eligibility": service.eligibility_description or "",
+    }
+    accepting = {True: "yes", False: "no", None: "unknown"}[service.accepting_new_clients]
+    language_codes = sorted({(lang.code or lang.name).lower().replace(" ", "-") for lang in languages})
+    facet_tokens = (
+        [f"category:{t}" for t in sorted(category_ids)]
+        + [f"language:{c}" for c in language_codes]
+        + [f"detail:{d}" for d in sorted(set(details))]
+        + [f"accepting:{accepting}"]
+    )
+    return {
+        "id": service.id,
+        **text,
+        "words": " ".join(text.values()),
+        "category": ",".join(sorted(category_ids)),
+        "language": ",".join(language_codes),
+        "detail": ",".join(sorted(details)),
+        "accepting": accepting,
+        "open_hours": ",".join(open_hour_tokens(service)),
+        "geo": ",".join(sorted({cell for p in points for cell in geo.cells_of(p)})),
+        "min_age": service.minimum_age if service.minimum_age is not None else 0,
+        "max_age": service.maximum_age if service.maximum_age is not None else NO_AGE_LIMIT,
+        "closed_rank": int(service.status == ServiceStatus.temporarily_closed.value),
+        "coords": ";".join(f"{p.latitude:.6f},{p.longitude:.6f}" for p in points).encode(),
+        "facets": " ".join(facet_tokens).encode(),
+        "location_count": len(service.service_at_locations),
+    }

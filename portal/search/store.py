@@ -1,0 +1,95 @@
+"""Where the index lives on disk, and one open searcher per thread while it is current.
+
+PORTAL_SEARCH_INDEX_DIR/builds/<name>/ holds complete indexes; the symlink `current` points
+at the one in use. A rebuild writes a new folder and swaps the link atomically, so searches
+go on reading the old index until they see the new one.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import Index
+
+from portal.search import schema
+
+WRITE_LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's lock
+
+
+class IndexMissing(RuntimeError):
+    """No usable index: never built, or the folder is broken."""
+
+
+class IndexStore:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.link = self.root / "current"
+
+    def current(self) -> Path | None:
+        if not self.link.is_symlink():
+            return None
+        target = self.link.resolve()
+        return target if target.is_dir() else None
+
+    def open(self) -> Index:
+        target = self.current()
+        if target is None:
+            raise IndexMissing(f"no search index at {self.link}")
+        try:
+            return whoosh_index.open_dir(str(target))
+        except Exception as exc:  # a broken index fails in many ways; all mean "rebuild"
+            raise IndexMissing(f"search index at {target} cannot be opened: {exc!r}") from exc
+
+    def new_build(self) -> tuple[Path, Index]:
+        builds = self.root / "builds"
+        builds.mkdir(parents=True, exist_ok=True)
+        target = builds / f"{time.time_ns()}-{os.getpid()}"
+        target.mkdir()
+        return target, whoosh_index.create_in(str(target), schema.build())
+
+    def swap_to(self, target: Path) -> None:
+        previous = self.current()
+        temporary = self.root / f".current-{os.getpid()}-{threading.get_ident()}"
+        if temporary.is_symlink() or temporary.exists():
+            temporary.unlink()
+        temporary.symlink_to(target.relative_to(self.root))
+        os.replace(temporary, self.link)  # atomic: readers see the old index or the new one
+        if previous is not None and previous != target.resolve():
+            # Open searchers keep their files open; on POSIX the removal does not disturb them.
+            shutil.rmtree(previous, ignore_errors=True)
+
+
+class SearcherCache:
+    """One searcher per thread, reopened only when the index changed (a cheap check).
+
+    A process serves one index, so each thread keeps a single entry; asking for another
+    folder (as tests do) closes the old searcher first.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def get(self, store: IndexStore):
+        entry = getattr(self._local, "entry", None)
+        target = store.current()
+        if entry is not None:
+            root, entry_target, searcher = entry
+            if root == store.root and entry_target == target and searcher.up_to_date():
+                return searcher
+            self.close()
+        searcher = store.open().searcher()
+        self._local.entry = (store.root, target, searcher)
+        return searcher
+
+    def close(self) -> None:
+        entry = getattr(self._local, "entry", None)
+        if entry is not None:
+            self._local.entry = None
+            entry[2].close()
+
+
+searchers = SearcherCache()
