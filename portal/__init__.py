@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal import config as settings
+from portal import search
 from portal.extensions import babel, csrf, db, migrate
 
 
@@ -35,6 +36,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(settings.PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, default_timezone=app.config["PORTAL_TIMEZONE"])
+    search.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

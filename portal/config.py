@@ -43,6 +43,9 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_SEARCH_INDEX_DIR": os.environ.get("PORTAL_SEARCH_INDEX_DIR")
         or str(PROJECT_ROOT / "search_index"),
         "PORTAL_TIMEZONE": os.environ.get("PORTAL_TIMEZONE") or "America/New_York",
+        # Seconds an index writer waits for another process's lock before leaving the
+        # change to `flask search sync`.
+        "PORTAL_SEARCH_LOCK_TIMEOUT": float(_int("PORTAL_SEARCH_LOCK_TIMEOUT", 30)),
         "PORTAL_PAGE_SIZE": _int("PORTAL_PAGE_SIZE", 20),
         # Listings not verified for this many days are marked as possibly out of date.
         "PORTAL_STALE_AFTER_DAYS": _int("PORTAL_STALE_AFTER_DAYS", 180),

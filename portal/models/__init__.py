@@ -24,3 +24,4 @@ from portal.models.catalog import (  # noqa: F401
     TaxonomyTerm,
     Unit,
 )
+from portal.models.search import SearchOutbox  # noqa: F401,E402

@@ -1,21 +1,62 @@
 """`flask search …` commands."""
+from __future__ import annotations
+
+import datetime as dt
 import time
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.search import rebuild_index
+from portal.extensions import db
+from portal.search import indexer, outbox, rebuild_index
+from portal.search.store import IndexMissing
 
 search_cli = AppGroup("search", help="Build and maintain the search index.")
 
 
 @search_cli.command("rebuild")
 def rebuild_command() -> None:
-    """Index every public service into a new index and swap it in."""
+    """Index every public service into a new index and swap it in (searches go on)."""
     started = time.perf_counter()
     count = rebuild_index()
     click.echo(f"Indexed {count} services in {time.perf_counter() - started:.1f} s.")
+
+
+@search_cli.command("sync")
+@click.option("--follow", is_flag=True, help="Keep applying changes as they arrive.")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=1.0, show_default=True,
+              help="Seconds between checks with --follow.")
+def sync_command(follow: bool, interval: float) -> None:
+    """Apply listing changes the index has not seen yet (builds the index if it is missing)."""
+    while True:
+        try:
+            applied = outbox.apply_pending(db.session)
+        except IndexMissing:
+            click.echo("No usable search index; rebuilding it.")
+            applied = rebuild_index()
+        db.session.remove()
+        if applied or not follow:
+            click.echo(f"Applied changes to {applied} services.")
+        if not follow:
+            return
+        time.sleep(interval)
+
+
+@search_cli.command("optimize")
+def optimize_command() -> None:
+    """Merge the index's segments (slow on a large index; never on the request path)."""
+    started = time.perf_counter()
+    indexer.optimize()
+    click.echo(f"Optimized in {time.perf_counter() - started:.1f} s.")
+
+
+@search_cli.command("prune")
+@click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
+def prune_command(days: int) -> None:
+    """Delete outbox rows older than DAYS (every host must have synced since)."""
+    removed = outbox.prune(db.session, dt.timedelta(days=days))
+    click.echo(f"Removed {removed} outbox rows.")
 
 
 def init_app(app: Flask) -> None:

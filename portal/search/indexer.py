@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal.models.search import SearchOutbox
+
 from portal.search import documents
-from portal.search.store import WRITE_LOCK_TIMEOUT, IndexStore
+from portal.search.store import IndexStore
 
 REBUILD_BATCH = 1000
 
@@ -15,19 +18,27 @@ def store() -> IndexStore:
 
 
 def rebuild(session: Session) -> int:
-    """Index every public service into a new folder and swap it in; returns the count."""
-    target, ix = store().new_build()
-    terms = documents.Terms.load(session)
-    count = 0
-    with ix.writer(limitmb=256) as writer:
-        last_id = ""
-        while batch := documents.public_services(session, after=last_id, limit=REBUILD_BATCH):
-            for service in batch:
-                writer.add_document(**documents.document(service, terms))
-            count += len(batch)
-            last_id = batch[-1].id
-            session.expunge_all()
-    ix.close()
+    """Index every public service into a new folder and swap it in; returns the count.
+
+    The new index starts at the outbox position read before it reads any service, so a
+    change committed during the rebuild is applied again afterwards. Reads go through a
+    session of its own, emptied batch by batch, so the caller's objects stay attached.
+    """
+    with Session(bind=session.get_bind()) as reading:
+        position = reading.scalar(select(func.max(SearchOutbox.id))) or 0
+        target, ix = store().new_build()
+        terms = documents.Terms.load(reading)
+        count = 0
+        with ix.writer(limitmb=256) as writer:
+            last_id = ""
+            while batch := documents.public_services(reading, after=last_id, limit=REBUILD_BATCH):
+                for service in batch:
+                    writer.add_document(**documents.document(service, terms))
+                count += len(batch)
+                last_id = batch[-1].id
+                reading.expunge_all()
+        ix.close()
+    store().write_position(position, folder=target)
     store().swap_to(target)
     return count
 
@@ -35,24 +46,29 @@ def rebuild(session: Session) -> int:
 def update(session: Session, service_ids: list[str]) -> None:
     """Re-index these services (removing the ones no longer public), waiting for the lock.
 
-    Commits without merging segments: a merge of a large index takes minutes and runs only
-    in `flask search optimize`.
+    Reads the committed rows through a session of its own (the caller's may hold stale
+    copies). Commits without merging segments: a merge of a large index takes minutes and
+    runs only in `flask search optimize`.
     """
+    with Session(bind=session.get_bind()) as reading:
+        terms = documents.Terms.load(reading)
+        public = {s.id: documents.document(s, terms)
+                  for s in documents.public_services(reading, ids=list(service_ids))}
     ix = store().open()
-    terms = documents.Terms.load(session)
-    public = {s.id: s for s in documents.public_services(session, ids=list(service_ids))}
-    writer = ix.writer(timeout=WRITE_LOCK_TIMEOUT)
     try:
-        for service_id in service_ids:
-            if service_id in public:
-                writer.update_document(**documents.document(public[service_id], terms))
-            else:
-                writer.delete_by_term("id", service_id)
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit(merge=False)
-    ix.close()
+        writer = ix.writer(timeout=current_app.config["PORTAL_SEARCH_LOCK_TIMEOUT"])
+        try:
+            for service_id in service_ids:
+                if service_id in public:
+                    writer.update_document(**public[service_id])
+                else:
+                    writer.delete_by_term("id", service_id)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(merge=False)
+    finally:
+        ix.close()
 
 
 def optimize() -> None:

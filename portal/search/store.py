@@ -17,11 +17,19 @@ from whoosh.index import Index
 
 from portal.search import schema
 
-WRITE_LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's lock
+POSITION_FILE = "outbox_position"  # the last search_outbox id this index has applied
 
 
 class IndexMissing(RuntimeError):
     """No usable index: never built, or the folder is broken."""
+
+
+def _started(build: Path) -> int:
+    """Builds are named <time_ns>-<pid>."""
+    try:
+        return int(build.name.split("-", 1)[0])
+    except ValueError:
+        return 0
 
 
 class IndexStore:
@@ -44,6 +52,21 @@ class IndexStore:
         except Exception as exc:  # a broken index fails in many ways; all mean "rebuild"
             raise IndexMissing(f"search index at {target} cannot be opened: {exc!r}") from exc
 
+    def read_position(self) -> int:
+        current = self.current()
+        try:
+            return int((current / POSITION_FILE).read_text()) if current else 0
+        except (OSError, ValueError):
+            return 0
+
+    def write_position(self, position: int, folder: Path | None = None) -> None:
+        folder = folder or self.current()
+        if folder is None:
+            raise IndexMissing("no search index to record a position in")
+        temporary = folder / f".{POSITION_FILE}-{os.getpid()}-{threading.get_ident()}"
+        temporary.write_text(str(position))
+        os.replace(temporary, folder / POSITION_FILE)
+
     def new_build(self) -> tuple[Path, Index]:
         builds = self.root / "builds"
         builds.mkdir(parents=True, exist_ok=True)
@@ -58,9 +81,12 @@ class IndexStore:
             temporary.unlink()
         temporary.symlink_to(target.relative_to(self.root))
         os.replace(temporary, self.link)  # atomic: readers see the old index or the new one
-        if previous is not None and previous != target.resolve():
-            # Open searchers keep their files open; on POSIX the removal does not disturb them.
-            shutil.rmtree(previous, ignore_errors=True)
+        # The previous index stays one more round for searches still reading it; builds
+        # started after this one (another rebuild under way) are left alone.
+        keep = {target.resolve(), previous}
+        for folder in (self.root / "builds").iterdir():
+            if folder.resolve() not in keep and _started(folder) < _started(target):
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 class SearcherCache:

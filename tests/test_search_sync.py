@@ -1,0 +1,192 @@
+"""The index follows the database: outbox rows in the transaction, applied after commit."""
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import Address, Organization, SearchOutbox, Service, TaxonomyTerm
+from portal.search import SearchParams, rebuild_index, search_services
+from portal.search.indexer import store
+from tests.factories import (
+    AddressFactory,
+    AttributeFactory,
+    LocationFactory,
+    ServiceAtLocationFactory,
+    ServiceFactory,
+    TaxonomyFactory,
+    TaxonomyTermFactory,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def found(words: str) -> list[str]:
+    from portal.extensions import db
+
+    page = search_services(SearchParams(q=words))
+    db.session.expire_all()  # other sessions and processes changed these rows
+    return [db.session.get(Service, i).name for i in page.service_ids]
+
+
+@pytest.fixture
+def indexed(db):
+    service = ServiceFactory(name="Harbor Counseling", description="Talk therapy.")
+    db.session.commit()
+    rebuild_index()
+    return service
+
+
+def outbox_count(db) -> int:
+    return db.session.scalar(select(func.count(SearchOutbox.id)))
+
+
+def test_an_edit_is_searchable_right_after_commit(db, indexed):
+    indexed.name = "Lighthouse Counseling"
+    db.session.commit()
+    assert found("lighthouse") == ["Lighthouse Counseling"]
+    assert found("harbor") == []
+
+
+def test_new_and_retired_services_follow_the_database(db, indexed):
+    ServiceFactory(name="Granite Food Pantry")
+    db.session.commit()
+    assert found("granite") == ["Granite Food Pantry"]
+    indexed.status = "inactive"
+    db.session.commit()
+    assert found("harbor") == []
+    db.session.delete(db.session.get(Service, found("granite") and
+                                     db.session.scalar(select(Service.id).where(
+                                         Service.name == "Granite Food Pantry"))))
+    db.session.commit()
+    assert found("granite") == []
+
+
+def test_changes_to_related_records_reindex_their_services(db, indexed):
+    taxonomy = TaxonomyFactory()
+    term = TaxonomyTermFactory(name="Peer support", taxonomy_detail=taxonomy)
+    AttributeFactory(link_id=indexed.id, taxonomy_term=term)
+    db.session.commit()
+    assert found("peer") == ["Harbor Counseling"]
+    term.name = "Mentoring"
+    db.session.commit()
+    assert found("mentoring") == ["Harbor Counseling"]
+    db.session.get(Organization, indexed.organization_id).name = "Quayside Health"
+    db.session.commit()
+    assert found("quayside") == ["Harbor Counseling"]
+
+
+def test_a_moved_location_moves_its_services(db, indexed):
+    from portal.search import geo
+
+    location = LocationFactory(latitude=38.80, longitude=-77.05)
+    AddressFactory(location=location)
+    ServiceAtLocationFactory(service=indexed, location=location)
+    db.session.commit()
+    near_richmond = SearchParams(q="harbor", near=geo.Point(37.54, -77.43), radius_miles=10)
+    assert search_services(near_richmond).total == 0
+    location.latitude, location.longitude = 37.54, -77.44
+    db.session.commit()
+    assert search_services(near_richmond).total == 1
+
+
+def test_a_rolled_back_change_never_reaches_the_index(db, indexed):
+    before = outbox_count(db)
+    indexed.name = "Phantom Counseling"
+    db.session.flush()
+    db.session.rollback()
+    assert found("phantom") == []
+    assert outbox_count(db) == before
+
+
+def test_a_held_lock_leaves_the_change_for_sync(app, db, indexed):
+    app.config["PORTAL_SEARCH_LOCK_TIMEOUT"] = 0.2
+    ix = store().open()
+    blocker = ix.writer()
+    try:
+        indexed.name = "Beacon Counseling"
+        db.session.commit()  # the commit succeeds; the index could not be written
+        assert found("beacon") == []
+    finally:
+        blocker.cancel()
+        ix.close()
+    result = app.test_cli_runner().invoke(args=["search", "sync"])
+    assert result.exit_code == 0, result.output
+    assert "Applied changes to 1 services." in result.output
+    assert found("beacon") == ["Beacon Counseling"]
+
+
+def test_sync_rebuilds_a_missing_index(app, db):
+    ServiceFactory(name="Meadow Recovery House")
+    db.session.commit()  # no index yet: the change waits
+    result = app.test_cli_runner().invoke(args=["search", "sync"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilding" in result.output
+    assert found("meadow") == ["Meadow Recovery House"]
+
+
+def test_rebuild_keeps_changes_committed_while_it_ran(app, db, indexed, monkeypatch):
+    from portal.search import indexer
+
+    real_swap = indexer.IndexStore.swap_to
+
+    def commit_during_rebuild(self, target):
+        with app.app_context():
+            from portal.extensions import db as other
+
+            service = other.session.get(Service, indexed.id)
+            service.name = "Midway Counseling"
+            other.session.commit()
+            other.session.remove()
+        real_swap(self, target)
+
+    monkeypatch.setattr(indexer.IndexStore, "swap_to", commit_during_rebuild)
+    rebuild_index()
+    assert found("midway") == ["Midway Counseling"]
+
+
+def test_searches_keep_working_across_a_rebuild(db, indexed):
+    assert found("harbor") == ["Harbor Counseling"]
+    old = store().current()
+    rebuild_index()
+    assert store().current() != old
+    assert found("harbor") == ["Harbor Counseling"]
+    rebuild_index()
+    assert not old.exists()  # kept for one round, then removed
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from portal import create_app
+    from portal.extensions import db
+    from portal.models import Service
+
+    app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": sys.argv[1],
+                      "PORTAL_SEARCH_INDEX_DIR": sys.argv[2]})
+    with app.app_context():
+        for service_id in sys.argv[3:]:
+            service = db.session.get(Service, service_id)
+            service.name = "Renamed " + service.description
+            db.session.commit()
+        db.engine.dispose()
+""")
+
+
+def test_several_processes_writing_at_once_lose_nothing(app, db):
+    services = [ServiceFactory(name=f"Program {n}", description=f"zebra{n:02d}")
+                for n in range(24)]
+    db.session.commit()
+    rebuild_index()
+    ids = [s.id for s in services]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    processes = [
+        subprocess.Popen([sys.executable, "-c", WRITER, app.config["SQLALCHEMY_DATABASE_URI"],
+                          app.config["PORTAL_SEARCH_INDEX_DIR"], *ids[n::4]], env=env)
+        for n in range(4)
+    ]
+    assert [p.wait(timeout=120) for p in processes] == [0, 0, 0, 0]
+    for n in range(24):
+        assert found(f"zebra{n:02d}") == [f"Renamed zebra{n:02d}"], n
