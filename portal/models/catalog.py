@@ -16,6 +16,7 @@ import uuid
 
 from sqlalchemy import (
     Boolean,
+    Index,
     Date,
     DateTime,
     Float,
@@ -152,7 +153,8 @@ class Service(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(2048))
     email: Mapped[str | None] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(32), default=ServiceStatus.active.value, index=True)
+    # No index: four values, and SQLite would prefer it to the primary key.
+    status: Mapped[str] = mapped_column(String(32), default=ServiceStatus.active.value)
     interpretation_services: Mapped[str | None] = mapped_column(Text)
     application_process: Mapped[str | None] = mapped_column(Text)
     fees_description: Mapped[str | None] = mapped_column(Text)
@@ -314,6 +316,12 @@ class Address(db.Model):
 
 class Phone(db.Model):
     __tablename__ = "phone"
+    # The relationships ask "this service's (or location's) own rows, not a location's";
+    # these let the database answer with one index instead of a NULL scan.
+    __table_args__ = (
+        Index("ix_phone_service_own", "service_id", "service_at_location_id"),
+        Index("ix_phone_location_own", "location_id", "service_at_location_id"),
+    )
 
     id: Mapped[str] = id_column()
     location_id: Mapped[str | None] = fk("location.id")
@@ -333,6 +341,12 @@ class Phone(db.Model):
 
 class Contact(db.Model):
     __tablename__ = "contact"
+    # The relationships ask "this service's (or location's) own rows, not a location's";
+    # these let the database answer with one index instead of a NULL scan.
+    __table_args__ = (
+        Index("ix_contact_service_own", "service_id", "service_at_location_id"),
+        Index("ix_contact_location_own", "location_id", "service_at_location_id"),
+    )
 
     id: Mapped[str] = id_column()
     organization_id: Mapped[str | None] = fk("organization.id")
@@ -351,6 +365,12 @@ class Contact(db.Model):
 
 class Schedule(db.Model):
     __tablename__ = "schedule"
+    # The relationships ask "this service's (or location's) own rows, not a location's";
+    # these let the database answer with one index instead of a NULL scan.
+    __table_args__ = (
+        Index("ix_schedule_service_own", "service_id", "service_at_location_id"),
+        Index("ix_schedule_location_own", "location_id", "service_at_location_id"),
+    )
 
     id: Mapped[str] = id_column()
     service_id: Mapped[str | None] = fk("service.id")
@@ -418,14 +438,16 @@ class Attribute(db.Model):
     __tablename__ = "attribute"
 
     id: Mapped[str] = id_column()
-    link_id: Mapped[str] = mapped_column(String(36), index=True)
+    link_id: Mapped[str] = mapped_column(String(36))
     taxonomy_term_id: Mapped[str] = fk("taxonomy_term.id", nullable=False)
     link_type: Mapped[str | None] = mapped_column(String(255))
-    link_entity: Mapped[str] = mapped_column(String(64), index=True)
+    link_entity: Mapped[str] = mapped_column(String(64))
     value: Mapped[str | None] = mapped_column(Text)
     label: Mapped[str | None] = mapped_column(String(255))
 
     taxonomy_term: Mapped[TaxonomyTerm] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_attribute_link", "link_id", "link_entity"),)
 
 
 class Language(db.Model):

@@ -123,12 +123,6 @@ def document(service: Service, terms: Terms) -> dict:
     }
     accepting = {True: "yes", False: "no", None: "unknown"}[service.accepting_new_clients]
     language_codes = sorted({(lang.code or lang.name).lower().replace(" ", "-") for lang in languages})
-    facet_tokens = (
-        [f"category:{t}" for t in sorted(category_ids)]
-        + [f"language:{c}" for c in language_codes]
-        + [f"detail:{d}" for d in sorted(set(details))]
-        + [f"accepting:{accepting}"]
-    )
     return {
         "id": service.id,
         **text,
@@ -142,7 +136,7 @@ def document(service: Service, terms: Terms) -> dict:
         "min_age": service.minimum_age if service.minimum_age is not None else 0,
         "max_age": service.maximum_age if service.maximum_age is not None else NO_AGE_LIMIT,
         "closed_rank": int(service.status == ServiceStatus.temporarily_closed.value),
+        "name_key": service.name.lower(),
         "coords": ";".join(f"{p.latitude:.6f},{p.longitude:.6f}" for p in points).encode(),
-        "facets": " ".join(facet_tokens).encode(),
         "location_count": len(service.service_at_locations),
     }

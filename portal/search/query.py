@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import logging
+import math
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -10,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from whoosh import highlight, query as wq
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.sorting import FieldFacet, ScoreFacet
 
 from portal.catalog import hours
 from portal.extensions import db
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 200
 ALTERNATIVE_WEIGHT = 0.8
+FUZZY_WEIGHT = 0.5
 ALL_CONCEPTS_BOOST = 3.0
 FUZZY_FIELDS = ("name", "categories", "description")
 _stems = StemmingAnalyzer()
@@ -121,37 +123,45 @@ def search_services(params: SearchParams) -> SearchPage:
         result.available = False
         return result
     reader = searcher.reader()
-    text_query, result.suggestion = _text_query(words, searcher) if words else (wq.Every(), None)
-    # Every() is left out of the And: whoosh normalizes And([Every(), x]) to Every().
-    parts = [*_filters(params)] + ([] if isinstance(text_query, wq.Every) else [text_query])
-    docs = set(searcher.docs_for_query(parts[0] if len(parts) == 1 else wq.And(parts)))
+    match = _match_words(words, searcher) if words else None
+    filters = _filters(params)
+    # Every() is never put inside an And: whoosh normalizes And([Every(), x]) to Every().
+    filtered = wq.And(filters) if len(filters) > 1 else (filters[0] if filters else wq.Every())
+    if match is not None:
+        docs = set(match.scores)
+        if filters:
+            docs &= set(searcher.docs_for_query(filtered))
+        result.suggestion = match.suggestion
+    else:
+        docs = set(searcher.docs_for_query(filtered))
     if params.open_at is not None:
         docs = _open_at(searcher, docs, params.open_at)
     distances: dict[int, float | None] = {}
     if params.near is not None:
         docs, distances = _within(reader, docs, params.near, params.radius_miles)
     result.total = len(docs)
-    result.facets = _facet_counts(reader, docs)
+    result.facets = _facet_counts(searcher, docs)
     start = (params.page - 1) * params.per_page
     if start >= len(docs):
         return result
+    closed = _memoized("closed", lambda: set(searcher.docs_for_query(
+        wq.NumericRange("closed_rank", 1, 1))))
     if params.sort == "distance" and params.near is not None:
-        closed = reader.column_reader("closed_rank")
-        ordered = sorted(docs, key=lambda d: (closed[d], distances[d] is None,
-                                              distances[d] or 0.0, d))
-        page_docs = ordered[start:start + params.per_page]
+        key = lambda d: (d in closed, distances[d] is None, distances[d] or 0.0, d)  # noqa: E731
+    elif match is not None:
+        key = lambda d: (d in closed, -match.scores[d], d)  # noqa: E731
     else:
-        hits = searcher.search(text_query, filter=docs, limit=start + params.per_page,
-                               sortedby=[FieldFacet("closed_rank"), ScoreFacet()])
-        page_docs = [hit.docnum for hit in hits][start:]
-    terms = _highlight_terms(text_query, reader) if words else frozenset()
+        names = reader.column_reader("name_key")
+        key = lambda d: (d in closed, names[d], d)  # noqa: E731
+    page_docs = heapq.nsmallest(start + params.per_page, docs, key=key)[start:]
+    stems = match.stems if match is not None else frozenset()
     for docnum in page_docs:
         stored = reader.stored_fields(docnum)
         result.hits.append(Hit(
             service_id=stored["id"],
             distance_miles=distances.get(docnum),
-            name_html=_highlighted(stored.get("name", ""), terms, whole=True),
-            snippet_html=_highlighted(stored.get("description", ""), terms) if terms else None,
+            name_html=_highlighted(stored.get("name", ""), stems, whole=True),
+            snippet_html=_highlighted(stored.get("description", ""), stems) if stems else None,
         ))
     return result
 
@@ -171,14 +181,6 @@ def _stems_of(phrase: tuple[str, ...]) -> list[str]:
     return [token.text for token in _stems(" ".join(phrase))]
 
 
-def _phrase_query(phrase: tuple[str, ...], boost: float = 1.0) -> wq.Query | None:
-    stems = _stems_of(phrase)
-    if not stems:
-        return None
-    per_word = [wq.Or([wq.Term(f, stem) for f in TEXT_FIELDS]) for stem in stems]
-    return (per_word[0] if len(per_word) == 1 else wq.And(per_word)).with_boost(boost)
-
-
 def _known(reader, word: str) -> bool:
     """In the index as typed, or its stem is ("friend" is known when only "friends" is)."""
     if reader.doc_frequency(SPELLING_FIELD, word) > 0:
@@ -187,59 +189,120 @@ def _known(reader, word: str) -> bool:
     return bool(stems) and any(reader.doc_frequency(f, stems[0]) > 0 for f in TEXT_FIELDS)
 
 
-def _text_query(words: tuple[str, ...], searcher) -> tuple[wq.Query, str | None]:
-    """Each concept (a synonym phrase or a word) becomes an OR of its ways of being written;
-    documents matching more concepts score higher. Unknown words are matched fuzzily and
-    corrected on the raw-word field, which gives the "Did you mean" text."""
-    reader = searcher.reader()
-    corrector = searcher.corrector(SPELLING_FIELD)
-    concept_queries = []
-    corrected_words = list(words)
-    changed = False
-    for span, alternatives in synonyms.concepts(words):
-        variants = [_phrase_query(span)]
-        variants += [_phrase_query(alt, ALTERNATIVE_WEIGHT) for alt in alternatives]
-        if len(span) == 1 and not alternatives and not _known(reader, span[0]) \
-                and len(span[0]) >= 4 and not span[0].isdigit():
-            word = span[0]
-            fix = next(iter(corrector.suggest(word, limit=1, maxdist=2)), None)
-            if fix and fix != word:
-                variants.append(_phrase_query((fix,), ALTERNATIVE_WEIGHT))
-                for alt in synonyms.table().get((fix,), []):
-                    variants.append(_phrase_query(alt, ALTERNATIVE_WEIGHT * ALTERNATIVE_WEIGHT))
-                corrected_words[words.index(word)] = fix
-                changed = True
-            stem = _stems_of((word,))
-            if stem:
-                distance = 2 if len(word) >= 8 else 1
-                variants += [wq.FuzzyTerm(f, stem[0], maxdist=distance, prefixlength=1,
-                                          boost=0.5) for f in FUZZY_FIELDS]
-        variants = [v for v in variants if v is not None]
-        if variants:
-            concept_queries.append(wq.Or(variants))
-    if not concept_queries:
-        return wq.NullQuery, None
-    if len(concept_queries) == 1:
-        return concept_queries[0], (" ".join(corrected_words) if changed else None)
-    # Services that match every concept ("detox" and "spanish" and "medicaid") come first.
-    query = wq.Or([wq.And(concept_queries).with_boost(ALL_CONCEPTS_BOOST),
-                   wq.Or(concept_queries, scale=0.9)])
-    return query, (" ".join(corrected_words) if changed else None)
+@dataclass
+class _TextMatch:
+    scores: dict[int, float]  # docnum -> relevance, only documents that match
+    stems: frozenset[str]  # what to highlight
+    suggestion: str | None
 
 
-def _highlight_terms(text_query: wq.Query, reader) -> frozenset[str]:
-    """The stems the query looks for (fuzzy ones expanded), in any text field: every text
-    field shares one analyzer, so a word is marked wherever it shows."""
-    found: set[str] = set()
-    for leaf in text_query.leaves():
-        if isinstance(leaf, wq.FuzzyTerm):
-            found.update(
-                text.decode("utf-8") if isinstance(text, bytes) else text
-                for _field, text in leaf.existing_terms(reader, expand=True)
-            )
+def _term_scores(reader, stem: str, weight: float, doc_count: int) -> dict[int, float]:
+    """A stem's score in every document that has it, summed over the text fields.
+
+    BM25-like without length normalisation: idf × saturating term frequency × field boost.
+    Postings are read directly: far cheaper than Whoosh's matcher trees for these queries.
+    """
+    scores: dict[int, float] = {}
+    for field, boost in TEXT_FIELDS.items():
+        frequency = reader.doc_frequency(field, stem)
+        if not frequency:
+            continue
+        idf = math.log(1 + (doc_count - frequency + 0.5) / (frequency + 0.5))
+        factor = weight * boost * idf
+        for docnum, stored_weight in reader.postings(field, stem).items_as("weight"):
+            tf = stored_weight / boost  # the index multiplied it by the field boost
+            scores[docnum] = scores.get(docnum, 0.0) + factor * tf / (tf + 1.2)
+    return scores
+
+
+TERM_CACHE_SIZE = 512
+
+
+def _cached_term_scores(reader, stem: str, weight: float, doc_count: int) -> dict[int, float]:
+    cache = _memoized("terms", dict)
+    key = (stem, weight)
+    if key not in cache:
+        if len(cache) >= TERM_CACHE_SIZE:
+            cache.pop(next(iter(cache)))  # the oldest entry
+        cache[key] = _term_scores(reader, stem, weight, doc_count)
+    return cache[key]
+
+
+def _variant_scores(reader, stems: list[str], weight: float, doc_count: int) -> dict[int, float]:
+    """All stems of a phrase must appear (in any text field); their scores add up."""
+    combined: dict[int, float] | None = None
+    for stem in stems:
+        scores = _cached_term_scores(reader, stem, weight, doc_count)
+        if combined is None:
+            combined = scores
         else:
-            found.update(text for _field, text in leaf.iter_all_terms(phrases=True))
-    return frozenset(found)
+            combined = {d: combined[d] + v for d, v in scores.items() if d in combined}
+        if not combined:
+            return {}
+    return combined or {}
+
+
+def _match_words(words: tuple[str, ...], searcher) -> _TextMatch:
+    """Each concept (a synonym phrase or a word) scores a document by its best way of being
+    written there (alternatives do not add up); concepts add up, and documents matching
+    every concept come first. Unknown words are corrected on the raw-word field ("Did you
+    mean") and matched fuzzily."""
+    reader = searcher.reader()
+    doc_count = max(1, reader.doc_count_all())
+    corrector = searcher.corrector(SPELLING_FIELD)
+    concept_scores: list[dict[int, float]] = []
+    used: set[str] = set()
+    corrected = list(words)
+    for span, alternatives in synonyms.concepts(words):
+        variants: list[tuple[list[str], float]] = [(_stems_of(span), 1.0)]
+        variants += [(_stems_of(alt), ALTERNATIVE_WEIGHT) for alt in alternatives]
+        if len(span) == 1 and not alternatives and len(span[0]) >= 4 \
+                and not span[0].isdigit() and not _known(reader, span[0]):
+            fix = next(iter(corrector.suggest(span[0], limit=1, maxdist=2)), None)
+            if fix and fix != span[0]:
+                corrected[words.index(span[0])] = fix
+                variants.append((_stems_of((fix,)), ALTERNATIVE_WEIGHT))
+                variants += [(_stems_of(alt), ALTERNATIVE_WEIGHT ** 2)
+                             for alt in synonyms.table().get((fix,), [])]
+            variants += [([near], FUZZY_WEIGHT) for near in _fuzzy_stems(reader, span[0])]
+        best: dict[int, float] = {}
+        for stems, weight in variants:
+            if not stems:
+                continue
+            scores = _variant_scores(reader, stems, weight, doc_count)
+            if scores:
+                used.update(stems)
+            for docnum, score in scores.items():
+                if score > best.get(docnum, 0.0):
+                    best[docnum] = score
+        if best or any(stems for stems, _w in variants):
+            concept_scores.append(best)
+    totals: dict[int, float] = {}
+    matched: dict[int, int] = {}
+    for scores in concept_scores:
+        for docnum, score in scores.items():
+            totals[docnum] = totals.get(docnum, 0.0) + score
+            matched[docnum] = matched.get(docnum, 0) + 1
+    wanted = len(concept_scores)
+    if wanted > 1:
+        for docnum in totals:
+            share = matched[docnum] / wanted
+            totals[docnum] *= share * share * (ALL_CONCEPTS_BOOST if share == 1 else 1.0)
+    suggestion = " ".join(corrected) if corrected != list(words) else None
+    return _TextMatch(totals, frozenset(used), suggestion)
+
+
+def _fuzzy_stems(reader, word: str) -> list[str]:
+    """Indexed stems within one or two edits of the word's stem (two for long words)."""
+    stems = _stems_of((word,))
+    if not stems:
+        return []
+    distance = 2 if len(word) >= 8 else 1
+    found: set[str] = set()
+    for field in FUZZY_FIELDS:
+        found.update(reader.terms_within(field, stems[0], distance, prefix=1))
+    found.discard(stems[0])
+    return sorted(found)
 
 
 class _MarkFormatter(highlight.Formatter):
@@ -341,13 +404,32 @@ def _within(reader, docs: set[int], centre: geo.Point, radius: float | None):
     return kept, distances
 
 
-def _facet_counts(reader, docs: set[int]) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {}
-    column = reader.column_reader("facets")
-    for docnum in docs:
-        for token in column[docnum].decode().split():
-            kind, _, value = token.partition(":")
-            bucket = counts.setdefault(kind, {})
-            bucket[value] = bucket.get(value, 0) + 1
-    return counts
+FACET_FIELDS = ("category", "language", "detail", "accepting")
 
+
+def _memoized(key, compute):
+    """A value derived from the current searcher's index, computed once per index version."""
+    memo = searchers.memo()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _facet_counts(searcher, docs: set[int]) -> dict[str, dict[str, int]]:
+    """How many of the results have each filter value: set intersections with the documents
+    of each value, read once per index version."""
+    def document_sets():
+        reader = searcher.reader()
+        return {
+            field: {
+                term.decode("utf-8"): frozenset(reader.postings(field, term).all_ids())
+                for term in reader.lexicon(field)
+            }
+            for field in FACET_FIELDS if field in reader.indexed_field_names()
+        }
+
+    counts: dict[str, dict[str, int]] = {}
+    for field, values in _memoized("facets", document_sets).items():
+        found = {value: len(docs & members) for value, members in values.items()}
+        counts[field] = {value: n for value, n in found.items() if n}
+    return counts

@@ -41,9 +41,8 @@ def build() -> Schema:
         max_age=NUMERIC(int),
         # Sorting and results.
         closed_rank=NUMERIC(int, sortable=True),
+        name_key=ID(sortable=True),  # lower-cased name: the order when no words are given
         # Coordinates as a column, not indexed: read per candidate during a distance search.
         coords=COLUMN(columns.VarBytesColumn()),
-        # The filter tokens again, per document, for counting facets over a result set.
-        facets=COLUMN(columns.VarBytesColumn()),
         location_count=STORED,
     )

@@ -93,7 +93,8 @@ class SearcherCache:
     """One searcher per thread, reopened only when the index changed (a cheap check).
 
     A process serves one index, so each thread keeps a single entry; asking for another
-    folder (as tests do) closes the old searcher first.
+    folder (as tests do) closes the old searcher first. Each entry has a memo dict for
+    values derived from that exact index (facet document sets, term scores).
     """
 
     def __init__(self) -> None:
@@ -103,13 +104,17 @@ class SearcherCache:
         entry = getattr(self._local, "entry", None)
         target = store.current()
         if entry is not None:
-            root, entry_target, searcher = entry
+            root, entry_target, searcher, _memo = entry
             if root == store.root and entry_target == target and searcher.up_to_date():
                 return searcher
             self.close()
         searcher = store.open().searcher()
-        self._local.entry = (store.root, target, searcher)
+        self._local.entry = (store.root, target, searcher, {})
         return searcher
+
+    def memo(self) -> dict:
+        """Derived values for the searcher get() last returned on this thread."""
+        return self._local.entry[3]
 
     def close(self) -> None:
         entry = getattr(self._local, "entry", None)
