@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from portal import config as settings
 from portal import search
-from portal.extensions import babel, csrf, db, migrate
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -37,12 +37,26 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, default_timezone=app.config["PORTAL_TIMEZONE"])
     search.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from portal import auth, security
+
+    auth.init_app(app)
+    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.permissions import PUBLIC, blueprint_rule
+    from portal.auth.views import bp as auth_bp
     from portal.directory.views import bp as directory_bp
 
+    # The public directory and search: anyone, signed in or not (DESIGN.md, "Who may do what").
+    blueprint_rule(directory_bp, PUBLIC)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -52,11 +66,15 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from portal.admin import cli as users_cli
     from portal.catalog import cli as catalog_cli
+    from portal.notify import cli as mail_cli
     from portal.search import cli as search_cli
 
     catalog_cli.init_app(app)
     search_cli.init_app(app)
+    users_cli.init_app(app)
+    mail_cli.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

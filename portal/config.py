@@ -53,6 +53,33 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
+        # Accounts and sessions (HIPAA automatic log-off; ASVS V3).
+        "PORTAL_SESSION_IDLE_MINUTES": _int("PORTAL_SESSION_IDLE_MINUTES", 30),
+        "PORTAL_SESSION_MAX_HOURS": _int("PORTAL_SESSION_MAX_HOURS", 12),
+        # Consecutive failed sign-ins that lock an account, and for how long.
+        "PORTAL_LOGIN_MAX_FAILURES": _int("PORTAL_LOGIN_MAX_FAILURES", 5),
+        "PORTAL_LOCKOUT_MINUTES": _int("PORTAL_LOCKOUT_MINUTES", 15),
+        "PORTAL_INVITATION_HOURS": _int("PORTAL_INVITATION_HOURS", 48),
+        "PORTAL_PASSWORD_RESET_MINUTES": _int("PORTAL_PASSWORD_RESET_MINUTES", 60),
+        # Links in emails are built from this address, never from the request's Host header.
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000",
+        # How many proxies in front of the app set X-Forwarded-For (0: use the peer address).
+        "PORTAL_TRUSTED_PROXIES": _int("PORTAL_TRUSTED_PROXIES", 0),
+        # Rate limits: Redis when several workers share counters, memory for one process.
+        "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE_URI") or "memory://",
+        "PORTAL_LOGIN_LIMIT_PER_ADDRESS": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ADDRESS")
+        or "30 per minute;300 per hour",
+        "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT")
+        or "10 per minute;100 per hour",
+        # Email: kept in the outbox table; also sent by SMTP when PORTAL_SMTP_HOST is set.
+        "PORTAL_SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST") or None,
+        "PORTAL_SMTP_PORT": _int("PORTAL_SMTP_PORT", 587),
+        "PORTAL_SMTP_USERNAME": os.environ.get("PORTAL_SMTP_USERNAME") or None,
+        "PORTAL_SMTP_PASSWORD": os.environ.get("PORTAL_SMTP_PASSWORD") or None,
+        "PORTAL_SMTP_STARTTLS": _bool("PORTAL_SMTP_STARTTLS", True),
+        "PORTAL_MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM") or "no-reply@localhost",
+        # Limits what one request can make the server parse (bigger bodies get a 413 page).
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
     }
 
 
@@ -78,3 +105,12 @@ def finalize(config: dict) -> None:
     config["SESSION_COOKIE_SECURE"] = env == "production"
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if env == "production" and config.get("SESSION_COOKIE_NAME", "session") == "session":
+        # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only
+        # and for the whole site, so a sibling sub-domain cannot plant or read it.
+        config["SESSION_COOKIE_NAME"] = "__Host-session"
+    # Remember-me is not offered (a session ends at the idle and absolute time-outs);
+    # should Flask-Login ever set its cookie, it gets the same protections.
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    config["REMEMBER_COOKIE_HTTPONLY"] = True
+    config["REMEMBER_COOKIE_SAMESITE"] = "Lax"

@@ -19,6 +19,8 @@ def _titles() -> dict[int, str]:
         403: _("You do not have access to this page"),
         404: _("We could not find that page"),
         405: _("That action is not allowed here"),
+        410: _("This link is no longer valid"),
+        413: _("That was too much to send at once"),
         409: _("Someone else changed this first"),
         422: _("Some of the information needs fixing"),
         429: _("Too many requests"),
@@ -26,12 +28,19 @@ def _titles() -> dict[int, str]:
     }
 
 
+def _descriptions() -> dict[int, str]:
+    # Replaces the technical text werkzeug or Flask-Limiter would show ("10 per 1 minute").
+    return {
+        429: _("You tried that too many times in a short while. Please wait a minute, then "
+               "try again. If you are in crisis, call or text 988 now."),
+        500: _("The problem has been logged. Please try again in a moment."),
+    }
+
+
 def render_error(error: HTTPException):
     code = error.code or 500
     title = _titles().get(code, error.name)
-    description = error.description if code != 500 else _(
-        "The problem has been logged. Please try again in a moment."
-    )
+    description = _descriptions().get(code, error.description)
     if wants_json():
         return jsonify(error={"status": code, "title": title, "detail": description}), code
     return render_template("error.html", code=code, title=title, description=description), code

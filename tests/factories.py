@@ -131,3 +131,37 @@ class AttributeFactory(BaseFactory):
 
     link_entity = "service"
     link_type = vocabulary.CATEGORY_LINK
+
+
+# --- people (issue 4) ---------------------------------------------------------------------
+
+from functools import lru_cache  # noqa: E402
+
+import pyotp  # noqa: E402
+
+from portal.auth import passwords  # noqa: E402
+from portal.models import User  # noqa: E402
+
+DEFAULT_PASSWORD = "a calm river at dawn"
+
+
+@lru_cache(maxsize=None)
+def password_hash_of(password: str) -> str:
+    """scrypt is slow on purpose; hash each test password once per run."""
+    return passwords.hash_password(password)
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    class Params:
+        password = DEFAULT_PASSWORD
+        with_mfa = factory.Trait(
+            totp_secret=factory.LazyFunction(pyotp.random_base32), mfa_enabled=True
+        )
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    role = "clinician"
+    active = True
+    password_hash = factory.LazyAttribute(lambda o: password_hash_of(o.password))

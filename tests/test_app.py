@@ -59,7 +59,10 @@ def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
 
 
 def test_unexpected_errors_get_a_500_page_without_details(app, client):
+    from portal.auth.permissions import public
+
     @app.get("/boom")
+    @public  # every route declares who may use it; one without a rule is refused
     def boom():
         raise RuntimeError("secret internals")
 

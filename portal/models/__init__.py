@@ -25,3 +25,13 @@ from portal.models.catalog import (  # noqa: F401
     Unit,
 )
 from portal.models.search import SearchOutbox  # noqa: F401,E402
+from portal.models.people import (  # noqa: F401,E402
+    Invitation,
+    RecoveryCode,
+    Role,
+    User,
+    UserOrganization,
+    UserSession,
+)
+from portal.models.audit import AuditEvent  # noqa: F401,E402
+from portal.models.mail import EmailMessage  # noqa: F401,E402

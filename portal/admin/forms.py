@@ -1,0 +1,60 @@
+"""Admin forms: invite, change role, and the audit log filters."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal import audit
+from portal.forms import PortalForm, email_validators
+from portal.models import Role
+
+ROLE_CHOICES = [
+    SelectChoice(Role.clinician.value, _l("Clinician (co-response team)")),
+    SelectChoice(Role.provider.value, _l("Provider staff")),
+    SelectChoice(Role.supervisor.value, _l("Program supervisor")),
+    SelectChoice(Role.admin.value, _l("Administrator")),
+]
+ORGANIZATIONS_HELP = _l("For provider staff: the organizations whose listings and referrals "
+                        "they work on. Hold Ctrl (or Cmd) to choose more than one.")
+
+
+class RoleFields:
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=True)
+    organizations = SelectMultipleField(_l("Organizations"), choices=[], validate_choice=True,
+                                        description=ORGANIZATIONS_HELP)
+
+    def validate_organizations(self, field) -> None:
+        if self.role.data == Role.provider.value and not field.data:
+            raise ValidationError(_l("Choose at least one organization for provider staff."))
+
+
+class InviteForm(RoleFields, PortalForm):
+    email = StringField(_l("Email address"), validators=[
+        DataRequired(message=_l("Enter the person's email address.")), *email_validators(),
+    ])
+
+
+class RoleForm(RoleFields, PortalForm):
+    pass
+
+
+class AuditFilterForm(PortalForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    who = StringField(_l("Who (email address or part of it)"), validators=[Optional(), Length(max=254)])
+    action = SelectField(_l("Action"), choices=[SelectChoice("", _l("Any action"))]
+                         + [SelectChoice(a, a) for a in audit.ACTIONS],
+                         validate_choice=True, validators=[Optional()])
+    record_type = StringField(_l("Record type"), validators=[Optional(), Length(max=40)])
+    record_id = StringField(_l("Record id"), validators=[Optional(), Length(max=64)])
+    start = DateField(_l("From (date)"), validators=[Optional()])
+    end = DateField(_l("To (date)"), validators=[Optional()])
+
+    def filters(self) -> audit.Filters:
+        return audit.Filters(
+            actor=self.who.data or None, action=self.action.data or None,
+            record_type=self.record_type.data or None, record_id=self.record_id.data or None,
+            start=self.start.data, end=self.end.data,
+        )
