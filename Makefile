@@ -38,8 +38,12 @@ test-postgres: $(VENV)/.dev
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
+# Figures only (no asserts): page renders, then search at 10,000 services (add
+# SIZES="10000 100000" for the large catalog; that run takes about half an hour).
+SIZES ?= 10000
 bench: $(VENV)/.dev
 	PYTHONPATH=. $(BIN)/python bench/service_page.py
+	PYTHONPATH=. $(BIN)/python bench/search.py --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

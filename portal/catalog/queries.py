@@ -1,7 +1,10 @@
 """Reads of the public catalog that the directory pages (and later the API) share."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import time
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.catalog import vocabulary
@@ -55,10 +58,10 @@ def term_and_descendant_ids(term: TaxonomyTerm) -> list[str]:
 
 
 def _listing_options():
+    """What a list entry shows (presenters.listing): no more, as lists load 20 at a time."""
     return (
-        selectinload(Service.organization).selectinload(Organization.phones)
-        .selectinload(Phone.languages),
-        selectinload(Service.phones).selectinload(Phone.languages),
+        selectinload(Service.organization).selectinload(Organization.phones),
+        selectinload(Service.phones),
         selectinload(Service.schedules),
         selectinload(Service.languages),
         selectinload(Service.attributes),
@@ -66,10 +69,9 @@ def _listing_options():
         selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
         .selectinload(Location.addresses),
         selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),
-        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.phones)
-        .selectinload(Phone.languages),
+        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.phones),
         selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
-        .selectinload(Location.phones).selectinload(Phone.languages),
+        .selectinload(Location.phones),
         selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
         .selectinload(Location.schedules),
     )
@@ -107,6 +109,7 @@ def service_detail(service_id: str) -> Service | None:
             selectinload(Service.contacts),
             selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
             .selectinload(Location.accessibility),
+            selectinload(Service.phones).selectinload(Phone.languages),
         )
     ).first()
 
@@ -186,15 +189,29 @@ def category_terms() -> list[TaxonomyTerm]:
     )
 
 
-def service_languages() -> list[tuple[str, str]]:
-    """(code, name) of the languages public services are offered in, by name."""
+LANGUAGE_CHOICES_SECONDS = 60.0
+_language_choices: dict[str, tuple[float, list[tuple[str, str]]]] = {}
+
+
+def service_languages(wanted: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(code, name) of the languages services are offered in, by name.
+
+    Every search page needs these for its filters; they change rarely, so each process
+    reads them at most once a minute per database, or at once when a wanted code is new.
+    """
+    key = str(db.engine.url)
+    cached = _language_choices.get(key)
+    if cached is not None and time.monotonic() - cached[0] < LANGUAGE_CHOICES_SECONDS \
+            and set(wanted) <= {code for code, _name in cached[1]}:
+        return cached[1]
     rows = db.session.execute(
-        select(Language.code, Language.name)
-        .join(Service, Service.id == Language.service_id)
-        .where(Service.status.in_(PUBLIC_STATUSES), Language.code.is_not(None))
-        .distinct()
+        select(Language.code, func.min(Language.name))
+        .where(Language.code.is_not(None), Language.service_id.is_not(None))
+        .group_by(Language.code)
     ).all()
     names: dict[str, str] = {}
     for code, name in rows:
         names.setdefault(code.lower(), name or code)
-    return sorted(names.items(), key=lambda item: item[1])
+    choices = sorted(names.items(), key=lambda item: item[1])
+    _language_choices[key] = (time.monotonic(), choices)
+    return choices

@@ -91,7 +91,8 @@ class ServicePage:
     capacities: list = field(default_factory=list)
 
 
-def phone_view(phone: Phone) -> PhoneView:
+def phone_view(phone: Phone, *, with_languages: bool = True) -> PhoneView:
+    """A dialable phone; lists (with_languages=False) skip the phone's languages."""
     return PhoneView(
         number=phone.number,
         display=phones.display(phone.number) + (f" ext. {phone.extension}" if phone.extension else ""),
@@ -99,7 +100,7 @@ def phone_view(phone: Phone) -> PhoneView:
         sms=phones.sms_uri(phone.number) if phone.type in ("text", "cell") else None,
         type=phone.type,
         description=phone.description,
-        languages=[lang.name for lang in phone.languages if lang.name],
+        languages=[lang.name for lang in phone.languages if lang.name] if with_languages else [],
     )
 
 
@@ -212,7 +213,7 @@ def listing(service: Service) -> ServiceListing:
         status=status_label(service),
         open_now=view.open_now,
         today_label=view.today.label() if view.today else None,
-        phone=phone_view(phone_list[0]) if phone_list else None,
+        phone=phone_view(phone_list[0], with_languages=False) if phone_list else None,
         languages=_languages(service),
         payment=_details(service).get("payment", []),
         place=place,

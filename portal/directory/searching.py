@@ -57,7 +57,7 @@ class SearchOutcome:
 
 def run(args: MultiDict) -> SearchOutcome:
     categories = queries.category_terms()
-    languages = queries.service_languages()
+    languages = queries.service_languages(wanted=args.getlist("language"))
     details = [(code, name) for _group, _gname, terms in vocabulary.DETAIL_GROUPS
                for code, name in terms]
     form = SearchForm(
