@@ -132,7 +132,7 @@ def document(service: Service, terms: Terms) -> dict:
         "detail": ",".join(sorted(details)),
         "accepting": accepting,
         "open_hours": ",".join(open_hour_tokens(service)),
-        "geo": ",".join(sorted({cell for p in points for cell in geo.cells_of(p)})),
+        "geo": ",".join(sorted({cell for p in points for cell in geo.cells_of(p)})) or geo.NOWHERE,
         "min_age": service.minimum_age if service.minimum_age is not None else 0,
         "max_age": service.maximum_age if service.maximum_age is not None else NO_AGE_LIMIT,
         "closed_rank": int(service.status == ServiceStatus.temporarily_closed.value),

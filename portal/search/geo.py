@@ -13,6 +13,7 @@ import zipcodes
 EARTH_RADIUS_MILES = 3958.8
 CELL_SIZES = (0.1, 1.0)  # degrees; about 7 and 70 miles across here
 MAX_CELLS = 150
+NOWHERE = "none"  # the cell of services with no location (phone lines, online)
 
 
 @dataclass(frozen=True)

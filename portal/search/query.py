@@ -356,7 +356,7 @@ def _filters(params: SearchParams) -> list[wq.Query]:
         cells = geo.cells_within(params.near, params.radius_miles)
         if cells is not None:
             # Services with no location (phone lines, online) are reachable from anywhere.
-            filters.append(wq.Or([wq.Term("geo", c) for c in cells] + [wq.Not(wq.Every("geo"))]))
+            filters.append(wq.Or([wq.Term("geo", c) for c in [*cells, geo.NOWHERE]]))
     return filters
 
 
@@ -385,19 +385,30 @@ def _open_at(searcher, docs: set[int], moment: dt.datetime) -> set[int]:
     }
 
 
+def _coordinates(reader) -> dict[int, list[geo.Point]]:
+    """Every located document's points, parsed once per index version (DESIGN.md: a cache
+    of stored coordinates beats indexing them as numbers)."""
+    column = reader.column_reader("coords")
+    found = {}
+    for docnum in range(reader.doc_count_all()):
+        raw = column[docnum]
+        if raw:
+            found[docnum] = [geo.Point(*map(float, pair.split(",")))
+                             for pair in raw.decode().split(";")]
+    return found
+
+
 def _within(reader, docs: set[int], centre: geo.Point, radius: float | None):
-    coords = reader.column_reader("coords")
+    """Documents within the radius with their distance; ones with no location stay (None)."""
+    coordinates = _memoized("coordinates", lambda: _coordinates(reader))
     kept, distances = set(), {}
     for docnum in docs:
-        raw = coords[docnum]
-        if not raw:
+        points = coordinates.get(docnum)
+        if not points:
             kept.add(docnum)
             distances[docnum] = None
             continue
-        nearest = min(
-            geo.miles_between(centre, geo.Point(*map(float, pair.split(","))))
-            for pair in raw.decode().split(";")
-        )
+        nearest = min(geo.miles_between(centre, point) for point in points)
         if radius is None or nearest <= radius:
             kept.add(docnum)
             distances[docnum] = nearest
