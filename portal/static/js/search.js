@@ -9,7 +9,8 @@
   var status = form.querySelector('[data-geo="status"]');
   control.hidden = false;
   button.addEventListener("click", function () {
-    status.textContent = button.getAttribute("data-finding") || "Finding your location…";
+    // The page supplies the words, translated.
+    status.textContent = button.getAttribute("data-finding");
     navigator.geolocation.getCurrentPosition(function (position) {
       form.querySelector('[data-geo="lat"]').value = position.coords.latitude.toFixed(5);
       form.querySelector('[data-geo="lng"]').value = position.coords.longitude.toFixed(5);
@@ -17,7 +18,7 @@
       form.querySelector("#sort").value = "distance";
       form.submit();
     }, function () {
-      status.textContent = "We could not get your location. Enter a ZIP code instead.";
+      status.textContent = button.getAttribute("data-failed");
     }, { enableHighAccuracy: false, timeout: 10000, maximumAge: 300000 });
   });
 }());
