@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import Address, Organization, SearchOutbox, Service, TaxonomyTerm
+from portal.models import Organization, SearchOutbox, Service
 from portal.search import SearchParams, rebuild_index, search_services
 from portal.search.indexer import store
 from tests.factories import (
@@ -58,9 +58,8 @@ def test_new_and_retired_services_follow_the_database(db, indexed):
     indexed.status = "inactive"
     db.session.commit()
     assert found("harbor") == []
-    db.session.delete(db.session.get(Service, found("granite") and
-                                     db.session.scalar(select(Service.id).where(
-                                         Service.name == "Granite Food Pantry"))))
+    pantry = db.session.scalar(select(Service).where(Service.name == "Granite Food Pantry"))
+    db.session.delete(pantry)
     db.session.commit()
     assert found("granite") == []
 
@@ -77,6 +76,22 @@ def test_changes_to_related_records_reindex_their_services(db, indexed):
     db.session.get(Organization, indexed.organization_id).name = "Quayside Health"
     db.session.commit()
     assert found("quayside") == ["Harbor Counseling"]
+
+
+def test_hours_at_one_location_reach_the_index(db, indexed):
+    import datetime as dt
+
+    from portal.models import Schedule
+
+    location = LocationFactory()
+    placement = ServiceAtLocationFactory(service=indexed, location=location)
+    db.session.commit()
+    sunday_3am = SearchParams(q="harbor", open_at=dt.datetime(2026, 11, 29, 3, 0))
+    assert search_services(sunday_3am).total == 0
+    db.session.add(Schedule(service_at_location_id=placement.id, freq="WEEKLY", byday="SU",
+                            opens_at=dt.time(0), closes_at=dt.time(0)))
+    db.session.commit()
+    assert search_services(sunday_3am).total == 1
 
 
 def test_a_moved_location_moves_its_services(db, indexed):

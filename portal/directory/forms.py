@@ -17,13 +17,12 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
-from portal.search import SearchParams, geo
+from portal.search import MAX_QUERY_LENGTH, SearchParams, geo
 
 DAYS = [SelectChoice("mon", _l("Monday")), SelectChoice("tue", _l("Tuesday")),
         SelectChoice("wed", _l("Wednesday")), SelectChoice("thu", _l("Thursday")),
         SelectChoice("fri", _l("Friday")), SelectChoice("sat", _l("Saturday")),
         SelectChoice("sun", _l("Sunday"))]
-MAX_QUERY_LENGTH = 200
 MAX_PAGE = 500
 DEFAULT_RADIUS_MILES = 10
 _ZIP_IN_TEXT = re.compile(r"\b(?:(?:near|in|around)\s+)?(\d{5})\b", re.IGNORECASE)

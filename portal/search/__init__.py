@@ -5,7 +5,13 @@
     init_app(app)              listings changed through the ORM reach the index after commit
 """
 from portal.search import geo  # noqa: F401
-from portal.search.query import Hit, SearchPage, SearchParams, search_services  # noqa: F401
+from portal.search.query import (  # noqa: F401
+    MAX_QUERY_LENGTH,
+    Hit,
+    SearchPage,
+    SearchParams,
+    search_services,
+)
 
 
 def rebuild_index() -> int:

@@ -62,6 +62,7 @@ def _services_at(session: Session, location_ids: set[str]) -> set[str]:
 def services_touched(session: Session) -> set[str]:
     """The services whose index documents the pending changes in this session affect."""
     services: set[str] = set()
+    placements: set[str] = set()  # service_at_location ids
     locations: set[str] = set()
     organizations: set[str] = set()
     terms: set[str] = set()
@@ -74,6 +75,8 @@ def services_touched(session: Session) -> set[str]:
             services.add(obj.service_id)
             if isinstance(obj, (Phone, Schedule, Language)) and obj.location_id:
                 locations.add(obj.location_id)
+            if isinstance(obj, (Phone, Schedule)) and obj.service_at_location_id:
+                placements.add(obj.service_at_location_id)
         elif isinstance(obj, Attribute) and obj.link_entity == "service":
             services.add(obj.link_id)
         elif isinstance(obj, Location):
@@ -86,6 +89,9 @@ def services_touched(session: Session) -> set[str]:
             terms.add(obj.id)
     with session.no_autoflush:
         services |= _services_at(session, locations)
+        if placements:
+            services |= set(session.scalars(
+                select(ServiceAtLocation.service_id).where(ServiceAtLocation.id.in_(placements))))
         if organizations:
             services |= set(session.scalars(
                 select(Service.id).where(Service.organization_id.in_(organizations))))

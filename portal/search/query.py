@@ -118,8 +118,8 @@ def search_services(params: SearchParams) -> SearchPage:
         return result
     try:
         searcher = searchers.get(store())
-    except IndexMissing:
-        log.exception("search index unavailable")
+    except IndexMissing as exc:
+        log.warning("search unavailable: %s", exc)
         result.available = False
         return result
     reader = searcher.reader()
@@ -203,13 +203,13 @@ def _term_scores(reader, stem: str, weight: float, doc_count: int) -> dict[int, 
     Postings are read directly: far cheaper than Whoosh's matcher trees for these queries.
     """
     scores: dict[int, float] = {}
-    for field, boost in TEXT_FIELDS.items():
-        frequency = reader.doc_frequency(field, stem)
+    for fieldname, boost in TEXT_FIELDS.items():
+        frequency = reader.doc_frequency(fieldname, stem)
         if not frequency:
             continue
         idf = math.log(1 + (doc_count - frequency + 0.5) / (frequency + 0.5))
         factor = weight * boost * idf
-        for docnum, stored_weight in reader.postings(field, stem).items_as("weight"):
+        for docnum, stored_weight in reader.postings(fieldname, stem).items_as("weight"):
             tf = stored_weight / boost  # the index multiplied it by the field boost
             scores[docnum] = scores.get(docnum, 0.0) + factor * tf / (tf + 1.2)
     return scores
@@ -299,8 +299,8 @@ def _fuzzy_stems(reader, word: str) -> list[str]:
         return []
     distance = 2 if len(word) >= 8 else 1
     found: set[str] = set()
-    for field in FUZZY_FIELDS:
-        found.update(reader.terms_within(field, stems[0], distance, prefix=1))
+    for fieldname in FUZZY_FIELDS:
+        found.update(reader.terms_within(fieldname, stems[0], distance, prefix=1))
     found.discard(stems[0])
     return sorted(found)
 
@@ -432,15 +432,15 @@ def _facet_counts(searcher, docs: set[int]) -> dict[str, dict[str, int]]:
     def document_sets():
         reader = searcher.reader()
         return {
-            field: {
-                term.decode("utf-8"): frozenset(reader.postings(field, term).all_ids())
-                for term in reader.lexicon(field)
+            fieldname: {
+                term.decode("utf-8"): frozenset(reader.postings(fieldname, term).all_ids())
+                for term in reader.lexicon(fieldname)
             }
-            for field in FACET_FIELDS if field in reader.indexed_field_names()
+            for fieldname in FACET_FIELDS if fieldname in reader.indexed_field_names()
         }
 
     counts: dict[str, dict[str, int]] = {}
-    for field, values in _memoized("facets", document_sets).items():
+    for fieldname, values in _memoized("facets", document_sets).items():
         found = {value: len(docs & members) for value, members in values.items()}
-        counts[field] = {value: n for value, n in found.items() if n}
+        counts[fieldname] = {value: n for value, n in found.items() if n}
     return counts
