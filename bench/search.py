@@ -240,7 +240,7 @@ class Bench:
         with self.app.app_context():
             ids = term_ids_by_code(db.session)
             categories = [(t.id, t.name) for t in catalog_queries.category_terms()]
-            languages = catalog_queries.service_languages()
+            languages = [(c.id, c.name) for c in catalog_queries.service_languages()]
             db.session.remove()
         details = [(code, name) for _g, _n, terms in vocabulary.DETAIL_GROUPS
                    for code, name in terms]

@@ -150,6 +150,24 @@ def test_open_at_a_moment_follows_the_schedules(catalog, moment, expected):
     assert set(run(open_at=moment)) == expected
 
 
+def test_open_at_checks_monthly_and_week_wrapping_hours_exactly(db):
+    monthly = ServiceFactory(name="Second Tuesday Clinic")
+    db.session.add(Schedule(service_id=monthly.id, freq="MONTHLY", byday="2TU",
+                            opens_at=dt.time(9, 30), closes_at=dt.time(12, 0)))
+    overnight = ServiceFactory(name="Sunday Night Line")
+    db.session.add(hours_of(overnight, "SU", "22:00", "02:30"))
+    db.session.commit()
+    rebuild_index()
+    # 2026-12-08 is the second Tuesday of December; 2026-12-15 the third.
+    assert run(open_at=dt.datetime(2026, 12, 8, 9, 45)) == ["Second Tuesday Clinic"]
+    assert run(open_at=dt.datetime(2026, 12, 8, 9, 15)) == []
+    assert run(open_at=dt.datetime(2026, 12, 15, 9, 45)) == []
+    # Sunday's hours run into Monday morning, across the end of the week.
+    assert run(open_at=dt.datetime(2026, 11, 30, 2, 15)) == ["Sunday Night Line"]
+    assert run(open_at=dt.datetime(2026, 11, 30, 2, 45)) == []
+    assert run(open_at=dt.datetime(2026, 11, 29, 21, 59)) == []
+
+
 def test_distance_filters_sorts_and_keeps_phone_services(catalog):
     old_town = geo.Point(38.8048, -77.0469)
     page = search_services(SearchParams(q="counseling", near=old_town, radius_miles=2,
@@ -275,6 +293,25 @@ def test_corrupt_index_keeps_the_site_up(catalog, client, app):
     response = client.get("/search?q=counseling")
     assert response.status_code == 200
     assert "Search is being rebuilt" in response.get_data(as_text=True)
+
+
+def test_index_from_an_older_version_is_reported_not_used(catalog, client, app):
+    from pathlib import Path
+
+    from whoosh import fields, index
+
+    from portal.search.store import searchers
+
+    searchers.close()
+    current = Path(app.config["PORTAL_SEARCH_INDEX_DIR"]) / "current"
+    for path in current.resolve().iterdir():
+        path.unlink()
+    index.create_in(str(current.resolve()), fields.Schema(id=fields.ID(stored=True)))
+    response = client.get("/search?q=counseling&open=now")
+    assert response.status_code == 200
+    assert "Search is being rebuilt" in response.get_data(as_text=True)
+    rebuild_index()
+    assert "Family Counseling Center" in run(q="counseling")
 
 
 def test_rebuild_catches_changes_made_around_the_orm(catalog, db):

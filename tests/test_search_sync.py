@@ -78,6 +78,21 @@ def test_changes_to_related_records_reindex_their_services(db, indexed):
     assert found("quayside") == ["Harbor Counseling"]
 
 
+def test_result_cards_show_a_change_to_any_of_their_records(client, db, indexed):
+    from portal.models import Phone
+
+    phone = Phone(service_id=indexed.id, number="703-555-0111", type="voice")
+    db.session.add(phone)
+    db.session.commit()
+    assert "(703) 555-0111" in client.get("/search?q=harbor").get_data(as_text=True)
+    # The card is kept between searches while the index is unchanged; a change to one of
+    # its records re-indexes the service, and the next search shows the new number.
+    phone.number = "703-555-0122"
+    db.session.commit()
+    page = client.get("/search?q=harbor").get_data(as_text=True)
+    assert "(703) 555-0122" in page and "(703) 555-0111" not in page
+
+
 def test_hours_at_one_location_reach_the_index(db, indexed):
     import datetime as dt
 

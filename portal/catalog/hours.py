@@ -11,7 +11,7 @@ Rules (wall-clock times in the program's time zone):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from typing import Iterable, Sequence
 
 from flask_babel import gettext as _
@@ -20,6 +20,7 @@ from portal.models import Schedule, Service
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 
 
 def day_names() -> tuple[str, ...]:
@@ -64,6 +65,46 @@ class DayHours:
         if any(i.all_day for i in self.intervals):
             return _("Open 24 hours")
         return ", ".join(i.label() for i in self.intervals)
+
+
+@dataclass(frozen=True)
+class ScheduleFacts:
+    """The fields of a schedule that the rules here read, detached from the database, so a
+    list entry can be kept between requests and still tell whether it is open now."""
+
+    opens_at: dt.time | None
+    closes_at: dt.time | None
+    byday: str | None
+    freq: str | None
+    interval: int | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    description: str | None
+    notes: str | None
+
+    @classmethod
+    def of(cls, schedule: Schedule) -> ScheduleFacts:
+        return cls(schedule.opens_at, schedule.closes_at, schedule.byday, schedule.freq,
+                   schedule.interval, schedule.valid_from, schedule.valid_to,
+                   schedule.description, schedule.notes)
+
+    def as_strings(self) -> list:
+        """JSON-ready values (the search index keeps the schedules it cannot reduce to
+        weekly minutes this way)."""
+        return [value.isoformat() if isinstance(value, (dt.time, dt.date)) else value
+                for value in astuple(self)]
+
+    @classmethod
+    def from_strings(cls, values: list) -> ScheduleFacts:
+        opens, closes, byday, freq, interval, valid_from, valid_to, description, notes = values
+        return cls(
+            dt.time.fromisoformat(opens) if opens else None,
+            dt.time.fromisoformat(closes) if closes else None,
+            byday, freq, interval,
+            dt.date.fromisoformat(valid_from) if valid_from else None,
+            dt.date.fromisoformat(valid_to) if valid_to else None,
+            description, notes,
+        )
 
 
 def format_minutes(minutes: int) -> str:
@@ -143,20 +184,22 @@ def week(schedules: Sequence[Schedule], today: dt.date) -> list[DayHours]:
     """The seven days starting Monday of today's week, as the schedules give them."""
     monday = today - dt.timedelta(days=today.weekday())
     names = day_names()
-    days = []
-    for offset in range(7):
-        date = monday + dt.timedelta(days=offset)
-        day = DayHours(weekday=offset, name=names[offset])
-        for schedule in schedules:
-            interval = interval_of(schedule)
-            if interval is None or not _occurs_on(schedule, date):
-                continue
-            day.intervals.append(interval)
-            if schedule.freq and schedule.freq.upper() == "MONTHLY":
-                day.notes.append(schedule.description or _("Some weeks of the month only"))
-        day.intervals = merge(day.intervals)
-        days.append(day)
-    return days
+    return [day(schedules, monday + dt.timedelta(days=offset), names[offset])
+            for offset in range(7)]
+
+
+def day(schedules: Sequence[Schedule], date: dt.date, name: str | None = None) -> DayHours:
+    """One date's hours, as the schedules give them."""
+    hours = DayHours(weekday=date.weekday(), name=name or day_names()[date.weekday()])
+    for schedule in schedules:
+        interval = interval_of(schedule)
+        if interval is None or not _occurs_on(schedule, date):
+            continue
+        hours.intervals.append(interval)
+        if schedule.freq and schedule.freq.upper() == "MONTHLY":
+            hours.notes.append(schedule.description or _("Some weeks of the month only"))
+    hours.intervals = merge(hours.intervals)
+    return hours
 
 
 def is_open_at(schedules: Sequence[Schedule], moment: dt.datetime) -> bool | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -178,40 +179,55 @@ def services_by_ids(service_ids: list[str]) -> list[Service]:
     return [found[i] for i in service_ids if i in found]
 
 
-def category_terms() -> list[TaxonomyTerm]:
+@dataclass(frozen=True)
+class Choice:
+    """A filter value and its label (category terms also name their parent)."""
+
+    id: str
+    name: str
+    parent_id: str | None = None
+
+
+CHOICES_SECONDS = 60.0
+_choices: dict[tuple[str, str], tuple[float, list[Choice]]] = {}
+
+
+def _cached_choices(kind: str, wanted: Iterable[str], load) -> list[Choice]:
+    """Every search page needs the filter choices; they change rarely, so each process reads
+    them at most once a minute per database, or at once when a wanted value is new."""
+    key = (kind, str(db.engine.url))
+    cached = _choices.get(key)
+    if cached is not None and time.monotonic() - cached[0] < CHOICES_SECONDS \
+            and set(wanted) <= {choice.id for choice in cached[1]}:
+        return cached[1]
+    choices = load()
+    _choices[key] = (time.monotonic(), choices)
+    return choices
+
+
+def category_terms(wanted: Iterable[str] = ()) -> list[Choice]:
     """Every category term, top-level ones first, for filters and their labels."""
-    return list(
-        db.session.scalars(
-            select(TaxonomyTerm)
+    return _cached_choices("category", wanted, lambda: [
+        Choice(row.id, row.name, row.parent_id)
+        for row in db.session.execute(
+            select(TaxonomyTerm.id, TaxonomyTerm.name, TaxonomyTerm.parent_id)
             .where(TaxonomyTerm.taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID)
             .order_by(TaxonomyTerm.parent_id.is_not(None), TaxonomyTerm.name)
         )
-    )
+    ])
 
 
-LANGUAGE_CHOICES_SECONDS = 60.0
-_language_choices: dict[str, tuple[float, list[tuple[str, str]]]] = {}
+def service_languages(wanted: Iterable[str] = ()) -> list[Choice]:
+    """The languages services are offered in (ISO code and name), by name."""
+    def load() -> list[Choice]:
+        rows = db.session.execute(
+            select(Language.code, func.min(Language.name))
+            .where(Language.code.is_not(None), Language.service_id.is_not(None))
+            .group_by(Language.code)
+        ).all()
+        names: dict[str, str] = {}
+        for code, name in rows:
+            names.setdefault(code.lower(), name or code)
+        return [Choice(code, name) for code, name in sorted(names.items(), key=lambda i: i[1])]
 
-
-def service_languages(wanted: Iterable[str] = ()) -> list[tuple[str, str]]:
-    """(code, name) of the languages services are offered in, by name.
-
-    Every search page needs these for its filters; they change rarely, so each process
-    reads them at most once a minute per database, or at once when a wanted code is new.
-    """
-    key = str(db.engine.url)
-    cached = _language_choices.get(key)
-    if cached is not None and time.monotonic() - cached[0] < LANGUAGE_CHOICES_SECONDS \
-            and set(wanted) <= {code for code, _name in cached[1]}:
-        return cached[1]
-    rows = db.session.execute(
-        select(Language.code, func.min(Language.name))
-        .where(Language.code.is_not(None), Language.service_id.is_not(None))
-        .group_by(Language.code)
-    ).all()
-    names: dict[str, str] = {}
-    for code, name in rows:
-        names.setdefault(code.lower(), name or code)
-    choices = sorted(names.items(), key=lambda item: item[1])
-    _language_choices[key] = (time.monotonic(), choices)
-    return choices
+    return _cached_choices("language", wanted, load)

@@ -57,21 +57,35 @@ class LocationView:
     note: str | None = None
 
 
-@dataclass
-class ServiceListing:
-    service: Service
-    organization_name: str
+@dataclass(frozen=True)
+class ListingCard:
+    """What a list entry shows that does not change with the clock. Built from the database,
+    it can be kept between requests while the listing is unchanged (searching.py keeps the
+    search results' cards as long as the search index is unchanged)."""
+
+    id: str
+    name: str
     status: str
-    open_now: bool | None
-    today_label: str | None
+    organization_name: str
     phone: PhoneView | None
     languages: list[str]
     payment: list[str]
     place: str | None
     last_verified: dt.date | None
-    stale: bool
     accepting_new_clients: bool | None
-    capacity: list[str] = field(default_factory=list)
+    capacity: list[str]
+    schedules: tuple[hours.ScheduleFacts, ...]
+
+
+@dataclass
+class ServiceListing:
+    """A list entry at a moment: its card, whether it is open now, and for a search result
+    the distance and the highlighted words."""
+
+    card: ListingCard
+    open_now: bool | None
+    today_label: str | None
+    stale: bool
     distance_miles: float | None = None
     name_html: Markup | None = None
     snippet_html: Markup | None = None
@@ -116,11 +130,10 @@ def hours_view(schedules: list[Schedule], now: dt.datetime) -> HoursView:
     )
 
 
-def _is_stale(service: Service) -> bool:
-    limit = current_app.config["PORTAL_STALE_AFTER_DAYS"]
-    if service.assured_date is None:
+def _is_stale(assured_date: dt.date | None, today: dt.date) -> bool:
+    if assured_date is None:
         return True
-    return (local_now().date() - service.assured_date).days > limit
+    return (today - assured_date).days > current_app.config["PORTAL_STALE_AFTER_DAYS"]
 
 
 def _languages(service: Service) -> list[str]:
@@ -193,10 +206,7 @@ def location_view(location: Location, now: dt.datetime, *, schedules=None, phone
     )
 
 
-def listing(service: Service) -> ServiceListing:
-    now = local_now()
-    schedules = hours.service_schedules(service)
-    view = hours_view(schedules, now)
+def card(service: Service) -> ListingCard:
     phone_list = _all_phones(service)
     place = None
     for sal in service.service_at_locations:
@@ -207,21 +217,37 @@ def listing(service: Service) -> ServiceListing:
     else:
         if service.service_at_locations:
             place = _("Online or by phone")
-    return ServiceListing(
-        service=service,
+    return ListingCard(
+        id=service.id,
+        name=service.name,
+        status=service.status,
         organization_name=service.organization.name,
-        status=status_label(service),
-        open_now=view.open_now,
-        today_label=view.today.label() if view.today else None,
         phone=phone_view(phone_list[0], with_languages=False) if phone_list else None,
         languages=_languages(service),
         payment=_details(service).get("payment", []),
         place=place,
         last_verified=service.assured_date,
-        stale=_is_stale(service),
         accepting_new_clients=service.accepting_new_clients,
         capacity=[capacity_label(c) for c in sorted(service.capacities, key=lambda c: c.unit.name)],
+        schedules=tuple(hours.ScheduleFacts.of(s) for s in hours.service_schedules(service)),
     )
+
+
+def listing_at(entry: ListingCard, now: dt.datetime, hit=None) -> ServiceListing:
+    regular = hours.has_regular_hours(entry.schedules)
+    return ServiceListing(
+        card=entry,
+        open_now=hours.is_open_at(entry.schedules, now),
+        today_label=hours.day(entry.schedules, now.date()).label() if regular else None,
+        stale=_is_stale(entry.last_verified, now.date()),
+        distance_miles=hit.distance_miles if hit else None,
+        name_html=hit.name_html if hit else None,
+        snippet_html=hit.snippet_html if hit else None,
+    )
+
+
+def listing(service: Service) -> ServiceListing:
+    return listing_at(card(service), local_now())
 
 
 def capacity_label(capacity) -> str:
@@ -232,34 +258,26 @@ def capacity_label(capacity) -> str:
              unit=capacity.unit.name)
 
 
-def search_listing(service: Service, hit) -> ServiceListing:
-    item = listing(service)
-    item.distance_miles = hit.distance_miles
-    item.name_html = hit.name_html
-    item.snippet_html = hit.snippet_html
-    return item
-
-
 def listing_json(item: ServiceListing) -> dict:
-    service = item.service
+    entry = item.card
     return {
-        "id": service.id,
-        "name": service.name,
-        "organization": item.organization_name,
-        "status": service.status,
+        "id": entry.id,
+        "name": entry.name,
+        "organization": entry.organization_name,
+        "status": entry.status,
         "open_now": item.open_now,
         "today": item.today_label,
-        "phone": item.phone.display if item.phone else None,
-        "phone_uri": item.phone.tel if item.phone else None,
-        "place": item.place,
+        "phone": entry.phone.display if entry.phone else None,
+        "phone_uri": entry.phone.tel if entry.phone else None,
+        "place": entry.place,
         "distance_miles": round(item.distance_miles, 1) if item.distance_miles is not None else None,
-        "languages": item.languages,
-        "payment": item.payment,
-        "accepting_new_clients": item.accepting_new_clients,
-        "capacity": item.capacity,
-        "last_verified": item.last_verified.isoformat() if item.last_verified else None,
+        "languages": entry.languages,
+        "payment": entry.payment,
+        "accepting_new_clients": entry.accepting_new_clients,
+        "capacity": entry.capacity,
+        "last_verified": entry.last_verified.isoformat() if entry.last_verified else None,
         "possibly_out_of_date": item.stale,
-        "url": f"/services/{service.id}",
+        "url": f"/services/{entry.id}",
     }
 
 
@@ -284,7 +302,7 @@ def service_page(service: Service) -> ServicePage:
         categories=_categories(service),
         details=_details(service),
         languages=_languages(service),
-        stale=_is_stale(service),
+        stale=_is_stale(service.assured_date, now.date()),
         capacities=sorted(service.capacities, key=lambda c: c.unit.name),
     )
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from werkzeug.datastructures import MultiDict
 
 from portal.catalog import queries, vocabulary
@@ -56,8 +56,8 @@ class SearchOutcome:
 
 
 def run(args: MultiDict) -> SearchOutcome:
-    categories = queries.category_terms()
-    languages = queries.service_languages(wanted=args.getlist("language"))
+    categories = queries.category_terms(wanted=args.getlist("category"))
+    languages = [(c.id, c.name) for c in queries.service_languages(wanted=args.getlist("language"))]
     details = [(code, name) for _group, _gname, terms in vocabulary.DETAIL_GROUPS
                for code, name in terms]
     form = SearchForm(
@@ -73,11 +73,7 @@ def run(args: MultiDict) -> SearchOutcome:
     params = form.params(presenters.local_now(), current_app.config["PORTAL_PAGE_SIZE"])
     page = search_services(params)
     outcome.page = page
-    by_id = {s.id: s for s in queries.services_by_ids(page.service_ids)}
-    outcome.listings = [
-        presenters.search_listing(by_id[hit.service_id], hit)
-        for hit in page.hits if hit.service_id in by_id
-    ]
+    outcome.listings = _listings(page)
     labels = {
         "category": {t.id: t.name for t in categories},
         "language": dict(languages),
@@ -89,6 +85,19 @@ def run(args: MultiDict) -> SearchOutcome:
         kept = [(k, v) for k, v in args.items(multi=True) if k not in ("q", "page")]
         outcome.suggestion_url = "/search?" + urlencode([("q", page.suggestion), *kept])
     return outcome
+
+
+def _listings(page: SearchPage) -> list[presenters.ServiceListing]:
+    """The results as list entries. Their cards are kept as long as the search index is
+    unchanged: every listing change re-indexes its service, which starts a new cache."""
+    cards = page.index_cache
+    locale = str(get_locale())
+    missing = [i for i in page.service_ids if (i, locale) not in cards]
+    for service in queries.services_by_ids(missing):
+        cards.put((service.id, locale), presenters.card(service))
+    now = presenters.local_now()
+    return [presenters.listing_at(cards[(hit.service_id, locale)], now, hit)
+            for hit in page.hits if (hit.service_id, locale) in cards]
 
 
 def _facet_groups(form, page, categories, labels) -> list[FacetGroup]:

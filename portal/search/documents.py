@@ -1,18 +1,19 @@
 """One index document per public service, built from the database."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.catalog import hours, vocabulary
+from portal.catalog.hours import MINUTES_PER_WEEK
 from portal.models import Location, Service, ServiceAtLocation, TaxonomyTerm
 from portal.models.catalog import PUBLIC_STATUSES, ServiceStatus
 from portal.search import geo
 from portal.search.schema import NO_AGE_LIMIT
 
-MINUTES_PER_WEEK = 7 * 24 * 60
 _LOAD = (
     selectinload(Service.organization),
     selectinload(Service.attributes),
@@ -76,6 +77,20 @@ def open_hour_tokens(service: Service) -> list[str]:
     return sorted(tokens)
 
 
+def hours_columns(service: Service) -> dict[str, bytes]:
+    """What the open-at filter checks exactly, without the database: "start-end;…" minutes
+    from Monday 0:00 when every schedule is the same each week, or else the schedules."""
+    timed = [s for s in hours.service_schedules(service) if hours.interval_of(s) is not None]
+    if not timed:
+        return {"weekly_minutes": b"", "schedules": b""}
+    if all(hours.is_regular(s) for s in timed):
+        intervals = hours.merge(hours.weekly_intervals(timed))
+        return {"weekly_minutes": ";".join(f"{i.start}-{i.end}" for i in intervals).encode(),
+                "schedules": b""}
+    facts = [hours.ScheduleFacts.of(s).as_strings() for s in timed]
+    return {"weekly_minutes": b"", "schedules": json.dumps(facts).encode()}
+
+
 def _minutes_covered(intervals) -> dict[int, int]:
     """Open minutes in each hour of the week (intervals wrap from Sunday into Monday)."""
     pieces = []
@@ -91,6 +106,10 @@ def _minutes_covered(intervals) -> dict[int, int]:
             overlap = min(end, (hour + 1) * 60) - max(start, hour * 60)
             covered[hour] = covered.get(hour, 0) + overlap
     return covered
+
+
+def _age(value: int | None, default: int) -> int:
+    return default if value is None else max(0, min(value, NO_AGE_LIMIT))
 
 
 def document(service: Service, terms: Terms) -> dict:
@@ -133,10 +152,11 @@ def document(service: Service, terms: Terms) -> dict:
         "accepting": accepting,
         "open_hours": ",".join(open_hour_tokens(service)),
         "geo": ",".join(sorted({cell for p in points for cell in geo.cells_of(p)})) or geo.NOWHERE,
-        "min_age": service.minimum_age if service.minimum_age is not None else 0,
-        "max_age": service.maximum_age if service.maximum_age is not None else NO_AGE_LIMIT,
-        "closed_rank": int(service.status == ServiceStatus.temporarily_closed.value),
+        "min_age": _age(service.minimum_age, 0),
+        "max_age": _age(service.maximum_age, NO_AGE_LIMIT),
+        "temporarily_closed": "yes" if service.status == ServiceStatus.temporarily_closed.value else "no",
         "name_key": service.name.lower(),
         "coords": ";".join(f"{p.latitude:.6f},{p.longitude:.6f}" for p in points).encode(),
+        **hours_columns(service),
         "location_count": len(service.service_at_locations),
     }

@@ -34,12 +34,30 @@ def zip_centre(zip_code: str) -> Point | None:
     return None
 
 
-def miles_between(a: Point, b: Point) -> float:
-    lat1, lat2 = math.radians(a.latitude), math.radians(b.latitude)
-    dlat = lat2 - lat1
-    dlng = math.radians(b.longitude - a.longitude)
-    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlng / 2) ** 2
+@dataclass(frozen=True)
+class Radians:
+    """A point made ready for many distance measurements (radians and the cosine of its
+    latitude, computed once)."""
+
+    latitude: float
+    longitude: float
+    cos_latitude: float
+
+
+def radians(point: Point) -> Radians:
+    latitude = math.radians(point.latitude)
+    return Radians(latitude, math.radians(point.longitude), math.cos(latitude))
+
+
+def miles_between_radians(a: Radians, b: Radians) -> float:
+    """Great-circle distance (haversine)."""
+    h = (math.sin((b.latitude - a.latitude) / 2) ** 2
+         + a.cos_latitude * b.cos_latitude * math.sin((b.longitude - a.longitude) / 2) ** 2)
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
+
+
+def miles_between(a: Point, b: Point) -> float:
+    return miles_between_radians(radians(a), radians(b))
 
 
 def _cell(size: float, lat: float, lng: float) -> str:

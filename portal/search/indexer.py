@@ -29,7 +29,7 @@ def rebuild(session: Session) -> int:
         target, ix = store().new_build()
         terms = documents.Terms.load(reading)
         count = 0
-        with ix.writer(limitmb=256) as writer:
+        with ix.writer(procs=2, multisegment=True, limitmb=128) as writer:
             last_id = ""
             while batch := documents.public_services(reading, after=last_id, limit=REBUILD_BATCH):
                 for service in batch:

@@ -1,9 +1,10 @@
 """Keeping the index true to the database.
 
 A change to a listing adds search_outbox rows in the same transaction (collected after each
-flush, written before the commit), so a rolled-back change never reaches the index. After the commit, this process applies the
-pending rows with a writer that waits for the index lock; whatever could not be applied then
-(lock held too long, index missing, process died) is applied by `flask search sync`.
+flush, written before the commit), so a rolled-back change never reaches the index. After the
+commit, this process applies the pending rows with a writer that waits for the index lock;
+whatever could not be applied then (lock held too long, index missing, process died) is
+applied by `flask search sync`.
 
 Each index folder remembers the last outbox id it applied. Applying also re-reads the rows of
 the last minute, because on PostgreSQL a transaction that took a lower id can commit after a

@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import json
 import logging
 import math
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from whoosh import highlight, query as wq
 from whoosh.analysis import StemmingAnalyzer
+from whoosh.reading import TermNotFound
 
 from portal.catalog import hours
-from portal.extensions import db
-from portal.models import Location, Service, ServiceAtLocation
+from portal.catalog.hours import MINUTES_PER_DAY, MINUTES_PER_WEEK
 from portal.search import geo, synonyms
 from portal.search.indexer import store
 from portal.search.schema import SPELLING_FIELD, TEXT_FIELDS
@@ -28,6 +27,7 @@ ALTERNATIVE_WEIGHT = 0.8
 FUZZY_WEIGHT = 0.5
 ALL_CONCEPTS_BOOST = 3.0
 FUZZY_FIELDS = ("name", "categories", "description")
+CALLER_CACHE_SIZE = 2000
 _stems = StemmingAnalyzer()
 # Words that carry no meaning for finding a service ("I need help near me tonight").
 FILLER_WORDS = frozenset("""
@@ -76,6 +76,9 @@ class SearchPage:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     available: bool = True
+    # Kept as long as the index is unchanged (per process and thread), for what callers
+    # derive from results, such as list entries.
+    index_cache: BoundedCache = field(default_factory=lambda: BoundedCache(CALLER_CACHE_SIZE))
 
     @property
     def service_ids(self) -> list[str]:
@@ -122,18 +125,15 @@ def search_services(params: SearchParams) -> SearchPage:
         log.warning("search unavailable: %s", exc)
         result.available = False
         return result
+    result.index_cache = _memoized("callers", lambda: BoundedCache(CALLER_CACHE_SIZE))
     reader = searcher.reader()
     match = _match_words(words, searcher) if words else None
-    filters = _filters(params)
-    # Every() is never put inside an And: whoosh normalizes And([Every(), x]) to Every().
-    filtered = wq.And(filters) if len(filters) > 1 else (filters[0] if filters else wq.Every())
+    allowed = _filter_docs(searcher, params)
     if match is not None:
-        docs = set(match.scores)
-        if filters:
-            docs &= set(searcher.docs_for_query(filtered))
+        docs = set(match.scores) if allowed is None else allowed.intersection(match.scores)
         result.suggestion = match.suggestion
     else:
-        docs = set(searcher.docs_for_query(filtered))
+        docs = set(allowed if allowed is not None else _live_docs(searcher))
     if params.open_at is not None:
         docs = _open_at(searcher, docs, params.open_at)
     distances: dict[int, float | None] = {}
@@ -144,8 +144,7 @@ def search_services(params: SearchParams) -> SearchPage:
     start = (params.page - 1) * params.per_page
     if start >= len(docs):
         return result
-    closed = _memoized("closed", lambda: set(searcher.docs_for_query(
-        wq.NumericRange("closed_rank", 1, 1))))
+    closed = _term_docs(reader, "temporarily_closed", "yes")
     if params.sort == "distance" and params.near is not None:
         key = lambda d: (d in closed, distances[d] is None, distances[d] or 0.0, d)  # noqa: E731
     elif match is not None:
@@ -219,13 +218,8 @@ TERM_CACHE_SIZE = 512
 
 
 def _cached_term_scores(reader, stem: str, weight: float, doc_count: int) -> dict[int, float]:
-    cache = _memoized("terms", dict)
-    key = (stem, weight)
-    if key not in cache:
-        if len(cache) >= TERM_CACHE_SIZE:
-            cache.pop(next(iter(cache)))  # the oldest entry
-        cache[key] = _term_scores(reader, stem, weight, doc_count)
-    return cache[key]
+    cache = _memoized("terms", lambda: BoundedCache(TERM_CACHE_SIZE))
+    return cache.remember((stem, weight), lambda: _term_scores(reader, stem, weight, doc_count))
 
 
 def _variant_scores(reader, stems: list[str], weight: float, doc_count: int) -> dict[int, float]:
@@ -249,7 +243,6 @@ def _match_words(words: tuple[str, ...], searcher) -> _TextMatch:
     mean") and matched fuzzily."""
     reader = searcher.reader()
     doc_count = max(1, reader.doc_count_all())
-    corrector = searcher.corrector(SPELLING_FIELD)
     concept_scores: list[dict[int, float]] = []
     used: set[str] = set()
     corrected = list(words)
@@ -258,13 +251,13 @@ def _match_words(words: tuple[str, ...], searcher) -> _TextMatch:
         variants += [(_stems_of(alt), ALTERNATIVE_WEIGHT) for alt in alternatives]
         if len(span) == 1 and not alternatives and len(span[0]) >= 4 \
                 and not span[0].isdigit() and not _known(reader, span[0]):
-            fix = next(iter(corrector.suggest(span[0], limit=1, maxdist=2)), None)
-            if fix and fix != span[0]:
+            fix, near_stems = _spelling(searcher, span[0])
+            if fix:
                 corrected[words.index(span[0])] = fix
                 variants.append((_stems_of((fix,)), ALTERNATIVE_WEIGHT))
                 variants += [(_stems_of(alt), ALTERNATIVE_WEIGHT ** 2)
                              for alt in synonyms.table().get((fix,), [])]
-            variants += [([near], FUZZY_WEIGHT) for near in _fuzzy_stems(reader, span[0])]
+            variants += [([near], FUZZY_WEIGHT) for near in near_stems]
         best: dict[int, float] = {}
         for stems, weight in variants:
             if not stems:
@@ -290,6 +283,21 @@ def _match_words(words: tuple[str, ...], searcher) -> _TextMatch:
             totals[docnum] *= share * share * (ALL_CONCEPTS_BOOST if share == 1 else 1.0)
     suggestion = " ".join(corrected) if corrected != list(words) else None
     return _TextMatch(totals, frozenset(used), suggestion)
+
+
+SPELLING_CACHE_SIZE = 512
+
+
+def _spelling(searcher, word: str) -> tuple[str | None, list[str]]:
+    """An unknown word's likeliest correction (a word in the index; the first letter is
+    taken as typed) and the indexed stems near its stem; kept per index version, as the
+    same misspellings come back and walking the term lists costs milliseconds."""
+    def compute():
+        corrector = searcher.corrector(SPELLING_FIELD)
+        fix = next(iter(corrector.suggest(word, limit=1, maxdist=2, prefix=1)), None)
+        return (fix if fix != word else None, _fuzzy_stems(searcher.reader(), word))
+
+    return _memoized("spelling", lambda: BoundedCache(SPELLING_CACHE_SIZE)).remember(word, compute)
 
 
 def _fuzzy_stems(reader, word: str) -> list[str]:
@@ -332,60 +340,114 @@ def _highlighted(text: str, terms: frozenset[str], whole: bool = False) -> Marku
 
 # --- filters ----------------------------------------------------------------------------
 
-def _filters(params: SearchParams) -> list[wq.Query]:
-    filters: list[wq.Query] = []
+TERM_DOCS_CACHE_SIZE = 4096
+
+
+def _term_docs(reader, fieldname: str, value: str) -> frozenset[int]:
+    """The documents that have this exact term, read once per index version."""
+    def compute() -> frozenset[int]:
+        try:
+            return frozenset(reader.postings(fieldname, value).all_ids())
+        except TermNotFound:
+            return frozenset()
+
+    cache = _memoized("term_docs", lambda: BoundedCache(TERM_DOCS_CACHE_SIZE))
+    return cache.remember((fieldname, value), compute)
+
+
+def _any_of(reader, fieldname: str, values) -> frozenset[int]:
+    found: set[int] = set()
+    for value in values:
+        found |= _term_docs(reader, fieldname, value)
+    return frozenset(found)
+
+
+def _live_docs(searcher) -> frozenset[int]:
+    return _memoized("live", lambda: frozenset(searcher.docs_for_query(wq.Every())))
+
+
+def _filter_docs(searcher, params: SearchParams) -> set[int] | None:
+    """The documents that pass every filter (None when there is no filter), as intersections
+    of per-term document sets: far cheaper than running Whoosh queries for each search."""
+    reader = searcher.reader()
+    sets: list[frozenset[int]] = []
     if params.categories:
-        filters.append(wq.Or([wq.Term("category", c) for c in params.categories]))
+        sets.append(_any_of(reader, "category", params.categories))
     for code in params.languages:
-        filters.append(wq.Term("language", code.lower()))
+        sets.append(_term_docs(reader, "language", code.lower()))
     # Several values of one group widen (Medicaid or Medicare); different groups narrow.
     groups: dict[str, list[str]] = {}
     for code in params.details:
         groups.setdefault(code.split("-", 1)[0], []).append(code)
     for codes in groups.values():
-        filters.append(wq.Or([wq.Term("detail", c) for c in codes]))
+        sets.append(_any_of(reader, "detail", codes))
     if params.age is not None:
-        filters.append(wq.NumericRange("min_age", None, params.age))
-        filters.append(wq.NumericRange("max_age", params.age, None))
+        sets.append(_of_age(searcher, params.age))
     if params.accepting:
-        filters.append(wq.Term("accepting", "yes"))
+        sets.append(_term_docs(reader, "accepting", "yes"))
     if params.open_at is not None:
         slot = params.open_at.weekday() * 24 + params.open_at.hour
-        filters.append(wq.Or([wq.Term("open_hours", t) for t in ("always", f"f{slot}", f"p{slot}")]))
+        sets.append(_any_of(reader, "open_hours", ("always", f"f{slot}", f"p{slot}")))
     if params.near is not None and params.radius_miles is not None:
         cells = geo.cells_within(params.near, params.radius_miles)
         if cells is not None:
             # Services with no location (phone lines, online) are reachable from anywhere.
-            filters.append(wq.Or([wq.Term("geo", c) for c in [*cells, geo.NOWHERE]]))
-    return filters
+            sets.append(_any_of(reader, "geo", [*cells, geo.NOWHERE]))
+    if not sets:
+        return None
+    sets.sort(key=len)
+    found = set(sets[0])
+    for other in sets[1:]:
+        found &= other
+    return found
+
+
+def _of_age(searcher, age: int) -> frozenset[int]:
+    """Services whose minimum and maximum ages admit this age."""
+    def compute() -> frozenset[int]:
+        reader = searcher.reader()
+        lows, highs = _memoized("ages", lambda: (list(reader.column_reader("min_age")),
+                                                 list(reader.column_reader("max_age"))))
+        return frozenset(d for d in _live_docs(searcher) if lows[d] <= age <= highs[d])
+
+    return _memoized(("age", age), compute)
 
 
 def _open_at(searcher, docs: set[int], moment: dt.datetime) -> set[int]:
-    """Keep the services open at that moment: certain ones from the index, the rest checked
-    against their schedules (opening or closing within the hour, or not the same each week)."""
+    """Keep the services open at that moment: certain ones from the index terms, the rest
+    checked against the weekly minutes or the schedules the index keeps for them."""
+    reader = searcher.reader()
     slot = moment.weekday() * 24 + moment.hour
-    certain = set(searcher.docs_for_query(
-        wq.Or([wq.Term("open_hours", "always"), wq.Term("open_hours", f"f{slot}")])
-    )) & docs
+    certain = docs & _any_of(reader, "open_hours", ("always", f"f{slot}"))
     unsure = docs - certain
     if not unsure:
         return certain
-    reader = searcher.reader()
-    ids = {reader.stored_fields(d)["id"]: d for d in unsure}
-    services = db.session.scalars(
-        select(Service).where(Service.id.in_(list(ids))).options(
-            selectinload(Service.schedules),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
-            .selectinload(Location.schedules),
-        )
-    )
-    return certain | {
-        ids[s.id] for s in services if hours.is_open_at(hours.service_schedules(s), moment)
-    }
+    minute = moment.weekday() * MINUTES_PER_DAY + moment.hour * 60 + moment.minute
+    weekly = reader.column_reader("weekly_minutes")
+    schedules = reader.column_reader("schedules")
+    kept = set(certain)
+    for docnum in unsure:
+        if raw := weekly[docnum]:
+            if _within_week(raw, minute):
+                kept.add(docnum)
+        elif raw := schedules[docnum]:
+            facts = [hours.ScheduleFacts.from_strings(values) for values in json.loads(raw)]
+            if hours.is_open_at(facts, moment):
+                kept.add(docnum)
+    return kept
 
 
-def _coordinates(reader) -> dict[int, list[geo.Point]]:
+def _within_week(raw: bytes, minute: int) -> bool:
+    """Is the minute of the week inside one of the "start-end;…" intervals (which may run
+    past the end of Sunday into Monday)?"""
+    for pair in raw.decode().split(";"):
+        start, end = map(int, pair.split("-"))
+        if start <= minute < end or start <= minute + MINUTES_PER_WEEK < end:
+            return True
+    return False
+
+
+def _coordinates(reader) -> dict[int, list[geo.Radians]]:
     """Every located document's points, parsed once per index version (DESIGN.md: a cache
     of stored coordinates beats indexing them as numbers)."""
     column = reader.column_reader("coords")
@@ -393,7 +455,7 @@ def _coordinates(reader) -> dict[int, list[geo.Point]]:
     for docnum in range(reader.doc_count_all()):
         raw = column[docnum]
         if raw:
-            found[docnum] = [geo.Point(*map(float, pair.split(",")))
+            found[docnum] = [geo.radians(geo.Point(*map(float, pair.split(","))))
                              for pair in raw.decode().split(";")]
     return found
 
@@ -401,6 +463,7 @@ def _coordinates(reader) -> dict[int, list[geo.Point]]:
 def _within(reader, docs: set[int], centre: geo.Point, radius: float | None):
     """Documents within the radius with their distance; ones with no location stay (None)."""
     coordinates = _memoized("coordinates", lambda: _coordinates(reader))
+    origin = geo.radians(centre)
     kept, distances = set(), {}
     for docnum in docs:
         points = coordinates.get(docnum)
@@ -408,7 +471,7 @@ def _within(reader, docs: set[int], centre: geo.Point, radius: float | None):
             kept.add(docnum)
             distances[docnum] = None
             continue
-        nearest = min(geo.miles_between(centre, point) for point in points)
+        nearest = min(geo.miles_between_radians(origin, point) for point in points)
         if radius is None or nearest <= radius:
             kept.add(docnum)
             distances[docnum] = nearest
@@ -416,6 +479,23 @@ def _within(reader, docs: set[int], centre: geo.Point, radius: float | None):
 
 
 FACET_FIELDS = ("category", "language", "detail", "accepting")
+
+
+class BoundedCache(dict):
+    """A dict that forgets its oldest entries beyond a size."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key, value):
+        if key not in self and len(self) >= self.size:
+            self.pop(next(iter(self)))
+        self[key] = value
+        return value
+
+    def remember(self, key, compute):
+        return self[key] if key in self else self.put(key, compute())
 
 
 def _memoized(key, compute):
@@ -427,20 +507,15 @@ def _memoized(key, compute):
 
 
 def _facet_counts(searcher, docs: set[int]) -> dict[str, dict[str, int]]:
-    """How many of the results have each filter value: set intersections with the documents
-    of each value, read once per index version."""
-    def document_sets():
-        reader = searcher.reader()
-        return {
-            fieldname: {
-                term.decode("utf-8"): frozenset(reader.postings(fieldname, term).all_ids())
-                for term in reader.lexicon(fieldname)
-            }
-            for fieldname in FACET_FIELDS if fieldname in reader.indexed_field_names()
-        }
-
+    """How many of the results have each filter value: intersections with the documents of
+    each value, read once per index version."""
+    reader = searcher.reader()
+    values = _memoized("facet_values", lambda: {
+        fieldname: [term.decode("utf-8") for term in reader.lexicon(fieldname)]
+        for fieldname in FACET_FIELDS if fieldname in reader.indexed_field_names()
+    })
     counts: dict[str, dict[str, int]] = {}
-    for fieldname, values in _memoized("facets", document_sets).items():
-        found = {value: len(docs & members) for value, members in values.items()}
+    for fieldname, terms in values.items():
+        found = {value: len(docs & _term_docs(reader, fieldname, value)) for value in terms}
         counts[fieldname] = {value: n for value, n in found.items() if n}
     return counts

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from whoosh import columns
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
-from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 # Names and categories weigh more than descriptions.
 TEXT_FIELDS = {
@@ -18,17 +18,34 @@ SPELLING_FIELD = "words"  # unstemmed words, so "Did you mean" suggests words, n
 NO_AGE_LIMIT = 200
 
 
+def _text(analyzer, boost: float = 1.0, stored: bool = False) -> TEXT:
+    """A searched text field, without positions: there are no phrase queries (a phrase
+    matches when all its stems are there), and positions only slow indexing down."""
+    return TEXT(analyzer=analyzer, field_boost=boost, stored=stored, phrase=False)
+
+
+def _with_lengths(schema: Schema) -> Schema:
+    """Give every indexed field a length column. Whoosh-reloaded looks for a field's length
+    column once per posting while it writes a segment, and a missing column is a file-system
+    check each time (over a million at 10,000 services); a present one is read from memory."""
+    for name in schema.names():
+        field = schema[name]
+        if field.indexed:
+            field.scorable = True
+    return schema
+
+
 def build() -> Schema:
     stemming = StemmingAnalyzer()
-    return Schema(
+    return _with_lengths(Schema(
         id=ID(stored=True, unique=True),
-        name=TEXT(analyzer=stemming, field_boost=TEXT_FIELDS["name"], stored=True),
-        categories=TEXT(analyzer=stemming, field_boost=TEXT_FIELDS["categories"]),
-        facts=TEXT(analyzer=stemming, field_boost=TEXT_FIELDS["facts"]),
-        organization=TEXT(analyzer=stemming, field_boost=TEXT_FIELDS["organization"]),
-        description=TEXT(analyzer=stemming, field_boost=TEXT_FIELDS["description"], stored=True),
-        eligibility=TEXT(analyzer=stemming, field_boost=TEXT_FIELDS["eligibility"]),
-        words=TEXT(analyzer=StandardAnalyzer(stoplist=None, minsize=2)),
+        name=_text(stemming, TEXT_FIELDS["name"], stored=True),
+        categories=_text(stemming, TEXT_FIELDS["categories"]),
+        facts=_text(stemming, TEXT_FIELDS["facts"]),
+        organization=_text(stemming, TEXT_FIELDS["organization"]),
+        description=_text(stemming, TEXT_FIELDS["description"], stored=True),
+        eligibility=_text(stemming, TEXT_FIELDS["eligibility"]),
+        words=_text(StandardAnalyzer(stoplist=None, minsize=2)),
         # Filters: exact tokens.
         category=KEYWORD(commas=True),  # the term ids and all their ancestors
         language=KEYWORD(commas=True, lowercase=True),  # ISO codes
@@ -37,12 +54,19 @@ def build() -> Schema:
         open_hours=KEYWORD(commas=True),  # always, f<hour of week>, p<hour of week>
         geo=KEYWORD(commas=True),  # grid cells of the locations
         # Default (signed 32-bit) numerics: whoosh's open-ended ranges misread unsigned ones.
-        min_age=NUMERIC(int),
-        max_age=NUMERIC(int),
         # Sorting and results.
-        closed_rank=NUMERIC(int, sortable=True),
+        temporarily_closed=ID,  # yes / no: these come last
         name_key=ID(sortable=True),  # lower-cased name: the order when no words are given
         # Coordinates as a column, not indexed: read per candidate during a distance search.
         coords=COLUMN(columns.VarBytesColumn()),
+        # Ages as columns (a numeric field costs eight index terms per value): the age filter
+        # reads them once per index version and age.
+        min_age=COLUMN(columns.NumericColumn("H")),
+        max_age=COLUMN(columns.NumericColumn("H", default=NO_AGE_LIMIT)),
+        # Open intervals in minutes of the week, when every schedule is the same each week:
+        # the open-at filter checks these instead of loading the schedules.
+        weekly_minutes=COLUMN(columns.VarBytesColumn()),
+        # Otherwise (monthly, dated hours) the schedules themselves, as JSON.
+        schedules=COLUMN(columns.VarBytesColumn()),
         location_count=STORED,
-    )
+    ))

@@ -6,6 +6,7 @@ go on reading the old index until they see the new one.
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import threading
@@ -32,6 +33,11 @@ def _started(build: Path) -> int:
         return 0
 
 
+@functools.cache
+def _field_names() -> frozenset[str]:
+    return frozenset(schema.build().names())
+
+
 class IndexStore:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -48,9 +54,14 @@ class IndexStore:
         if target is None:
             raise IndexMissing(f"no search index at {self.link}")
         try:
-            return whoosh_index.open_dir(str(target))
+            ix = whoosh_index.open_dir(str(target))
         except Exception as exc:  # a broken index fails in many ways; all mean "rebuild"
             raise IndexMissing(f"search index at {target} cannot be opened: {exc!r}") from exc
+        if set(ix.schema.names()) != _field_names():
+            ix.close()
+            raise IndexMissing(f"search index at {target} has other fields than this version "
+                               "of the portal: run `flask search rebuild`")
+        return ix
 
     def read_position(self) -> int:
         current = self.current()
