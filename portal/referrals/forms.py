@@ -146,7 +146,8 @@ class VersionedForm(PortalForm):
 class StatusForm(VersionedForm):
     to = HiddenField(validators=[DataRequired()])
     reason = _text(_l("Reason"), max_length=500)
-    outcome = SelectField(_l("Outcome"), choices=OUTCOME_CHOICES, validate_choice=True)
+    outcome = SelectField(_l("Outcome"), choices=OUTCOME_CHOICES, validate_choice=True,
+                          validators=[Optional()])
     note = _text(_l("Note"), max_length=LONG, area=True)
 
 

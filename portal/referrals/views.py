@@ -359,6 +359,13 @@ def referral_follow_up(referral_id):
     return redirect(url_for("referrals.referral", referral_id=record.id), 303)
 
 
+@bp.app_template_global()
+def can_refer() -> bool:
+    """Whether the signed-in person may refer clients (the directory shows a link); a global,
+    so the directory's imported macros see it too."""
+    return current_user.is_authenticated and current_user.role == Role.clinician.value
+
+
 def _labeller(choices):
     labels = {c.value: c.label for c in choices}
     return lambda value: labels.get(value, value)
