@@ -430,3 +430,30 @@ def test_clinicians_see_refer_links_on_search_results_and_service_pages(app, db,
     for other in (app.test_client(), signed_in(app, world["people"]["provider"])):
         assert other.get("/search?q=harbor").status_code == 200
         assert "/referrals/new" not in other.get(f"/services/{service_id}").get_data(as_text=True)
+
+
+def test_a_stale_appointment_form_gets_409_on_the_provider_side_too(app, db, world):
+    referral = sent_referral(db, world, status="accepted")
+    provider = signed_in(app, world["people"]["provider"])
+    stale = str(referral.version - 1)
+    page = post_form(provider, f"/provider/referrals/{referral.id}/appointment",
+                     {"version": stale, "appointment_on": "2026-12-03"}, token_from="/")
+    assert page.status_code == 409 and "Someone else changed this referral" in page.get_data(as_text=True)
+    as_json = provider.post(f"/provider/referrals/{referral.id}/appointment",
+                            headers={"Accept": "application/json"},
+                            data={"csrf_token": token_for(provider, "/"), "version": stale,
+                                  "appointment_on": "2026-12-03"})
+    assert as_json.status_code == 409 and as_json.get_json()["referral"]["status"] == "accepted"
+    missing = post_form(provider, f"/provider/referrals/{referral.id}/appointment",
+                        {"appointment_on": "someday"}, token_from="/")
+    assert missing.status_code == 422
+    db.session.refresh(referral)
+    assert referral.appointment_on is None
+
+
+def test_after_consent_only_the_clients_own_referral_is_a_place_to_return_to(app, db, world):
+    browser = signed_in(app, world["people"]["clinician"])
+    path = f"/clients/{world['client'].id}/consents/new?next_referral=not-a-referral"
+    response = post_form(browser, path, consent_data(world))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/clients/{world['client'].id}")

@@ -5,7 +5,7 @@ phone, the need and the note; never other referrals, encounters, a date of birth
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.models import Referral, Role
 from portal.referrals import workflow as wf
 from portal.referrals.forms import AppointmentForm, StatusForm
-from portal.referrals.views import INVALID, apply_status_change
+from portal.referrals.views import apply_change, status_change
 
 bp = Blueprint("inbox", __name__, url_prefix="/provider/referrals")
 provider_only = requires(Role.provider)
@@ -43,13 +43,13 @@ def inbox():
     return render_template("referrals/inbox.html", referrals=referrals, tab=tab, tabs=TABS, wf=wf)
 
 
-def inbox_page(referral: Referral, status: int = 200, *, form: StatusForm | None = None,
-               message: str | None = None):
+def inbox_page(referral: Referral, status: int = 200, *, form=None, message: str | None = None):
     return render_template(
-        "referrals/inbox_referral.html", referral=referral, wf=wf, form=form, message=message,
+        "referrals/inbox_referral.html", referral=referral, wf=wf, message=message,
+        form=form if isinstance(form, StatusForm) else None,
         next_statuses=wf.next_statuses(referral, current_user),
-        appointment_form=AppointmentForm(version=referral.version,
-                                         appointment_on=referral.appointment_on),
+        appointment_form=form if isinstance(form, AppointmentForm) else AppointmentForm(
+            version=referral.version, appointment_on=referral.appointment_on),
     ), status
 
 
@@ -66,7 +66,7 @@ def referral(referral_id):
 @provider_only
 def status(referral_id):
     record = get_in_scope_or_404(Referral, referral_id)
-    refused = apply_status_change(record, inbox_page)
+    refused = status_change(record, inbox_page)
     return refused or redirect(url_for("inbox.referral", referral_id=record.id), 303)
 
 
@@ -74,15 +74,9 @@ def status(referral_id):
 @provider_only
 def appointment(referral_id):
     record = get_in_scope_or_404(Referral, referral_id)
-    form = AppointmentForm()
-    if not form.validate():
-        return inbox_page(record, INVALID, message=_("Enter a valid date."))
-    try:
-        wf.set_appointment(record, form.appointment_on.data, by=current_user,
-                           expected_version=form.version.data)
-        wf.commit()
-    except wf.WorkflowError as error:
-        db.session.rollback()
-        return inbox_page(db.session.get(Referral, record.id), error.status, message=error.message)
-    flash(_("The appointment date is saved."), "success")
-    return redirect(url_for("inbox.referral", referral_id=record.id), 303)
+    refused = apply_change(
+        record, AppointmentForm(),
+        lambda form: wf.set_appointment(record, form.appointment_on.data, by=current_user,
+                                        expected_version=form.version.data),
+        inbox_page, done=lambda: _("The appointment date is saved."))
+    return refused or redirect(url_for("inbox.referral", referral_id=record.id), 303)

@@ -167,10 +167,17 @@ def new_consent(client_id):
         else:
             db.session.commit()
             flash(_("The consent is recorded."), "success")
-            return redirect(request.args.get("next_referral") and url_for(
-                "referrals.referral", referral_id=request.args["next_referral"])
-                or url_for("referrals.client", client_id=record.id))
+            return redirect(_after_consent(record))
     return render_template("referrals/consent_form.html", form=form, client=record), INVALID
+
+
+def _after_consent(record: Client) -> str:
+    """Back to the referral that asked for the consent, if it is one of this client's."""
+    wanted = request.args.get("next_referral")
+    for referral in record.referrals:
+        if referral.id == wanted:
+            return url_for("referrals.referral", referral_id=referral.id)
+    return url_for("referrals.client", client_id=record.id)
 
 
 @bp.post("/consents/<uuid:consent_id>/revoke")
@@ -286,18 +293,15 @@ def new_referral():
     return redirect(url_for("referrals.referral", referral_id=referral.id))
 
 
-def referral_page(referral: Referral, status: int = 200, *, form: StatusForm | None = None,
-                  message: str | None = None):
-    if status == 409 and wants_json():
-        return jsonify(error={"status": 409, "title": _("Someone else changed this first"),
-                              "detail": message},
-                       referral={"id": referral.id, "status": referral.status,
-                                 "version": referral.version, "outcome": referral.outcome}), 409
+def referral_page(referral: Referral, status: int = 200, *, form=None, message: str | None = None):
     return render_template(
-        "referrals/referral.html", referral=referral, wf=wf, form=form, message=message,
+        "referrals/referral.html", referral=referral, wf=wf, message=message,
+        form=form if isinstance(form, StatusForm) else None,
         next_statuses=wf.next_statuses(referral, current_user),
         consent=consents.valid_consent(referral.client, referral.organization_id),
-        overdue=wf.is_overdue(referral), follow_up_form=FollowUpForm(version=referral.version),
+        overdue=wf.is_overdue(referral),
+        follow_up_form=form if isinstance(form, FollowUpForm) else FollowUpForm(
+            version=referral.version, follow_up_on=referral.follow_up_on),
     ), status
 
 
@@ -311,33 +315,45 @@ def referral(referral_id):
     return referral_page(record)
 
 
-def apply_status_change(record: Referral, page):
-    """The POST of a status form, for both sides: change, or answer why not."""
-    form = StatusForm()
+def apply_change(record: Referral, form, change, page, done):
+    """A referral form's POST, for both sides: make the change and commit, or answer why not
+    (422 with the form's messages, 403, or 409 with the referral as it stands now, nothing
+    saved), as a page or as JSON when asked. Returns None when the change is made."""
     if not form.validate():
-        return page(record, INVALID, form=form)
+        return page(record, INVALID, form=form, message=_("Please fix the form and try again."))
     try:
-        wf.change_status(record, form.to.data, by=current_user, expected_version=form.version.data,
-                         reason=form.reason.data, note=form.note.data, outcome=form.outcome.data)
+        change(form)
         wf.commit()
-    except wf.StaleVersion as error:
-        db.session.rollback()
-        return page(db.session.get(Referral, record.id), 409, message=error.message)
     except wf.WorkflowError as error:
         db.session.rollback()
-        if error.field in ("reason", "outcome"):
-            getattr(form, error.field).errors = [error.message]
-        return page(db.session.get(Referral, record.id), error.status, form=form,
-                    message=error.message)
-    flash(_("The referral is now: %(status)s.", status=wf.STATUS_LABELS[record.status]), "success")
+        current = db.session.get(Referral, record.id)
+        if wants_json():
+            return jsonify(error={"status": error.status, "detail": error.message},
+                           referral={"id": current.id, "status": current.status,
+                                     "version": current.version, "outcome": current.outcome}
+                           ), error.status
+        if error.field in form:
+            form[error.field].errors = [error.message]
+        return page(current, error.status, form=form, message=error.message)
+    flash(done(), "success")  # a callable: the message may name the new status
     return None
+
+
+def status_change(record: Referral, page):
+    """The status form's POST, the same for the clinician and the provider side."""
+    def change(form: StatusForm) -> None:
+        wf.change_status(record, form.to.data, by=current_user, expected_version=form.version.data,
+                         reason=form.reason.data, note=form.note.data, outcome=form.outcome.data)
+
+    return apply_change(record, StatusForm(), change, page, done=lambda: _(
+        "The referral is now: %(status)s.", status=wf.STATUS_LABELS[record.status]))
 
 
 @bp.post("/referrals/<uuid:referral_id>/status")
 @clinician_only
 def referral_status(referral_id):
     record = get_in_scope_or_404(Referral, referral_id)
-    refused = apply_status_change(record, referral_page)
+    refused = status_change(record, referral_page)
     return refused or redirect(url_for("referrals.referral", referral_id=record.id), 303)
 
 
@@ -345,18 +361,12 @@ def referral_status(referral_id):
 @clinician_only
 def referral_follow_up(referral_id):
     record = get_in_scope_or_404(Referral, referral_id)
-    form = FollowUpForm()
-    if not form.validate():
-        return referral_page(record, INVALID, message=_("Enter a valid date."))
-    try:
-        wf.set_follow_up(record, form.follow_up_on.data, by=current_user,
-                         expected_version=form.version.data)
-        wf.commit()
-    except wf.WorkflowError as error:
-        db.session.rollback()
-        return referral_page(db.session.get(Referral, record.id), error.status, message=error.message)
-    flash(_("The follow-up date is saved."), "success")
-    return redirect(url_for("referrals.referral", referral_id=record.id), 303)
+    refused = apply_change(
+        record, FollowUpForm(),
+        lambda form: wf.set_follow_up(record, form.follow_up_on.data, by=current_user,
+                                      expected_version=form.version.data),
+        referral_page, done=lambda: _("The follow-up date is saved."))
+    return refused or redirect(url_for("referrals.referral", referral_id=record.id), 303)
 
 
 @bp.app_template_global()
