@@ -27,7 +27,7 @@ CONTACT_CHOICES = [
     SelectChoice("do-not-contact", _l("Do not contact")),
 ]
 SOURCE_CHOICES = [
-    SelectChoice("dispatch", _l("911-centre dispatch")),
+    SelectChoice("dispatch", _l("911 center dispatch")),
     SelectChoice("first-responder", _l("Request by another first responder")),
     SelectChoice("outreach", _l("Outreach")),
     SelectChoice("walk-in", _l("Walk-in")),
