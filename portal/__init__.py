@@ -51,12 +51,19 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.permissions import PUBLIC, blueprint_rule
     from portal.auth.views import bp as auth_bp
     from portal.directory.views import bp as directory_bp
+    from portal.referrals import access  # noqa: F401  (scope rules for client records)
+    from portal.referrals.inbox import bp as inbox_bp
+    from portal.referrals.printing import bp as printing_bp
+    from portal.referrals.views import bp as referrals_bp
 
     # The public directory and search: anyone, signed in or not (DESIGN.md, "Who may do what").
     blueprint_rule(directory_bp, PUBLIC)
     app.register_blueprint(directory_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(referrals_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(printing_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -69,12 +76,14 @@ def register_commands(app: Flask) -> None:
     from portal.admin import cli as users_cli
     from portal.catalog import cli as catalog_cli
     from portal.notify import cli as mail_cli
+    from portal.referrals import cli as referrals_cli
     from portal.search import cli as search_cli
 
     catalog_cli.init_app(app)
     search_cli.init_app(app)
     users_cli.init_app(app)
     mail_cli.init_app(app)
+    referrals_cli.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -42,6 +42,22 @@ ACTIONS = (
     "password.reset_requested",
     "password.reset",
     "audit.exported",
+    # Client data (issue 5): every view and change.
+    "client.created",
+    "client.updated",
+    "client.viewed",
+    "client.searched",
+    "consent.recorded",
+    "consent.revoked",
+    "encounter.created",
+    "encounter.viewed",
+    "encounter.listed",
+    "referral.created",
+    "referral.updated",
+    "referral.status_changed",
+    "referral.viewed",
+    "referral.listed",
+    "referral.printed",
 )
 
 

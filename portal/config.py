@@ -78,6 +78,10 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_SMTP_PASSWORD": os.environ.get("PORTAL_SMTP_PASSWORD") or None,
         "PORTAL_SMTP_STARTTLS": _bool("PORTAL_SMTP_STARTTLS", True),
         "PORTAL_MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM") or "no-reply@localhost",
+        # Referrals: the program named as discloser on consents, and how many business days
+        # a sent referral may wait for the provider's answer before it is marked overdue.
+        "PORTAL_PROGRAM_NAME": os.environ.get("PORTAL_PROGRAM_NAME") or "Co-Response Program",
+        "PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS": _int("PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS", 2),
         # Limits what one request can make the server parse (bigger bodies get a 413 page).
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }

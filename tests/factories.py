@@ -165,3 +165,49 @@ class UserFactory(BaseFactory):
     role = "clinician"
     active = True
     password_hash = factory.LazyAttribute(lambda o: password_hash_of(o.password))
+
+
+# --- clients, consent and referrals (issue 5) ---------------------------------------------
+
+from portal.models import Client, Consent, Referral  # noqa: E402
+from portal.models.catalog import utcnow  # noqa: E402
+
+
+class ClientFactory(BaseFactory):
+    class Meta:
+        model = Client
+
+    name = factory.Sequence(lambda n: f"Jordan Sample {n}")
+    phone = "703-555-0142"
+    contact_preference = "call"
+    approximate_age = 34
+
+
+class ConsentFactory(BaseFactory):
+    """A valid consent (no expiry yet) for the client to share with the organization."""
+
+    class Meta:
+        model = Consent
+
+    client = factory.SubFactory(ClientFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    discloser = "Co-Response Program"
+    information = "Name, phone and the reason for the referral."
+    purpose = "To connect the person with treatment."
+    expires_on = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=365))
+    method = "paper"
+    given_at = factory.LazyFunction(utcnow)
+
+
+class ReferralFactory(BaseFactory):
+    """A draft referral to a service; its organization is the service's."""
+
+    class Meta:
+        model = Referral
+
+    client = factory.SubFactory(ClientFactory)
+    service = factory.SubFactory(ServiceFactory)
+    organization_id = factory.LazyAttribute(lambda o: o.service.organization_id)
+    status = "draft"
+    urgency = "routine"
+    need = "Outpatient counseling"

@@ -18,12 +18,15 @@ from flask import url_for
 from portal.auth import accounts, sessions, tokens
 from portal.auth.permissions import in_scope
 from portal.extensions import db as _db
-from portal.models import Invitation, Role
+from portal.models import Encounter, Invitation, Role, ServiceList
 from portal.models.catalog import utcnow
 from tests.accounts import sign_in_as, token_for
 from tests.factories import (
+    ClientFactory,
+    ConsentFactory,
     LocationFactory,
     OrganizationFactory,
+    ReferralFactory,
     ServiceFactory,
     TaxonomyFactory,
     TaxonomyTermFactory,
@@ -45,6 +48,15 @@ def signed_in_only(outcome, anonymous=LOGIN):
 def admin_only(outcome):
     #        anonymous clinician provider_a provider_b supervisor admin
     return (LOGIN, 403, 403, 403, 403, outcome)
+
+
+def clinician_only(outcome):
+    #        anonymous clinician provider_a provider_b supervisor admin
+    return (LOGIN, outcome, 403, 403, 403, 403)
+
+
+def program_reads(outcome):
+    return (LOGIN, outcome, 403, 403, outcome, 403)
 
 
 # (endpoint, method) -> outcome for each identity, in IDENTITIES order.
@@ -91,6 +103,37 @@ EXPECTED = {
     ("admin.outbox", "GET"): admin_only(200),
     ("admin.audit_log", "GET"): admin_only(200),
     ("admin.audit_csv", "GET"): admin_only(200),
+    # Client records (issue 5): clinicians work, supervisors read, admins and provider staff
+    # never reach them (a record answers 404, as for any record outside one's scope).
+    ("referrals.dashboard", "GET"): program_reads(200),
+    ("referrals.client_list", "GET"): program_reads(200),
+    ("referrals.new_client", "GET"): clinician_only(200),
+    ("referrals.new_client", "POST"): clinician_only(422),
+    ("referrals.client", "GET"): (LOGIN, 200, 404, 404, 200, 404),
+    ("referrals.edit_client", "GET"): clinician_only(200),
+    ("referrals.edit_client", "POST"): clinician_only(422),
+    ("referrals.new_consent", "GET"): clinician_only(200),
+    ("referrals.new_consent", "POST"): clinician_only(422),
+    ("referrals.revoke_consent", "POST"): clinician_only(303),
+    ("referrals.encounter_list", "GET"): program_reads(200),
+    ("referrals.new_encounter", "GET"): clinician_only(200),
+    ("referrals.new_encounter", "POST"): clinician_only(422),
+    ("referrals.encounter", "GET"): (LOGIN, 200, 404, 404, 200, 404),
+    ("referrals.new_referral", "GET"): clinician_only(200),
+    ("referrals.new_referral", "POST"): clinician_only(422),
+    # Staff of the receiving organization are sent to their inbox's page of the referral.
+    ("referrals.referral", "GET"): (LOGIN, 200, 302, 404, 200, 404),
+    ("referrals.referral_status", "POST"): clinician_only(422),
+    ("referrals.referral_follow_up", "POST"): clinician_only(422),
+    ("printing.print_referral", "GET"): program_reads(200),
+    ("printing.new_service_list", "GET"): clinician_only(200),
+    ("printing.new_service_list", "POST"): clinician_only(422),
+    ("printing.service_list", "GET"): everyone(200),  # a public list: no client data in it
+    # The provider inbox: staff of the organization the referral was sent to.
+    ("inbox.inbox", "GET"): (LOGIN, 403, 200, 200, 403, 403),
+    ("inbox.referral", "GET"): (LOGIN, 403, 200, 404, 403, 403),
+    ("inbox.status", "POST"): (LOGIN, 403, 422, 404, 403, 403),
+    ("inbox.appointment", "POST"): (LOGIN, 403, 422, 404, 403, 403),
 }
 
 
@@ -136,6 +179,14 @@ def world(app, db) -> World:
     db.session.add(invitation)
     db.session.flush()
     strangers_session, _token = sessions.open_session(stranger)
+    client = ClientFactory()
+    referral = ReferralFactory(client=client, service=service, status="requested",
+                               sent_at=utcnow())
+    consent = ConsentFactory(client=client, organization=org_a)
+    encounter = Encounter(client=client, occurred_at=utcnow(), source="outreach",
+                          disposition="resolved")
+    service_list = ServiceList(token="sample-token")
+    db.session.add_all([encounter, service_list])
     db.session.commit()
     values = {
         "static": {"filename": "css/portal.css"},
@@ -152,6 +203,15 @@ def world(app, db) -> World:
         "admin.change_role": {"user_id": target.id},
         "admin.disable": {"user_id": target.id},
         "admin.enable": {"user_id": target.id},
+        **{endpoint: {"client_id": client.id} for endpoint in (
+            "referrals.client", "referrals.edit_client", "referrals.new_consent")},
+        "referrals.revoke_consent": {"consent_id": consent.id},
+        "referrals.encounter": {"encounter_id": encounter.id},
+        "referrals.new_referral": {"service_id": service.id},
+        **{endpoint: {"referral_id": referral.id} for endpoint in (
+            "referrals.referral", "referrals.referral_status", "referrals.referral_follow_up",
+            "printing.print_referral", "inbox.referral", "inbox.status", "inbox.appointment")},
+        "printing.service_list": {"token": service_list.token},
     }
     return World(people=people, values=values)
 

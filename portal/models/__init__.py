@@ -35,3 +35,13 @@ from portal.models.people import (  # noqa: F401,E402
 )
 from portal.models.audit import AuditEvent  # noqa: F401,E402
 from portal.models.mail import EmailMessage  # noqa: F401,E402
+from portal.models.referrals import (  # noqa: F401,E402
+    Client,
+    Consent,
+    Encounter,
+    Notification,
+    Referral,
+    ReferralEvent,
+    ServiceList,
+    ServiceListItem,
+)

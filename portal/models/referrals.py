@@ -1,0 +1,240 @@
+"""The program's client records: clients, consents, encounters, referrals and their events,
+in-app notifications and the printable service lists. The rules that act on them live in
+portal/referrals (workflow.py, consent.py)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.catalog import Location, Organization, Service, UTCDateTime, fk, id_column, utcnow
+from portal.models.people import User
+
+# Choices are kept as plain strings (validated by the forms and portal.referrals.workflow),
+# so a new one needs no migration.
+CONTACT_PREFERENCES = ("call", "text", "clinician", "do-not-contact")
+ENCOUNTER_SOURCES = ("dispatch", "first-responder", "outreach", "walk-in", "follow-up")
+DISPOSITIONS = ("resolved", "referred", "voluntary-transport", "eco", "tdo", "arrest",
+                "declined", "other")
+CONSENT_METHODS = ("signed-on-screen", "paper", "verbal")
+URGENCIES = ("emergency", "urgent", "routine")  # most urgent first
+
+
+def _big_id() -> Mapped[int]:
+    return mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                         autoincrement=True)
+
+
+class Client(db.Model):
+    """A person the program works with: the minimum necessary, nothing more."""
+
+    __tablename__ = "client"
+
+    id: Mapped[str] = id_column()
+    name: Mapped[str] = mapped_column(String(200), index=True)  # name or alias
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    approximate_age: Mapped[int | None] = mapped_column(Integer)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    preferred_language: Mapped[str | None] = mapped_column(String(100))
+    contact_preference: Mapped[str] = mapped_column(String(20), default="call")
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    consents: Mapped[list[Consent]] = relationship(back_populates="client",
+                                                   order_by="Consent.given_at.desc()")
+    encounters: Mapped[list[Encounter]] = relationship(back_populates="client",
+                                                       order_by="Encounter.occurred_at.desc()")
+    referrals: Mapped[list[Referral]] = relationship(back_populates="client",
+                                                     order_by="Referral.created_at.desc()")
+
+
+class Consent(db.Model):
+    """A client's consent to disclose to one organization, with the elements 42 CFR Part 2
+    asks for (§ 2.31): who, discloser, recipient, what, why, until when, how signed, when."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[str] = id_column()
+    client_id: Mapped[str] = fk("client.id", nullable=False, ondelete="RESTRICT")
+    discloser: Mapped[str] = mapped_column(String(200))  # the program's name when recorded
+    organization_id: Mapped[str] = fk("organization.id", nullable=False, ondelete="RESTRICT")
+    information: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(Text)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    expiry_event: Mapped[str | None] = mapped_column(String(300))
+    method: Mapped[str] = mapped_column(String(20))
+    witness_name: Mapped[str | None] = mapped_column(String(200))
+    signature: Mapped[str | None] = mapped_column(String(200))  # typed name, signed on screen
+    given_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    recorded_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
+    revocation_note: Mapped[str | None] = mapped_column(String(500))
+
+    client: Mapped[Client] = relationship(back_populates="consents")
+    organization: Mapped[Organization] = relationship()
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+
+encounter_team_member = Table(
+    "encounter_team_member",
+    db.metadata,
+    Column("encounter_id", String(36), ForeignKey("encounter.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("user_id", String(36), ForeignKey("user_account.id", ondelete="CASCADE"),
+           primary_key=True, index=True),
+)
+
+
+class Encounter(db.Model):
+    """A call or an outreach contact, with a known client or anonymous."""
+
+    __tablename__ = "encounter"
+
+    id: Mapped[str] = id_column()
+    client_id: Mapped[str | None] = fk("client.id", ondelete="RESTRICT")
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(20))
+    disposition: Mapped[str] = mapped_column(String(20))
+    arrest_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    diverted: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    client: Mapped[Client | None] = relationship(back_populates="encounters")
+    team_members: Mapped[list[User]] = relationship(secondary=encounter_team_member,
+                                                    order_by="User.email")
+
+
+class Referral(db.Model):
+    """A referral of a client to a service (at a location), followed to its end.
+
+    `version` is SQLAlchemy's version counter: an UPDATE that meets another writer's change
+    matches no row and fails, so a concurrent change is never silently overwritten."""
+
+    __tablename__ = "referral"
+
+    id: Mapped[str] = id_column()
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    client_id: Mapped[str] = fk("client.id", nullable=False, ondelete="RESTRICT")
+    organization_id: Mapped[str] = fk("organization.id", nullable=False, ondelete="RESTRICT")
+    service_id: Mapped[str | None] = fk("service.id", ondelete="SET NULL")
+    location_id: Mapped[str | None] = fk("location.id", ondelete="SET NULL")
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    urgency: Mapped[str] = mapped_column(String(20), default="routine")
+    need: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(Text)
+    follow_up_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    appointment_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # When the overdue reminder went out, so `flask referrals overdue --notify` sends it once.
+    overdue_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    client: Mapped[Client] = relationship(back_populates="referrals")
+    organization: Mapped[Organization] = relationship()
+    service: Mapped[Service | None] = relationship()
+    location: Mapped[Location | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    events: Mapped[list[ReferralEvent]] = relationship(
+        back_populates="referral", order_by="ReferralEvent.id", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ReferralEventIsAppendOnly(RuntimeError):
+    """Someone tried to change or delete a referral event."""
+
+
+class ReferralEvent(db.Model):
+    """One change of a referral: append-only."""
+
+    __tablename__ = "referral_event"
+
+    id: Mapped[int] = _big_id()
+    referral_id: Mapped[str] = fk("referral.id", nullable=False, ondelete="RESTRICT")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    referral: Mapped[Referral] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+@event.listens_for(ReferralEvent, "before_update")
+@event.listens_for(ReferralEvent, "before_delete")
+def _refuse_event_change(_mapper, _connection, target: ReferralEvent) -> None:
+    raise ReferralEventIsAppendOnly("referral events cannot be changed or deleted")
+
+
+class Notification(db.Model):
+    """An in-app notice to one user; the text is fixed and carries no client details."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = _big_id()
+    user_id: Mapped[str] = fk("user_account.id", nullable=False)
+    referral_id: Mapped[str | None] = fk("referral.id", ondelete="CASCADE")
+    kind: Mapped[str] = mapped_column(String(30))  # status-changed, overdue
+    status: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    referral: Mapped[Referral | None] = relationship()
+
+
+class ServiceList(db.Model):
+    """A list of services a clinician picked for someone, reachable by a short random token
+    on a public page. It holds no client data."""
+
+    __tablename__ = "service_list"
+
+    id: Mapped[str] = id_column()
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    items: Mapped[list[ServiceListItem]] = relationship(
+        order_by="ServiceListItem.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ServiceListItem(db.Model):
+    __tablename__ = "service_list_item"
+
+    service_list_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("service_list.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("service.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+
+    service: Mapped[Service] = relationship()

@@ -1,0 +1,112 @@
+"""Consent to disclose (42 CFR Part 2, § 2.31): recording, validity and revocation.
+
+A consent is valid for one receiving organization while it is not revoked and its expiry
+date has not passed. An expiry *event* ("when treatment ends") cannot be checked by the
+portal: when it happens, the clinician revokes the consent, which ends it the same way.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal import audit
+from portal.extensions import db
+from portal.models import Consent, Organization, User
+from portal.models.catalog import utcnow
+from portal.models.referrals import CONSENT_METHODS, Client
+
+
+class ConsentError(ValueError):
+    """The consent cannot be recorded as given; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def local_today() -> dt.date:
+    return dt.datetime.now(ZoneInfo(current_app.config["PORTAL_TIMEZONE"])).date()
+
+
+def is_valid(consent: Consent, today: dt.date | None = None) -> bool:
+    today = today or local_today()
+    if consent.revoked_at is not None:
+        return False
+    return consent.expires_on is None or consent.expires_on >= today
+
+
+def valid_consent(client: Client, organization_id: str, today: dt.date | None = None) -> Consent | None:
+    """The most recent valid consent naming this organization, if any."""
+    candidates = db.session.scalars(
+        select(Consent)
+        .where(Consent.client_id == client.id, Consent.organization_id == organization_id,
+               Consent.revoked_at.is_(None))
+        .order_by(Consent.given_at.desc())
+    )
+    return next((c for c in candidates if is_valid(c, today)), None)
+
+
+def record(
+    client: Client,
+    organization: Organization,
+    *,
+    information: str,
+    purpose: str,
+    method: str,
+    given_at: dt.datetime,
+    by: User,
+    expires_on: dt.date | None = None,
+    expiry_event: str | None = None,
+    witness_name: str | None = None,
+    signature: str | None = None,
+) -> Consent:
+    """Add a consent to the session (audited); raises ConsentError when an element is missing."""
+    if method not in CONSENT_METHODS:
+        raise ConsentError(_("Choose how the consent was given."), "method")
+    if not (information or "").strip():
+        raise ConsentError(_("Say what information may be shared."), "information")
+    if not (purpose or "").strip():
+        raise ConsentError(_("Say why the information is shared."), "purpose")
+    if expires_on is None and not (expiry_event or "").strip():
+        raise ConsentError(_("Give an expiry date or the event that ends the consent."), "expires_on")
+    if given_at > utcnow() + dt.timedelta(minutes=5):
+        raise ConsentError(_("The consent cannot be given in the future."), "given_at")
+    given_day = given_at.astimezone(ZoneInfo(current_app.config["PORTAL_TIMEZONE"])).date()
+    if expires_on is not None and expires_on < given_day:
+        raise ConsentError(_("The expiry date must be on or after the day the consent was given."),
+                           "expires_on")
+    if method == "verbal" and not (witness_name or "").strip():
+        raise ConsentError(_("A verbal consent needs the name of the witness."), "witness_name")
+    if method == "signed-on-screen" and not (signature or "").strip():
+        raise ConsentError(_("Ask the person to sign by typing their name."), "signature")
+    consent = Consent(
+        client=client,
+        discloser=current_app.config["PORTAL_PROGRAM_NAME"],
+        organization=organization,
+        information=information.strip(),
+        purpose=purpose.strip(),
+        expires_on=expires_on,
+        expiry_event=(expiry_event or "").strip() or None,
+        method=method,
+        witness_name=(witness_name or "").strip() or None,
+        signature=(signature or "").strip() or None,
+        given_at=given_at,
+        recorded_by_id=by.id,
+    )
+    db.session.add(consent)
+    db.session.flush()
+    audit.record("consent.recorded", record=consent, actor=by)
+    return consent
+
+
+def revoke(consent: Consent, *, by: User, note: str | None = None) -> None:
+    if consent.revoked_at is not None:
+        raise ConsentError(_("This consent was already revoked."))
+    consent.revoked_at = utcnow()
+    consent.revoked_by_id = by.id
+    consent.revocation_note = (note or "").strip()[:500] or None
+    audit.record("consent.revoked", record=consent, actor=by)

@@ -1,0 +1,82 @@
+"""The provider inbox: referrals sent to the organizations a staff member works for.
+
+Provider staff see only what the consent allows: the client's name, contact preference and
+phone, the need and the note; never other referrals, encounters, a date of birth or notes.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import audit
+from portal.auth.permissions import get_in_scope_or_404, requires
+from portal.extensions import db
+from portal.models import Referral, Role
+from portal.referrals import workflow as wf
+from portal.referrals.forms import AppointmentForm, StatusForm
+from portal.referrals.views import apply_change, status_change
+
+bp = Blueprint("inbox", __name__, url_prefix="/provider/referrals")
+provider_only = requires(Role.provider)
+
+TABS = {"new": (wf.REQUESTED,), "open": (wf.ACCEPTED, wf.IN_PROGRESS, wf.ON_HOLD),
+        "closed": wf.FINAL}
+
+
+@bp.get("")
+@provider_only
+def inbox():
+    tab = request.args.get("tab", "new")
+    if tab not in TABS:
+        tab = "new"
+    referrals = db.session.scalars(
+        select(Referral)
+        .where(Referral.organization_id.in_(current_user.organization_ids),
+               Referral.status.in_(TABS[tab]))
+        .order_by(Referral.sent_at.desc())
+        .limit(200)
+    ).all()
+    audit.record("referral.listed", detail=f"inbox {tab}")
+    db.session.commit()
+    return render_template("referrals/inbox.html", referrals=referrals, tab=tab, tabs=TABS, wf=wf)
+
+
+def inbox_page(referral: Referral, status: int = 200, *, form=None, message: str | None = None):
+    return render_template(
+        "referrals/inbox_referral.html", referral=referral, wf=wf, message=message,
+        form=form if isinstance(form, StatusForm) else None,
+        next_statuses=wf.next_statuses(referral, current_user),
+        appointment_form=form if isinstance(form, AppointmentForm) else AppointmentForm(
+            version=referral.version, appointment_on=referral.appointment_on),
+    ), status
+
+
+@bp.get("/<uuid:referral_id>")
+@provider_only
+def referral(referral_id):
+    record = get_in_scope_or_404(Referral, referral_id)
+    audit.record("referral.viewed", record=record)
+    db.session.commit()
+    return inbox_page(record)
+
+
+@bp.post("/<uuid:referral_id>/status")
+@provider_only
+def status(referral_id):
+    record = get_in_scope_or_404(Referral, referral_id)
+    refused = status_change(record, inbox_page)
+    return refused or redirect(url_for("inbox.referral", referral_id=record.id), 303)
+
+
+@bp.post("/<uuid:referral_id>/appointment")
+@provider_only
+def appointment(referral_id):
+    record = get_in_scope_or_404(Referral, referral_id)
+    refused = apply_change(
+        record, AppointmentForm(),
+        lambda form: wf.set_appointment(record, form.appointment_on.data, by=current_user,
+                                        expected_version=form.version.data),
+        inbox_page, done=lambda: _("The appointment date is saved."))
+    return refused or redirect(url_for("inbox.referral", referral_id=record.id), 303)

@@ -1,0 +1,395 @@
+"""Clinician pages: clients, consent, encounters, referrals and the dashboard.
+
+HTTP only: the rules are in workflow.py, consent.py and clients.py; who may see a record in
+access.py. Supervisors read; only clinicians change anything.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from portal import audit
+from portal.auth.permissions import get_in_scope_or_404, login_required, requires
+from portal.errors import wants_json
+from portal.extensions import db
+from portal.models import Client, Consent, Encounter, Location, Organization, Referral, Role, Service
+from portal.referrals import access, clients, forms
+from portal.referrals import consent as consents
+from portal.referrals import workflow as wf
+from portal.referrals.forms import (
+    ClientForm,
+    ClientSearchForm,
+    ConsentForm,
+    EncounterForm,
+    FollowUpForm,
+    ReferralForm,
+    RevokeConsentForm,
+    StatusForm,
+)
+
+bp = Blueprint("referrals", __name__)
+
+INVALID = 422
+clinician_only = requires(Role.clinician)
+program_staff = requires(Role.clinician, Role.supervisor)
+
+
+def to_utc(local: dt.datetime) -> dt.datetime:
+    """A wall-clock time typed in the program's time zone, as an aware UTC time."""
+    zone = ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
+    return local.replace(tzinfo=zone).astimezone(dt.timezone.utc)
+
+
+def local_input_now() -> dt.datetime:
+    zone = ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
+    return dt.datetime.now(zone).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _viewed(action: str, record) -> None:
+    audit.record(action, record=record)
+    db.session.commit()
+
+
+# --- dashboard -----------------------------------------------------------------------------------
+
+
+@bp.get("/dashboard")
+@program_staff
+def dashboard():
+    rows = wf.open_referrals()
+    follow_ups = wf.due_follow_ups()
+    audit.record("referral.listed", detail="dashboard")
+    db.session.commit()
+    return render_template("referrals/dashboard.html", rows=rows, follow_ups=follow_ups,
+                           notifications=wf.notifications_for(current_user))
+
+
+# --- clients ---------------------------------------------------------------------------------------
+
+
+@bp.get("/clients")
+@program_staff
+def client_list():
+    form = ClientSearchForm(request.args)
+    if not form.validate():
+        return render_template("referrals/clients.html", form=form, found=[]), INVALID
+    found = clients.search(form.q.data)
+    audit.record("client.searched")
+    db.session.commit()
+    return render_template("referrals/clients.html", form=form, found=found)
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@clinician_only
+def new_client():
+    form = ClientForm()
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("referrals/client_form.html", form=form, client=None), INVALID
+        client = clients.create(form.data, by=current_user)
+        db.session.commit()
+        flash(_("The client record is saved."), "success")
+        return redirect(url_for("referrals.client", client_id=client.id))
+    return render_template("referrals/client_form.html", form=form, client=None)
+
+
+@bp.get("/clients/<uuid:client_id>")
+@login_required
+def client(client_id):
+    record = get_in_scope_or_404(Client, client_id)
+    _viewed("client.viewed", record)
+    return render_template("referrals/client.html", client=record,
+                           timeline=clients.timeline(record), is_valid=consents.is_valid,
+                           revoke_form=RevokeConsentForm())
+
+
+@bp.route("/clients/<uuid:client_id>/edit", methods=["GET", "POST"])
+@clinician_only
+def edit_client(client_id):
+    record = get_in_scope_or_404(Client, client_id)
+    # A POST is read from the form alone: a field left out is empty, not the stored value.
+    form = ClientForm() if request.method == "POST" else ClientForm(obj=record)
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("referrals/client_form.html", form=form, client=record), INVALID
+        clients.update(record, form.data, by=current_user)
+        db.session.commit()
+        flash(_("The client record is saved."), "success")
+        return redirect(url_for("referrals.client", client_id=record.id))
+    _viewed("client.viewed", record)
+    return render_template("referrals/client_form.html", form=form, client=record)
+
+
+# --- consent -------------------------------------------------------------------------------------
+
+
+def _organization_choices() -> list[tuple[str, str]]:
+    return [SelectChoice("", _("Choose an organization"))] + [
+        SelectChoice(o.id, o.name) for o in db.session.scalars(select(Organization).order_by(Organization.name))]
+
+
+@bp.route("/clients/<uuid:client_id>/consents/new", methods=["GET", "POST"])
+@clinician_only
+def new_consent(client_id):
+    record = get_in_scope_or_404(Client, client_id)
+    form = ConsentForm(organization_id=request.args.get("organization_id"))
+    form.organization_id.choices = _organization_choices()
+    if request.method == "GET":
+        form.given_at.data = form.given_at.data or local_input_now()
+        return render_template("referrals/consent_form.html", form=form, client=record)
+    if form.validate():
+        try:
+            consents.record(
+                record, db.session.get(Organization, form.organization_id.data),
+                information=form.information.data, purpose=form.purpose.data,
+                method=form.method.data, given_at=to_utc(form.given_at.data), by=current_user,
+                expires_on=form.expires_on.data, expiry_event=form.expiry_event.data,
+                witness_name=form.witness_name.data, signature=form.signature.data,
+            )
+        except consents.ConsentError as error:
+            getattr(form, error.field or "information").errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(_("The consent is recorded."), "success")
+            return redirect(_after_consent(record))
+    return render_template("referrals/consent_form.html", form=form, client=record), INVALID
+
+
+def _after_consent(record: Client) -> str:
+    """Back to the referral that asked for the consent, if it is one of this client's."""
+    wanted = request.args.get("next_referral")
+    for referral in record.referrals:
+        if referral.id == wanted:
+            return url_for("referrals.referral", referral_id=referral.id)
+    return url_for("referrals.client", client_id=record.id)
+
+
+@bp.post("/consents/<uuid:consent_id>/revoke")
+@clinician_only
+def revoke_consent(consent_id):
+    record = get_in_scope_or_404(Consent, consent_id)
+    form = RevokeConsentForm()
+    if not form.validate():
+        abort(INVALID)
+    try:
+        consents.revoke(record, by=current_user, note=form.note.data)
+    except consents.ConsentError as error:
+        flash(str(error), "error")
+        return redirect(url_for("referrals.client", client_id=record.client_id)), 303
+    db.session.commit()
+    flash(_("The consent is revoked. Referrals to this organization can no longer be sent."),
+          "success")
+    return redirect(url_for("referrals.client", client_id=record.client_id), 303)
+
+
+# --- encounters ----------------------------------------------------------------------------------
+
+
+@bp.get("/encounters")
+@program_staff
+def encounter_list():
+    encounters = db.session.scalars(
+        select(Encounter).order_by(Encounter.occurred_at.desc()).limit(100)).all()
+    audit.record("encounter.listed")
+    db.session.commit()
+    return render_template("referrals/encounters.html", encounters=encounters)
+
+
+@bp.route("/encounters/new", methods=["GET", "POST"])
+@clinician_only
+def new_encounter():
+    form = EncounterForm(client_id=request.args.get("client_id", ""))
+    team = clients.clinicians()
+    form.team_members.choices = [SelectChoice(u.id, u.email) for u in team]
+    known = None
+    if form.client_id.data:
+        known = get_in_scope_or_404(Client, form.client_id.data)
+    if request.method == "GET":
+        form.occurred_at.data = local_input_now()
+        form.team_members.data = [current_user.id]
+        return render_template("referrals/encounter_form.html", form=form, client=known)
+    if not form.validate():
+        return render_template("referrals/encounter_form.html", form=form, client=known), INVALID
+    values = {**form.data, "occurred_at": to_utc(form.occurred_at.data)}
+    chosen = [u for u in team if u.id in set(form.team_members.data)]
+    encounter = clients.record_encounter(values, client=known, team=chosen, by=current_user)
+    db.session.commit()
+    flash(_("The encounter is recorded."), "success")
+    return redirect(url_for("referrals.encounter", encounter_id=encounter.id))
+
+
+@bp.get("/encounters/<uuid:encounter_id>")
+@login_required
+def encounter(encounter_id):
+    record = get_in_scope_or_404(Encounter, encounter_id)
+    _viewed("encounter.viewed", record)
+    return render_template("referrals/encounter.html", encounter=record)
+
+
+# --- referrals -----------------------------------------------------------------------------------
+
+
+def _service_or_404(service_id) -> Service:
+    service = db.session.get(Service, str(service_id or ""))
+    if service is None:
+        abort(404)
+    return service
+
+
+@bp.route("/referrals/new", methods=["GET", "POST"])
+@clinician_only
+def new_referral():
+    service = _service_or_404(request.args.get("service_id"))
+    form = ReferralForm(client_id=request.args.get("client_id"),
+                        location_id=request.args.get("location_id"))
+    form.client_id.choices = [SelectChoice("", _("Choose the client"))] + [
+        SelectChoice(c.id, c.name) for c in db.session.scalars(select(Client).order_by(Client.name))]
+    form.location_id.choices = [SelectChoice("", _("Any location"))] + [
+        SelectChoice(sal.location.id, sal.location.name or sal.location.id) for sal in service.service_at_locations]
+    template = "referrals/referral_form.html"
+    if request.method == "GET":
+        return render_template(template, form=form, service=service)
+    if not form.validate():
+        return render_template(template, form=form, service=service), INVALID
+    client_record = get_in_scope_or_404(Client, form.client_id.data)
+    location = db.session.get(Location, form.location_id.data) if form.location_id.data else None
+    try:
+        referral = wf.create(client_record, service, by=current_user, urgency=form.urgency.data,
+                             need=form.need.data, note=form.note.data, location=location,
+                             follow_up_on=form.follow_up_on.data)
+    except wf.WorkflowError as error:
+        getattr(form, error.field or "need").errors = [error.message]
+        return render_template(template, form=form, service=service), error.status
+    sending = request.form.get("action") == "send"
+    problem = None
+    if sending:
+        try:
+            wf.change_status(referral, wf.REQUESTED, by=current_user,
+                             expected_version=referral.version)
+        except wf.WorkflowError as error:
+            problem = error.message
+    db.session.commit()
+    if problem:
+        flash(problem, "error")
+    else:
+        flash(_("The referral is sent.") if sending else _("The referral is saved as a draft."),
+              "success")
+    return redirect(url_for("referrals.referral", referral_id=referral.id))
+
+
+def referral_page(referral: Referral, status: int = 200, *, form=None, message: str | None = None):
+    return render_template(
+        "referrals/referral.html", referral=referral, wf=wf, message=message,
+        form=form if isinstance(form, StatusForm) else None,
+        next_statuses=wf.next_statuses(referral, current_user),
+        consent=consents.valid_consent(referral.client, referral.organization_id),
+        overdue=wf.is_overdue(referral),
+        follow_up_form=form if isinstance(form, FollowUpForm) else FollowUpForm(
+            version=referral.version, follow_up_on=referral.follow_up_on),
+    ), status
+
+
+@bp.get("/referrals/<uuid:referral_id>")
+@login_required
+def referral(referral_id):
+    record = get_in_scope_or_404(Referral, referral_id)
+    if current_user.role == Role.provider.value:
+        return redirect(url_for("inbox.referral", referral_id=record.id))
+    _viewed("referral.viewed", record)
+    return referral_page(record)
+
+
+def apply_change(record: Referral, form, change, page, done):
+    """A referral form's POST, for both sides: make the change and commit, or answer why not
+    (422 with the form's messages, 403, or 409 with the referral as it stands now, nothing
+    saved), as a page or as JSON when asked. Returns None when the change is made."""
+    if not form.validate():
+        return page(record, INVALID, form=form, message=_("Please fix the form and try again."))
+    try:
+        change(form)
+        wf.commit()
+    except wf.WorkflowError as error:
+        db.session.rollback()
+        current = db.session.get(Referral, record.id)
+        if wants_json():
+            return jsonify(error={"status": error.status, "detail": error.message},
+                           referral={"id": current.id, "status": current.status,
+                                     "version": current.version, "outcome": current.outcome}
+                           ), error.status
+        if error.field in form:
+            form[error.field].errors = [error.message]
+        return page(current, error.status, form=form, message=error.message)
+    flash(done(), "success")  # a callable: the message may name the new status
+    return None
+
+
+def status_change(record: Referral, page):
+    """The status form's POST, the same for the clinician and the provider side."""
+    def change(form: StatusForm) -> None:
+        wf.change_status(record, form.to.data, by=current_user, expected_version=form.version.data,
+                         reason=form.reason.data, note=form.note.data, outcome=form.outcome.data)
+
+    return apply_change(record, StatusForm(), change, page, done=lambda: _(
+        "The referral is now: %(status)s.", status=wf.STATUS_LABELS[record.status]))
+
+
+@bp.post("/referrals/<uuid:referral_id>/status")
+@clinician_only
+def referral_status(referral_id):
+    record = get_in_scope_or_404(Referral, referral_id)
+    refused = status_change(record, referral_page)
+    return refused or redirect(url_for("referrals.referral", referral_id=record.id), 303)
+
+
+@bp.post("/referrals/<uuid:referral_id>/follow-up")
+@clinician_only
+def referral_follow_up(referral_id):
+    record = get_in_scope_or_404(Referral, referral_id)
+    refused = apply_change(
+        record, FollowUpForm(),
+        lambda form: wf.set_follow_up(record, form.follow_up_on.data, by=current_user,
+                                      expected_version=form.version.data),
+        referral_page, done=lambda: _("The follow-up date is saved."))
+    return refused or redirect(url_for("referrals.referral", referral_id=record.id), 303)
+
+
+@bp.app_template_global()
+def can_refer() -> bool:
+    """Whether the signed-in person may refer clients (the directory shows a link); a global,
+    so the directory's imported macros see it too."""
+    return current_user.is_authenticated and current_user.role == Role.clinician.value
+
+
+def _labeller(choices):
+    labels = {c.value: c.label for c in choices}
+    return lambda value: labels.get(value, value)
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {
+        "wf": wf,
+        "wf_urgency": _labeller(forms.URGENCY_CHOICES),
+        "contact_label": _labeller(forms.CONTACT_CHOICES),
+        "disposition_label": _labeller(forms.DISPOSITION_CHOICES),
+        "source_label": _labeller(forms.SOURCE_CHOICES),
+        "method_label": _labeller(forms.METHOD_CHOICES),
+        "notifications_for": wf.notifications_for,
+        "is_program_staff": access.is_program_staff,
+    }

@@ -1,0 +1,419 @@
+"""The referral rules, in one place: the state machine of DESIGN.md as data, who may make
+which change, what each change needs, optimistic concurrency, overdue referrals, due
+follow-ups and the notices each change sends. Pages, the provider inbox and the CLI call
+these functions; none of them decides a rule itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit, notify
+from portal.auth.tokens import external_url
+from portal.extensions import db
+from portal.models import Location, Notification, Referral, ReferralEvent, Role, Service, User
+from portal.models.catalog import ServiceAtLocation, utcnow
+from portal.models.referrals import URGENCIES, Client
+from portal.referrals import consent as consents
+
+DRAFT = "draft"
+REQUESTED = "requested"
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+IN_PROGRESS = "in-progress"
+ON_HOLD = "on-hold"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+ENTERED_IN_ERROR = "entered-in-error"
+
+STATUSES = (DRAFT, REQUESTED, ACCEPTED, REJECTED, IN_PROGRESS, ON_HOLD, COMPLETED, FAILED,
+            CANCELLED, ENTERED_IN_ERROR)
+OPEN = (REQUESTED, ACCEPTED, IN_PROGRESS, ON_HOLD)  # sent and not yet ended
+FINAL = (REJECTED, CANCELLED, COMPLETED, FAILED, ENTERED_IN_ERROR)
+
+# The two sides of a referral: the program's clinicians, and the staff of the organization
+# it was sent to.
+CLINICIAN = "clinician"
+PROVIDER = "provider"
+
+_P = {to: PROVIDER for to in (ON_HOLD, COMPLETED, FAILED)}
+# (from, to) -> the side that may make the change (DESIGN.md, "Referrals").
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (DRAFT, REQUESTED): CLINICIAN,
+    (REQUESTED, ACCEPTED): PROVIDER,
+    (REQUESTED, REJECTED): PROVIDER,
+    (REQUESTED, CANCELLED): CLINICIAN,  # the clinician withdraws
+    (ACCEPTED, IN_PROGRESS): PROVIDER,
+    **{(ACCEPTED, to): side for to, side in _P.items()},
+    (ACCEPTED, CANCELLED): CLINICIAN,
+    **{(IN_PROGRESS, to): side for to, side in _P.items()},
+    (IN_PROGRESS, CANCELLED): CLINICIAN,
+    (ON_HOLD, IN_PROGRESS): PROVIDER,
+    (ON_HOLD, COMPLETED): PROVIDER,
+    (ON_HOLD, FAILED): PROVIDER,
+    (ON_HOLD, CANCELLED): CLINICIAN,
+    # A referral recorded by mistake is marked so, from any status, by the program.
+    **{(status, ENTERED_IN_ERROR): CLINICIAN for status in STATUSES if status != ENTERED_IN_ERROR},
+}
+REASON_REQUIRED = (REJECTED, CANCELLED, ON_HOLD, FAILED)
+OUTCOME_REQUIRED = (COMPLETED, FAILED)
+OUTCOMES = ("got-help", "could-not-contact", "no-capacity", "not-eligible",
+            "no-longer-interested", "referred-elsewhere", "other")
+# An appointment date is recorded by the provider while the referral is being worked on.
+APPOINTMENT_STATUSES = (ACCEPTED, IN_PROGRESS, ON_HOLD)
+
+STATUS_LABELS = {
+    DRAFT: _l("Draft"),
+    REQUESTED: _l("Sent, waiting for an answer"),
+    ACCEPTED: _l("Accepted"),
+    REJECTED: _l("Declined"),
+    IN_PROGRESS: _l("In progress"),
+    ON_HOLD: _l("On hold"),
+    COMPLETED: _l("Completed"),
+    FAILED: _l("Ended without service"),
+    CANCELLED: _l("Cancelled"),
+    ENTERED_IN_ERROR: _l("Entered in error"),
+}
+# What the button that makes the change says.
+ACTION_LABELS = {
+    REQUESTED: _l("Send"),
+    ACCEPTED: _l("Accept"),
+    REJECTED: _l("Decline"),
+    IN_PROGRESS: _l("Start"),
+    ON_HOLD: _l("Put on hold"),
+    COMPLETED: _l("Complete"),
+    FAILED: _l("Close without service"),
+    CANCELLED: _l("Cancel (withdraw)"),
+    ENTERED_IN_ERROR: _l("Mark as entered in error"),
+}
+OUTCOME_LABELS = {
+    "got-help": _l("Got help"),
+    "could-not-contact": _l("Could not contact"),
+    "no-capacity": _l("No capacity"),
+    "not-eligible": _l("Not eligible"),
+    "no-longer-interested": _l("No longer interested"),
+    "referred-elsewhere": _l("Referred elsewhere"),
+    "other": _l("Other"),
+}
+URGENCY_LABELS = {"emergency": _l("Emergency"), "urgent": _l("Urgent"), "routine": _l("Routine")}
+
+
+# --- refusals -------------------------------------------------------------------------------
+
+
+class WorkflowError(Exception):
+    """A change that is refused; `status` is the HTTP answer, `field` the form field at fault."""
+
+    status = 422
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotPermitted(WorkflowError):
+    status = 403
+
+
+class IllegalTransition(WorkflowError):
+    status = 409
+
+
+class StaleVersion(WorkflowError):
+    """Someone else changed the referral since the form was shown."""
+
+    status = 409
+
+
+# --- who may do what ---------------------------------------------------------------------------
+
+
+def side_of(user: User, referral: Referral) -> str | None:
+    if user.role == Role.clinician.value:
+        return CLINICIAN
+    if (user.role == Role.provider.value and referral.status != DRAFT
+            and referral.organization_id in user.organization_ids):
+        return PROVIDER
+    return None
+
+
+def next_statuses(referral: Referral, user: User) -> list[str]:
+    """The changes this user may make to the referral now, in the machine's order."""
+    side = side_of(user, referral)
+    return [to for (start, to), who in TRANSITIONS.items()
+            if start == referral.status and who == side and side is not None]
+
+
+def check_version(referral: Referral, expected_version: int | None) -> None:
+    if expected_version is None or expected_version != referral.version:
+        raise StaleVersion(_("Someone else changed this referral after you opened it. "
+                             "Nothing was saved; here is how it stands now."))
+
+
+def _stale_is_a_conflict(change):
+    """A flush (at commit, or an autoflush inside a change) that meets another writer's update
+    of the same referral (the version counter no longer matches) rolls everything back and
+    raises StaleVersion."""
+
+    @functools.wraps(change)
+    def guarded(*args, **kwargs):
+        try:
+            return change(*args, **kwargs)
+        except StaleDataError:
+            db.session.rollback()
+            raise StaleVersion(_("Someone else changed this referral at the same moment. "
+                                 "Nothing was saved; here is how it stands now.")) from None
+
+    return guarded
+
+
+@_stale_is_a_conflict
+def commit() -> None:
+    db.session.commit()
+
+
+# --- changes -------------------------------------------------------------------------------------
+
+
+def _event(referral: Referral, by: User, from_status: str | None, to_status: str,
+           reason: str | None = None, note: str | None = None) -> ReferralEvent:
+    event = ReferralEvent(referral=referral, actor_id=by.id, from_status=from_status,
+                          to_status=to_status, reason=reason, note=note)
+    db.session.add(event)
+    return event
+
+
+def create(client: Client, service: Service, *, by: User, urgency: str, need: str,
+           note: str | None = None, location: Location | None = None,
+           follow_up_on: dt.date | None = None) -> Referral:
+    """A draft referral of the client to the service (at the location); audited."""
+    if by.role != Role.clinician.value:
+        raise NotPermitted(_("Only clinicians refer clients."))
+    if urgency not in URGENCIES:
+        raise WorkflowError(_("Choose how urgent the referral is."), "urgency")
+    if not (need or "").strip():
+        raise WorkflowError(_("Say what the person needs."), "need")
+    if location is not None and db.session.scalar(
+        select(ServiceAtLocation.id).where(ServiceAtLocation.service_id == service.id,
+                                           ServiceAtLocation.location_id == location.id)
+    ) is None:
+        raise WorkflowError(_("This service is not offered at that location."), "location_id")
+    referral = Referral(client=client, service=service, organization_id=service.organization_id,
+                        location=location, urgency=urgency, need=need.strip(),
+                        note=(note or "").strip() or None, follow_up_on=follow_up_on,
+                        created_by_id=by.id, status=DRAFT)
+    db.session.add(referral)
+    _event(referral, by, None, DRAFT)
+    db.session.flush()
+    audit.record("referral.created", record=referral, actor=by)
+    return referral
+
+
+@_stale_is_a_conflict
+def change_status(referral: Referral, to: str, *, by: User, expected_version: int | None,
+                  reason: str | None = None, note: str | None = None,
+                  outcome: str | None = None) -> ReferralEvent:
+    """Move the referral to `to`, or raise WorkflowError saying why not. Adds the event, the
+    audit row and the other side's notices to the session."""
+    check_version(referral, expected_version)
+    start = referral.status
+    side = TRANSITIONS.get((start, to))
+    if side is None:
+        raise IllegalTransition(_("A referral that is “%(status)s” cannot become “%(to)s”.",
+                                  status=STATUS_LABELS.get(start, start),
+                                  to=STATUS_LABELS.get(to, to)))
+    if side_of(by, referral) != side:
+        raise NotPermitted(_("Only the referring clinician's program may do this.")
+                           if side == CLINICIAN else
+                           _("Only staff of the receiving organization may do this."))
+    reason = (reason or "").strip() or None
+    note = (note or "").strip() or None
+    if to in REASON_REQUIRED and not reason:
+        raise WorkflowError(_("Give a reason."), "reason")
+    if outcome and outcome not in OUTCOMES:
+        raise WorkflowError(_("Choose one of the outcomes."), "outcome")
+    if to in OUTCOME_REQUIRED and not outcome:
+        raise WorkflowError(_("Choose the outcome."), "outcome")
+    if outcome and to not in FINAL:
+        raise WorkflowError(_("An outcome is recorded only when the referral ends."), "outcome")
+    if to == REQUESTED and consents.valid_consent(referral.client, referral.organization_id) is None:
+        raise WorkflowError(_("There is no valid consent to share with %(organization)s. Record "
+                              "the person's consent first; the referral is kept as a draft.",
+                              organization=referral.organization.name), "consent")
+    now = utcnow()
+    referral.status = to
+    if to == REQUESTED:
+        referral.sent_at = now
+    if start == REQUESTED and to != CANCELLED:
+        referral.responded_at = now
+    if to in FINAL:
+        referral.closed_at = now
+        referral.outcome = outcome or referral.outcome
+    event = _event(referral, by, start, to, reason, note)
+    audit.record("referral.status_changed", record=referral, actor=by, detail=f"{start} -> {to}")
+    _notify_other_side(referral, side, kind="status-changed")
+    return event
+
+
+@_stale_is_a_conflict
+def set_appointment(referral: Referral, day: dt.date | None, *, by: User,
+                    expected_version: int | None) -> ReferralEvent:
+    check_version(referral, expected_version)
+    if side_of(by, referral) != PROVIDER:
+        raise NotPermitted(_("Only staff of the receiving organization may do this."))
+    if referral.status not in APPOINTMENT_STATUSES:
+        raise IllegalTransition(_("Accept the referral before recording an appointment."))
+    referral.appointment_on = day
+    note = (_("Appointment on %(day)s", day=day.isoformat()) if day
+            else _("Appointment date cleared"))
+    event = _event(referral, by, referral.status, referral.status, note=note)
+    audit.record("referral.updated", record=referral, actor=by, detail="appointment")
+    _notify_other_side(referral, PROVIDER, kind="appointment")
+    return event
+
+
+@_stale_is_a_conflict
+def set_follow_up(referral: Referral, day: dt.date | None, *, by: User,
+                  expected_version: int | None) -> None:
+    check_version(referral, expected_version)
+    if side_of(by, referral) != CLINICIAN:
+        raise NotPermitted(_("Only the program's clinicians set follow-up dates."))
+    if referral.status in FINAL:
+        raise IllegalTransition(_("This referral has ended; no follow-up is needed."))
+    referral.follow_up_on = day
+    # Changes the row, so the version moves on as for any other change.
+    audit.record("referral.updated", record=referral, actor=by, detail="follow-up")
+
+
+# --- notices -------------------------------------------------------------------------------------
+
+
+def _recipients(referral: Referral, acting_side: str) -> list[User]:
+    if acting_side == CLINICIAN:
+        return list(db.session.scalars(
+            select(User).where(User.role == Role.provider.value, User.active.is_(True),
+                               User.organizations.any(id=referral.organization_id))
+            .order_by(User.email)
+        ))
+    creator = referral.created_by
+    if creator is not None and creator.active and creator.role == Role.clinician.value:
+        return [creator]
+    return list(db.session.scalars(
+        select(User).where(User.role == Role.clinician.value, User.active.is_(True))
+        .order_by(User.email)
+    ))
+
+
+def link_for(user: User, referral: Referral) -> str:
+    if user.role == Role.provider.value:
+        return external_url("inbox.referral", referral_id=referral.id)
+    return external_url("referrals.referral", referral_id=referral.id)
+
+
+def _notify_other_side(referral: Referral, acting_side: str, *, kind: str) -> None:
+    """An in-app notice and an email to each person on the other side. Neither carries client
+    details: the email says only that something changed, and links to the page."""
+    for user in _recipients(referral, acting_side):
+        db.session.add(Notification(user_id=user.id, referral=referral, kind=kind,
+                                    status=referral.status))
+        notify.queue(user.email, _("A referral was updated"),
+                     _("A referral you follow has changed. Sign in to see it:\n\n%(link)s\n\n"
+                       "For privacy, this email holds no details about the person.",
+                       link=link_for(user, referral)))
+
+
+def notifications_for(user: User, limit: int = 20) -> list[Notification]:
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    ))
+
+
+# --- overdue and follow-ups -------------------------------------------------------------------
+
+
+def add_business_days(moment: dt.datetime, days: int, zone: ZoneInfo) -> dt.datetime:
+    """`moment` plus `days` working days (Monday to Friday) in the program's time zone, at
+    the same time of day. A moment on a weekend counts from the start of the next Monday."""
+    local = moment.astimezone(zone)
+    if local.weekday() >= 5:
+        monday = local.date() + dt.timedelta(days=7 - local.weekday())
+        local = dt.datetime.combine(monday, dt.time(0), tzinfo=zone)
+    day = local.date()
+    while days > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return dt.datetime.combine(day, local.timetz())
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
+
+
+def answer_due_at(referral: Referral) -> dt.datetime | None:
+    """When the provider's answer is due, for a sent referral still waiting for one."""
+    if referral.status != REQUESTED or referral.sent_at is None:
+        return None
+    return add_business_days(referral.sent_at, current_app.config[
+        "PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS"], _zone())
+
+
+def is_overdue(referral: Referral, now: dt.datetime | None = None) -> bool:
+    due = answer_due_at(referral)
+    return due is not None and (now or utcnow()) > due
+
+
+def overdue_referrals(now: dt.datetime | None = None) -> list[Referral]:
+    waiting = db.session.scalars(
+        select(Referral).where(Referral.status == REQUESTED).order_by(Referral.sent_at)
+    )
+    return [r for r in waiting if is_overdue(r, now)]
+
+
+def notify_overdue(now: dt.datetime | None = None) -> list[Referral]:
+    """Tell both sides, once, about each overdue referral; returns the ones newly told."""
+    told = []
+    for referral in overdue_referrals(now):
+        if referral.overdue_notified_at is not None:
+            continue
+        referral.overdue_notified_at = utcnow()
+        _notify_other_side(referral, CLINICIAN, kind="overdue")
+        _notify_other_side(referral, PROVIDER, kind="overdue")
+        told.append(referral)
+    return told
+
+
+def due_follow_ups(today: dt.date | None = None) -> list[Referral]:
+    """Referrals not yet ended whose follow-up date has come."""
+    today = today or consents.local_today()
+    return list(db.session.scalars(
+        select(Referral).where(Referral.follow_up_on <= today, Referral.status.not_in(FINAL))
+        .order_by(Referral.follow_up_on)
+    ))
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    referral: Referral
+    age_days: int
+    overdue: bool
+
+
+def open_referrals(now: dt.datetime | None = None) -> list[DashboardRow]:
+    """Sent referrals not yet ended, most urgent first, then oldest first."""
+    now = now or utcnow()
+    referrals = db.session.scalars(select(Referral).where(Referral.status.in_(OPEN)))
+    rows = [DashboardRow(r, (now - r.sent_at).days if r.sent_at else 0, is_overdue(r, now))
+            for r in referrals]
+    return sorted(rows, key=lambda row: (URGENCIES.index(row.referral.urgency), -row.age_days))
