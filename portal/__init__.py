@@ -47,16 +47,21 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.admin import organizations, problems, review, taxonomy  # noqa: F401 (admin routes)
     from portal.admin.views import bp as admin_bp
     from portal.auth.permissions import PUBLIC, blueprint_rule
     from portal.auth.views import bp as auth_bp
     from portal.directory.views import bp as directory_bp
+    from portal.problems.views import bp as problems_bp
+    from portal.providers.views import bp as providers_bp
 
     # The public directory and search: anyone, signed in or not (DESIGN.md, "Who may do what").
     blueprint_rule(directory_bp, PUBLIC)
     app.register_blueprint(directory_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(providers_bp)
+    app.register_blueprint(problems_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -69,12 +74,14 @@ def register_commands(app: Flask) -> None:
     from portal.admin import cli as users_cli
     from portal.catalog import cli as catalog_cli
     from portal.notify import cli as mail_cli
+    from portal.providers import cli as listings_cli
     from portal.search import cli as search_cli
 
     catalog_cli.init_app(app)
     search_cli.init_app(app)
     users_cli.init_app(app)
     mail_cli.init_app(app)
+    listings_cli.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -42,6 +42,14 @@ ACTIONS = (
     "password.reset_requested",
     "password.reset",
     "audit.exported",
+    # Listings (issue 7)
+    "listing.change_submitted",
+    "listing.change_approved",
+    "listing.change_rejected",
+    "listing.confirmed",
+    "problem.resolved",
+    "organization.saved",
+    "taxonomy.changed",
 )
 
 

@@ -165,3 +165,15 @@ class UserFactory(BaseFactory):
     role = "clinician"
     active = True
     password_hash = factory.LazyAttribute(lambda o: password_hash_of(o.password))
+
+
+# --- listings (issue 7) -------------------------------------------------------------------
+
+from portal.models import Unit  # noqa: E402
+
+
+class UnitFactory(BaseFactory):
+    class Meta:
+        model = Unit
+
+    name = "beds"

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from portal.catalog import hours, phones, vocabulary
+from portal.catalog import freshness, hours, phones, vocabulary
 from portal.directory.templating import nice_number
 from portal.models import Location, Phone, Schedule, Service
 from portal.models.catalog import ServiceStatus
@@ -117,10 +117,7 @@ def hours_view(schedules: list[Schedule], now: dt.datetime) -> HoursView:
 
 
 def _is_stale(service: Service) -> bool:
-    limit = current_app.config["PORTAL_STALE_AFTER_DAYS"]
-    if service.assured_date is None:
-        return True
-    return (local_now().date() - service.assured_date).days > limit
+    return freshness.is_stale(service, local_now().date())
 
 
 def _languages(service: Service) -> list[str]:

@@ -35,3 +35,11 @@ from portal.models.people import (  # noqa: F401,E402
 )
 from portal.models.audit import AuditEvent  # noqa: F401,E402
 from portal.models.mail import EmailMessage  # noqa: F401,E402
+from portal.models.changes import (  # noqa: F401,E402
+    ChangeRequest,
+    ChangeStatus,
+    ListingReminder,
+    ProblemKind,
+    ProblemReport,
+    TargetType,
+)
