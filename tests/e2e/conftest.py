@@ -72,6 +72,7 @@ class Catalog:
 class LiveServer:
     url: str
     catalog: Catalog
+    app: object = None  # the served app, for tests that add accounts in its app context
 
     def __call__(self, path: str = "/") -> str:
         return self.url + path
@@ -179,7 +180,7 @@ def live_server(tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", catalog=catalog)
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", catalog=catalog, app=app)
     finally:
         server.shutdown()
         server.server_close()
