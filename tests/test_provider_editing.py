@@ -255,6 +255,7 @@ def test_a_new_service_and_location_are_created_on_approval(app, db, world):
     org = world["org_a"]
     response = submit_form(provider, f"/provider/organizations/{org.id}/services/new", {
         "name": "Riverbend Peer Support", "description": "Peer support groups.",
+        "locations": world["location"].id,
         "phones-0-number": "988", "hours-3-mode": "hours", "hours-3-opens_1": "18:00",
         "hours-3-closes_1": "20:00"})
     assert response.status_code == 302
@@ -268,6 +269,7 @@ def test_a_new_service_and_location_are_created_on_approval(app, db, world):
     new = db.session.scalars(select(Service).where(Service.name == "Riverbend Peer Support")).one()
     assert new.organization_id == org.id and new.status == "active"
     assert [p.number for p in new.phones] == ["988"]
+    assert [sal.location.name for sal in new.service_at_locations] == ["Riverbend Main Office"]
     assert search_services(SearchParams(q="peer support")).service_ids == [new.id]
     place = db.session.scalars(select(Location).where(Location.name == "Riverbend East")).one()
     assert place.physical_address.one_line == "200 Example Avenue, Alexandria, VA 22301"
@@ -306,3 +308,13 @@ def test_approving_applies_to_the_current_record(app, db, world):
     db.session.commit()
     row = db.session.scalars(select(Metadata)).one()
     assert (row.previous_value, row.replacement_value) == ("Changed meanwhile.", "Version two.")
+
+
+def test_a_service_cannot_be_linked_to_another_organizations_location(app, db, world):
+    elsewhere = LocationFactory(organization=world["org_b"], name="Hilltop Annex")
+    db.session.commit()
+    provider = signed_in(app, world["provider_a"])
+    response = submit_form(provider, edit_path(world["service"]), {"locations": elsewhere.id})
+    assert response.status_code == 422
+    assert "is not a valid choice" in response.get_data(as_text=True)
+    assert count(db, ChangeRequest) == 0

@@ -47,6 +47,7 @@ from portal.models import (
     Schedule,
     Service,
     ServiceArea,
+    ServiceAtLocation,
     ServiceCapacity,
     TargetType,
     TaxonomyTerm,
@@ -319,6 +320,26 @@ def _address_field() -> Field:
     return Field("address", _l("Street address"), read, write, _address_label)
 
 
+def _locations_field() -> Field:
+    def read(service):
+        return sorted(sal.location_id for sal in service.service_at_locations)
+
+    def write(service, value):
+        kept = [sal for sal in service.service_at_locations if sal.location_id in value]
+        have = {sal.location_id for sal in kept}
+        service.service_at_locations = kept + [
+            ServiceAtLocation(location_id=location_id) for location_id in value
+            if location_id not in have]
+
+    def show(value):
+        if not value:
+            return ""
+        names = db.session.scalars(select(Location.name).where(Location.id.in_(value)))
+        return ", ".join(sorted(name or _("(unnamed)") for name in names))
+
+    return Field("locations", _l("Where it is offered"), read, write, show)
+
+
 SERVICE_FIELDS = [
     column("name", _l("Name")),
     column("description", _l("Description")),
@@ -330,6 +351,7 @@ SERVICE_FIELDS = [
                  RequiredDocument, "document"),
     column("url", _l("Website")),
     column("email", _l("Email")),
+    _locations_field(),
     _phones_field("phones"),
     _hours_field(),
     _languages_field(),
@@ -550,6 +572,17 @@ def units() -> list[Unit]:
 
 CATEGORY_TERMS = vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID
 DETAIL_TERMS = vocabulary.SERVICE_DETAILS_TAXONOMY_ID
+
+
+def location_choices(organization: Organization, service: Service | None) -> list[SelectChoice]:
+    """Where a service can be offered: the organization's own locations, and any other place
+    it is already linked to (which can be unlinked, not added anywhere else)."""
+    places = {loc.id: loc for loc in organization.locations}
+    for sal in service.service_at_locations if service is not None else []:
+        places.setdefault(sal.location_id, sal.location)
+    return [SelectChoice(loc.id, loc.name or (loc.physical_address.one_line
+                                              if loc.physical_address else loc.id))
+            for loc in sorted(places.values(), key=lambda loc: loc.name or "")]
 
 
 def term_choices(taxonomy_id: str) -> list[SelectChoice]:

@@ -194,6 +194,8 @@ class ServiceForm(HoursFields, ListingFields):
                                  validators=[cleaned(editing.clean_lines)])
     service_areas = TextAreaField(_l("Areas served (one a line)"),
                                   validators=[cleaned(editing.clean_lines)])
+    locations = MultiCheckboxField(_l("Where it is offered (your locations)"), choices=[],
+                                   validate_choice=True)
     categories = MultiCheckboxField(_l("Categories"), choices=[], validate_choice=True)
     details = MultiCheckboxField(_l("Payment, ways to get help and who it is for"), choices=[],
                                  validate_choice=True)
@@ -226,6 +228,7 @@ class ServiceForm(HoursFields, ListingFields):
             "required_documents": _c(self.required_documents),
             "url": _c(self.url),
             "email": _c(self.email),
+            "locations": sorted(self.locations.data),
             "phones": _phones(self.phones),
             "hours": _grid(self.hours),
             "languages": _c(self.languages),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal import audit
 from portal.auth.forms import EmptyForm
 from portal.auth.permissions import Rule, blueprint_rule, get_in_scope_or_404, scope
-from portal.catalog import editing, freshness, hours
+from portal.catalog import editing, freshness, hours, problems
 from portal.extensions import db
 from portal.models import (
     ChangeRequest,
@@ -76,11 +76,12 @@ def organization(organization_id):
         locations=sorted(org.locations, key=lambda loc: loc.name or ""),
         changes=changes, problems=problems, stale={s.id for s in services
                                                    if freshness.is_stale(s)},
-        action_form=EmptyForm(),
+        action_form=EmptyForm(), kind_label=problems.kind_label,
     )
 
 
-def _choices(form: ServiceForm) -> ServiceForm:
+def _choices(form: ServiceForm, org: Organization, service: Service | None) -> ServiceForm:
+    form.locations.choices = editing.location_choices(org, service)
     form.categories.choices = editing.term_choices(editing.CATEGORY_TERMS)
     form.details.choices = editing.term_choices(editing.DETAIL_TERMS)
     return form
@@ -111,7 +112,7 @@ def _save(org: Organization, target_type: str, record, form, template: str, **co
                            **context), status
 
 
-def _service_form(service: Service | None) -> ServiceForm:
+def _service_form(org: Organization, service: Service | None) -> ServiceForm:
     units = editing.units()
     if request.method == "POST":
         form = ServiceForm()
@@ -119,7 +120,7 @@ def _service_form(service: Service | None) -> ServiceForm:
         values = editing.current_values("service", service) if service else {
             "hours": [[] for _day in range(7)], "capacity": []}
         form = ServiceForm(data=form_data(values, units))
-    form = _choices(form)
+    form = _choices(form, org, service)
     while len(form.capacity) < len(units):
         form.capacity.append_entry({"unit_id": units[len(form.capacity)].id})
     valid_units = {u.id for u in units}
@@ -132,14 +133,14 @@ def _service_form(service: Service | None) -> ServiceForm:
 def edit_service(service_id):
     service = get_in_scope_or_404(Service, service_id)
     return _save(service.organization, TargetType.service.value, service,
-                 _service_form(service), "providers/service_form.html",
+                 _service_form(service.organization, service), "providers/service_form.html",
                  units={u.id: u for u in editing.units()})
 
 
 @bp.route("/organizations/<uuid:organization_id>/services/new", methods=["GET", "POST"])
 def new_service(organization_id):
     org = get_in_scope_or_404(Organization, organization_id)
-    return _save(org, TargetType.service.value, None, _service_form(None),
+    return _save(org, TargetType.service.value, None, _service_form(org, None),
                  "providers/service_form.html", units={u.id: u for u in editing.units()})
 
 
@@ -154,6 +155,8 @@ def _location_form(location: Location | None) -> LocationForm:
 @bp.route("/locations/<uuid:location_id>/edit", methods=["GET", "POST"])
 def edit_location(location_id):
     location = get_in_scope_or_404(Location, location_id)
+    if location.organization is None:  # only admins reach a location without one
+        abort(404)
     return _save(location.organization, TargetType.location.value, location,
                  _location_form(location), "providers/location_form.html")
 
