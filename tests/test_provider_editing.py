@@ -15,6 +15,7 @@ from portal.models import (
     Location,
     Metadata,
     Service,
+    ServiceCapacity,
 )
 from portal.search import SearchParams, rebuild_index, search_services
 from tests.accounts import post_form, sign_in_as
@@ -290,6 +291,9 @@ def test_an_admin_edit_is_published_at_once_and_recorded(app, db, world):
 
 
 def test_an_unchanged_form_sends_nothing(app, db, world):
+    world["service"].capacities.append(ServiceCapacity(unit=world["unit"], available=2.0,
+                                                       maximum=10.0))
+    db.session.commit()
     provider = signed_in(app, world["provider_a"])
     response = submit_form(provider, edit_path(world["service"]), follow_redirects=True)
     assert "Nothing was changed" in response.get_data(as_text=True)
@@ -317,4 +321,12 @@ def test_a_service_cannot_be_linked_to_another_organizations_location(app, db, w
     response = submit_form(provider, edit_path(world["service"]), {"locations": elsewhere.id})
     assert response.status_code == 422
     assert "is not a valid choice" in response.get_data(as_text=True)
+    assert count(db, ChangeRequest) == 0
+
+
+def test_capacity_rows_must_be_the_pages_own(app, db, world):
+    provider = signed_in(app, world["provider_a"])
+    response = submit_form(provider, edit_path(world["service"]),
+                           {"capacity-0-unit_id": "not-a-unit"})
+    assert response.status_code == 400
     assert count(db, ChangeRequest) == 0

@@ -294,6 +294,11 @@ class OrganizationForm(ListingFields):
                 "phones": _phones(self.phones)}
 
 
+def _whole(value):
+    """Capacity is stored as a float (HSDS 3.1); the form counts whole beds and slots."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def form_data(values: dict, units=()) -> dict:
     """A record's current values (editing.current_values) as its form's data."""
     data = dict(values)
@@ -313,6 +318,8 @@ def form_data(values: dict, units=()) -> dict:
         data.update(data.pop("address"))
     if "capacity" in data:
         known = {c["unit_id"]: c for c in data["capacity"]}
-        data["capacity"] = [{"unit_id": unit.id, **{k: v for k, v in known.get(unit.id, {}).items()
-                                                    if k != "unit_id"}} for unit in units]
+        data["capacity"] = [
+            {"unit_id": unit.id, **{k: _whole(v) for k, v in known.get(unit.id, {}).items()
+                                   if k != "unit_id"}}
+            for unit in units]
     return data

@@ -66,7 +66,7 @@ def organization(organization_id):
     changes = db.session.scalars(
         select(ChangeRequest).where(ChangeRequest.organization_id == org.id)
         .order_by(ChangeRequest.submitted_at.desc()).limit(30)).all()
-    problems = db.session.scalars(
+    reports = db.session.scalars(
         select(ProblemReport).join(Service).where(Service.organization_id == org.id,
                                                   ProblemReport.status == "open")
         .order_by(ProblemReport.created_at.desc())).all()
@@ -74,7 +74,7 @@ def organization(organization_id):
     return render_template(
         "providers/organization.html", organization=org, services=services,
         locations=sorted(org.locations, key=lambda loc: loc.name or ""),
-        changes=changes, problems=problems, stale={s.id for s in services
+        changes=changes, problems=reports, stale={s.id for s in services
                                                    if freshness.is_stale(s)},
         action_form=EmptyForm(), kind_label=problems.kind_label,
     )
@@ -123,8 +123,9 @@ def _service_form(org: Organization, service: Service | None) -> ServiceForm:
     form = _choices(form, org, service)
     while len(form.capacity) < len(units):
         form.capacity.append_entry({"unit_id": units[len(form.capacity)].id})
-    valid_units = {u.id for u in units}
-    if any(row.form.unit_id.data not in valid_units for row in form.capacity):
+    # One row per known unit: anything else was not sent by this page.
+    posted = [row.form.unit_id.data for row in form.capacity]
+    if len(set(posted)) != len(posted) or not set(posted) <= {u.id for u in units}:
         abort(400)
     return form
 
