@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.admin import organizations, problems, review, taxonomy  # noqa: F401 (admin routes)
     from portal.admin.views import bp as admin_bp
     from portal.auth.permissions import PUBLIC, blueprint_rule
     from portal.auth.views import bp as auth_bp
@@ -55,6 +56,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.referrals.inbox import bp as inbox_bp
     from portal.referrals.printing import bp as printing_bp
     from portal.referrals.views import bp as referrals_bp
+    from portal.problems.views import bp as problems_bp
+    from portal.providers.views import bp as providers_bp
 
     # The public directory and search: anyone, signed in or not (DESIGN.md, "Who may do what").
     blueprint_rule(directory_bp, PUBLIC)
@@ -64,6 +67,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(referrals_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(printing_bp)
+    app.register_blueprint(providers_bp)
+    app.register_blueprint(problems_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -77,6 +82,7 @@ def register_commands(app: Flask) -> None:
     from portal.catalog import cli as catalog_cli
     from portal.notify import cli as mail_cli
     from portal.referrals import cli as referrals_cli
+    from portal.providers import cli as listings_cli
     from portal.search import cli as search_cli
 
     catalog_cli.init_app(app)
@@ -84,6 +90,7 @@ def register_commands(app: Flask) -> None:
     users_cli.init_app(app)
     mail_cli.init_app(app)
     referrals_cli.init_app(app)
+    listings_cli.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

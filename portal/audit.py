@@ -58,6 +58,14 @@ ACTIONS = (
     "referral.viewed",
     "referral.listed",
     "referral.printed",
+    # Listings (issue 7)
+    "listing.change_submitted",
+    "listing.change_approved",
+    "listing.change_rejected",
+    "listing.confirmed",
+    "problem.resolved",
+    "organization.saved",
+    "taxonomy.changed",
 )
 
 

@@ -71,6 +71,9 @@ def from_environment(instance_path: str) -> dict:
         or "30 per minute;300 per hour",
         "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT")
         or "10 per minute;100 per hour",
+        # Public "report a problem with this listing" submissions per address.
+        "PORTAL_PROBLEM_REPORT_LIMIT": os.environ.get("PORTAL_PROBLEM_REPORT_LIMIT")
+        or "10 per minute;100 per day",
         # Email: kept in the outbox table; also sent by SMTP when PORTAL_SMTP_HOST is set.
         "PORTAL_SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST") or None,
         "PORTAL_SMTP_PORT": _int("PORTAL_SMTP_PORT", 587),

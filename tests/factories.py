@@ -211,3 +211,13 @@ class ReferralFactory(BaseFactory):
     status = "draft"
     urgency = "routine"
     need = "Outpatient counseling"
+# --- listings (issue 7) -------------------------------------------------------------------
+
+from portal.models import Unit  # noqa: E402
+
+
+class UnitFactory(BaseFactory):
+    class Meta:
+        model = Unit
+
+    name = "beds"

@@ -18,7 +18,7 @@ from flask import url_for
 from portal.auth import accounts, sessions, tokens
 from portal.auth.permissions import in_scope
 from portal.extensions import db as _db
-from portal.models import Encounter, Invitation, Role, ServiceList
+from portal.models import ChangeRequest, Encounter, Invitation, ProblemReport, Role, ServiceList
 from portal.models.catalog import utcnow
 from tests.accounts import sign_in_as, token_for
 from tests.factories import (
@@ -134,6 +134,45 @@ EXPECTED = {
     ("inbox.referral", "GET"): (LOGIN, 403, 200, 404, 403, 403),
     ("inbox.status", "POST"): (LOGIN, 403, 422, 404, 403, 403),
     ("inbox.appointment", "POST"): (LOGIN, 403, 422, 404, 403, 403),
+    # Listings (issue 7): the queues, organizations and taxonomy are for admins.
+    ("admin.dashboard", "GET"): admin_only(200),
+    ("admin.review_queue", "GET"): admin_only(200),
+    ("admin.review_change", "GET"): admin_only(200),
+    ("admin.approve_change", "POST"): admin_only(302),
+    ("admin.reject_change", "POST"): admin_only(422),  # a rejection needs a comment
+    ("admin.stale_queue", "GET"): admin_only(200),
+    ("admin.listing_history", "GET"): admin_only(200),
+    ("admin.problem_queue", "GET"): admin_only(200),
+    ("admin.resolve_problem", "POST"): admin_only(422),
+    ("admin.organizations", "GET"): admin_only(200),
+    ("admin.new_organization", "GET"): admin_only(200),
+    ("admin.new_organization", "POST"): admin_only(422),
+    ("admin.organization", "GET"): admin_only(200),
+    ("admin.organization", "POST"): admin_only(422),
+    ("admin.taxonomy", "GET"): admin_only(200),
+    ("admin.taxonomy", "POST"): admin_only(422),
+    ("admin.term", "GET"): admin_only(200),
+    ("admin.term", "POST"): admin_only(422),
+    ("admin.merge_term", "POST"): admin_only(422),
+    # Anyone may report a problem with a listing (an empty form is refused).
+    ("problems.report_form", "GET"): everyone(200),
+    ("problems.report", "POST"): everyone(422),
+    # Provider pages: staff of organization A and admins reach A's records; B gets 404.
+    #                                anonymous clinician provider_a provider_b supervisor admin
+    ("providers.dashboard", "GET"): (LOGIN, 403, 302, 302, 403, 200),  # one org: straight to it
+    ("providers.organization", "GET"): (LOGIN, 403, 200, 404, 403, 200),
+    ("providers.edit_organization", "GET"): (LOGIN, 403, 200, 404, 403, 200),
+    ("providers.edit_organization", "POST"): (LOGIN, 403, 422, 404, 403, 422),
+    ("providers.edit_service", "GET"): (LOGIN, 403, 200, 404, 403, 200),
+    ("providers.edit_service", "POST"): (LOGIN, 403, 422, 404, 403, 422),
+    ("providers.new_service", "GET"): (LOGIN, 403, 200, 404, 403, 200),
+    ("providers.new_service", "POST"): (LOGIN, 403, 422, 404, 403, 422),
+    ("providers.edit_location", "GET"): (LOGIN, 403, 200, 404, 403, 200),
+    ("providers.edit_location", "POST"): (LOGIN, 403, 422, 404, 403, 422),
+    ("providers.new_location", "GET"): (LOGIN, 403, 200, 404, 403, 200),
+    ("providers.new_location", "POST"): (LOGIN, 403, 422, 404, 403, 422),
+    ("providers.confirm_service", "POST"): (LOGIN, 403, 302, 404, 403, 302),
+    ("providers.change", "GET"): (LOGIN, 403, 200, 404, 403, 200),
 }
 
 
@@ -187,6 +226,12 @@ def world(app, db) -> World:
                           disposition="resolved")
     service_list = ServiceList(token="sample-token")
     db.session.add_all([encounter, service_list])
+    change = ChangeRequest(organization=org_a, target_type="service", target_id=service.id,
+                           proposed_values={"description": "New words."},
+                           previous_values={"description": service.description},
+                           submitted_by_id=people["provider_a"].id)
+    problem = ProblemReport(service=service, kind="wrong phone")
+    db.session.add_all([change, problem])
     db.session.commit()
     values = {
         "static": {"filename": "css/portal.css"},
@@ -212,6 +257,24 @@ def world(app, db) -> World:
             "referrals.referral", "referrals.referral_status", "referrals.referral_follow_up",
             "printing.print_referral", "inbox.referral", "inbox.status", "inbox.appointment")},
         "printing.service_list": {"token": service_list.token},
+        "admin.review_change": {"change_id": change.id},
+        "admin.approve_change": {"change_id": change.id},
+        "admin.reject_change": {"change_id": change.id},
+        "admin.listing_history": {"resource_id": service.id},
+        "admin.resolve_problem": {"report_id": problem.id},
+        "admin.organization": {"organization_id": org_a.id},
+        "admin.term": {"term_id": term.id},
+        "admin.merge_term": {"term_id": term.id},
+        "problems.report_form": {"service_id": service.id},
+        "problems.report": {"service_id": service.id},
+        "providers.organization": {"organization_id": org_a.id},
+        "providers.edit_organization": {"organization_id": org_a.id},
+        "providers.edit_service": {"service_id": service.id},
+        "providers.new_service": {"organization_id": org_a.id},
+        "providers.edit_location": {"location_id": location.id},
+        "providers.new_location": {"organization_id": org_a.id},
+        "providers.confirm_service": {"service_id": service.id},
+        "providers.change": {"change_id": change.id},
     }
     return World(people=people, values=values)
 

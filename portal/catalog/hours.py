@@ -262,3 +262,77 @@ def weekly_intervals(schedules: Sequence[Schedule]) -> list[Interval]:
             offset = weekday * MINUTES_PER_DAY
             found.append(Interval(offset + interval.start, offset + interval.end))
     return found
+
+
+# --- the weekly editor (portal/providers): a grid of seven days, Monday first ---------------
+
+
+class HoursError(ValueError):
+    """Opening hours that cannot be right; the message says what to change."""
+
+
+def period(opens: dt.time, closes: dt.time, past_midnight: bool) -> Interval:
+    """One opening period as a person enters it. Closing at or before opening is taken as
+    running past midnight only when they say so; closing at 12 am is the end of the day."""
+    start, end = _minutes(opens), _minutes(closes)
+    if past_midnight:
+        if end >= start:
+            raise HoursError(_("These hours end on the same day. Untick “closes after "
+                               "midnight”, or choose a closing time after midnight."))
+        return Interval(start, end + MINUTES_PER_DAY)
+    if end == 0:
+        end = MINUTES_PER_DAY
+    if end <= start:
+        raise HoursError(_("The closing time is before the opening time. If these hours run "
+                           "past midnight, tick “closes after midnight”."))
+    return Interval(start, end)
+
+
+def day_periods(periods: Sequence[Interval]) -> list[Interval]:
+    """A day's periods in order; overlapping periods are an error, not silently merged."""
+    ordered = sorted(periods, key=lambda i: i.start)
+    for first, second in zip(ordered, ordered[1:]):
+        if second.start < first.end:
+            raise HoursError(_("The two periods overlap. Make the second start after the "
+                               "first ends."))
+    return ordered
+
+
+def weekly_grid(schedules: Sequence[Schedule]) -> list[list[Interval]]:
+    """The regular weekly hours as seven lists of periods (what the editor shows).
+    Irregular schedules (monthly, dated) are not part of it and are left as they are."""
+    days: list[list[Interval]] = [[] for _day in range(7)]
+    for interval in weekly_intervals([s for s in schedules if is_regular(s)]):
+        day = interval.start // MINUTES_PER_DAY
+        offset = day * MINUTES_PER_DAY
+        days[day].append(Interval(interval.start - offset, interval.end - offset))
+    return [merge(periods) for periods in days]
+
+
+def time_of(minutes: int) -> dt.time:
+    hour, minute = divmod(minutes % MINUTES_PER_DAY, 60)
+    return dt.time(hour, minute)
+
+
+def schedule_fields(grid: Sequence[Sequence[Interval]]) -> list[dict]:
+    """Schedule column values for a weekly grid; days with the same period share one row.
+    Open all day is stored as 00:00–00:00 and past midnight as closes_at < opens_at, the
+    forms `interval_of` reads back."""
+    days_of: dict[Interval, list[str]] = {}
+    for day, periods in enumerate(grid):
+        for interval in periods:
+            days_of.setdefault(Interval(*interval), []).append(DAY_CODES[day])
+    return [
+        {"freq": "WEEKLY", "byday": ",".join(days), "opens_at": time_of(interval.start),
+         "closes_at": time_of(0 if interval.all_day else interval.end)}
+        for interval, days in days_of.items()
+    ]
+
+
+def grid_label(grid: Sequence[Sequence[Interval]]) -> str:
+    """The week in words, one day after another (for change reviews and history)."""
+    names = day_names()
+    return "; ".join(
+        f"{names[day]}: {DayHours(day, names[day], [Interval(*i) for i in periods]).label()}"
+        for day, periods in enumerate(grid)
+    )

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from portal.catalog import hours, phones, vocabulary
+from portal.catalog import freshness, hours, phones, vocabulary
 from portal.directory.templating import nice_number
 from portal.models import Location, Phone, Schedule, Service
 from portal.models.catalog import ServiceStatus
@@ -130,10 +130,6 @@ def hours_view(schedules: list[Schedule], now: dt.datetime) -> HoursView:
     )
 
 
-def _is_stale(assured_date: dt.date | None, today: dt.date) -> bool:
-    if assured_date is None:
-        return True
-    return (today - assured_date).days > current_app.config["PORTAL_STALE_AFTER_DAYS"]
 
 
 def _languages(service: Service) -> list[str]:
@@ -239,7 +235,7 @@ def listing_at(entry: ListingCard, now: dt.datetime, hit=None) -> ServiceListing
         card=entry,
         open_now=hours.is_open_at(entry.schedules, now),
         today_label=hours.day(entry.schedules, now.date()).label() if regular else None,
-        stale=_is_stale(entry.last_verified, now.date()),
+        stale=freshness.is_stale(entry.last_verified, now.date()),
         distance_miles=hit.distance_miles if hit else None,
         name_html=hit.name_html if hit else None,
         snippet_html=hit.snippet_html if hit else None,
@@ -302,7 +298,7 @@ def service_page(service: Service) -> ServicePage:
         categories=_categories(service),
         details=_details(service),
         languages=_languages(service),
-        stale=_is_stale(service.assured_date, now.date()),
+        stale=freshness.is_stale(service.assured_date, now.date()),
         capacities=sorted(service.capacities, key=lambda c: c.unit.name),
     )
 

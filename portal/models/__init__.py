@@ -45,3 +45,11 @@ from portal.models.referrals import (  # noqa: F401,E402
     ServiceList,
     ServiceListItem,
 )
+from portal.models.changes import (  # noqa: F401,E402
+    ChangeRequest,
+    ChangeStatus,
+    ListingReminder,
+    ProblemKind,
+    ProblemReport,
+    TargetType,
+)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -104,6 +105,9 @@ class Organization(db.Model):
     # Deprecated in HSDS 3.0 but still in its schema; kept so older data survives a round trip.
     tax_status: Mapped[str | None] = mapped_column(String(255))
     tax_id: Mapped[str | None] = mapped_column(String(255))
+    # Portal-only (left out of the HSDS export): an admin trusts this organization to publish
+    # capacity and status changes without review.
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     services: Mapped[list[Service]] = relationship(back_populates="organization", **CHILD)
     locations: Mapped[list[Location]] = relationship(back_populates="organization")

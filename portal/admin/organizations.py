@@ -1,0 +1,74 @@
+"""Admin: create organizations, mark them trusted and link provider staff to them."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from portal import audit
+from portal.admin.listing_forms import OrganizationAdminForm
+from portal.admin.views import INVALID, PAGE_SIZE, admin_only, bp
+from portal.auth.permissions import get_in_scope_or_404
+from portal.catalog import editing
+from portal.extensions import db
+from portal.models import Organization, Role, User
+
+
+def _form(organization: Organization | None = None) -> OrganizationAdminForm:
+    if request.method == "POST" or organization is None:
+        form = OrganizationAdminForm()
+    else:
+        form = OrganizationAdminForm(data={
+            "name": organization.name, "trusted": organization.trusted,
+            "staff": [u.id for u in db.session.scalars(select(User).where(
+                User.role == Role.provider.value)) if organization in u.organizations]})
+    form.staff.choices = [SelectChoice(u.id, u.email) for u in db.session.scalars(
+        select(User).where(User.role == Role.provider.value, User.active.is_(True))
+        .order_by(User.email))]
+    return form
+
+
+def _save(organization: Organization | None, form: OrganizationAdminForm):
+    if not form.validate():
+        return render_template("admin/organization.html", organization=organization,
+                               form=form), INVALID
+    if organization is None:
+        organization = Organization(name=form.name.data.strip(), description="")
+        db.session.add(organization)
+    staff = list(db.session.scalars(select(User).where(User.id.in_(form.staff.data))))
+    editing.save_organization(organization, name=form.name.data.strip(),
+                              trusted=form.trusted.data, staff=staff)
+    db.session.flush()
+    audit.record("organization.saved", record=organization,
+                 detail="trusted" if organization.trusted else None)
+    db.session.commit()
+    flash(_("%(name)s is saved.", name=organization.name), "success")
+    return redirect(url_for("admin.organization", organization_id=organization.id))
+
+
+@bp.get("/organizations")
+@admin_only
+def organizations():
+    page = db.paginate(select(Organization).order_by(Organization.name), per_page=PAGE_SIZE,
+                       max_per_page=PAGE_SIZE)
+    return render_template("admin/organizations.html", page=page)
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@admin_only
+def new_organization():
+    form = _form()
+    if request.method == "POST":
+        return _save(None, form)
+    return render_template("admin/organization.html", organization=None, form=form)
+
+
+@bp.route("/organizations/<uuid:organization_id>", methods=["GET", "POST"])
+@admin_only
+def organization(organization_id):
+    org = get_in_scope_or_404(Organization, organization_id)
+    form = _form(org)
+    if request.method == "POST":
+        return _save(org, form)
+    return render_template("admin/organization.html", organization=org, form=form)

@@ -1,0 +1,100 @@
+"""Admin: the dashboard with the listing queues, the review of provider changes (a
+field-by-field diff, approve or reject with a comment), the stale-listing queue and a listing's
+change history. Rules: portal/catalog/editing.py and portal/catalog/freshness.py."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.admin.listing_forms import DecisionForm
+from portal.admin.views import INVALID, PAGE_SIZE, admin_only, bp
+from portal.auth.permissions import get_in_scope_or_404
+from portal.catalog import editing, freshness, problems
+from portal.extensions import db
+from portal.models import ChangeRequest
+
+
+def _count(statement) -> int:
+    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+
+
+@bp.get("/")
+@admin_only
+def dashboard():
+    return render_template("admin/dashboard.html", counts={
+        "review": _count(editing.pending_changes()),
+        "stale": _count(freshness.stale_services()),
+        "problems": _count(problems.open_reports()),
+    })
+
+
+@bp.get("/changes")
+@admin_only
+def review_queue():
+    page = db.paginate(editing.pending_changes(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
+    return render_template("admin/review_queue.html", page=page,
+                           targets={c.id: editing.target_of(c) for c in page.items})
+
+
+def _change_page(change: ChangeRequest, form: DecisionForm | None = None, status: int = 200):
+    return render_template("admin/review_change.html", change=change, diff=editing.diff(change),
+                           target=editing.target_of(change), form=form or DecisionForm()), status
+
+
+@bp.get("/changes/<uuid:change_id>")
+@admin_only
+def review_change(change_id):
+    return _change_page(get_in_scope_or_404(ChangeRequest, change_id))
+
+
+def _decide(change_id, approve: bool):
+    change = get_in_scope_or_404(ChangeRequest, change_id)
+    form = DecisionForm()
+    if not form.validate():
+        return _change_page(change, form, INVALID)
+    comment = editing.clean_text(form.comment.data, 2000) if form.comment.data else None
+    try:
+        if approve:
+            editing.approve(change, current_user, comment)
+        else:
+            editing.reject(change, current_user, comment)
+    except editing.EditError as error:
+        db.session.rollback()
+        if change.status != "pending":
+            abort(409, str(error))
+        form.comment.errors = [str(error)]
+        return _change_page(change, form, INVALID)
+    audit.record("listing.change_approved" if approve else "listing.change_rejected",
+                 record=change)
+    db.session.commit()
+    flash(_("The change is published.") if approve else _("The change is rejected."), "success")
+    return redirect(url_for("admin.review_queue"))
+
+
+@bp.post("/changes/<uuid:change_id>/approve")
+@admin_only
+def approve_change(change_id):
+    return _decide(change_id, approve=True)
+
+
+@bp.post("/changes/<uuid:change_id>/reject")
+@admin_only
+def reject_change(change_id):
+    return _decide(change_id, approve=False)
+
+
+@bp.get("/stale")
+@admin_only
+def stale_queue():
+    page = db.paginate(freshness.stale_services(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
+    return render_template("admin/stale.html", page=page)
+
+
+@bp.get("/history/<uuid:resource_id>")
+@admin_only
+def listing_history(resource_id):
+    rows = editing.history(str(resource_id))
+    return render_template("admin/history.html", rows=rows, resource_id=str(resource_id))

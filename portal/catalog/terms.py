@@ -1,0 +1,92 @@
+"""Managing the taxonomy: add, rename, move and merge terms without losing the services filed
+under them (services are linked to terms by `attribute` rows)."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from portal.catalog import queries, vocabulary
+from portal.extensions import db
+from portal.models import Attribute, TaxonomyTerm
+
+
+class TermError(ValueError):
+    """A change that would break the taxonomy; the message says why."""
+
+
+def all_terms() -> list[TaxonomyTerm]:
+    """Every term, each followed by its children (depth-first), for the admin page."""
+    terms = db.session.scalars(select(TaxonomyTerm).order_by(TaxonomyTerm.name)).all()
+    children: dict[str | None, list[TaxonomyTerm]] = {}
+    for term in terms:
+        children.setdefault(term.parent_id, []).append(term)
+    ordered: list[TaxonomyTerm] = []
+
+    def walk(parent_id):
+        for term in children.get(parent_id, []):
+            ordered.append(term)
+            walk(term.id)
+
+    walk(None)
+    return ordered
+
+
+def depth(term: TaxonomyTerm) -> int:
+    level, seen = 0, term
+    while seen.parent is not None and level < 20:
+        seen, level = seen.parent, level + 1
+    return level
+
+
+def service_counts() -> dict[str, int]:
+    return dict(db.session.execute(
+        select(Attribute.taxonomy_term_id, func.count()).where(Attribute.link_entity == "service")
+        .group_by(Attribute.taxonomy_term_id)).all())
+
+
+def _check_parent(term: TaxonomyTerm | None, parent: TaxonomyTerm | None) -> None:
+    if parent is None or term is None:
+        return
+    if parent.id in queries.term_and_descendant_ids(term):
+        raise TermError(_("A term cannot go under itself or one of its own sub-terms."))
+
+
+def add(name: str, parent: TaxonomyTerm | None) -> TaxonomyTerm:
+    term = TaxonomyTerm(
+        name=name, description="", parent=parent,
+        taxonomy_id=parent.taxonomy_id if parent else vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID)
+    db.session.add(term)
+    return term
+
+
+def rename_and_move(term: TaxonomyTerm, name: str, parent: TaxonomyTerm | None) -> None:
+    _check_parent(term, parent)
+    if parent is not None and parent.taxonomy_id != term.taxonomy_id:
+        raise TermError(_("Move a term only within its own taxonomy."))
+    term.name = name
+    term.parent = parent
+
+
+def merge(source: TaxonomyTerm, target: TaxonomyTerm) -> int:
+    """Move every link and sub-term of `source` to `target`, then delete `source`.
+    Returns how many services moved; a service already under `target` keeps one link."""
+    if target.id in queries.term_and_descendant_ids(source):
+        raise TermError(_("Merge into a term that is not this one or one of its sub-terms."))
+    moved = 0
+    existing = set(db.session.execute(
+        select(Attribute.link_id, Attribute.link_entity, Attribute.link_type)
+        .where(Attribute.taxonomy_term_id == target.id)).all())
+    for attribute in db.session.scalars(select(Attribute).where(
+            Attribute.taxonomy_term_id == source.id)):
+        key = (attribute.link_id, attribute.link_entity, attribute.link_type)
+        if key in existing:
+            db.session.delete(attribute)
+        else:
+            attribute.taxonomy_term_id = target.id
+            existing.add(key)
+            moved += attribute.link_entity == "service"
+    for child in list(source.children):
+        child.parent = target
+    db.session.flush()
+    db.session.delete(source)
+    return moved

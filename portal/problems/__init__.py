@@ -1,0 +1,1 @@
+"""Public problem reports about listings."""

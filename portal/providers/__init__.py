@@ -1,0 +1,1 @@
+"""Provider self-service: own listings, change requests, freshness."""
