@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
+    from portal.api.views import bp as api_bp
     from portal.auth.permissions import PUBLIC, blueprint_rule
     from portal.auth.views import bp as auth_bp
     from portal.directory.views import bp as directory_bp
@@ -57,6 +58,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    # The HSDS API: public, read-only, GET only (so no CSRF exemption is needed).
+    blueprint_rule(api_bp, PUBLIC)
+    app.register_blueprint(api_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -71,6 +71,8 @@ def from_environment(instance_path: str) -> dict:
         or "30 per minute;300 per hour",
         "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT")
         or "10 per minute;100 per hour",
+        # Calls to the public HSDS API per client address.
+        "PORTAL_API_RATE_LIMIT": os.environ.get("PORTAL_API_RATE_LIMIT") or "300 per minute",
         # Email: kept in the outbox table; also sent by SMTP when PORTAL_SMTP_HOST is set.
         "PORTAL_SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST") or None,
         "PORTAL_SMTP_PORT": _int("PORTAL_SMTP_PORT", 587),

@@ -24,6 +24,7 @@ from tests.accounts import sign_in_as, token_for
 from tests.factories import (
     LocationFactory,
     OrganizationFactory,
+    ServiceAtLocationFactory,
     ServiceFactory,
     TaxonomyFactory,
     TaxonomyTermFactory,
@@ -91,6 +92,19 @@ EXPECTED = {
     ("admin.outbox", "GET"): admin_only(200),
     ("admin.audit_log", "GET"): admin_only(200),
     ("admin.audit_csv", "GET"): admin_only(200),
+    # The HSDS API: public and read-only (DESIGN.md).
+    ("api.index", "GET"): everyone(200),
+    ("api.openapi", "GET"): everyone(200),
+    ("api.services", "GET"): everyone(200),
+    ("api.service", "GET"): everyone(200),
+    ("api.organizations", "GET"): everyone(200),
+    ("api.organization", "GET"): everyone(200),
+    ("api.service_at_locations", "GET"): everyone(200),
+    ("api.service_at_location", "GET"): everyone(200),
+    ("api.taxonomies", "GET"): everyone(200),
+    ("api.taxonomy", "GET"): everyone(200),
+    ("api.taxonomy_terms", "GET"): everyone(200),
+    ("api.taxonomy_term", "GET"): everyone(200),
 }
 
 
@@ -121,6 +135,7 @@ def world(app, db) -> World:
     service = ServiceFactory(organization=org_a)
     location = LocationFactory(organization=org_a)
     term = TaxonomyTermFactory(taxonomy_detail=TaxonomyFactory())
+    placement = ServiceAtLocationFactory(service=service, location=location)
     people = {
         "clinician": UserFactory(role="clinician"),
         "provider_a": UserFactory(role="provider", organizations=[org_a]),
@@ -152,6 +167,11 @@ def world(app, db) -> World:
         "admin.change_role": {"user_id": target.id},
         "admin.disable": {"user_id": target.id},
         "admin.enable": {"user_id": target.id},
+        "api.service": {"service_id": service.id},
+        "api.organization": {"organization_id": org_a.id},
+        "api.service_at_location": {"placement_id": placement.id},
+        "api.taxonomy": {"taxonomy_id": term.taxonomy_id},
+        "api.taxonomy_term": {"term_id": term.id},
     }
     return World(people=people, values=values)
 
