@@ -72,6 +72,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from portal.admin import cli as users_cli
     from portal.catalog import cli as catalog_cli
+    from portal.hsds import cli as hsds_cli
     from portal.notify import cli as mail_cli
     from portal.search import cli as search_cli
 
@@ -79,6 +80,7 @@ def register_commands(app: Flask) -> None:
     search_cli.init_app(app)
     users_cli.init_app(app)
     mail_cli.init_app(app)
+    hsds_cli.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

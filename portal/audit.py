@@ -42,6 +42,7 @@ ACTIONS = (
     "password.reset_requested",
     "password.reset",
     "audit.exported",
+    "catalog.imported",
 )
 
 

@@ -92,9 +92,12 @@ EXPECTED = {
     ("admin.outbox", "GET"): admin_only(200),
     ("admin.audit_log", "GET"): admin_only(200),
     ("admin.audit_csv", "GET"): admin_only(200),
+    ("admin.import_catalog", "GET"): admin_only(200),
+    ("admin.import_catalog", "POST"): admin_only(422),  # no file chosen
     # The HSDS API: public and read-only (DESIGN.md).
     ("api.index", "GET"): everyone(200),
     ("api.openapi", "GET"): everyone(200),
+    ("api.download", "GET"): everyone(200),
     ("api.services", "GET"): everyone(200),
     ("api.service", "GET"): everyone(200),
     ("api.organizations", "GET"): everyone(200),

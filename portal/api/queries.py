@@ -165,10 +165,11 @@ def _placements_near(query: Select, nearby: Nearby) -> Select:
     radius_miles = nearby.proximity_metres / METRES_PER_MILE
     dlat = radius_miles / 69.0
     dlng = radius_miles / max(1e-6, 69.172 * math.cos(math.radians(centre.latitude)))
-    candidates = db.session.execute(select(Location.id, Location.latitude, Location.longitude).where(
+    box = select(Location.id, Location.latitude, Location.longitude).where(
         Location.latitude.between(centre.latitude - dlat, centre.latitude + dlat),
         Location.longitude.between(centre.longitude - dlng, centre.longitude + dlng),
-    )).all()
+    )
+    candidates = db.session.execute(box).all()
     within = [c.id for c in candidates
               if geo.miles_between(centre, geo.Point(c.latitude, c.longitude)) <= radius_miles]
     return query.where(ServiceAtLocation.location_id.in_(within))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -16,6 +17,7 @@ from flask import (
     current_app,
     jsonify,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
@@ -25,6 +27,7 @@ from portal.api.openapi import definition
 from portal.api.queries import BadParameter, Nearby, Paging, ServiceFilters, TermFilters
 from portal.extensions import limiter
 from portal.hsds import records
+from portal.hsds.export import latest_download
 from portal.hsds.tables import HSDS_VERSION
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -165,6 +168,16 @@ def index():
                    openapi_url=url_for("api.openapi", _external=True))
 
 
+@bp.get("/datapackage.zip")
+def download():
+    """The whole public catalog as an HSDS 3.0 CSV data package (linked from every page)."""
+    path = latest_download(Path(current_app.config["PORTAL_HSDS_DOWNLOAD_PATH"]),
+                           current_app.config["PORTAL_HSDS_DOWNLOAD_MAX_AGE_HOURS"])
+    return send_file(path, mimetype="application/zip", as_attachment=True,
+                     download_name="community-help-finder-hsds.zip", conditional=True,
+                     max_age=3600)
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(definition(url_for("api.index", _external=True).rstrip("/")))
@@ -223,7 +236,8 @@ def service_at_locations():
 
 @bp.get("/service_at_locations/<placement_id>")
 def service_at_location(placement_id: str):
-    found = queries.service_at_location(placement_id, records.PLACEMENT_FULL_OPTIONS) or _not_found()
+    found = queries.service_at_location(placement_id, records.PLACEMENT_FULL_OPTIONS) \
+        or _not_found()
     return jsonify(records.full_placements([found])[0])
 
 

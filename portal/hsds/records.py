@@ -7,7 +7,7 @@ Empty fields are left out: the HSDS schemas do not allow null.
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -24,6 +24,11 @@ from portal.models import (
     TaxonomyTerm,
 )
 from portal.models.catalog import PUBLIC_STATUSES
+
+
+def _by_id(records_: list) -> list:
+    """Nested lists in id order, so the same data always gives the same document."""
+    return sorted(records_, key=lambda r: r.id)
 
 
 def row(table: str, obj) -> dict:
@@ -65,12 +70,12 @@ def public_filter(table: str):
         conditions.append(or_(model.phone_id.is_(None), model.phone_id.in_(
             select(Phone.id).where(public_filter("phone")))))
     if table == "attribute":
-        conditions.append(or_(Attribute.link_entity != "service", Attribute.link_id.in_(public_ids)))
+        conditions.append(or_(Attribute.link_entity != "service",
+                              Attribute.link_id.in_(public_ids)))
     if table == "metadata":
         conditions.append(or_(Metadata.resource_type != "service",
                               Metadata.resource_id.in_(public_ids)))
-    return conditions[0] if len(conditions) == 1 else (
-        db.and_(*conditions) if conditions else None)
+    return and_(*conditions) if conditions else None
 
 
 # --- nested shapes ----------------------------------------------------------------------
@@ -102,13 +107,13 @@ def _metadata(resource_ids: list[str]) -> dict[str, list[dict]]:
 
 def _phone(phone: Phone) -> dict:
     item = row("phone", phone)
-    item["languages"] = [row("language", language) for language in phone.languages]
+    item["languages"] = [row("language", language) for language in _by_id(phone.languages)]
     return item
 
 
 def _contact(contact: Contact) -> dict:
     item = row("contact", contact)
-    item["phones"] = [_phone(phone) for phone in contact.phones]
+    item["phones"] = [_phone(phone) for phone in _by_id(contact.phones)]
     return item
 
 
@@ -122,12 +127,12 @@ def taxonomy_term(term: TaxonomyTerm) -> dict:
 def location(place: Location, attributes: list[dict] | None = None) -> dict:
     item = row("location", place)
     item.update(
-        languages=[row("language", language) for language in place.languages],
-        addresses=[row("address", address) for address in place.addresses],
-        contacts=[_contact(contact) for contact in place.contacts],
-        accessibility=[row("accessibility", entry) for entry in place.accessibility],
-        phones=[_phone(phone) for phone in place.phones],
-        schedules=[row("schedule", schedule) for schedule in place.schedules],
+        languages=[row("language", language) for language in _by_id(place.languages)],
+        addresses=[row("address", address) for address in _by_id(place.addresses)],
+        contacts=[_contact(contact) for contact in _by_id(place.contacts)],
+        accessibility=[row("accessibility", entry) for entry in _by_id(place.accessibility)],
+        phones=[_phone(phone) for phone in _by_id(place.phones)],
+        schedules=[row("schedule", schedule) for schedule in _by_id(place.schedules)],
         attributes=attributes if attributes is not None else [],
     )
     return item
@@ -181,9 +186,9 @@ def minimal_service(service: Service) -> dict:
 def _placement(placement: ServiceAtLocation, attributes: dict[str, list[dict]]) -> dict:
     item = row("service_at_location", placement)
     item.update(
-        contacts=[_contact(contact) for contact in placement.contacts],
-        phones=[_phone(phone) for phone in placement.phones],
-        schedules=[row("schedule", schedule) for schedule in placement.schedules],
+        contacts=[_contact(contact) for contact in _by_id(placement.contacts)],
+        phones=[_phone(phone) for phone in _by_id(placement.phones)],
+        schedules=[row("schedule", schedule) for schedule in _by_id(placement.schedules)],
         location=location(placement.location, attributes.get(placement.location_id, [])),
         attributes=attributes.get(placement.id, []),
     )
@@ -202,15 +207,17 @@ def full_services(services: list[Service]) -> list[dict]:
     for service in services:
         item = service_list_item(service)
         item.update(
-            phones=[_phone(phone) for phone in service.phones],
-            schedules=[row("schedule", schedule) for schedule in service.schedules],
-            service_areas=[row("service_area", area) for area in service.service_areas],
-            service_at_locations=[_placement(p, attributes) for p in service.service_at_locations],
-            languages=[row("language", language) for language in service.languages],
-            funding=[row("funding", funding) for funding in service.fundings],
-            cost_options=[row("cost_option", option) for option in service.cost_options],
-            required_documents=[row("required_document", d) for d in service.required_documents],
-            contacts=[_contact(contact) for contact in service.contacts],
+            phones=[_phone(phone) for phone in _by_id(service.phones)],
+            schedules=[row("schedule", schedule) for schedule in _by_id(service.schedules)],
+            service_areas=[row("service_area", area) for area in _by_id(service.service_areas)],
+            service_at_locations=[_placement(p, attributes)
+                                  for p in _by_id(service.service_at_locations)],
+            languages=[row("language", language) for language in _by_id(service.languages)],
+            funding=[row("funding", funding) for funding in _by_id(service.fundings)],
+            cost_options=[row("cost_option", option) for option in _by_id(service.cost_options)],
+            required_documents=[row("required_document", d)
+                                for d in _by_id(service.required_documents)],
+            contacts=[_contact(contact) for contact in _by_id(service.contacts)],
             attributes=attributes.get(service.id, []),
             metadata=metadata.get(service.id, []),
         )
@@ -234,7 +241,7 @@ PLACEMENT_FULL_OPTIONS = (
 def placement_list_item(placement: ServiceAtLocation) -> dict:
     item = row("service_at_location", placement)
     place = row("location", placement.location)
-    place["addresses"] = [row("address", a) for a in placement.location.addresses]
+    place["addresses"] = [row("address", a) for a in _by_id(placement.location.addresses)]
     item.update(location=place, service=row("service", placement.service))
     return item
 
@@ -277,13 +284,14 @@ def full_organizations(organizations: list[Organization], full_service: bool) ->
     for organization in organizations:
         item = row("organization", organization)
         item.update(
-            funding=[row("funding", funding) for funding in organization.fundings],
-            contacts=[_contact(contact) for contact in organization.contacts],
-            phones=[_phone(phone) for phone in organization.phones],
-            locations=[location(p, attributes.get(p.id, [])) for p in organization.locations],
-            programs=[row("program", program) for program in organization.programs],
+            funding=[row("funding", funding) for funding in _by_id(organization.fundings)],
+            contacts=[_contact(contact) for contact in _by_id(organization.contacts)],
+            phones=[_phone(phone) for phone in _by_id(organization.phones)],
+            locations=[location(p, attributes.get(p.id, []))
+                       for p in _by_id(organization.locations)],
+            programs=[row("program", program) for program in _by_id(organization.programs)],
             organization_identifiers=[row("organization_identifier", i)
-                                      for i in organization.organization_identifiers],
+                                      for i in _by_id(organization.organization_identifiers)],
             attributes=attributes.get(organization.id, []),
             metadata=metadata.get(organization.id, []),
             services=by_organization.get(organization.id, []),

@@ -7,8 +7,10 @@ portal adds (capacity and intake fields stay out of the 3.0 export; see portal/m
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Boolean, Date, Float, Integer, Numeric, Time
 
@@ -48,58 +50,78 @@ class Table:
     model: type
     csv_name: str
     portal_only: frozenset[str] = field(default_factory=frozenset)
-    required: tuple[str, ...] = ("id",)
 
-    @property
+    @cached_property
     def fields(self) -> list[str]:
         return [c.key for c in self.model.__table__.columns if c.key not in self.portal_only]
 
     def column(self, name: str):
-        return self.model.__table__.columns[name]
+        return self.columns[name]
 
+    @cached_property
+    def columns(self) -> dict:
+        return {name: self.model.__table__.columns[name] for name in self.fields}
+
+    @cached_property
     def foreign_keys(self) -> dict[str, str]:
         """field -> HSDS table it points at."""
         return {c.key: next(iter(c.foreign_keys)).column.table.name
                 for c in self.model.__table__.columns
                 if c.foreign_keys and c.key not in self.portal_only}
 
+    @cached_property
+    def id_fields(self) -> frozenset[str]:
+        """Fields holding ids (mapped by hsds_id), including the untyped links."""
+        return frozenset({"id", *self.foreign_keys} | ({"link_id", "resource_id"}
+                                                       & set(self.fields)))
+
+    @cached_property
+    def kinds(self) -> dict[str, str]:
+        return {name: kind_of(self.column(name)) for name in self.fields}
+
+    @cached_property
+    def filled_when_empty(self) -> dict:
+        """NOT NULL fields with a default: an empty value becomes the default (e.g. "")."""
+        return {c.key: c.default.arg for c in self.columns.values()
+                if not c.nullable and c.default is not None}
+
+    @cached_property
+    def required(self) -> frozenset[str]:
+        """Fields a row must have: the id and NOT NULL columns without a default."""
+        return frozenset(c.key for c in self.model.__table__.columns if c.key in self.fields
+                         and (c.primary_key or (not c.nullable and c.default is None)))
+
 
 # In dependency order: every table comes after the tables its foreign keys point at
 # (parent_organization_id and taxonomy_term.parent_id point at their own table).
 TABLES: tuple[Table, ...] = (
-    Table("organization", Organization, "organizations.csv", required=("id", "name")),
-    Table("organization_identifier", OrganizationIdentifier, "organization_identifiers.csv",
-          required=("id", "organization_id", "identifier_type", "identifier")),
-    Table("program", Program, "programs.csv", required=("id", "organization_id", "name")),
+    Table("organization", Organization, "organizations.csv"),
+    Table("organization_identifier", OrganizationIdentifier, "organization_identifiers.csv"),
+    Table("program", Program, "programs.csv"),
     Table("service", Service, "services.csv",
-          portal_only=frozenset({"accepting_new_clients", "waitlist_length"}),
-          required=("id", "organization_id", "name", "status")),
-    Table("location", Location, "locations.csv", required=("id", "location_type")),
-    Table("service_at_location", ServiceAtLocation, "service_at_location.csv",
-          required=("id", "service_id", "location_id")),
-    Table("address", Address, "addresses.csv",
-          required=("id", "location_id", "address_1", "city", "state_province", "postal_code",
-                    "country", "address_type")),
+          portal_only=frozenset({"accepting_new_clients", "waitlist_length"})),
+    Table("location", Location, "locations.csv"),
+    Table("service_at_location", ServiceAtLocation, "service_at_location.csv"),
+    Table("address", Address, "addresses.csv"),
     Table("contact", Contact, "contacts.csv"),
-    Table("phone", Phone, "phones.csv", required=("id", "number")),
+    Table("phone", Phone, "phones.csv"),
     Table("schedule", Schedule, "schedules.csv"),
-    Table("taxonomy", Taxonomy, "taxonomies.csv", required=("id", "name")),
-    Table("taxonomy_term", TaxonomyTerm, "taxonomy_terms.csv", required=("id", "name")),
-    Table("attribute", Attribute, "attributes.csv", portal_only=frozenset({"label"}),
-          required=("id", "link_id", "taxonomy_term_id", "link_entity")),
+    Table("taxonomy", Taxonomy, "taxonomies.csv"),
+    Table("taxonomy_term", TaxonomyTerm, "taxonomy_terms.csv"),
+    Table("attribute", Attribute, "attributes.csv", portal_only=frozenset({"label"})),
     Table("language", Language, "languages.csv"),
-    Table("accessibility", Accessibility, "accessibility.csv", required=("id", "location_id")),
-    Table("cost_option", CostOption, "cost_options.csv", required=("id", "service_id")),
-    Table("required_document", RequiredDocument, "required_documents.csv",
-          required=("id", "service_id")),
-    Table("service_area", ServiceArea, "service_areas.csv", required=("id", "service_id")),
+    Table("accessibility", Accessibility, "accessibility.csv"),
+    Table("cost_option", CostOption, "cost_options.csv"),
+    Table("required_document", RequiredDocument, "required_documents.csv"),
+    Table("service_area", ServiceArea, "service_areas.csv"),
     Table("funding", Funding, "funding.csv"),
-    Table("metadata", Metadata, "metadata.csv",
-          required=("id", "resource_id", "resource_type", "last_action_date", "last_action_type",
-                    "field_name", "updated_by")),
+    Table("metadata", Metadata, "metadata.csv"),
 )
 BY_NAME = {table.name: table for table in TABLES}
 BY_CSV = {table.csv_name: table for table in TABLES}
+
+
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class BadValue(ValueError):
@@ -154,11 +176,11 @@ def _number(text: str, kind: str):
     return number
 
 
-def from_value(value, column):
+def from_value(value, column, kind: str | None = None):
     """A JSON value or CSV text as the column stores it; None for empty. Raises BadValue."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    kind = kind_of(column)
+    kind = kind or kind_of(column)
     if isinstance(value, bool) and kind != "boolean":
         raise BadValue(f"{value!r} is not a {kind}")
     if isinstance(value, (dict, list)):
@@ -192,14 +214,12 @@ def from_value(value, column):
 def hsds_id(value) -> str:
     """The id as stored: UUIDs as they are (lower case), anything else mapped to a stable UUID."""
     text = str(value).strip()
+    if _CANONICAL_UUID.fullmatch(text):
+        return text
     try:
         return str(uuid.UUID(text))
     except ValueError:
         return str(uuid.uuid5(FOREIGN_ID_NAMESPACE, text))
-
-
-def is_id_field(table: Table, name: str) -> bool:
-    return name == "id" or name in table.foreign_keys() or name in ("link_id", "resource_id")
 
 
 def row_dict(table: Table, obj) -> dict:
