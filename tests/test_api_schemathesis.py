@@ -18,10 +18,15 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
+from portal import create_app
+from portal.api.openapi import definition
 from portal.catalog.seed import load_sample_catalog
+from portal.extensions import db as _db
 from portal.search import rebuild_index
+from tests.conftest import TEST_DATABASE_URL
 from tests.hsds_spec import spec_dir
 from tests.hsds_validation import PUBLISHED_AT
 
@@ -40,30 +45,60 @@ def _local_refs(node, schema_dir):
     return node
 
 
-def _official_schema():
+def _spec_folder():
     try:
-        folder = spec_dir()
+        return spec_dir()
     except pytest.skip.Exception as skipped:  # outside CI only; in CI spec_dir() fails
         pytest.skip(str(skipped), allow_module_level=True)
+
+
+def _official_schema():
+    folder = _spec_folder()
     raw = _local_refs(json.loads((folder / "openapi.json").read_text()), folder / "schema")
     raw["servers"] = [{"url": "/api"}]
     return schemathesis.openapi.from_dict(raw)
 
 
 schema = _official_schema()
+# The portal's own definition also declares its 400, 404 and 429 answers.
+own_schema = schemathesis.openapi.from_dict(
+    _local_refs(definition("/api"), _spec_folder() / "schema"))
 
 
-@pytest.fixture
-def sample_catalog(app, db):
-    app.config["PORTAL_API_RATE_LIMIT"] = "100000 per minute"
-    load_sample_catalog(db.session)
-    db.session.commit()
-    rebuild_index()
-    return app
+@pytest.fixture(scope="module")
+def sample_catalog(tmp_path_factory, _clean_shared_database):
+    """One app with the sample catalog for every operation (requests only read)."""
+    folder = tmp_path_factory.mktemp("schemathesis")
+    app = create_app({
+        "PORTAL_ENV": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{folder / 'test.db'}",
+        "PORTAL_SEARCH_INDEX_DIR": str(folder / "search_index"),
+        "PORTAL_API_RATE_LIMIT": "100000 per minute",
+    })
+    with app.app_context():
+        _db.create_all()
+        load_sample_catalog(_db.session)
+        _db.session.commit()
+        rebuild_index()
+        yield app
+        _db.session.remove()
+        if TEST_DATABASE_URL:
+            with _db.engine.begin() as connection:
+                for table in reversed(_db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+        _db.engine.dispose()
 
 
 @schema.parametrize()
-@settings(max_examples=20, deadline=None, derandomize=True,
+@settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_official_openapi_definition_finds_no_failure(case, sample_catalog):
     case.call_and_validate(checks=CHECKS, app=sample_catalog)  # in-process, through WSGI
+
+
+@own_schema.parametrize()
+@settings(max_examples=10, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_own_openapi_definition_describes_every_answer(case, sample_catalog):
+    case.call_and_validate(checks=[*CHECKS, status_code_conformance], app=sample_catalog)
