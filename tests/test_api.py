@@ -15,10 +15,8 @@ from portal.models import (
     Contact,
     Funding,
     Metadata,
-    Organization,
     Service,
     ServiceAtLocation,
-    Taxonomy,
     TaxonomyTerm,
 )
 from portal.search import rebuild_index

@@ -143,8 +143,7 @@ class _Checker:
             value = clean.get(name)
             if value is None:
                 continue
-            known = self.accepted[target] | (own_ids if target == table.name else set())
-            if value in known:
+            if value in self.accepted[target] or (target == table.name and value in own_ids):
                 continue
             if table.column(name).nullable:
                 self.problem(table, row, name, f"bad foreign key: no {target} has id {value}; "
