@@ -80,6 +80,7 @@ def test_json_export_validates_against_the_hsds_schemas(app, db, tmp_path):
 
 
 def import_into_an_empty_database(db, folder) -> None:
+    db.session.remove()  # PostgreSQL: DROP TABLE waits for every open transaction
     db.drop_all()
     db.create_all()
     report = import_source(read_path(folder))
