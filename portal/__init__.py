@@ -49,6 +49,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.admin import organizations, problems, review, taxonomy  # noqa: F401 (admin routes)
     from portal.admin.views import bp as admin_bp
+    from portal.api.views import bp as api_bp
     from portal.auth.permissions import PUBLIC, blueprint_rule
     from portal.auth.views import bp as auth_bp
     from portal.directory.views import bp as directory_bp
@@ -69,6 +70,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(printing_bp)
     app.register_blueprint(providers_bp)
     app.register_blueprint(problems_bp)
+    # The HSDS API: public, read-only, GET only (so no CSRF exemption is needed).
+    blueprint_rule(api_bp, PUBLIC)
+    app.register_blueprint(api_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -80,6 +84,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from portal.admin import cli as users_cli
     from portal.catalog import cli as catalog_cli
+    from portal.hsds import cli as hsds_cli
     from portal.notify import cli as mail_cli
     from portal.referrals import cli as referrals_cli
     from portal.providers import cli as listings_cli
@@ -91,6 +96,7 @@ def register_commands(app: Flask) -> None:
     mail_cli.init_app(app)
     referrals_cli.init_app(app)
     listings_cli.init_app(app)
+    hsds_cli.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -66,6 +66,7 @@ ACTIONS = (
     "problem.resolved",
     "organization.saved",
     "taxonomy.changed",
+    "catalog.imported",
 )
 
 

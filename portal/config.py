@@ -74,6 +74,12 @@ def from_environment(instance_path: str) -> dict:
         # Public "report a problem with this listing" submissions per address.
         "PORTAL_PROBLEM_REPORT_LIMIT": os.environ.get("PORTAL_PROBLEM_REPORT_LIMIT")
         or "10 per minute;100 per day",
+        # Calls to the public HSDS API per client address.
+        "PORTAL_API_RATE_LIMIT": os.environ.get("PORTAL_API_RATE_LIMIT") or "300 per minute",
+        # The open-data download (HSDS data package zip), rebuilt when older than this.
+        "PORTAL_HSDS_DOWNLOAD_PATH": os.environ.get("PORTAL_HSDS_DOWNLOAD_PATH")
+        or str(Path(instance_path) / "hsds-datapackage.zip"),
+        "PORTAL_HSDS_DOWNLOAD_MAX_AGE_HOURS": _int("PORTAL_HSDS_DOWNLOAD_MAX_AGE_HOURS", 24),
         # Email: kept in the outbox table; also sent by SMTP when PORTAL_SMTP_HOST is set.
         "PORTAL_SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST") or None,
         "PORTAL_SMTP_PORT": _int("PORTAL_SMTP_PORT", 587),
@@ -85,6 +91,8 @@ def from_environment(instance_path: str) -> dict:
         # a sent referral may wait for the provider's answer before it is marked overdue.
         "PORTAL_PROGRAM_NAME": os.environ.get("PORTAL_PROGRAM_NAME") or "Co-Response Program",
         "PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS": _int("PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS", 2),
+        # The largest HSDS upload an admin may send on the import page.
+        "PORTAL_IMPORT_MAX_BYTES": _int("PORTAL_IMPORT_MAX_BYTES", 50 * 1024 * 1024),
         # Limits what one request can make the server parse (bigger bodies get a 413 page).
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }

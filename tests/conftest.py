@@ -39,6 +39,7 @@ def app(tmp_path, _clean_shared_database):
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.db'}",
             "PORTAL_SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
+            "PORTAL_HSDS_DOWNLOAD_PATH": str(tmp_path / "hsds-datapackage.zip"),
         }
     )
     with app.app_context():

@@ -27,6 +27,7 @@ from tests.factories import (
     LocationFactory,
     OrganizationFactory,
     ReferralFactory,
+    ServiceAtLocationFactory,
     ServiceFactory,
     TaxonomyFactory,
     TaxonomyTermFactory,
@@ -173,6 +174,22 @@ EXPECTED = {
     ("providers.new_location", "POST"): (LOGIN, 403, 422, 404, 403, 422),
     ("providers.confirm_service", "POST"): (LOGIN, 403, 302, 404, 403, 302),
     ("providers.change", "GET"): (LOGIN, 403, 200, 404, 403, 200),
+    ("admin.import_catalog", "GET"): admin_only(200),
+    ("admin.import_catalog", "POST"): admin_only(422),  # no file chosen
+    # The HSDS API: public and read-only (DESIGN.md).
+    ("api.index", "GET"): everyone(200),
+    ("api.openapi", "GET"): everyone(200),
+    ("api.download", "GET"): everyone(200),
+    ("api.services", "GET"): everyone(200),
+    ("api.service", "GET"): everyone(200),
+    ("api.organizations", "GET"): everyone(200),
+    ("api.organization", "GET"): everyone(200),
+    ("api.service_at_locations", "GET"): everyone(200),
+    ("api.service_at_location", "GET"): everyone(200),
+    ("api.taxonomies", "GET"): everyone(200),
+    ("api.taxonomy", "GET"): everyone(200),
+    ("api.taxonomy_terms", "GET"): everyone(200),
+    ("api.taxonomy_term", "GET"): everyone(200),
 }
 
 
@@ -203,6 +220,7 @@ def world(app, db) -> World:
     service = ServiceFactory(organization=org_a)
     location = LocationFactory(organization=org_a)
     term = TaxonomyTermFactory(taxonomy_detail=TaxonomyFactory())
+    placement = ServiceAtLocationFactory(service=service, location=location)
     people = {
         "clinician": UserFactory(role="clinician"),
         "provider_a": UserFactory(role="provider", organizations=[org_a]),
@@ -275,6 +293,11 @@ def world(app, db) -> World:
         "providers.new_location": {"organization_id": org_a.id},
         "providers.confirm_service": {"service_id": service.id},
         "providers.change": {"change_id": change.id},
+        "api.service": {"service_id": service.id},
+        "api.organization": {"organization_id": org_a.id},
+        "api.service_at_location": {"placement_id": placement.id},
+        "api.taxonomy": {"taxonomy_id": term.taxonomy_id},
+        "api.taxonomy_term": {"term_id": term.id},
     }
     return World(people=people, values=values)
 

@@ -1,8 +1,16 @@
-"""Admin forms: invite, change role, and the audit log filters."""
+"""Admin forms: invite, change role, the audit log filters and the HSDS import."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal import audit
@@ -37,6 +45,15 @@ class InviteForm(RoleFields, PortalForm):
 
 class RoleForm(RoleFields, PortalForm):
     pass
+
+
+class ImportForm(PortalForm):
+    file = FileField(_l("HSDS file"), validators=[
+        FileRequired(message=_l("Choose a file to import.")),
+        FileAllowed(["json", "csv", "zip"], _l("Choose a .json, .csv or .zip file.")),
+    ], description=_l("HSDS 3.0 JSON (.json), one HSDS CSV file (.csv), or a zip of an HSDS "
+                      "3.0 data package, of older HSDS 1.x/2.0 CSV files, or of JSON files."))
+    dry_run = BooleanField(_l("Check only (dry run): report problems, save nothing"))
 
 
 class AuditFilterForm(PortalForm):

@@ -178,3 +178,6 @@ def audit_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
     )
+
+
+from portal.admin import imports  # noqa: E402,F401  (the HSDS import page's routes)

@@ -1,0 +1,102 @@
+"""HSDS round trip on a synthetic catalog: export → import into an empty database → export.
+
+For the given size (default 10,000 services), in a temporary folder:
+  * generates the synthetic catalog (portal.catalog.synthetic);
+  * exports it as an HSDS 3.0 CSV data package (and JSON) and times it;
+  * imports the package into an empty database and prints the import rate in rows per second
+    (checking, writing, committing; the search index rebuild after it is timed apart);
+  * imports it again (every row an update: the idempotent path);
+  * exports again and says whether the files are identical.
+
+It prints figures only; nothing is asserted.
+
+Run: `PYTHONPATH=. .venv/bin/python bench/hsds_roundtrip.py [--services 10000]`
+(DATABASE_URL=postgresql+psycopg://… runs it on PostgreSQL; the database is emptied).
+"""
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from portal import create_app
+from portal.catalog.synthetic import generate_catalog
+from portal.extensions import db
+from portal.hsds import importer
+from portal.hsds.export import export_csv, export_json
+from portal.hsds.sources import read_path
+
+
+def _differences(left: Path, right: Path) -> list[str]:
+    compared = filecmp.dircmp(left, right)
+    _, mismatch, errors = filecmp.cmpfiles(left, right, compared.common_files, shallow=False)
+    return sorted(compared.left_only + compared.right_only + mismatch + errors)
+
+
+def _fresh_database() -> None:
+    db.session.remove()
+    db.drop_all()
+    db.create_all()
+
+
+def _import(package: Path, label: str) -> None:
+    started = time.perf_counter()
+    source = read_path(package)
+    read = time.perf_counter() - started
+    report = importer.import_source(source)
+    total = time.perf_counter() - started
+    rows = report.rows_written + sum(c.skipped for c in report.counts.values())
+    print(f"{label}: {rows:,} rows ({report.rows_written:,} written, {len(report.problems)} "
+          f"problems) in {total:.1f} s, read {read:.1f} s + check/write/commit "
+          f"{report.seconds:.1f} s + search index {total - read - report.seconds:.1f} s")
+    print(f"  import rate: {rows / (read + report.seconds):,.0f} rows/s "
+          f"(reading, checking, writing, committing)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--services", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        folder = Path(work)
+        app = create_app({
+            "PORTAL_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+            or f"sqlite:///{folder / 'bench.db'}",
+            "PORTAL_SEARCH_INDEX_DIR": str(folder / "index"),
+        })
+        with app.app_context():
+            _fresh_database()
+            started = time.perf_counter()
+            generate_catalog(db.session, args.services, seed=1)
+            db.session.commit()
+            print(f"database: {db.engine.url.get_backend_name()}; generated {args.services:,} "
+                  f"services in {time.perf_counter() - started:.1f} s")
+
+            first, second = folder / "first", folder / "second"
+            started = time.perf_counter()
+            counts = export_csv(first)
+            csv_seconds = time.perf_counter() - started
+            export_json(first)
+            print(f"export: {sum(counts.values()):,} CSV rows in {csv_seconds:.1f} s "
+                  f"({sum(counts.values()) / csv_seconds:,.0f} rows/s); with JSON "
+                  f"{time.perf_counter() - started:.1f} s")
+
+            _fresh_database()
+            _import(first, "import into an empty database")
+            _import(first, "second import (all updates)")
+
+            export_csv(second)
+            export_json(second)
+            different = _differences(first, second)
+            print("round trip: export → import → export gives "
+                  + ("identical files" if not different else f"different files: {different}"))
+            db.session.remove()
+            db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,372 @@
+"""Reading HSDS files into rows per table, before any checking.
+
+Understood: HSDS 3.0 JSON (one object, a list, an API Page, or a folder of such files), the
+HSDS 3.0 CSV data package (datapackage.json + CSVs), and the older HSDS 1.x/2.0 CSV layout
+(organizations.csv, services.csv, services_at_location.csv, physical_addresses.csv,
+regular_schedules.csv, …). A zip file of any of these is read as its folder.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from portal.hsds.tables import BY_CSV, BY_NAME
+
+MAX_ZIP_MEMBERS = 200
+MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
+LEGACY_NAMESPACE = uuid.UUID("c3e1a0d4-6b7f-4e59-8a21-3f5d9b0c7e64")
+
+
+class SourceError(Exception):
+    """The input cannot be read at all (the import stops and writes nothing)."""
+
+
+@dataclass
+class SourceRow:
+    file: str
+    row: int | None  # CSV line number, or the position of the object in a JSON file
+    values: dict
+
+
+@dataclass
+class Source:
+    rows: dict[str, list[SourceRow]] = field(default_factory=dict)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (file, what was left out)
+    legacy: bool = False
+
+    def add(self, table: str, row: SourceRow) -> None:
+        self.rows.setdefault(table, []).append(row)
+
+
+# --- JSON -------------------------------------------------------------------------------
+
+# Nested key of an object -> (child table, how it hangs on the parent).
+# "child": the child gets the parent's id in the named field; "parent": the parent gets the
+# child's id in the named field; "link": an attribute or metadata row about the parent.
+NESTED = {
+    "service": {
+        "phones": ("phone", "child", "service_id"),
+        "schedules": ("schedule", "child", "service_id"),
+        "service_areas": ("service_area", "child", "service_id"),
+        "service_at_locations": ("service_at_location", "child", "service_id"),
+        "languages": ("language", "child", "service_id"),
+        "organization": ("organization", "parent", "organization_id"),
+        "funding": ("funding", "child", "service_id"),
+        "cost_options": ("cost_option", "child", "service_id"),
+        "program": ("program", "parent", "program_id"),
+        "required_documents": ("required_document", "child", "service_id"),
+        "contacts": ("contact", "child", "service_id"),
+    },
+    "organization": {
+        "funding": ("funding", "child", "organization_id"),
+        "contacts": ("contact", "child", "organization_id"),
+        "phones": ("phone", "child", "organization_id"),
+        "locations": ("location", "child", "organization_id"),
+        "programs": ("program", "child", "organization_id"),
+        "organization_identifiers": ("organization_identifier", "child", "organization_id"),
+        "services": ("service", "child", "organization_id"),
+    },
+    "location": {
+        "languages": ("language", "child", "location_id"),
+        "addresses": ("address", "child", "location_id"),
+        "contacts": ("contact", "child", "location_id"),
+        "accessibility": ("accessibility", "child", "location_id"),
+        "phones": ("phone", "child", "location_id"),
+        "schedules": ("schedule", "child", "location_id"),
+    },
+    "service_at_location": {
+        "contacts": ("contact", "child", "service_at_location_id"),
+        "phones": ("phone", "child", "service_at_location_id"),
+        "schedules": ("schedule", "child", "service_at_location_id"),
+        "location": ("location", "parent", "location_id"),
+        "service": ("service", "parent", "service_id"),
+    },
+    "phone": {"languages": ("language", "child", "phone_id")},
+    "contact": {"phones": ("phone", "child", "contact_id")},
+    "taxonomy_term": {"taxonomy_detail": ("taxonomy", "parent", "taxonomy_id")},
+    "attribute": {"taxonomy_term": ("taxonomy_term", "parent", "taxonomy_term_id")},
+}
+LINKS = {"attributes": ("attribute", "link_id", "link_entity"),
+         "metadata": ("metadata", "resource_id", "resource_type")}
+# Telling a top-level object's table from its fields, when the file name does not say.
+_SIGNS = (
+    ("service_at_location", {"service_id", "location_id"}),
+    ("service", {"status"}),
+    ("organization", {"services", "organization_identifiers", "legal_status", "website",
+                      "year_incorporated", "locations", "programs"}),
+    ("location", {"location_type", "addresses", "latitude"}),
+    ("taxonomy_term", {"taxonomy_id", "parent_id", "code", "term_uri", "taxonomy_detail"}),
+    ("taxonomy", {"version", "uri"}),
+)
+
+
+def _table_of(obj: dict, hint: str) -> str | None:
+    for table in sorted(BY_NAME, key=len, reverse=True):
+        if hint.startswith(table):
+            return table
+    if obj.get("id") is None:
+        return None
+    for table, signs in _SIGNS:
+        if signs & obj.keys():
+            return table
+    return None
+
+
+def _flatten(source: Source, table: str, obj: dict, file: str, position: int) -> None:
+    values = {}
+    for key, value in obj.items():
+        nested = NESTED.get(table, {}).get(key)
+        if key in LINKS and isinstance(value, list):
+            child_table, link_field, entity_field = LINKS[key]
+            for item in value:
+                if isinstance(item, dict):
+                    item = {link_field: obj.get("id"), entity_field: table, **item}
+                    _flatten(source, child_table, item, file, position)
+        elif nested and isinstance(value, (list, dict)):
+            child_table, how, key_field = nested
+            for item in value if isinstance(value, list) else [value]:
+                if not isinstance(item, dict):
+                    continue
+                if how == "child":
+                    item = {key_field: obj.get("id"), **item}
+                elif child_table == "program":  # a service's program is its organization's
+                    organization = obj.get("organization")
+                    item = {"organization_id": obj.get("organization_id") or (
+                        organization.get("id") if isinstance(organization, dict) else None),
+                        **item}
+                elif item.get("id") is not None:
+                    values.setdefault(key_field, item["id"])
+                _flatten(source, child_table, item, file, position)
+        else:
+            values[key] = value
+    source.add(table, SourceRow(file=file, row=position, values=values))
+
+
+def _read_tabular(source: Source, name: str, document: dict) -> None:
+    """The tabular JSON form: {"services.csv": [row, …], …}."""
+    for csv_name, rows in document.items():
+        table = BY_CSV[csv_name].name
+        for position, values in enumerate(rows if isinstance(rows, list) else [], start=1):
+            if isinstance(values, dict):
+                source.add(table, SourceRow(file=f"{name} {csv_name}", row=position,
+                                            values=values))
+
+
+def _read_json_file(source: Source, name: str, text: str) -> None:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if isinstance(document, dict) and document and all(k in BY_CSV for k in document):
+        _read_tabular(source, name, document)
+        return
+    if isinstance(document, dict) and isinstance(document.get("contents"), list):
+        items = document["contents"]  # an API Page
+    elif isinstance(document, list):
+        items = document
+    elif isinstance(document, dict):
+        items = [document]
+    else:
+        raise SourceError(f"{name}: expected an HSDS object, a list or a Page")
+    hint = Path(name).stem.lower()
+    for position, item in enumerate(items, start=1):
+        table = _table_of(item, hint) if isinstance(item, dict) else None
+        if table is None:
+            source.notes.append((name, f"item {position} is not an HSDS record; skipped"))
+            continue
+        _flatten(source, table, item, name, position)
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LegacyFile:
+    table: str
+    renames: dict = field(default_factory=dict)
+    fixed: dict = field(default_factory=dict)
+
+
+# The HSDS 1.x/2.0 files and how their columns became 3.0 fields.
+LEGACY_FILES = {
+    "organizations.csv": LegacyFile("organization", {"url": "website"}),
+    "programs.csv": LegacyFile("program"),
+    "services.csv": LegacyFile("service"),
+    "locations.csv": LegacyFile("location"),
+    "services_at_location.csv": LegacyFile("service_at_location"),
+    "service_at_location.csv": LegacyFile("service_at_location"),
+    "phones.csv": LegacyFile("phone"),
+    "contacts.csv": LegacyFile("contact"),
+    "physical_addresses.csv": LegacyFile("address", fixed={"address_type": "physical"}),
+    "postal_addresses.csv": LegacyFile("address", fixed={"address_type": "postal"}),
+    "regular_schedules.csv": LegacyFile("schedule", fixed={"freq": "WEEKLY"}),
+    "holiday_schedules.csv": LegacyFile("schedule", {"start_date": "valid_from",
+                                                     "end_date": "valid_to"}),
+    "languages.csv": LegacyFile("language", {"language": "name"}),
+    "accessibility_for_disabilities.csv": LegacyFile("accessibility",
+                                                     {"accessibility": "description"}),
+    "service_area.csv": LegacyFile("service_area", {"service_area": "name"}),
+    "service_areas.csv": LegacyFile("service_area", {"service_area": "name"}),
+    "required_documents.csv": LegacyFile("required_document"),
+    "funding.csv": LegacyFile("funding"),
+    "taxonomy.csv": LegacyFile("taxonomy_term", {"vocabulary": "taxonomy"}),
+    "taxonomy_terms.csv": LegacyFile("taxonomy_term", {"term": "name"}),
+    "service_taxonomy.csv": LegacyFile("attribute", {"service_id": "link_id",
+                                                     "taxonomy_id": "taxonomy_term_id",
+                                                     "taxonomy_detail": "value"},
+                                       {"link_entity": "service"}),
+    "service_attributes.csv": LegacyFile("attribute", {"service_id": "link_id",
+                                                       "taxonomy_detail": "value"},
+                                         {"link_entity": "service"}),
+    "metadata.csv": LegacyFile("metadata"),
+}
+LEGACY_ONLY = {"services_at_location.csv", "physical_addresses.csv", "postal_addresses.csv",
+               "regular_schedules.csv", "holiday_schedules.csv", "service_taxonomy.csv",
+               "accessibility_for_disabilities.csv", "eligibility.csv", "taxonomy.csv",
+               "service_attributes.csv", "payment_accepted.csv", "service_area.csv"}
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAY_NAMES = {name: code for code, name in zip(WEEKDAYS, (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+
+
+def _weekday(value: str) -> str:
+    """2.0 weekdays were numbers (1 = Monday … 7 = Sunday) or, in 1.x, day names."""
+    text = (value or "").strip().lower()
+    if text.isdigit() and 1 <= int(text) <= 7:
+        return WEEKDAYS[int(text) - 1]
+    if text[:2].upper() in WEEKDAYS and len(text) == 2:
+        return text.upper()
+    return _DAY_NAMES.get(text, value)
+
+
+def _legacy_values(name: str, spec: LegacyFile, values: dict) -> dict:
+    converted = {spec.renames.get(key, key): value for key, value in values.items()}
+    converted.update(spec.fixed)
+    if name == "regular_schedules.csv" and "weekday" in converted:
+        converted["byday"] = _weekday(converted.pop("weekday"))
+    if name == "holiday_schedules.csv":
+        closed = str(converted.pop("closed", "")).strip().lower() in ("true", "1", "yes")
+        converted.setdefault("description", "Closed" if closed else "Holiday hours")
+    if name == "physical_addresses.csv" or name == "postal_addresses.csv":
+        extra = [converted.pop(k, "") for k in ("address_3", "address_4")]
+        if any(extra):
+            converted["address_2"] = ", ".join(p for p in [converted.get("address_2"), *extra] if p)
+    if spec.table == "service" and not converted.get("status"):
+        converted["status"] = "active"  # 1.x had no status: listed services were active
+    if spec.table == "location" and not converted.get("location_type"):
+        converted["location_type"] = "physical"
+    if spec.table == "taxonomy_term" and not converted.get("description"):
+        converted["description"] = ""
+    if not converted.get("id"):  # 1.x link tables had no ids: one made from the row itself
+        converted["id"] = str(uuid.uuid5(LEGACY_NAMESPACE, f"{name}|{sorted(values.items())}"))
+    return converted
+
+
+def _read_csv(source: Source, name: str, text: str) -> None:
+    base = Path(name).name.lower()
+    if source.legacy:
+        spec = LEGACY_FILES.get(base)
+        table = spec.table if spec else None
+    else:
+        spec, table = None, BY_CSV[base].name if base in BY_CSV else None
+    if base == "eligibility.csv" and source.legacy:
+        _read_eligibility(source, name, text)
+        return
+    if table is None:
+        source.notes.append((name, "not an HSDS table the portal keeps; skipped"))
+        return
+    reader = csv.DictReader(io.StringIO(text))
+    for values in reader:
+        values = {k.strip(): v for k, v in values.items() if k is not None}
+        if spec is not None:
+            values = _legacy_values(base, spec, values)
+        source.add(table, SourceRow(file=name, row=reader.line_num, values=values))
+
+
+def _read_eligibility(source: Source, name: str, text: str) -> None:
+    """1.x/2.0 eligibility rows become their service's eligibility_description."""
+    services = {row.values.get("id"): row for row in source.rows.get("service", [])}
+    reader = csv.DictReader(io.StringIO(text))
+    for values in reader:
+        service = services.get(values.get("service_id"))
+        if service is None:
+            source.notes.append((name, f"row {reader.line_num}: no service "
+                                       f"{values.get('service_id')!r} in services.csv; skipped"))
+        elif values.get("eligibility") and not service.values.get("eligibility_description"):
+            service.values["eligibility_description"] = values["eligibility"]
+
+
+# --- files and folders ------------------------------------------------------------------
+
+def _decode(name: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SourceError(f"{name}: not UTF-8 text") from None
+
+
+def _is_legacy(names: set[str], descriptor: str | None) -> bool:
+    if names & LEGACY_ONLY:
+        return True
+    if descriptor:
+        try:
+            version = str(json.loads(descriptor).get("version", ""))
+        except (json.JSONDecodeError, AttributeError):
+            raise SourceError("datapackage.json: not a valid data package descriptor") from None
+        return version.startswith(("1.", "2."))
+    return False
+
+
+def read_files(files: dict[str, bytes]) -> Source:
+    """Rows from named files (a folder's or a zip's contents, or one uploaded file)."""
+    names = {Path(n).name.lower(): n for n in files}
+    descriptor = files.get(names["datapackage.json"]) if "datapackage.json" in names else None
+    csv_names = {n for n in names if n.endswith(".csv")}
+    if not csv_names and not any(n.endswith(".json") and n != "datapackage.json" for n in names):
+        raise SourceError("no HSDS files found (expected .json files or CSV files)")
+    source = Source(legacy=bool(csv_names) and _is_legacy(
+        csv_names, _decode("datapackage.json", descriptor) if descriptor else None))
+    # eligibility.csv adds to services.csv's rows, so it is read last.
+    for lower, name in sorted(names.items(), key=lambda item: item[0] == "eligibility.csv"):
+        # Beside a data package, .json files are the same data in another form (our export).
+        if lower == "datapackage.json" or (descriptor and lower.endswith(".json")):
+            continue
+        if lower.endswith(".csv"):
+            _read_csv(source, name, _decode(name, files[name]))
+        elif lower.endswith(".json"):
+            _read_json_file(source, name, _decode(name, files[name]))
+        else:
+            source.notes.append((name, "neither .csv nor .json; skipped"))
+    return source
+
+
+def _unzip(data: bytes, name: str) -> dict[str, bytes]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise SourceError(f"{name}: not a valid zip file") from None
+    members = [m for m in archive.infolist() if not m.is_dir()
+               and not Path(m.filename).name.startswith(".")]
+    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+        raise SourceError(f"{name}: too many or too large files inside")
+    return {m.filename: archive.read(m) for m in members}
+
+
+def read_upload(name: str, data: bytes) -> Source:
+    """One file: a .zip of a data package or of JSON files, a .json file, or a .csv file."""
+    if name.lower().endswith(".zip"):
+        return read_files(_unzip(data, name))
+    return read_files({Path(name).name: data})
+
+
+def read_path(path: Path) -> Source:
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or folder")
+    if path.is_dir():
+        return read_files({p.name: p.read_bytes() for p in sorted(path.iterdir())
+                           if p.is_file() and p.suffix.lower() in (".csv", ".json")})
+    return read_upload(path.name, path.read_bytes())

@@ -1,0 +1,109 @@
+"""The admin import page: admins only, CSRF on, size limit, dry run, and the CLI's report."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from sqlalchemy import func, select
+
+from portal.models import AuditEvent, Service
+from tests.accounts import sign_in_as, token_for
+from tests.factories import UserFactory
+from tests.hsds_spec import spec_dir
+from tests.test_hsds_import import LEGACY
+
+PAGE = "/admin/import"
+
+
+def zipped(folder) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, arcname=path.name)
+    return buffer.getvalue()
+
+
+def admin_client(app, db):
+    client = app.test_client()
+    sign_in_as(client, UserFactory(role="admin", with_mfa=True))
+    return client
+
+
+def upload(client, name: str, data: bytes, dry_run: bool = False, token: str | None = None):
+    form = {"csrf_token": token or token_for(client, PAGE), "file": (io.BytesIO(data), name)}
+    if dry_run:
+        form["dry_run"] = "y"
+    return client.post(PAGE, data=form, content_type="multipart/form-data")
+
+
+def services() -> int:
+    from portal.extensions import db
+
+    return db.session.scalar(select(func.count()).select_from(Service))
+
+
+def test_admin_imports_a_legacy_zip_and_sees_the_report(app, db):
+    client = admin_client(app, db)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and "Check only (dry run)" in page
+    response = upload(client, "legacy.zip", zipped(LEGACY))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Import finished" in html and services() == 3
+    assert "services.csv" in html and "missing required field" in html
+    assert "service.name" in html
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "catalog.imported")).one()
+    assert "rows" in event.detail
+
+
+def test_a_dry_run_upload_saves_nothing(app, db):
+    client = admin_client(app, db)
+    example = (spec_dir() / "examples" / "service_full.json").read_bytes()
+    response = upload(client, "service_full.json", example, dry_run=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "nothing was saved" in html
+    assert services() == 0
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "catalog.imported")) == 0
+
+
+def test_bad_uploads_get_clear_messages(app, db):
+    client = admin_client(app, db)
+    no_file = client.post(PAGE, data={"csrf_token": token_for(client, PAGE)})
+    assert no_file.status_code == 422 and "Choose a file to import." in no_file.get_data(
+        as_text=True)
+    wrong_kind = upload(client, "listings.xlsx", b"PK")
+    assert wrong_kind.status_code == 422 and "Choose a .json, .csv or .zip file." in \
+        wrong_kind.get_data(as_text=True)
+    broken = upload(client, "broken.json", b'{"id": ')
+    assert broken.status_code == 422 and "not valid JSON" in broken.get_data(as_text=True)
+    assert services() == 0
+
+
+def test_csrf_is_required(app, db):
+    client = admin_client(app, db)
+    response = upload(client, "service_full.json", b"{}", token="not-a-token")
+    assert response.status_code == 400
+    assert services() == 0
+
+
+def test_uploads_over_the_limit_get_413(app, db):
+    app.config["PORTAL_IMPORT_MAX_BYTES"] = 2048
+    client = admin_client(app, db)
+    response = upload(client, "big.json", b" " * 4096)
+    assert response.status_code == 413
+
+
+def test_admins_may_upload_more_than_the_site_wide_limit(app, db):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    client = admin_client(app, db)
+    example = (spec_dir() / "examples" / "service_full.json").read_bytes()
+    assert len(example) > 1024
+    assert upload(client, "service_full.json", example).status_code == 200
+    assert services() == 1
+    other = app.test_client()
+    sign_in_as(other, UserFactory(role="supervisor"))
+    assert other.post(PAGE, data={"csrf_token": token_for(other, "/"),
+                                  "file": (io.BytesIO(example), "x.json")},
+                      content_type="multipart/form-data").status_code == 413
