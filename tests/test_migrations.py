@@ -44,3 +44,27 @@ def test_upgrade_builds_the_models_schema_on_an_empty_database(empty_database_ur
     assert differences == []
     assert {"organization", "service", "location", "service_at_location", "taxonomy_term",
             "service_capacity", "metadata"} <= tables
+
+
+def test_upgrading_a_database_with_listings_keeps_them(empty_database_url):
+    """Later revisions change existing tables (on SQLite by copying them); the rows that
+    refer to those tables must survive."""
+    app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="16e15f1a6927")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO organization (id, name, description) "
+                "VALUES ('00000000-0000-4000-8000-000000000001', 'Sample Org', 'x')"))
+            connection.execute(text(
+                "INSERT INTO service (id, organization_id, name, status, last_modified) VALUES "
+                "('00000000-0000-4000-8000-000000000002', "
+                "'00000000-0000-4000-8000-000000000001', 'Sample Service', 'active', "
+                "'2026-11-01 00:00:00')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            services = connection.execute(text("SELECT name FROM service")).scalars().all()
+            trusted = connection.execute(text("SELECT trusted FROM organization")).scalars().all()
+        db.engine.dispose()
+    assert services == ["Sample Service"]
+    assert trusted == [False]

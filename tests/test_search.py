@@ -274,6 +274,15 @@ def test_empty_results_suggest_what_to_relax(catalog, client):
     assert "No services found" in page and "Remove a filter" in page
 
 
+def test_an_empty_catalog_answers_every_kind_of_search(client, db):
+    rebuild_index()
+    for query in ("q=counseling", "age=30", "open=now", "zip=22314&radius=5&sort=distance",
+                  "lat=38.8&lng=-77.0&radius=10", "accepting=y"):
+        response = client.get(f"/search?{query}")
+        assert response.status_code == 200, query
+        assert "No services found" in response.get_data(as_text=True), query
+
+
 def test_missing_index_keeps_the_site_up(client, db):
     ServiceFactory(name="Anything")
     response = client.get("/search?q=anything")

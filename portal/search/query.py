@@ -127,6 +127,8 @@ def search_services(params: SearchParams) -> SearchPage:
         return result
     result.index_cache = _memoized("callers", lambda: BoundedCache(CALLER_CACHE_SIZE))
     reader = searcher.reader()
+    if reader.doc_count() == 0:  # an empty index has no columns to read
+        return result
     match = _match_words(words, searcher) if words else None
     allowed = _filter_docs(searcher, params)
     if match is not None:
