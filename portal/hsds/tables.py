@@ -95,7 +95,8 @@ class Table:
 # In dependency order: every table comes after the tables its foreign keys point at
 # (parent_organization_id and taxonomy_term.parent_id point at their own table).
 TABLES: tuple[Table, ...] = (
-    Table("organization", Organization, "organizations.csv"),
+    Table("organization", Organization, "organizations.csv",
+          portal_only=frozenset({"trusted"})),
     Table("organization_identifier", OrganizationIdentifier, "organization_identifiers.csv"),
     Table("program", Program, "programs.csv"),
     Table("service", Service, "services.csv",
