@@ -142,12 +142,29 @@ def test_age_must_fall_within_the_services_ages(catalog, age, expected):
     (MONDAY_NOON, {"Medical Stabilization Unit", "Family Counseling Center"}),
     (dt.datetime(2026, 11, 23, 9, 15), {"Medical Stabilization Unit"}),  # opens 9:30
     (dt.datetime(2026, 11, 23, 9, 45), {"Medical Stabilization Unit", "Family Counseling Center"}),
+    (dt.datetime(2026, 11, 23, 16, 59), {"Medical Stabilization Unit", "Family Counseling Center"}),
+    (dt.datetime(2026, 11, 23, 17, 0), {"Medical Stabilization Unit"}),  # closes 17:00
     (dt.datetime(2026, 11, 28, 1, 30), {"Medical Stabilization Unit", "Late Night Counseling Line"}),
     (dt.datetime(2026, 11, 29, 1, 30), {"Medical Stabilization Unit", "Late Night Counseling Line"}),
     (dt.datetime(2026, 11, 30, 1, 30), {"Medical Stabilization Unit"}),  # Sunday had no hours
 ])
 def test_open_at_a_moment_follows_the_schedules(catalog, moment, expected):
     assert set(run(open_at=moment)) == expected
+
+
+def test_open_hours_are_indexed_in_blocks_and_hours_of_the_week(catalog):
+    from portal.search.documents import open_hours_tokens
+
+    # Hours of the week count from Monday 0:00; blocks are three hours. 9:30-17:00 is part of
+    # 9:00, all of 10:00 and 11:00, the whole 12-15 block, all of 15:00 and 16:00.
+    assert set(open_hours_tokens(catalog["family"])) == {
+        token for day in range(5) for token in (
+            f"p{24 * day + 9}", f"f{24 * day + 10}", f"f{24 * day + 11}", f"b{8 * day + 4}",
+            f"f{24 * day + 15}", f"f{24 * day + 16}")}
+    assert open_hours_tokens(catalog["detox"]) == ["always"]
+    # Friday and Saturday 20:00-02:00 run into the next day.
+    assert set(open_hours_tokens(catalog["late"])) == {
+        "f116", "b39", "f120", "f121", "f140", "b47", "f144", "f145"}
 
 
 def test_open_at_checks_monthly_and_week_wrapping_hours_exactly(db):
@@ -335,3 +352,118 @@ def test_rebuild_catches_changes_made_around_the_orm(catalog, db):
     assert run(q="pantry") == []
     rebuild_index()
     assert run(q="pantry") == ["Brand New Food Pantry"]
+
+
+def _derived_value_searches(db) -> list[dict]:
+    """Searches that make every kind of value derived from the index: term document sets,
+    ages, coordinates, facet values, scores, spelling."""
+    detox_term = db.session.query(TaxonomyTerm).filter_by(name="Withdrawal management").one()
+    old_town = geo.Point(38.8048, -77.0469)
+    return [
+        dict(q="counseling"), dict(q="detox"), dict(q="councelling"), dict(q="clinic"),
+        dict(categories=[detox_term.parent_id]), dict(languages=["es"]),
+        dict(details=["payment-medicaid"]), dict(age=10), dict(age=30), dict(accepting=True),
+        dict(open_at=MONDAY_NOON), dict(q="counseling", open_at=MONDAY_NOON),
+        dict(near=old_town, radius_miles=5, sort="distance"), dict(q="counseling", near=old_town),
+    ]
+
+
+def _answers(searches: list[dict]) -> list:
+    found = []
+    for params in searches:
+        page = search_services(SearchParams(per_page=50, **params))
+        order = sorted if params.get("q") else list  # word rarity may drift after updates
+        found.append((params, page.total, page.facets, page.suggestion, order(page.service_ids),
+                      {h.service_id: h.distance_miles for h in page.hits},
+                      {h.service_id: str(h.name_html) for h in page.hits}))
+    return found
+
+
+def test_an_update_carries_derived_values_over_exactly(catalog, db):
+    """After a listing change, what searches derived from the old version of the index is
+    adjusted for the change instead of recomputed; every answer must equal a fresh
+    searcher's."""
+    from portal.search.store import searchers
+
+    searches = _derived_value_searches(db)
+    _answers(searches)  # every kind of derived value exists for the first version
+    family = catalog["family"]
+    family.name = "Family Counseling and Detox Clinic"
+    family.maximum_age = 12
+    db.session.add(Language(service_id=family.id, code="es", name="Spanish"))
+    db.session.commit()
+    carried = _answers(searches)
+    assert searchers.memo().change is not None  # the update was carried, not recomputed
+    assert family.id in searchers.memo().change.service_ids
+    searchers.close()
+    assert carried == _answers(searches)
+
+    catalog["detox"].status = "inactive"
+    detox_term = db.session.query(TaxonomyTerm).filter_by(name="Withdrawal management").one()
+    riverside = ServiceFactory(name="Riverside Detox Clinic", minimum_age=16,
+                               accepting_new_clients=True, description="Detox and counseling.")
+    AttributeFactory(link_id=riverside.id, taxonomy_term=detox_term)
+    db.session.add(Language(service_id=riverside.id, code="vi", name="Vietnamese"))
+    detail(db, riverside, "payment-medicaid")
+    db.session.add(hours_of(riverside, "MO,TU,WE,TH,FR", "08:00", "20:00"))
+    located(riverside, 38.8100, -77.0500)
+    db.session.commit()
+    carried = _answers(searches)
+    assert searchers.memo().change is not None
+    assert {catalog["detox"].id, riverside.id} <= searchers.memo().change.service_ids
+    assert "Riverside Detox Clinic" in run(q="detox", languages=["vi"], age=16)
+    assert "Medical Stabilization Unit" not in run(q="detox")
+    searchers.close()
+    assert carried == _answers(searches)
+
+
+def test_merged_update_segments_carry_over_too(catalog, db, monkeypatch):
+    """Updates' small segments are merged once there are too many; the build's segment
+    keeps its document numbers, so searches still carry over exactly."""
+    from datetime import timedelta
+
+    from portal.search import indexer, outbox
+    from portal.search.store import searchers
+
+    monkeypatch.setattr(outbox, "LATE_COMMIT_WINDOW", timedelta(0))  # one service per update
+    monkeypatch.setattr(indexer, "SMALL_SEGMENT_DOCS", 4)  # the build's segment is "large"
+    monkeypatch.setattr(indexer, "UPDATE_SEGMENTS", 1)
+    rebuild_index()  # one segment of four
+    searches = _derived_value_searches(db)
+    _answers(searches)
+    segments, kept = [], []
+    for number, key in enumerate(["family", "late", "detox", "family", "closed"]):
+        catalog[key].name = f"{catalog[key].name} {number}"
+        catalog[key].minimum_age = number
+        db.session.commit()
+        carried = _answers(searches)
+        change = searchers.memo().change
+        assert change is not None, number
+        kept.append(change.kept)
+        segments.append(len(list(searchers.get(indexer.store()).reader().leaf_readers())))
+        searchers.close()
+        assert carried == _answers(searches), number
+    # The third and fifth updates merged the small segments before them into theirs: only
+    # the build's four documents kept their numbers then.
+    assert segments == [2, 3, 2, 3, 2]
+    assert kept == [4, 5, 4, 7, 4]
+
+
+def test_a_full_build_indexes_each_spelling_word_once(db):
+    from portal.search.documents import SpellingWords
+
+    spelling = SpellingWords()
+    assert spelling.first_seen({"words": "Harbor Counseling, harbor"})["words"] == "harbor counseling"
+    assert spelling.first_seen({"words": "Counseling for Families"})["words"] == "for families"
+    # The word stays known to "Did you mean" when the service that carried it goes.
+    # The build reads services by id: the first one carries the shared word.
+    carrier, other = sorted([ServiceFactory(name="Harbor Counseling"),
+                             ServiceFactory(name="Bayside Counseling")], key=lambda s: s.id)
+    db.session.commit()
+    rebuild_index()
+    assert search_services(SearchParams(q="counsoling")).suggestion == "counseling"
+    carrier.status = "inactive"
+    db.session.commit()
+    page = search_services(SearchParams(q="counsoling"))
+    assert page.suggestion == "counseling"
+    assert names(page) == [other.name]

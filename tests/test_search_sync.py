@@ -220,3 +220,27 @@ def test_several_processes_writing_at_once_lose_nothing(app, db):
     assert [p.wait(timeout=120) for p in processes] == [0, 0, 0, 0]
     for n in range(24):
         assert found(f"zebra{n:02d}") == [f"Renamed zebra{n:02d}"], n
+
+
+def test_an_update_is_an_index_change_and_a_merge_is_not(db, indexed):
+    from portal.search.store import IndexChange
+
+    ix = store().open()
+    before = ix.reader()
+    indexed.name = "Lighthouse Counseling"
+    db.session.commit()
+    after = ix.reader()
+    change = IndexChange.between(before, after)
+    assert change is not None
+    # Re-indexed services (the outbox also repeats the last minute's) are deleted where they
+    # were and come again in one new segment, after the old ones.
+    assert indexed.id in change.service_ids
+    assert len(change.added) == 1 and change.added[0][1] == before.doc_count_all()
+    assert {after.stored_fields(d)["id"] for d in change.added_docs()} == change.service_ids
+    assert {before.stored_fields(d)["id"] for d in change.removed} == change.service_ids
+    ix.optimize()  # segments merged: document numbers change, nothing carries over
+    merged = ix.reader()
+    assert IndexChange.between(after, merged) is None
+    for reader in (before, after, merged):
+        reader.close()
+    ix.close()

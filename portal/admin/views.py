@@ -38,7 +38,8 @@ admin_only = requires(Role.admin)
 
 
 def _organization_choices() -> list[SelectChoice]:
-    return [SelectChoice(o.id, o.name) for o in db.session.scalars(select(Organization).order_by(Organization.name))]
+    organizations = db.session.scalars(select(Organization).order_by(Organization.name))
+    return [SelectChoice(o.id, o.name) for o in organizations]
 
 
 def _with_organizations(form):

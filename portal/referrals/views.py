@@ -140,8 +140,9 @@ def edit_client(client_id):
 
 
 def _organization_choices() -> list[tuple[str, str]]:
+    organizations = db.session.scalars(select(Organization).order_by(Organization.name))
     return [SelectChoice("", _("Choose an organization"))] + [
-        SelectChoice(o.id, o.name) for o in db.session.scalars(select(Organization).order_by(Organization.name))]
+        SelectChoice(o.id, o.name) for o in organizations]
 
 
 @bp.route("/clients/<uuid:client_id>/consents/new", methods=["GET", "POST"])
@@ -261,7 +262,8 @@ def new_referral():
     form.client_id.choices = [SelectChoice("", _("Choose the client"))] + [
         SelectChoice(c.id, c.name) for c in db.session.scalars(select(Client).order_by(Client.name))]
     form.location_id.choices = [SelectChoice("", _("Any location"))] + [
-        SelectChoice(sal.location.id, sal.location.name or sal.location.id) for sal in service.service_at_locations]
+        SelectChoice(sal.location.id, sal.location.name or sal.location.id)
+        for sal in service.service_at_locations]
     template = "referrals/referral_form.html"
     if request.method == "GET":
         return render_template(template, form=form, service=service)

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from portal.extensions import db
-from portal.search import indexer, outbox, rebuild_index
+from portal.search import outbox, rebuild_index
 from portal.search.store import IndexMissing
 
 search_cli = AppGroup("search", help="Build and maintain the search index.")
@@ -41,14 +41,6 @@ def sync_command(follow: bool, interval: float) -> None:
         if not follow:
             return
         time.sleep(interval)
-
-
-@search_cli.command("optimize")
-def optimize_command() -> None:
-    """Merge the index's segments (slow on a large index; never on the request path)."""
-    started = time.perf_counter()
-    indexer.optimize()
-    click.echo(f"Optimized in {time.perf_counter() - started:.1f} s.")
 
 
 @search_cli.command("prune")

@@ -12,8 +12,9 @@ from portal.catalog.hours import MINUTES_PER_WEEK
 from portal.models import Location, Service, ServiceAtLocation, TaxonomyTerm
 from portal.models.catalog import PUBLIC_STATUSES, ServiceStatus
 from portal.search import geo
-from portal.search.schema import NO_AGE_LIMIT
+from portal.search.schema import NO_AGE_LIMIT, OPEN_BLOCK_HOURS, SPELLING_ANALYZER, SPELLING_FIELD
 
+HOURS_PER_WEEK = MINUTES_PER_WEEK // 60
 _LOAD = (
     selectinload(Service.organization),
     selectinload(Service.attributes),
@@ -58,8 +59,18 @@ def public_services(session: Session, ids: list[str] | None = None, after: str =
     return list(session.scalars(query))
 
 
-def open_hour_tokens(service: Service) -> list[str]:
-    """Hours of the week (0 = Monday 0:00–1:00) the service is open all (f) or part (p) of.
+def open_tokens_at(minute_of_week: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The open-hours terms of services certainly open at a minute of the week (0 = Monday
+    0:00), and of those that may be (open part of that hour: checked exactly)."""
+    hour = minute_of_week // 60
+    certain = ("always", f"b{hour // OPEN_BLOCK_HOURS}", f"f{hour}")
+    return certain, (*certain, f"p{hour}")
+
+
+def open_hours_tokens(service: Service) -> list[str]:
+    """When in the week the service is open: "always"; b<block> for a block of hours open
+    throughout; otherwise, within a block, f<hour> for an hour open throughout and p<hour>
+    for part of one (hours of the week from Monday 0:00).
 
     Schedules that are not the same every week (monthly, dated) mark their hours as partial,
     so the search checks them exactly against the schedules.
@@ -68,11 +79,18 @@ def open_hour_tokens(service: Service) -> list[str]:
     regular = [s for s in schedules if hours.is_regular(s)]
     irregular = [s for s in schedules if not hours.is_regular(s)]
     covered = _minutes_covered(hours.weekly_intervals(regular))
-    if len(covered) == MINUTES_PER_WEEK // 60 and all(c == 60 for c in covered.values()):
+    if len(covered) == HOURS_PER_WEEK and all(c == 60 for c in covered.values()):
         return ["always"]
-    tokens = {f"{'f' if minutes == 60 else 'p'}{hour}" for hour, minutes in covered.items()}
+    tokens: set[str] = set()
+    for block in range(HOURS_PER_WEEK // OPEN_BLOCK_HOURS):
+        block_hours = range(block * OPEN_BLOCK_HOURS, (block + 1) * OPEN_BLOCK_HOURS)
+        if all(covered.get(hour) == 60 for hour in block_hours):
+            tokens.add(f"b{block}")
+            continue
+        tokens.update(f"{'f' if covered[hour] == 60 else 'p'}{hour}"
+                      for hour in block_hours if hour in covered)
     for hour in _minutes_covered(hours.weekly_intervals(irregular)):
-        if f"f{hour}" not in tokens:
+        if f"f{hour}" not in tokens and f"b{hour // OPEN_BLOCK_HOURS}" not in tokens:
             tokens.add(f"p{hour}")
     return sorted(tokens)
 
@@ -150,7 +168,7 @@ def document(service: Service, terms: Terms) -> dict:
         "language": ",".join(language_codes),
         "detail": ",".join(sorted(details)),
         "accepting": accepting,
-        "open_hours": ",".join(open_hour_tokens(service)),
+        "open_times": ",".join(open_hours_tokens(service)),
         "geo": ",".join(sorted({cell for p in points for cell in geo.cells_of(p)})) or geo.NOWHERE,
         "min_age": _age(service.minimum_age, 0),
         "max_age": _age(service.maximum_age, NO_AGE_LIMIT),
@@ -160,3 +178,19 @@ def document(service: Service, terms: Terms) -> dict:
         **hours_columns(service),
         "location_count": len(service.service_at_locations),
     }
+
+
+class SpellingWords:
+    """Keeps each spelling word to its first document during a full build. The corrector
+    reads only which words the field has, and a word repeated across 100,000 documents
+    would cost that many postings (a third of the build). Updates index a document's words
+    in full, so the words of changed services stay known."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def first_seen(self, doc: dict) -> dict:
+        words = dict.fromkeys(token.text for token in SPELLING_ANALYZER(doc[SPELLING_FIELD]))
+        new = [word for word in words if word not in self._seen]
+        self._seen.update(new)
+        return {**doc, SPELLING_FIELD: " ".join(new)}

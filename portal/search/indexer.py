@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from whoosh.reading import SegmentReader
 
 from portal.models.search import SearchOutbox
 
@@ -11,6 +12,11 @@ from portal.search import documents
 from portal.search.store import IndexStore
 
 REBUILD_BATCH = 1000
+# Updates leave small segments at the end of the index; more than this many are merged.
+# Each segment costs every search a little (a hundred make a cold search several times
+# slower), and merging a few small ones costs an update a few milliseconds.
+UPDATE_SEGMENTS = 8
+SMALL_SEGMENT_DOCS = 1000
 
 
 def store() -> IndexStore:
@@ -28,12 +34,13 @@ def rebuild(session: Session) -> int:
         position = reading.scalar(select(func.max(SearchOutbox.id))) or 0
         target, ix = store().new_build()
         terms = documents.Terms.load(reading)
+        spelling = documents.SpellingWords()
         count = 0
         with ix.writer(procs=2, multisegment=True, limitmb=128) as writer:
             last_id = ""
             while batch := documents.public_services(reading, after=last_id, limit=REBUILD_BATCH):
                 for service in batch:
-                    writer.add_document(**documents.document(service, terms))
+                    writer.add_document(**spelling.first_seen(documents.document(service, terms)))
                 count += len(batch)
                 last_id = batch[-1].id
                 reading.expunge_all()
@@ -47,8 +54,7 @@ def update(session: Session, service_ids: list[str]) -> None:
     """Re-index these services (removing the ones no longer public), waiting for the lock.
 
     Reads the committed rows through a session of its own (the caller's may hold stale
-    copies). Commits without merging segments: a merge of a large index takes minutes and
-    runs only in `flask search optimize`.
+    copies). Each update adds a small segment; see merge_small_tail.
     """
     with Session(bind=session.get_bind()) as reading:
         terms = documents.Terms.load(reading)
@@ -66,12 +72,26 @@ def update(session: Session, service_ids: list[str]) -> None:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(merge=False)
+        writer.commit(mergetype=merge_small_tail)
     finally:
         ix.close()
 
 
-def optimize() -> None:
-    ix = store().open()
-    ix.optimize()
-    ix.close()
+def merge_small_tail(writer, segments: list) -> list:
+    """Whoosh merge policy for updates: once updates have left more than UPDATE_SEGMENTS
+    small segments at the end of the index, merge them into the segment being written.
+    The large segments before them stay as they are and in order, so their documents keep
+    their numbers and searchers carry over what they derived from them (store.IndexChange).
+    A nightly `flask search rebuild` makes one compact index again."""
+    tail = 0
+    for segment in reversed(segments):
+        if segment.doc_count_all() >= SMALL_SEGMENT_DOCS:
+            break
+        tail += 1
+    if tail <= UPDATE_SEGMENTS:
+        return segments
+    for segment in segments[-tail:]:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return segments[:-tail]

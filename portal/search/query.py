@@ -15,10 +15,10 @@ from whoosh.reading import TermNotFound
 
 from portal.catalog import hours
 from portal.catalog.hours import MINUTES_PER_DAY, MINUTES_PER_WEEK
-from portal.search import geo, synonyms
+from portal.search import documents, geo, synonyms
 from portal.search.indexer import store
-from portal.search.schema import SPELLING_FIELD, TEXT_FIELDS
-from portal.search.store import IndexMissing, searchers
+from portal.search.schema import NO_AGE_LIMIT, SPELLING_FIELD, TEXT_FIELDS
+from portal.search.store import BoundedCache, IndexChange, IndexMissing, searchers
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,8 @@ def search_services(params: SearchParams) -> SearchPage:
         log.warning("search unavailable: %s", exc)
         result.available = False
         return result
-    result.index_cache = _memoized("callers", lambda: BoundedCache(CALLER_CACHE_SIZE))
+    result.index_cache = _memo("callers", None, lambda: BoundedCache(CALLER_CACHE_SIZE),
+                               carry=_without_changed_services)
     reader = searcher.reader()
     if reader.doc_count() == 0:  # an empty index has no columns to read
         return result
@@ -197,11 +198,13 @@ class _TextMatch:
     suggestion: str | None
 
 
-def _term_scores(reader, stem: str, weight: float, doc_count: int) -> dict[int, float]:
+def _term_scores(reader, stem: str, weight: float, doc_count: int,
+                 parts=None) -> dict[int, float]:
     """A stem's score in every document that has it, summed over the text fields.
 
     BM25-like without length normalisation: idf × saturating term frequency × field boost.
     Postings are read directly: far cheaper than Whoosh's matcher trees for these queries.
+    `parts` limits the documents to some segments (reader, first document number).
     """
     scores: dict[int, float] = {}
     for fieldname, boost in TEXT_FIELDS.items():
@@ -210,9 +213,15 @@ def _term_scores(reader, stem: str, weight: float, doc_count: int) -> dict[int, 
             continue
         idf = math.log(1 + (doc_count - frequency + 0.5) / (frequency + 0.5))
         factor = weight * boost * idf
-        for docnum, stored_weight in reader.postings(fieldname, stem).items_as("weight"):
-            tf = stored_weight / boost  # the index multiplied it by the field boost
-            scores[docnum] = scores.get(docnum, 0.0) + factor * tf / (tf + 1.2)
+        for part, offset in parts if parts is not None else [(reader, 0)]:
+            try:
+                postings = part.postings(fieldname, stem).items_as("weight")
+            except TermNotFound:  # not in this segment
+                continue
+            for docnum, stored_weight in postings:
+                tf = stored_weight / boost  # the index multiplied it by the field boost
+                docnum += offset
+                scores[docnum] = scores.get(docnum, 0.0) + factor * tf / (tf + 1.2)
     return scores
 
 
@@ -220,8 +229,14 @@ TERM_CACHE_SIZE = 512
 
 
 def _cached_term_scores(reader, stem: str, weight: float, doc_count: int) -> dict[int, float]:
-    cache = _memoized("terms", lambda: BoundedCache(TERM_CACHE_SIZE))
-    return cache.remember((stem, weight), lambda: _term_scores(reader, stem, weight, doc_count))
+    def carry(old: dict[int, float], change: IndexChange) -> dict[int, float]:
+        # Unchanged documents keep the word's old rarity (idf); a rebuild evens it out.
+        scores = {d: score for d, score in old.items() if d not in change.removed}
+        scores.update(_term_scores(reader, stem, weight, doc_count, parts=change.added))
+        return scores
+
+    return _memo("terms", (stem, weight), lambda: _term_scores(reader, stem, weight, doc_count),
+                 carry, size=TERM_CACHE_SIZE)
 
 
 def _variant_scores(reader, stems: list[str], weight: float, doc_count: int) -> dict[int, float]:
@@ -299,7 +314,7 @@ def _spelling(searcher, word: str) -> tuple[str | None, list[str]]:
         fix = next(iter(corrector.suggest(word, limit=1, maxdist=2, prefix=1)), None)
         return (fix if fix != word else None, _fuzzy_stems(searcher.reader(), word))
 
-    return _memoized("spelling", lambda: BoundedCache(SPELLING_CACHE_SIZE)).remember(word, compute)
+    return _memo("spelling", word, compute, size=SPELLING_CACHE_SIZE)
 
 
 def _fuzzy_stems(reader, word: str) -> list[str]:
@@ -353,8 +368,10 @@ def _term_docs(reader, fieldname: str, value: str) -> frozenset[int]:
         except TermNotFound:
             return frozenset()
 
-    cache = _memoized("term_docs", lambda: BoundedCache(TERM_DOCS_CACHE_SIZE))
-    return cache.remember((fieldname, value), compute)
+    def carry(old: frozenset[int], change: IndexChange) -> frozenset[int]:
+        return frozenset((old - change.removed) | change.added_docs_with(fieldname, value))
+
+    return _memo("term_docs", (fieldname, value), compute, carry, size=TERM_DOCS_CACHE_SIZE)
 
 
 def _any_of(reader, fieldname: str, values) -> frozenset[int]:
@@ -365,7 +382,8 @@ def _any_of(reader, fieldname: str, values) -> frozenset[int]:
 
 
 def _live_docs(searcher) -> frozenset[int]:
-    return _memoized("live", lambda: frozenset(searcher.docs_for_query(wq.Every())))
+    return _memo("live", None, lambda: frozenset(searcher.docs_for_query(wq.Every())),
+                 lambda old, change: frozenset((old - change.removed) | change.added_docs()))
 
 
 def _filter_docs(searcher, params: SearchParams) -> set[int] | None:
@@ -388,8 +406,8 @@ def _filter_docs(searcher, params: SearchParams) -> set[int] | None:
     if params.accepting:
         sets.append(_term_docs(reader, "accepting", "yes"))
     if params.open_at is not None:
-        slot = params.open_at.weekday() * 24 + params.open_at.hour
-        sets.append(_any_of(reader, "open_hours", ("always", f"f{slot}", f"p{slot}")))
+        _certain, possible = documents.open_tokens_at(_minute_of_week(params.open_at))
+        sets.append(_any_of(reader, "open_times", possible))
     if params.near is not None and params.radius_miles is not None:
         cells = geo.cells_within(params.near, params.radius_miles)
         if cells is not None:
@@ -404,27 +422,43 @@ def _filter_docs(searcher, params: SearchParams) -> set[int] | None:
     return found
 
 
+def _ages(reader) -> tuple[list[int], list[int]]:
+    """Every document's minimum and maximum age, by document number."""
+    def of(parts) -> tuple[list[int], list[int]]:
+        lows: list[int] = []
+        highs: list[int] = []
+        for part, _offset in parts:
+            lows += part.column_reader("min_age")
+            highs += part.column_reader("max_age")
+        return lows, highs
+
+    def carry(old, change: IndexChange):
+        more = of(change.added)
+        return old[0][:change.kept] + more[0], old[1][:change.kept] + more[1]
+
+    return _memo("ages", None, lambda: of([(reader, 0)]), carry)
+
+
 def _of_age(searcher, age: int) -> frozenset[int]:
     """Services whose minimum and maximum ages admit this age."""
-    def compute() -> frozenset[int]:
-        reader = searcher.reader()
-        lows, highs = _memoized("ages", lambda: (list(reader.column_reader("min_age")),
-                                                 list(reader.column_reader("max_age"))))
-        return frozenset(d for d in _live_docs(searcher) if lows[d] <= age <= highs[d])
+    def admitted(docs) -> frozenset[int]:
+        lows, highs = _ages(searcher.reader())
+        return frozenset(d for d in docs if lows[d] <= age <= highs[d])
 
-    return _memoized(("age", age), compute)
+    return _memo("age", age, lambda: admitted(_live_docs(searcher)),
+                 lambda old, change: (old - change.removed) | admitted(change.added_docs()),
+                 size=NO_AGE_LIMIT + 1)
 
 
 def _open_at(searcher, docs: set[int], moment: dt.datetime) -> set[int]:
     """Keep the services open at that moment: certain ones from the index terms, the rest
     checked against the weekly minutes or the schedules the index keeps for them."""
     reader = searcher.reader()
-    slot = moment.weekday() * 24 + moment.hour
-    certain = docs & _any_of(reader, "open_hours", ("always", f"f{slot}"))
+    minute = _minute_of_week(moment)
+    certain = docs & _any_of(reader, "open_times", documents.open_tokens_at(minute)[0])
     unsure = docs - certain
     if not unsure:
         return certain
-    minute = moment.weekday() * MINUTES_PER_DAY + moment.hour * 60 + moment.minute
     weekly = reader.column_reader("weekly_minutes")
     schedules = reader.column_reader("schedules")
     kept = set(certain)
@@ -439,6 +473,10 @@ def _open_at(searcher, docs: set[int], moment: dt.datetime) -> set[int]:
     return kept
 
 
+def _minute_of_week(moment: dt.datetime) -> int:
+    return moment.weekday() * MINUTES_PER_DAY + moment.hour * 60 + moment.minute
+
+
 def _within_week(raw: bytes, minute: int) -> bool:
     """Is the minute of the week inside one of the "start-end;…" intervals (which may run
     past the end of Sunday into Monday)?"""
@@ -449,22 +487,30 @@ def _within_week(raw: bytes, minute: int) -> bool:
     return False
 
 
-def _coordinates(reader) -> dict[int, list[geo.Radians]]:
+def _coordinates(parts) -> dict[int, list[geo.Radians]]:
     """Every located document's points, parsed once per index version (DESIGN.md: a cache
     of stored coordinates beats indexing them as numbers)."""
-    column = reader.column_reader("coords")
     found = {}
-    for docnum in range(reader.doc_count_all()):
-        raw = column[docnum]
-        if raw:
-            found[docnum] = [geo.radians(geo.Point(*map(float, pair.split(","))))
-                             for pair in raw.decode().split(";")]
+    for part, offset in parts:
+        column = part.column_reader("coords")
+        for docnum in range(part.doc_count_all()):
+            raw = column[docnum]
+            if raw:
+                found[offset + docnum] = [geo.radians(geo.Point(*map(float, pair.split(","))))
+                                          for pair in raw.decode().split(";")]
     return found
+
+
+def _carry_coordinates(old: dict, change: IndexChange) -> dict[int, list[geo.Radians]]:
+    kept = {d: points for d, points in old.items() if d not in change.removed}
+    kept.update(_coordinates(change.added))
+    return kept
 
 
 def _within(reader, docs: set[int], centre: geo.Point, radius: float | None):
     """Documents within the radius with their distance; ones with no location stay (None)."""
-    coordinates = _memoized("coordinates", lambda: _coordinates(reader))
+    coordinates = _memo("coordinates", None, lambda: _coordinates([(reader, 0)]),
+                        _carry_coordinates)
     origin = geo.radians(centre)
     kept, distances = set(), {}
     for docnum in docs:
@@ -483,39 +529,36 @@ def _within(reader, docs: set[int], centre: geo.Point, radius: float | None):
 FACET_FIELDS = ("category", "language", "detail", "accepting")
 
 
-class BoundedCache(dict):
-    """A dict that forgets its oldest entries beyond a size."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def put(self, key, value):
-        if key not in self and len(self) >= self.size:
-            self.pop(next(iter(self)))
-        self[key] = value
-        return value
-
-    def remember(self, key, compute):
-        return self[key] if key in self else self.put(key, compute())
+def _memo(kind: str, key, compute, carry=None, size: int = 1):
+    """A value derived from the current searcher's index, computed once per index version,
+    or carried over from the previous version by `carry(old value, IndexChange)`."""
+    return searchers.memo().remember(kind, key, compute, carry, size)
 
 
-def _memoized(key, compute):
-    """A value derived from the current searcher's index, computed once per index version."""
-    memo = searchers.memo()
-    if key not in memo:
-        memo[key] = compute()
-    return memo[key]
+def _without_changed_services(cards: BoundedCache, change: IndexChange) -> BoundedCache:
+    """Result cards are keyed by (service id, …); the changed services' cards are dropped."""
+    kept = BoundedCache(cards.size)
+    kept.update((key, card) for key, card in cards.items() if key[0] not in change.service_ids)
+    return kept
+
+
+def _facet_values(parts, known: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """The values of each facet field in these segments, added to the known ones."""
+    found = {fieldname: set(values) for fieldname, values in (known or {}).items()}
+    for part, _offset in parts:
+        for fieldname in FACET_FIELDS:
+            if fieldname in part.indexed_field_names():
+                found.setdefault(fieldname, set()).update(
+                    term.decode("utf-8") for term in part.lexicon(fieldname))
+    return {fieldname: sorted(values) for fieldname, values in found.items()}
 
 
 def _facet_counts(searcher, docs: set[int]) -> dict[str, dict[str, int]]:
     """How many of the results have each filter value: intersections with the documents of
     each value, read once per index version."""
     reader = searcher.reader()
-    values = _memoized("facet_values", lambda: {
-        fieldname: [term.decode("utf-8") for term in reader.lexicon(fieldname)]
-        for fieldname in FACET_FIELDS if fieldname in reader.indexed_field_names()
-    })
+    values = _memo("facet_values", None, lambda: _facet_values([(reader, 0)]),
+                   lambda old, change: _facet_values(change.added, old))
     counts: dict[str, dict[str, int]] = {}
     for fieldname, terms in values.items():
         found = {value: len(docs & _term_docs(reader, fieldname, value)) for value in terms}

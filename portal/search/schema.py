@@ -15,7 +15,12 @@ TEXT_FIELDS = {
     "eligibility": 0.8,
 }
 SPELLING_FIELD = "words"  # unstemmed words, so "Did you mean" suggests words, not stems
+SPELLING_ANALYZER = StandardAnalyzer(stoplist=None, minsize=2)
 NO_AGE_LIMIT = 200
+# The open-at filter's terms (documents.open_hours_tokens) name a block of this many hours
+# when a service is open all of it, instead of each hour: a 9-to-5 weekday is five terms
+# instead of eight, and which services need an exact check stays the same.
+OPEN_BLOCK_HOURS = 3
 
 
 def _text(analyzer, boost: float = 1.0, stored: bool = False) -> TEXT:
@@ -45,15 +50,18 @@ def build() -> Schema:
         organization=_text(stemming, TEXT_FIELDS["organization"]),
         description=_text(stemming, TEXT_FIELDS["description"], stored=True),
         eligibility=_text(stemming, TEXT_FIELDS["eligibility"]),
-        words=_text(StandardAnalyzer(stoplist=None, minsize=2)),
+        # Read only by the spelling corrector, which needs each word's presence, not which
+        # documents have it: a full build indexes each word once (see indexer.rebuild).
+        words=_text(SPELLING_ANALYZER),
         # Filters: exact tokens.
         category=KEYWORD(commas=True),  # the term ids and all their ancestors
         language=KEYWORD(commas=True, lowercase=True),  # ISO codes
         detail=KEYWORD(commas=True),  # payment-medicaid, delivery-telehealth, …
         accepting=ID,  # yes / no / unknown
-        open_hours=KEYWORD(commas=True),  # always, f<hour of week>, p<hour of week>
+        # always, b<block>, f<hour>, p<hour>. Named open_times since the blocks came, so an
+        # index with the former terms (open_hours) is rebuilt instead of misread.
+        open_times=KEYWORD(commas=True),
         geo=KEYWORD(commas=True),  # grid cells of the locations
-        # Default (signed 32-bit) numerics: whoosh's open-ended ranges misread unsigned ones.
         # Sorting and results.
         temporarily_closed=ID,  # yes / no: these come last
         name_key=ID(sortable=True),  # lower-cased name: the order when no words are given
