@@ -425,7 +425,7 @@ def test_merged_update_segments_carry_over_too(catalog, db, monkeypatch):
     from portal.search import indexer, outbox
     from portal.search.store import searchers
 
-    monkeypatch.setattr(outbox, "LATE_COMMIT_WINDOW", timedelta(0))  # one service per update
+    monkeypatch.setattr(outbox, "LATE_COMMIT_WINDOW", timedelta(0))  # the rebuild re-applies none
     monkeypatch.setattr(indexer, "SMALL_SEGMENT_DOCS", 4)  # the build's segment is "large"
     monkeypatch.setattr(indexer, "UPDATE_SEGMENTS", 1)
     rebuild_index()  # one segment of four

@@ -244,3 +244,35 @@ def test_an_update_is_an_index_change_and_a_merge_is_not(db, indexed):
     for reader in (before, after, merged):
         reader.close()
     ix.close()
+
+
+def test_each_commit_indexes_only_its_own_changes_and_late_commits_are_caught(db, indexed,
+                                                                              monkeypatch):
+    from portal.search import indexer, outbox
+
+    updated: list[list[str]] = []
+    real_update = indexer.update
+    monkeypatch.setattr(indexer, "update",
+                        lambda session, ids: updated.append(list(ids)) or real_update(session, ids))
+    others = [ServiceFactory(name=f"Program {n}", description=f"zebra{n}") for n in range(3)]
+    db.session.commit()
+    updated.clear()
+    for number, service in enumerate(others):
+        service.description = f"okapi{number}"
+        db.session.commit()
+    # A burst of commits does not re-index the minute's earlier changes each time.
+    assert updated == [[service.id] for service in others]
+    assert outbox.apply_pending(db.session) == 0
+
+    # On PostgreSQL a transaction can take a lower id and commit after a higher one was
+    # applied: a recent row below the position is still applied when it appears.
+    top = db.session.scalar(select(func.max(SearchOutbox.id)))
+    db.session.add(SearchOutbox(id=top + 5, service_id=others[1].id))
+    db.session.commit()
+    assert outbox.apply_pending(db.session) == 1
+    db.session.add(SearchOutbox(id=top + 2, service_id=indexed.id))  # took its id earlier
+    db.session.commit()
+    updated.clear()
+    assert outbox.apply_pending(db.session) == 1
+    assert updated == [[indexed.id]]
+    assert outbox.apply_pending(db.session) == 0

@@ -9,7 +9,7 @@ from whoosh.reading import SegmentReader
 from portal.models.search import SearchOutbox
 
 from portal.search import documents
-from portal.search.store import IndexStore
+from portal.search.store import IndexStore, OutboxPosition
 
 REBUILD_BATCH = 1000
 # Updates leave small segments at the end of the index; more than this many are merged.
@@ -45,7 +45,7 @@ def rebuild(session: Session) -> int:
                 last_id = batch[-1].id
                 reading.expunge_all()
         ix.close()
-    store().write_position(position, folder=target)
+    store().write_position(OutboxPosition(position), folder=target)
     store().swap_to(target)
     return count
 

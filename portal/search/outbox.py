@@ -6,9 +6,9 @@ commit, this process applies the pending rows with a writer that waits for the i
 whatever could not be applied then (lock held too long, index missing, process died) is
 applied by `flask search sync`.
 
-Each index folder remembers the last outbox id it applied. Applying also re-reads the rows of
-the last minute, because on PostgreSQL a transaction that took a lower id can commit after a
-higher one was applied; re-indexing a service twice is harmless.
+Each index folder remembers the last outbox id it applied, and which rows of the last minute
+it applied: on PostgreSQL a transaction that took a lower id can commit after a higher one was
+applied, so rows of the last minute below that id are applied when they first appear.
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from portal.models import (
 from portal.models.catalog import utcnow
 from portal.models.search import SearchOutbox
 from portal.search import indexer
-from portal.search.store import IndexMissing
+from portal.search.store import IndexMissing, OutboxPosition
 
 log = logging.getLogger(__name__)
 
@@ -142,18 +142,20 @@ def apply_pending(session: Session | None = None) -> int:
     """Index the services changed since this index's position; returns how many."""
     session = session or db.session
     store = indexer.store()
-    position = store.read_position()
+    applied = store.read_position()
+    window_start = utcnow() - LATE_COMMIT_WINDOW
     rows = session.execute(
-        select(SearchOutbox.id, SearchOutbox.service_id).where(or_(
-            SearchOutbox.id > position,
-            SearchOutbox.created_at >= utcnow() - LATE_COMMIT_WINDOW,
-        ))
+        select(SearchOutbox.id, SearchOutbox.service_id, SearchOutbox.created_at).where(or_(
+            SearchOutbox.id > applied.last_id, SearchOutbox.created_at >= window_start))
     ).all()
-    if not rows:
+    pending = [row for row in rows if row.id > applied.last_id or row.id not in applied.recent]
+    if not pending:
         return 0
-    service_ids = sorted({row.service_id for row in rows})
+    service_ids = sorted({row.service_id for row in pending})
     indexer.update(session, service_ids)
-    store.write_position(max(position, max(row.id for row in rows)))
+    store.write_position(OutboxPosition(
+        max(applied.last_id, max(row.id for row in rows)),
+        frozenset(row.id for row in rows if row.created_at >= window_start)))
     return len(service_ids)
 
 

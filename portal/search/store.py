@@ -20,11 +20,20 @@ from whoosh.reading import IndexReader, TermNotFound
 
 from portal.search import schema
 
-POSITION_FILE = "outbox_position"  # the last search_outbox id this index has applied
+POSITION_FILE = "outbox_position"  # what of the search outbox this index has applied
 
 
 class IndexMissing(RuntimeError):
     """No usable index: never built, or the folder is broken."""
+
+
+@dataclass(frozen=True)
+class OutboxPosition:
+    """How far an index has applied the search outbox: every row up to last_id, and the
+    rows below it that are recent enough to have committed late (outbox.apply_pending)."""
+
+    last_id: int = 0
+    recent: frozenset[int] = frozenset()
 
 
 def _started(build: Path) -> int:
@@ -65,19 +74,23 @@ class IndexStore:
                                "of the portal: run `flask search rebuild`")
         return ix
 
-    def read_position(self) -> int:
+    def read_position(self) -> OutboxPosition:
+        """What the current index has applied ("last id" and "recent ids" lines)."""
         current = self.current()
         try:
-            return int((current / POSITION_FILE).read_text()) if current else 0
+            lines = (current / POSITION_FILE).read_text().splitlines() if current else []
+            recent = lines[1].split(",") if len(lines) > 1 and lines[1] else []
+            return OutboxPosition(int(lines[0]), frozenset(map(int, recent))) if lines \
+                else OutboxPosition()
         except (OSError, ValueError):
-            return 0
+            return OutboxPosition()
 
-    def write_position(self, position: int, folder: Path | None = None) -> None:
+    def write_position(self, position: OutboxPosition, folder: Path | None = None) -> None:
         folder = folder or self.current()
         if folder is None:
             raise IndexMissing("no search index to record a position in")
         temporary = folder / f".{POSITION_FILE}-{os.getpid()}-{threading.get_ident()}"
-        temporary.write_text(str(position))
+        temporary.write_text(f"{position.last_id}\n{','.join(map(str, sorted(position.recent)))}\n")
         os.replace(temporary, folder / POSITION_FILE)
 
     def new_build(self) -> tuple[Path, Index]:
