@@ -29,7 +29,6 @@ import cProfile
 import importlib
 import io
 import json
-import math
 import os
 import pstats
 import re
@@ -47,6 +46,7 @@ from urllib.parse import urlencode
 from sqlalchemy import event, select
 from werkzeug.datastructures import MultiDict
 
+from bench.stats import fmt, summary
 from portal import create_app
 from portal.catalog import queries as catalog_queries
 from portal.catalog import vocabulary
@@ -136,21 +136,6 @@ FTS_WORD = re.compile(r"[a-z0-9]+")
 
 
 # --- small helpers ----------------------------------------------------------------------
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(len(ordered) * fraction) - 1)]
-
-
-def summary(samples: list[float]) -> dict:
-    return {"median": statistics.median(samples), "p95": percentile(samples, 0.95),
-            "max": max(samples), "n": len(samples)}
-
-
-def fmt(stats: dict) -> str:
-    return (f"median {stats['median']:8.2f} ms   p95 {stats['p95']:8.2f} ms"
-            f"   max {stats['max']:8.2f} ms   (n={stats['n']})")
-
 
 def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

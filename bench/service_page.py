@@ -6,13 +6,13 @@ category page and the home page. Run: `make bench` or `.venv/bin/python bench/se
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bench.stats import fmt, summary
 from portal import create_app
 from portal.catalog import vocabulary
 from portal.catalog.seed import load_sample_catalog
@@ -32,10 +32,7 @@ def timed(client, url: str, runs: int) -> list[float]:
 
 
 def report(label: str, samples: list[float]) -> None:
-    ordered = sorted(samples)
-    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    print(f"{label:<34} median {statistics.median(ordered):6.2f} ms   p95 {p95:6.2f} ms"
-          f"   (n={len(ordered)})")
+    print(f"{label:<34} {fmt(summary(samples))}")
 
 
 def main() -> None:
