@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bench.stats import fmt, summary
-from portal import create_app
+from portal import create_app, freeze_loaded_objects
 from portal.catalog import vocabulary
 from portal.catalog.seed import load_sample_catalog
 from portal.extensions import db
@@ -66,6 +66,9 @@ def main() -> None:
             ).one()
             db.session.remove()
             client = app.test_client()
+            for url in (f"/services/{richest}", f"/categories/{biggest_category}", "/"):
+                client.get(url)  # warm-up, then what a serving process keeps, as wsgi.py does
+            freeze_loaded_objects()
             report("service page (most locations)", timed(client, f"/services/{richest}", args.runs))
             report("category page (largest)", timed(client, f"/categories/{biggest_category}",
                                                     args.runs))

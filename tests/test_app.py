@@ -75,3 +75,21 @@ def test_unexpected_errors_get_a_500_page_without_details(app, client):
 def test_csrf_protection_is_on(app):
     assert app.config.get("WTF_CSRF_ENABLED", True) is True
     assert "csrf" in app.extensions
+
+
+def test_the_serving_process_keeps_startup_objects_out_of_full_collections(tmp_path):
+    """wsgi.py freezes what startup loaded (gc.freeze), so full garbage collections do not
+    rescan libraries and the app on every pass; checked in a process of its own."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    script = "import gc, wsgi; print(gc.get_freeze_count())"
+    env = {**os.environ, "PYTHONPATH": str(root), "PORTAL_ENV": "production",
+           "SECRET_KEY": "x" * 64, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 10_000  # the libraries and the app, not a handful of objects

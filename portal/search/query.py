@@ -487,7 +487,7 @@ def _within_week(raw: bytes, minute: int) -> bool:
     return False
 
 
-def _coordinates(parts) -> dict[int, list[geo.Radians]]:
+def _coordinates(parts) -> dict[int, tuple[geo.Radians, ...]]:
     """Every located document's points, parsed once per index version (DESIGN.md: a cache
     of stored coordinates beats indexing them as numbers)."""
     found = {}
@@ -496,12 +496,12 @@ def _coordinates(parts) -> dict[int, list[geo.Radians]]:
         for docnum in range(part.doc_count_all()):
             raw = column[docnum]
             if raw:
-                found[offset + docnum] = [geo.radians(geo.Point(*map(float, pair.split(","))))
-                                          for pair in raw.decode().split(";")]
+                found[offset + docnum] = tuple(geo.radians(geo.Point(*map(float, pair.split(","))))
+                                               for pair in raw.decode().split(";"))
     return found
 
 
-def _carry_coordinates(old: dict, change: IndexChange) -> dict[int, list[geo.Radians]]:
+def _carry_coordinates(old: dict, change: IndexChange) -> dict[int, tuple[geo.Radians, ...]]:
     kept = {d: points for d, points in old.items() if d not in change.removed}
     kept.update(_coordinates(change.added))
     return kept
