@@ -276,3 +276,29 @@ def test_each_commit_indexes_only_its_own_changes_and_late_commits_are_caught(db
     assert outbox.apply_pending(db.session) == 1
     assert updated == [[indexed.id]]
     assert outbox.apply_pending(db.session) == 0
+
+
+def test_a_rebuild_that_lost_documents_is_not_swapped_in(app, db, indexed, monkeypatch):
+    import queue
+    from multiprocessing import queues
+
+    from portal.search.indexer import IncompleteBuild
+
+    real_get = queues.Queue.get
+
+    def late(self, block=True, timeout=None):
+        if timeout == 1:  # Whoosh waits a second for each worker's segment, then drops it
+            raise queue.Empty
+        return real_get(self, block, timeout)
+
+    before = store().current()
+    monkeypatch.setattr(queues.Queue, "get", late)
+    with pytest.raises(IncompleteBuild, match="holds 0 of 1 services"):
+        rebuild_index()
+    result = app.test_cli_runner().invoke(args=["search", "rebuild"])
+    assert result.exit_code == 1
+    assert "holds 0 of 1 services; the current index stays in use" in result.output
+    monkeypatch.undo()
+    assert store().current() == before
+    assert list((store().root / "builds").iterdir()) == [before]  # the incomplete one is gone
+    assert found("harbor") == ["Harbor Counseling"]

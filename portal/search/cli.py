@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.search import outbox, rebuild_index
+from portal.search.indexer import IncompleteBuild
 from portal.search.store import IndexMissing
 
 search_cli = AppGroup("search", help="Build and maintain the search index.")
@@ -19,7 +20,10 @@ search_cli = AppGroup("search", help="Build and maintain the search index.")
 def rebuild_command() -> None:
     """Index every public service into a new index and swap it in (searches go on)."""
     started = time.perf_counter()
-    count = rebuild_index()
+    try:
+        count = rebuild_index()
+    except IncompleteBuild as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Indexed {count} services in {time.perf_counter() - started:.1f} s.")
 
 

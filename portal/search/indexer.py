@@ -1,6 +1,8 @@
 """Writing the index: full rebuilds, and updates of single services after commits."""
 from __future__ import annotations
 
+import shutil
+
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,12 +23,17 @@ UPDATE_SEGMENTS = 8
 SMALL_SEGMENT_DOCS = 200
 
 
+class IncompleteBuild(RuntimeError):
+    """A rebuild ended with fewer documents than services it read; nothing was swapped."""
+
+
 def store() -> IndexStore:
     return IndexStore(current_app.config["PORTAL_SEARCH_INDEX_DIR"])
 
 
 def rebuild(session: Session) -> int:
     """Index every public service into a new folder and swap it in; returns the count.
+    A new index that holds fewer documents than that is removed (IncompleteBuild).
 
     The new index starts at the outbox position read before it reads any service, so a
     change committed during the rebuild is applied again afterwards. Reads go through a
@@ -46,7 +53,13 @@ def rebuild(session: Session) -> int:
                 count += len(batch)
                 last_id = batch[-1].id
                 reading.expunge_all()
+        built = ix.doc_count()
         ix.close()
+    if built != count:
+        # Whoosh's parallel writer drops a worker's segment that comes back late, silently.
+        shutil.rmtree(target, ignore_errors=True)
+        raise IncompleteBuild(f"the new search index holds {built} of {count} services; "
+                              "the current index stays in use")
     store().write_position(OutboxPosition(position), folder=target)
     store().swap_to(target)
     return count
