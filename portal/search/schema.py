@@ -18,7 +18,7 @@ SPELLING_FIELD = "words"  # unstemmed words, so "Did you mean" suggests words, n
 SPELLING_ANALYZER = StandardAnalyzer(stoplist=None, minsize=2)
 NO_AGE_LIMIT = 200
 # The open-at filter's terms (documents.open_hours_tokens) name a block of this many hours
-# when a service is open all of it, instead of each hour: a 9-to-5 weekday is five terms
+# when a service is open all of it, instead of each hour: a 9-to-5 weekday is four terms
 # instead of eight, and which services need an exact check stays the same.
 OPEN_BLOCK_HOURS = 3
 
