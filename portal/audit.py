@@ -11,12 +11,12 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from typing import Iterable, Iterator
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Select, select
 
+from portal import localtime
 from portal.extensions import client_address, db
 from portal.models import AuditEvent
 
@@ -120,11 +120,6 @@ class Filters:
     end: dt.date | None = None
 
 
-def _utc_midnight(day: dt.date) -> dt.datetime:
-    local = dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(current_app.config["PORTAL_TIMEZONE"]))
-    return local.astimezone(dt.timezone.utc)
-
-
 def query(filters: Filters) -> Select:
     statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if filters.actor:
@@ -137,9 +132,10 @@ def query(filters: Filters) -> Select:
     if filters.record_id:
         statement = statement.where(AuditEvent.record_id == filters.record_id)
     if filters.start:
-        statement = statement.where(AuditEvent.at >= _utc_midnight(filters.start))
+        statement = statement.where(AuditEvent.at >= localtime.midnight_utc(filters.start))
     if filters.end:
-        statement = statement.where(AuditEvent.at < _utc_midnight(filters.end + dt.timedelta(days=1)))
+        next_day = filters.end + dt.timedelta(days=1)
+        statement = statement.where(AuditEvent.at < localtime.midnight_utc(next_day))
     return statement
 
 

@@ -33,4 +33,3 @@ def email_validators():
         Length(max=EMAIL_MAX, message=_l("An email address is at most %(max)d characters.")),
         Regexp(EMAIL_SHAPE, message=_l("Enter an email address like name@example.org.")),
     ]
-

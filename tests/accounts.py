@@ -32,3 +32,10 @@ def sign_in_as(client, user):
         session["_user_id"] = user.id
         session["_fresh"] = True
     return row
+
+
+def signed_in(app, user):
+    """A new test client with a live session for the user."""
+    client = app.test_client()
+    sign_in_as(client, user)
+    return client

@@ -45,12 +45,18 @@ def app(tmp_path, _clean_shared_database):
     with app.app_context():
         _db.create_all()
         yield app
-        _db.session.remove()
-        if TEST_DATABASE_URL:
-            with _db.engine.begin() as connection:
-                for table in reversed(_db.metadata.sorted_tables):
-                    connection.execute(table.delete())
-        _db.engine.dispose()
+        release_database()
+
+
+def release_database() -> None:
+    """After an app's tests: empty a shared database (PostgreSQL keeps its tables for the
+    next test) and close the connections."""
+    _db.session.remove()
+    if TEST_DATABASE_URL:
+        with _db.engine.begin() as connection:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+    _db.engine.dispose()
 
 
 @pytest.fixture

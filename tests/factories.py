@@ -2,25 +2,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import factory
+import pyotp
 from factory.alchemy import SQLAlchemyModelFactory
 
+from portal.auth import passwords
 from portal.catalog import vocabulary
 from portal.extensions import db
 from portal.models import (
     Address,
     Attribute,
+    Client,
+    Consent,
     Language,
     Location,
     Organization,
     Phone,
+    Referral,
     Schedule,
     Service,
     ServiceAtLocation,
     Taxonomy,
     TaxonomyTerm,
+    Unit,
+    User,
 )
+from portal.models.catalog import utcnow
 
 
 class BaseFactory(SQLAlchemyModelFactory):
@@ -135,13 +144,6 @@ class AttributeFactory(BaseFactory):
 
 # --- people (issue 4) ---------------------------------------------------------------------
 
-from functools import lru_cache  # noqa: E402
-
-import pyotp  # noqa: E402
-
-from portal.auth import passwords  # noqa: E402
-from portal.models import User  # noqa: E402
-
 DEFAULT_PASSWORD = "a calm river at dawn"
 
 
@@ -168,9 +170,6 @@ class UserFactory(BaseFactory):
 
 
 # --- clients, consent and referrals (issue 5) ---------------------------------------------
-
-from portal.models import Client, Consent, Referral  # noqa: E402
-from portal.models.catalog import utcnow  # noqa: E402
 
 
 class ClientFactory(BaseFactory):
@@ -212,8 +211,6 @@ class ReferralFactory(BaseFactory):
     urgency = "routine"
     need = "Outpatient counseling"
 # --- listings (issue 7) -------------------------------------------------------------------
-
-from portal.models import Unit  # noqa: E402
 
 
 class UnitFactory(BaseFactory):

@@ -115,3 +115,28 @@ def test_add_rename_and_move_terms(app, db, admin_client, terms):
     assert "Detox (withdrawal)" in public and "Harbor Detox Unit" in public
     listing = admin_client.get("/admin/taxonomy").get_data(as_text=True)
     assert "Detox (withdrawal)" in listing
+
+
+def test_a_term_cannot_merge_into_another_taxonomy(app, db, admin_client, terms):
+    TaxonomyFactory(id=vocabulary.SERVICE_DETAILS_TAXONOMY_ID, name="Service details")
+    payment = TaxonomyTermFactory(name="Payment", taxonomy_id=vocabulary.SERVICE_DETAILS_TAXONOMY_ID)
+    db.session.commit()
+    page = f"/admin/taxonomy/{terms['detox'].id}"
+    response = post_form(admin_client, f"{page}/merge", {"into": payment.id}, token_from=page)
+    assert response.status_code == 422
+    assert "within its own taxonomy" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(TaxonomyTerm, terms["detox"].id) is not None
+
+
+def test_saving_an_organization_keeps_a_deactivated_staff_members_link(app, db, admin_client):
+    org = OrganizationFactory(name="Northside Recovery Center")
+    gone = UserFactory(role="provider", organizations=[org], active=False)
+    staff = UserFactory(role="provider", organizations=[org])
+    db.session.commit()
+    path = f"/admin/organizations/{org.id}"
+    assert post_form(admin_client, path, {"name": org.name, "staff": [staff.id]},
+                     token_from=path).status_code == 302
+    db.session.expire_all()
+    assert [o.name for o in gone.organizations] == ["Northside Recovery Center"]
+    assert [o.name for o in staff.organizations] == ["Northside Recovery Center"]

@@ -26,7 +26,7 @@ from portal.api.openapi import definition
 from portal.catalog.seed import load_sample_catalog
 from portal.extensions import db as _db
 from portal.search import rebuild_index
-from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import TEST_DATABASE_URL, release_database
 from tests.hsds_spec import spec_dir
 from tests.hsds_validation import PUBLISHED_AT
 
@@ -82,12 +82,7 @@ def sample_catalog(tmp_path_factory, _clean_shared_database):
         _db.session.commit()
         rebuild_index()
         yield app
-        _db.session.remove()
-        if TEST_DATABASE_URL:
-            with _db.engine.begin() as connection:
-                for table in reversed(_db.metadata.sorted_tables):
-                    connection.execute(table.delete())
-        _db.engine.dispose()
+        release_database()
 
 
 @schema.parametrize()

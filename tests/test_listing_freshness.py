@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from portal import localtime
 from portal.catalog import freshness
 from portal.models import EmailMessage, ListingReminder, Metadata
 from portal.models.catalog import utcnow
@@ -17,7 +18,7 @@ from tests.factories import OrganizationFactory, ServiceFactory, UserFactory
 
 @pytest.fixture
 def world(app, db):
-    today = freshness.today()
+    today = localtime.today()
     org = OrganizationFactory(name="Riverbend Community Services")
     fresh = ServiceFactory(organization=org, name="Riverbend Counseling", assured_date=today)
     old = ServiceFactory(organization=org, name="Riverbend Housing Help",
@@ -65,10 +66,10 @@ def test_confirming_a_listing_takes_one_click(app, db, world):
                          token_from=org_page)
     assert response.status_code == 302
     db.session.expire_all()
-    assert world["old"].assured_date == freshness.today()
+    assert world["old"].assured_date == localtime.today()
     assert world["old"].assurer_email == "staff1@example.org"
     row = db.session.scalars(select(Metadata)).one()
-    assert (row.field_name, row.replacement_value) == ("assured_date", freshness.today().isoformat())
+    assert (row.field_name, row.replacement_value) == ("assured_date", localtime.today().isoformat())
     assert "Riverbend Housing Help" not in [s.name for s in db.session.scalars(freshness.stale_services())]
 
 

@@ -18,7 +18,7 @@ from portal.models import (
     ServiceCapacity,
 )
 from portal.search import SearchParams, rebuild_index, search_services
-from tests.accounts import post_form, sign_in_as
+from tests.accounts import post_form, signed_in
 from tests.factories import (
     LocationFactory,
     OrganizationFactory,
@@ -52,12 +52,6 @@ def world(app, db):
     rebuild_index()
     return dict(org_a=org_a, org_b=org_b, service=service, other=other, location=location,
                 unit=unit, **people)
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    sign_in_as(client, user)
-    return client
 
 
 def count(db, model) -> int:
@@ -330,3 +324,32 @@ def test_capacity_rows_must_be_the_pages_own(app, db, world):
                            {"capacity-0-unit_id": "not-a-unit"})
     assert response.status_code == 400
     assert count(db, ChangeRequest) == 0
+
+
+def test_an_address_whose_state_cleans_to_nothing_is_refused_not_a_500(app, db, world):
+    provider = signed_in(app, world["provider_a"])
+    response = submit_form(provider, f"/provider/organizations/{world['org_a'].id}/locations/new", {
+        "name": "Riverbend West", "address_1": "9 Example Road", "city": "Alexandria",
+        "state_province": "<b></b>", "postal_code": "22301"})
+    assert response.status_code == 422
+    assert "Give the city, state and ZIP code" in response.get_data(as_text=True)
+    assert count(db, ChangeRequest) == 0
+
+
+def test_a_closing_notice_that_cleans_to_nothing_is_refused(app, db, world):
+    provider = signed_in(app, world["provider_a"])
+    response = submit_form(provider, edit_path(world["service"]),
+                           {"status": "temporarily closed", "alert": "<b></b>"})
+    assert response.status_code == 422
+    assert "why the service is closed" in response.get_data(as_text=True)
+    assert count(db, ChangeRequest) == 0
+
+
+def test_the_organization_page_shows_changes_and_status_in_words(app, db, world):
+    client = signed_in(app, world["provider_a"])
+    submit_form(client, edit_path(world["service"]), {"description": "New words.",
+                                                      "waitlist_length": "2"})
+    page = client.get(f"/provider/organizations/{world['org_a'].id}").get_data(as_text=True)
+    assert "Service: Description, People on the waitlist" in page
+    assert "waitlist_length" not in page
+    assert "<td>Open</td>" in page

@@ -21,7 +21,7 @@ from portal.models import (
 )
 from portal.models.catalog import utcnow
 from portal.referrals import workflow as wf
-from tests.accounts import post_form, sign_in_as, token_for
+from tests.accounts import post_form, signed_in, token_for
 from tests.factories import (
     ClientFactory,
     ConsentFactory,
@@ -51,12 +51,6 @@ def world(app, db):
                            date_of_birth=dt.date(1990, 5, 17))
     db.session.commit()
     return dict(people=people, org=org, service=service, location=location, client=client)
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    sign_in_as(client, user)
-    return client
 
 
 def count(db, model, *where):
@@ -457,3 +451,32 @@ def test_after_consent_only_the_clients_own_referral_is_a_place_to_return_to(app
     response = post_form(browser, path, consent_data(world))
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/clients/{world['client'].id}")
+
+
+# --- malformed input answers 4xx, never 500 ------------------------------------------------------
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59", "0001-01-01T00:00"])
+def test_a_time_that_cannot_be_converted_to_utc_is_refused(app, db, world, when):
+    # 9999-12-31 23:59 in New York is past the largest datetime in UTC (it was a 500).
+    browser = signed_in(app, world["people"]["clinician"])
+    consent = post_form(browser, f"/clients/{world['client'].id}/consents/new",
+                        consent_data(world, given_at=when))
+    assert consent.status_code == 422 and "Enter a real date and time." in consent.get_data(as_text=True)
+    encounter = post_form(browser, "/encounters/new", {
+        "occurred_at": when, "source": "dispatch", "disposition": "referred"})
+    assert encounter.status_code == 422 and "Enter a real date and time." in encounter.get_data(
+        as_text=True)
+    assert count(db, Consent) == 0 and count(db, Encounter) == 0
+
+
+def test_malformed_ids_and_nul_bytes_in_queries_answer_404_or_are_ignored(app, db, world):
+    # PostgreSQL refuses a NUL byte in a query parameter; these values reach SQL without a form.
+    browser = signed_in(app, world["people"]["clinician"])
+    assert browser.get("/referrals/new", query_string={"service_id": "x\x00"}).status_code == 404
+    assert browser.get("/encounters/new", query_string={"client_id": "x\x00"}).status_code == 404
+    assert browser.get("/encounters/new", query_string={"client_id": "not-an-id"}).status_code == 404
+    listed = browser.get("/lists/new", query_string={"q": "Harbor\x00", "service_id": "x\x00"})
+    assert listed.status_code == 200 and "Harbor Outpatient" in listed.get_data(as_text=True)
+    assert app.test_client().get("/l/abc%00def").status_code == 404
+    assert app.test_client().get("/l/" + "a" * 33).status_code == 404

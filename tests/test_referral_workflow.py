@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from portal import localtime
 from portal.models import AuditEvent, EmailMessage, Notification, ReferralEvent
 from portal.models.referrals import ReferralEventIsAppendOnly
 from portal.referrals import consent as consents
@@ -153,7 +154,7 @@ def test_sending_needs_a_valid_consent_naming_the_organization(db, people):
 
 def test_an_expired_or_revoked_consent_does_not_allow_sending(db, people):
     referral = make_referral(people, consent=False)
-    today = consents.local_today()
+    today = localtime.today()
     expired = ConsentFactory(client=referral.client, organization=people["org"],
                              expires_on=today - dt.timedelta(days=1))
     assert not consents.is_valid(expired)
@@ -174,7 +175,7 @@ def test_recording_a_consent_needs_each_element(db, people):
     client = ClientFactory()
     now = dt.datetime.now(dt.timezone.utc)
     base = dict(information="Name and phone", purpose="Treatment referral", method="paper",
-                given_at=now, by=people["clinician"], expires_on=consents.local_today())
+                given_at=now, by=people["clinician"], expires_on=localtime.today())
     problems = {
         "information": dict(information=" "),
         "purpose": dict(purpose=""),

@@ -10,7 +10,7 @@ from portal import audit
 from portal.admin.listing_forms import OrganizationAdminForm
 from portal.admin.views import INVALID, PAGE_SIZE, admin_only, bp
 from portal.auth.permissions import get_in_scope_or_404
-from portal.catalog import editing
+from portal.catalog import editing, freshness
 from portal.extensions import db
 from portal.models import Organization, Role, User
 
@@ -21,8 +21,7 @@ def _form(organization: Organization | None = None) -> OrganizationAdminForm:
     else:
         form = OrganizationAdminForm(data={
             "name": organization.name, "trusted": organization.trusted,
-            "staff": [u.id for u in db.session.scalars(select(User).where(
-                User.role == Role.provider.value)) if organization in u.organizations]})
+            "staff": [u.id for u in freshness.provider_staff(organization.id)]})
     form.staff.choices = [SelectChoice(u.id, u.email) for u in db.session.scalars(
         select(User).where(User.role == Role.provider.value, User.active.is_(True))
         .order_by(User.email))]

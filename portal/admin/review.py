@@ -9,12 +9,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal import audit
-from portal.admin.listing_forms import DecisionForm
+from portal.admin.listing_forms import NOTE_MAX, DecisionForm
 from portal.admin.views import INVALID, PAGE_SIZE, admin_only, bp
 from portal.auth.permissions import get_in_scope_or_404
 from portal.catalog import editing, freshness, problems
 from portal.extensions import db
-from portal.models import ChangeRequest
+from portal.models import ChangeRequest, ChangeStatus
 
 
 def _count(statement) -> int:
@@ -35,13 +35,15 @@ def dashboard():
 @admin_only
 def review_queue():
     page = db.paginate(editing.pending_changes(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
-    return render_template("admin/review_queue.html", page=page,
+    return render_template("admin/review_queue.html", page=page, target_label=editing.target_label,
                            targets={c.id: editing.target_of(c) for c in page.items})
 
 
 def _change_page(change: ChangeRequest, form: DecisionForm | None = None, status: int = 200):
     return render_template("admin/review_change.html", change=change, diff=editing.diff(change),
-                           target=editing.target_of(change), form=form or DecisionForm()), status
+                           target=editing.target_of(change), form=form or DecisionForm(),
+                           target_label=editing.target_label,
+                           decision_label=editing.decision_label), status
 
 
 @bp.get("/changes/<uuid:change_id>")
@@ -55,15 +57,15 @@ def _decide(change_id, approve: bool):
     form = DecisionForm()
     if not form.validate():
         return _change_page(change, form, INVALID)
-    comment = editing.clean_text(form.comment.data, 2000) if form.comment.data else None
     try:
+        comment = editing.clean_text(form.comment.data, NOTE_MAX)
         if approve:
             editing.approve(change, current_user, comment)
         else:
             editing.reject(change, current_user, comment)
     except editing.EditError as error:
         db.session.rollback()
-        if change.status != "pending":
+        if change.status != ChangeStatus.pending.value:
             abort(409, str(error))
         form.comment.errors = [str(error)]
         return _change_page(change, form, INVALID)

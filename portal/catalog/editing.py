@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from portal.catalog import hours
+from portal.catalog import freshness, hours
 from portal.catalog import phones as phone_format
 from portal.catalog import vocabulary
 from portal.extensions import db
@@ -60,8 +60,6 @@ SHORT_TEXT = 255
 LONG_TEXT = 4000
 URL_MAX = 2048
 LIST_ITEMS = 30  # lines in a list field (documents, areas, languages …)
-EDITABLE_STATUSES = (ServiceStatus.active.value, ServiceStatus.temporarily_closed.value,
-                     ServiceStatus.inactive.value)
 # What a trusted organization publishes without review (DESIGN.md: capacity and status).
 IMMEDIATE_FIELDS = frozenset({"status", "alert", "accepting_new_clients", "waitlist_length",
                               "capacity"})
@@ -437,6 +435,27 @@ def diff(change: ChangeRequest) -> list[FieldChange]:
     ]
 
 
+TARGET_LABELS = {TargetType.service.value: _l("Service"), TargetType.location.value: _l("Location"),
+                 TargetType.organization.value: _l("Organization")}
+DECISION_LABELS = {ChangeStatus.pending.value: _l("Waiting for review"),
+                   ChangeStatus.approved.value: _l("Published"),
+                   ChangeStatus.rejected.value: _l("Not accepted")}
+
+
+def target_label(target_type: str) -> str:
+    return str(TARGET_LABELS[target_type])
+
+
+def decision_label(status: str) -> str:
+    return str(DECISION_LABELS[status])
+
+
+def field_labels(change: ChangeRequest) -> list[str]:
+    """The names of the fields a change touches, in words."""
+    known = fields_of(change.target_type)
+    return [str(known[name].label) for name in change.proposed_values if name in known]
+
+
 # --- submitting, reviewing, publishing -------------------------------------------------------
 
 
@@ -569,11 +588,6 @@ def units() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.name)))
 
 
-
-CATEGORY_TERMS = vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID
-DETAIL_TERMS = vocabulary.SERVICE_DETAILS_TAXONOMY_ID
-
-
 def location_choices(organization: Organization, service: Service | None) -> list[SelectChoice]:
     """Where a service can be offered: the organization's own locations, and any other place
     it is already linked to (which can be unlinked, not added anywhere else)."""
@@ -592,20 +606,22 @@ def term_choices(taxonomy_id: str) -> list[SelectChoice]:
                                ).all()
     parents = {t.parent_id for t in terms if t.parent_id}
     choices = [SelectChoice(t.id, f"{t.parent.name}: {t.name}" if t.parent else t.name)
-               for t in terms if taxonomy_id == CATEGORY_TERMS or t.id not in parents]
+               for t in terms
+               if taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID or t.id not in parents]
     return sorted(choices, key=lambda c: c.label)
 
 
 def save_organization(organization: Organization, *, name: str, trusted: bool,
                       staff: list[User]) -> None:
     """An admin's settings for an organization: its name, whether it is trusted, and which
-    provider staff look after its listings (staff of other organizations keep those)."""
+    active provider staff look after its listings (their other organizations stay theirs;
+    a deactivated account keeps its link)."""
     organization.name = name
     organization.trusted = trusted
-    wanted = {u.id for u in staff}
-    for user in db.session.scalars(select(User).where(User.role == "provider")):
-        linked = organization in user.organizations
-        if user.id in wanted and not linked:
-            user.organizations.append(organization)
-        elif user.id not in wanted and linked:
+    linked = freshness.provider_staff(organization.id) if organization.id else []
+    for user in linked:
+        if user not in staff:
             user.organizations.remove(organization)
+    for user in staff:
+        if user not in linked:
+            user.organizations.append(organization)

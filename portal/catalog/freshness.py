@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 
-from portal import notify
+from portal import localtime, notify
 from portal.extensions import db
 from portal.models import ListingReminder, Metadata, Role, Service, User, UserOrganization
 from portal.models.catalog import PUBLIC_STATUSES, utcnow
-
-
-def today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(current_app.config["PORTAL_TIMEZONE"])).date()
 
 
 def stale_after() -> dt.timedelta:
@@ -29,12 +24,12 @@ def is_stale(assured_date: dt.date | None, on: dt.date | None = None) -> bool:
     confirmed counts as stale)."""
     if assured_date is None:
         return True
-    return (on or today()) - assured_date > stale_after()
+    return (on or localtime.today()) - assured_date > stale_after()
 
 
 def stale_services(on: dt.date | None = None) -> Select:
     """Public listings that are possibly out of date, the longest unconfirmed first."""
-    cutoff = (on or today()) - stale_after()
+    cutoff = (on or localtime.today()) - stale_after()
     return (select(Service)
             .where(Service.status.in_(PUBLIC_STATUSES),
                    or_(Service.assured_date.is_(None), Service.assured_date < cutoff))
@@ -44,7 +39,7 @@ def stale_services(on: dt.date | None = None) -> Select:
 def confirm(service: Service, by: User) -> None:
     """"This listing is still correct": one click sets assured_date to today (and records it)."""
     previous = service.assured_date
-    service.assured_date = today()
+    service.assured_date = localtime.today()
     service.assurer_email = by.email
     db.session.add(Metadata(
         resource_id=service.id, resource_type="service", field_name="assured_date",
@@ -68,8 +63,7 @@ def send_reminders(now: dt.datetime | None = None) -> int:
     now = now or utcnow()
     recently = select(ListingReminder.service_id).where(ListingReminder.sent_at > now - stale_after())
     stale = db.session.scalars(
-        stale_services(now.astimezone(ZoneInfo(current_app.config["PORTAL_TIMEZONE"])).date())
-        .where(Service.id.not_in(recently))).all()
+        stale_services(localtime.today(now)).where(Service.id.not_in(recently))).all()
     by_organization: dict[str, list[Service]] = defaultdict(list)
     for service in stale:
         by_organization[service.organization_id].append(service)

@@ -50,6 +50,13 @@ def check_stamp(stamp: str | None, now: float | None = None) -> None:
                              "send it again."))
 
 
+def check_bot(honeypot: str | None, stamp: str | None, now: float | None = None) -> None:
+    """The whole bot check: the hidden field left empty and a good stamp."""
+    if honeypot:
+        raise ProblemError(_("Please leave the last field empty."))
+    check_stamp(stamp, now)
+
+
 def kind_label(kind: str) -> str:
     return {
         ProblemKind.wrong_phone.value: _("The phone number is wrong"),

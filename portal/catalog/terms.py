@@ -59,10 +59,15 @@ def add(name: str, parent: TaxonomyTerm | None) -> TaxonomyTerm:
     return term
 
 
+def _check_same_taxonomy(term: TaxonomyTerm, other: TaxonomyTerm | None) -> None:
+    # Services link to categories and to details differently (attribute.link_type).
+    if other is not None and other.taxonomy_id != term.taxonomy_id:
+        raise TermError(_("Move a term only within its own taxonomy."))
+
+
 def rename_and_move(term: TaxonomyTerm, name: str, parent: TaxonomyTerm | None) -> None:
     _check_parent(term, parent)
-    if parent is not None and parent.taxonomy_id != term.taxonomy_id:
-        raise TermError(_("Move a term only within its own taxonomy."))
+    _check_same_taxonomy(term, parent)
     term.name = name
     term.parent = parent
 
@@ -72,6 +77,7 @@ def merge(source: TaxonomyTerm, target: TaxonomyTerm) -> int:
     Returns how many services moved; a service already under `target` keeps one link."""
     if target.id in queries.term_and_descendant_ids(source):
         raise TermError(_("Merge into a term that is not this one or one of its sub-terms."))
+    _check_same_taxonomy(source, target)
     moved = 0
     existing = set(db.session.execute(
         select(Attribute.link_id, Attribute.link_entity, Attribute.link_type)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from portal import localtime
 from portal.catalog import freshness, hours, phones, vocabulary
 from portal.directory.templating import nice_number
 from portal.models import Location, Phone, Schedule, Service
@@ -19,8 +18,7 @@ from portal.models.catalog import ServiceStatus
 
 def local_now() -> dt.datetime:
     """Now, as a naive wall-clock time in the program's time zone (schedules use wall time)."""
-    zone = ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
-    return dt.datetime.now(zone).replace(tzinfo=None)
+    return localtime.wall_now()
 
 
 @dataclass
@@ -128,8 +126,6 @@ def hours_view(schedules: list[Schedule], now: dt.datetime) -> HoursView:
         week=week,
         notes=hours.notes(schedules),
     )
-
-
 
 
 def _languages(service: Service) -> list[str]:

@@ -346,4 +346,3 @@ def _update_search_index(rebuild: bool) -> None:
     except Exception:  # the data is saved; the index is a cache that sync rebuilds
         log.warning("search index not updated after the import; run `flask search sync`",
                     exc_info=True)
-

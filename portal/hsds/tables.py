@@ -231,4 +231,3 @@ def row_dict(table: Table, obj) -> dict:
         if value is not None:
             values[name] = to_json_value(value)
     return values
-

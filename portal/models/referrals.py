@@ -202,7 +202,7 @@ class Notification(db.Model):
     id: Mapped[int] = _big_id()
     user_id: Mapped[str] = fk("user_account.id", nullable=False)
     referral_id: Mapped[str | None] = fk("referral.id", ondelete="CASCADE")
-    kind: Mapped[str] = mapped_column(String(30))  # status-changed, overdue
+    kind: Mapped[str] = mapped_column(String(30))  # status-changed, appointment, overdue
     status: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -60,9 +60,7 @@ def report(service_id: str):
     message = None
     if form.validate():
         try:
-            if form.website.data:
-                raise problems.ProblemError(_("Please leave the last field empty."))
-            problems.check_stamp(form.shown.data)
+            problems.check_bot(form.website.data, form.shown.data)
             text = editing.clean_text(form.text.data, problems.TEXT_MAX)
         except (problems.ProblemError, editing.EditError) as error:
             message = str(error)

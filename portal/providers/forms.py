@@ -213,7 +213,7 @@ class ServiceForm(HoursFields, ListingFields):
             raise ValidationError(_l("The oldest age must not be below the youngest age."))
 
     def validate_alert(self, field) -> None:
-        if self.status.data == "temporarily closed" and not field.data:
+        if self.status.data == "temporarily closed" and not _c(field):
             raise ValidationError(_l("Tell people why the service is closed and until when."))
 
     def proposal(self) -> dict:
@@ -261,10 +261,16 @@ class LocationForm(HoursFields, ListingFields):
     accessibility = TextAreaField(_l("Accessibility (one item a line)"),
                                   validators=[cleaned(editing.clean_lines)])
 
-    def validate_address_1(self, field) -> None:
-        if field.data and not (_c(self.city) and _c(self.state_province)
-                               and _c(self.postal_code)):
-            raise ValidationError(_l("Give the city, state and ZIP code with the street address."))
+    def validate(self, extra_validators=None) -> bool:
+        # After every field is cleaned: the city, state and ZIP code come after the street.
+        if not super().validate(extra_validators):
+            return False
+        if _c(self.address_1) and not (_c(self.city) and _c(self.state_province)
+                                       and _c(self.postal_code)):
+            self.address_1.errors.append(
+                _l("Give the city, state and ZIP code with the street address."))
+            return False
+        return True
 
     def proposal(self) -> dict:
         address = None

@@ -11,10 +11,12 @@ from sqlalchemy import select
 from portal import audit
 from portal.auth.forms import EmptyForm
 from portal.auth.permissions import Rule, blueprint_rule, get_in_scope_or_404, scope
-from portal.catalog import editing, freshness, hours, problems
+from portal.catalog import editing, freshness, hours, problems, vocabulary
+from portal.directory.presenters import status_label
 from portal.extensions import db
 from portal.models import (
     ChangeRequest,
+    ChangeStatus,
     Location,
     Organization,
     ProblemReport,
@@ -32,8 +34,10 @@ INVALID = 422
 
 
 @bp.context_processor
-def _day_names() -> dict:
-    return {"day_names": hours.day_names()}
+def _labels() -> dict:
+    return {"day_names": hours.day_names(), "decision_label": editing.decision_label,
+            "target_label": editing.target_label, "field_labels": editing.field_labels,
+            "status_label": status_label}
 
 
 # Provider staff reach their own organizations' records only; admins reach all of them.
@@ -82,8 +86,8 @@ def organization(organization_id):
 
 def _choices(form: ServiceForm, org: Organization, service: Service | None) -> ServiceForm:
     form.locations.choices = editing.location_choices(org, service)
-    form.categories.choices = editing.term_choices(editing.CATEGORY_TERMS)
-    form.details.choices = editing.term_choices(editing.DETAIL_TERMS)
+    form.categories.choices = editing.term_choices(vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID)
+    form.details.choices = editing.term_choices(vocabulary.SERVICE_DETAILS_TAXONOMY_ID)
     return form
 
 
@@ -98,9 +102,10 @@ def _save(org: Organization, target_type: str, record, form, template: str, **co
                 audit.record("listing.change_submitted", record=change,
                              detail=f"{change.target_type} {change.status}")
             db.session.commit()
-            if all(c.status == "approved" for c in changes):
+            published = [c.status == ChangeStatus.approved.value for c in changes]
+            if all(published):
                 flash(_("Your changes are published."), "success")
-            elif any(c.status == "approved" for c in changes):
+            elif any(published):
                 flash(_("Capacity and status are published. The other changes are sent for "
                         "review."), "success")
             else:
@@ -112,7 +117,7 @@ def _save(org: Organization, target_type: str, record, form, template: str, **co
                            **context), status
 
 
-def _service_form(org: Organization, service: Service | None) -> ServiceForm:
+def _save_service(org: Organization, service: Service | None):
     units = editing.units()
     if request.method == "POST":
         form = ServiceForm()
@@ -127,22 +132,19 @@ def _service_form(org: Organization, service: Service | None) -> ServiceForm:
     posted = [row.form.unit_id.data for row in form.capacity]
     if len(set(posted)) != len(posted) or not set(posted) <= {u.id for u in units}:
         abort(400)
-    return form
+    return _save(org, TargetType.service.value, service, form, "providers/service_form.html",
+                 units={u.id: u for u in units})
 
 
 @bp.route("/services/<uuid:service_id>/edit", methods=["GET", "POST"])
 def edit_service(service_id):
     service = get_in_scope_or_404(Service, service_id)
-    return _save(service.organization, TargetType.service.value, service,
-                 _service_form(service.organization, service), "providers/service_form.html",
-                 units={u.id: u for u in editing.units()})
+    return _save_service(service.organization, service)
 
 
 @bp.route("/organizations/<uuid:organization_id>/services/new", methods=["GET", "POST"])
 def new_service(organization_id):
-    org = get_in_scope_or_404(Organization, organization_id)
-    return _save(org, TargetType.service.value, None, _service_form(org, None),
-                 "providers/service_form.html", units={u.id: u for u in editing.units()})
+    return _save_service(get_in_scope_or_404(Organization, organization_id), None)
 
 
 def _location_form(location: Location | None) -> LocationForm:

@@ -13,6 +13,12 @@ def is_program_staff(user: User) -> bool:
     return user.role in PROGRAM_ROLES
 
 
+def is_receiving_staff(user: User, referral: Referral) -> bool:
+    """Provider staff of the organization the referral was sent to (a draft is never sent)."""
+    return (user.role == Role.provider.value and referral.status != "draft"
+            and referral.organization_id in user.organization_ids)
+
+
 @scope(Client)
 def _client(user: User, client: Client) -> bool:
     return is_program_staff(user)
@@ -30,7 +36,4 @@ def _encounter(user: User, encounter: Encounter) -> bool:
 
 @scope(Referral)
 def _referral(user: User, referral: Referral) -> bool:
-    # Provider staff see what was sent to their own organizations, never a draft.
-    if user.role == Role.provider.value:
-        return referral.status != "draft" and referral.organization_id in user.organization_ids
-    return is_program_staff(user)
+    return is_receiving_staff(user, referral) or is_program_staff(user)

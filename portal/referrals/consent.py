@@ -7,13 +7,12 @@ portal: when it happens, the clinician revokes the consent, which ends it the sa
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, localtime
 from portal.extensions import db
 from portal.models import Consent, Organization, User
 from portal.models.catalog import utcnow
@@ -28,12 +27,8 @@ class ConsentError(ValueError):
         self.field = field
 
 
-def local_today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(current_app.config["PORTAL_TIMEZONE"])).date()
-
-
 def is_valid(consent: Consent, today: dt.date | None = None) -> bool:
-    today = today or local_today()
+    today = today or localtime.today()
     if consent.revoked_at is not None:
         return False
     return consent.expires_on is None or consent.expires_on >= today
@@ -75,7 +70,7 @@ def record(
         raise ConsentError(_("Give an expiry date or the event that ends the consent."), "expires_on")
     if given_at > utcnow() + dt.timedelta(minutes=5):
         raise ConsentError(_("The consent cannot be given in the future."), "given_at")
-    given_day = given_at.astimezone(ZoneInfo(current_app.config["PORTAL_TIMEZONE"])).date()
+    given_day = localtime.today(given_at)
     if expires_on is not None and expires_on < given_day:
         raise ConsentError(_("The expiry date must be on or after the day the consent was given."),
                            "expires_on")

@@ -15,7 +15,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.forms import PortalForm
 from portal.referrals import workflow as wf
@@ -63,6 +70,17 @@ def _text(label, *, required=None, max_length=SHORT, description=None, area=Fals
     return field(label, validators=validators, description=description)
 
 
+def _convertible(form, field) -> None:
+    """A local time the views can turn into UTC: a year like 9999 would overflow there (a 500)."""
+    if field.data is not None and not 1 < field.data.year < 9999:
+        raise ValidationError(_l("Enter a real date and time."))
+
+
+def _when(label):
+    return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", validators=[
+        DataRequired(message=_l("Enter the date and time.")), _convertible])
+
+
 class ClientForm(PortalForm):
     name = _text(_l("Name or alias"), required=_l("Enter a name or an alias."))
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()],
@@ -100,8 +118,7 @@ class ConsentForm(PortalForm):
                         validators=[InputRequired(message=_l("Choose how consent was given."))])
     signature = _text(_l("Signature: the person types their full name"))
     witness_name = _text(_l("Witness name (for verbal consent)"))
-    given_at = DateTimeLocalField(_l("When consent was given"), format="%Y-%m-%dT%H:%M",
-                                  validators=[DataRequired(message=_l("Enter the date and time."))])
+    given_at = _when(_l("When consent was given"))
 
 
 class RevokeConsentForm(PortalForm):
@@ -110,8 +127,7 @@ class RevokeConsentForm(PortalForm):
 
 class EncounterForm(PortalForm):
     client_id = HiddenField()
-    occurred_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M",
-                                     validators=[DataRequired(message=_l("Enter the date and time."))])
+    occurred_at = _when(_l("When"))
     place = _text(_l("Where (place or address)"))
     postal_code = StringField(_l("ZIP code"), validators=[
         Optional(), Length(min=5, max=10, message=_l("Enter a 5-digit ZIP code."))])

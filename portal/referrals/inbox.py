@@ -31,13 +31,13 @@ def inbox():
     tab = request.args.get("tab", "new")
     if tab not in TABS:
         tab = "new"
-    referrals = db.session.scalars(
+    referrals = db.session.scalars(wf.for_listing(
         select(Referral)
         .where(Referral.organization_id.in_(current_user.organization_ids),
                Referral.status.in_(TABS[tab]))
         .order_by(Referral.sent_at.desc())
         .limit(200)
-    ).all()
+    )).all()
     audit.record("referral.listed", detail=f"inbox {tab}")
     db.session.commit()
     return render_template("referrals/inbox.html", referrals=referrals, tab=tab, tabs=TABS, wf=wf)

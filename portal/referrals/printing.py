@@ -3,6 +3,7 @@ clinician picks, which also lives at a short public link (with a QR code) holdin
 data. Plain language; the crisis lines are on every page."""
 from __future__ import annotations
 
+import re
 import secrets
 
 import segno
@@ -27,6 +28,7 @@ bp = Blueprint("printing", __name__)
 
 MAX_SERVICES = 20
 TOKEN_BYTES = 8  # 11 characters in the link; 2^64 possible lists
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what token_urlsafe makes; fits the column
 
 
 def qr_svg(link: str, title: str) -> Markup:
@@ -34,11 +36,17 @@ def qr_svg(link: str, title: str) -> Markup:
     return Markup(segno.make(link, error="m").svg_inline(scale=4, title=title))
 
 
+def _without_nul(text: str) -> str:
+    """Query values reach SQL here without a form; PostgreSQL refuses a NUL byte (a 500)."""
+    return text.replace("\x00", "")
+
+
 def find_services(text: str | None) -> list[Service]:
     statement = (select(Service).where(Service.status.in_(PUBLIC_STATUSES))
                  .order_by(Service.name).limit(50))
-    if text and text.strip():
-        statement = statement.where(Service.name.icontains(text.strip()[:200], autoescape=True))
+    text = _without_nul(text or "").strip()[:200]
+    if text:
+        statement = statement.where(Service.name.icontains(text, autoescape=True))
     return list(db.session.scalars(statement))
 
 
@@ -64,7 +72,8 @@ def print_referral(referral_id):
 @requires(Role.clinician)
 def new_service_list():
     form = ServiceListForm()
-    picked = request.values.getlist("service_ids") or request.args.getlist("service_id")
+    picked = [_without_nul(i) for i in
+              request.values.getlist("service_ids") or request.args.getlist("service_id")]
     candidates = find_services(request.args.get("q"))
     known = {s.id for s in candidates}
     candidates += [s for s in queries.services_by_ids(picked) if s.id not in known]
@@ -87,7 +96,7 @@ def new_service_list():
 @bp.get("/l/<token>")
 @public
 def service_list(token):
-    if len(token) > 32:
+    if not TOKEN_SHAPE.fullmatch(token):
         abort(404)
     found = db.session.scalar(select(ServiceList).where(ServiceList.token == token))
     if found is None:

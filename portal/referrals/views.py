@@ -6,12 +6,11 @@ access.py. Supervisors read; only clinicians change anything.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+import uuid
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -22,9 +21,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from portal import audit
+from portal import audit, localtime
 from portal.auth.permissions import get_in_scope_or_404, login_required, requires
 from portal.errors import wants_json
 from portal.extensions import db
@@ -50,15 +50,8 @@ clinician_only = requires(Role.clinician)
 program_staff = requires(Role.clinician, Role.supervisor)
 
 
-def to_utc(local: dt.datetime) -> dt.datetime:
-    """A wall-clock time typed in the program's time zone, as an aware UTC time."""
-    zone = ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
-    return local.replace(tzinfo=zone).astimezone(dt.timezone.utc)
-
-
 def local_input_now() -> dt.datetime:
-    zone = ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
-    return dt.datetime.now(zone).replace(tzinfo=None, second=0, microsecond=0)
+    return localtime.wall_now().replace(second=0, microsecond=0)
 
 
 def _viewed(action: str, record) -> None:
@@ -139,7 +132,7 @@ def edit_client(client_id):
 # --- consent -------------------------------------------------------------------------------------
 
 
-def _organization_choices() -> list[tuple[str, str]]:
+def _organization_choices() -> list[SelectChoice]:
     organizations = db.session.scalars(select(Organization).order_by(Organization.name))
     return [SelectChoice("", _("Choose an organization"))] + [
         SelectChoice(o.id, o.name) for o in organizations]
@@ -159,7 +152,7 @@ def new_consent(client_id):
             consents.record(
                 record, db.session.get(Organization, form.organization_id.data),
                 information=form.information.data, purpose=form.purpose.data,
-                method=form.method.data, given_at=to_utc(form.given_at.data), by=current_user,
+                method=form.method.data, given_at=localtime.to_utc(form.given_at.data), by=current_user,
                 expires_on=form.expires_on.data, expiry_event=form.expiry_event.data,
                 witness_name=form.witness_name.data, signature=form.signature.data,
             )
@@ -192,7 +185,7 @@ def revoke_consent(consent_id):
         consents.revoke(record, by=current_user, note=form.note.data)
     except consents.ConsentError as error:
         flash(str(error), "error")
-        return redirect(url_for("referrals.client", client_id=record.client_id)), 303
+        return redirect(url_for("referrals.client", client_id=record.client_id), 303)
     db.session.commit()
     flash(_("The consent is revoked. Referrals to this organization can no longer be sent."),
           "success")
@@ -206,7 +199,8 @@ def revoke_consent(consent_id):
 @program_staff
 def encounter_list():
     encounters = db.session.scalars(
-        select(Encounter).order_by(Encounter.occurred_at.desc()).limit(100)).all()
+        select(Encounter).options(selectinload(Encounter.client))
+        .order_by(Encounter.occurred_at.desc()).limit(100)).all()
     audit.record("encounter.listed")
     db.session.commit()
     return render_template("referrals/encounters.html", encounters=encounters)
@@ -218,21 +212,30 @@ def new_encounter():
     form = EncounterForm(client_id=request.args.get("client_id", ""))
     team = clients.clinicians()
     form.team_members.choices = [SelectChoice(u.id, u.email) for u in team]
-    known = None
-    if form.client_id.data:
-        known = get_in_scope_or_404(Client, form.client_id.data)
+    known = _client_or_404(form.client_id.data) if form.client_id.data else None
     if request.method == "GET":
         form.occurred_at.data = local_input_now()
         form.team_members.data = [current_user.id]
         return render_template("referrals/encounter_form.html", form=form, client=known)
     if not form.validate():
         return render_template("referrals/encounter_form.html", form=form, client=known), INVALID
-    values = {**form.data, "occurred_at": to_utc(form.occurred_at.data)}
-    chosen = [u for u in team if u.id in set(form.team_members.data)]
+    values = {**form.data, "occurred_at": localtime.to_utc(form.occurred_at.data)}
+    picked = set(form.team_members.data)
+    chosen = [u for u in team if u.id in picked]
     encounter = clients.record_encounter(values, client=known, team=chosen, by=current_user)
     db.session.commit()
     flash(_("The encounter is recorded."), "success")
     return redirect(url_for("referrals.encounter", encounter_id=encounter.id))
+
+
+def _client_or_404(client_id: str) -> Client:
+    """A client named by a query or form value; a malformed id (a NUL byte would make
+    PostgreSQL fail) is a 404 like an unknown one."""
+    try:
+        client_id = uuid.UUID(client_id)
+    except ValueError:
+        abort(404)
+    return get_in_scope_or_404(Client, client_id)
 
 
 @bp.get("/encounters/<uuid:encounter_id>")
@@ -247,7 +250,9 @@ def encounter(encounter_id):
 
 
 def _service_or_404(service_id) -> Service:
-    service = db.session.get(Service, str(service_id or ""))
+    service_id = str(service_id or "")
+    # Service ids come from imports and need not be UUIDs; a NUL byte would make PostgreSQL fail.
+    service = db.session.get(Service, service_id) if "\x00" not in service_id else None
     if service is None:
         abort(404)
     return service
@@ -383,15 +388,20 @@ def _labeller(choices):
     return lambda value: labels.get(value, value)
 
 
+# Built once: the processor runs for every template the app renders. The labels are lazy, so
+# each is still translated at render time.
+_TEMPLATE_HELPERS = {
+    "wf": wf,
+    "wf_urgency": _labeller(forms.URGENCY_CHOICES),
+    "contact_label": _labeller(forms.CONTACT_CHOICES),
+    "disposition_label": _labeller(forms.DISPOSITION_CHOICES),
+    "source_label": _labeller(forms.SOURCE_CHOICES),
+    "method_label": _labeller(forms.METHOD_CHOICES),
+    "notifications_for": wf.notifications_for,
+    "is_program_staff": access.is_program_staff,
+}
+
+
 @bp.app_context_processor
 def _template_helpers():
-    return {
-        "wf": wf,
-        "wf_urgency": _labeller(forms.URGENCY_CHOICES),
-        "contact_label": _labeller(forms.CONTACT_CHOICES),
-        "disposition_label": _labeller(forms.DISPOSITION_CHOICES),
-        "source_label": _labeller(forms.SOURCE_CHOICES),
-        "method_label": _labeller(forms.METHOD_CHOICES),
-        "notifications_for": wf.notifications_for,
-        "is_program_staff": access.is_program_staff,
-    }
+    return _TEMPLATE_HELPERS

@@ -14,14 +14,16 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit, notify
+from portal import audit, localtime, notify
 from portal.auth.tokens import external_url
 from portal.extensions import db
 from portal.models import Location, Notification, Referral, ReferralEvent, Role, Service, User
 from portal.models.catalog import ServiceAtLocation, utcnow
 from portal.models.referrals import URGENCIES, Client
+from portal.referrals import access
 from portal.referrals import consent as consents
 
 DRAFT = "draft"
@@ -141,17 +143,15 @@ class StaleVersion(WorkflowError):
 def side_of(user: User, referral: Referral) -> str | None:
     if user.role == Role.clinician.value:
         return CLINICIAN
-    if (user.role == Role.provider.value and referral.status != DRAFT
-            and referral.organization_id in user.organization_ids):
-        return PROVIDER
-    return None
+    return PROVIDER if access.is_receiving_staff(user, referral) else None
 
 
 def next_statuses(referral: Referral, user: User) -> list[str]:
     """The changes this user may make to the referral now, in the machine's order."""
     side = side_of(user, referral)
-    return [to for (start, to), who in TRANSITIONS.items()
-            if start == referral.status and who == side and side is not None]
+    if side is None:
+        return []
+    return [to for (start, to), who in TRANSITIONS.items() if start == referral.status and who == side]
 
 
 def check_version(referral: Referral, expected_version: int | None) -> None:
@@ -357,16 +357,12 @@ def add_business_days(moment: dt.datetime, days: int, zone: ZoneInfo) -> dt.date
     return dt.datetime.combine(day, local.timetz())
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
-
-
 def answer_due_at(referral: Referral) -> dt.datetime | None:
     """When the provider's answer is due, for a sent referral still waiting for one."""
     if referral.status != REQUESTED or referral.sent_at is None:
         return None
     return add_business_days(referral.sent_at, current_app.config[
-        "PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS"], _zone())
+        "PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS"], localtime.zone())
 
 
 def is_overdue(referral: Referral, now: dt.datetime | None = None) -> bool:
@@ -394,13 +390,20 @@ def notify_overdue(now: dt.datetime | None = None) -> list[Referral]:
     return told
 
 
+def for_listing(statement):
+    """A referral query that loads what the lists show (client, service, organization) in
+    one query each, not one per row."""
+    return statement.options(selectinload(Referral.client), selectinload(Referral.service),
+                             selectinload(Referral.organization))
+
+
 def due_follow_ups(today: dt.date | None = None) -> list[Referral]:
     """Referrals not yet ended whose follow-up date has come."""
-    today = today or consents.local_today()
-    return list(db.session.scalars(
+    today = today or localtime.today()
+    return list(db.session.scalars(for_listing(
         select(Referral).where(Referral.follow_up_on <= today, Referral.status.not_in(FINAL))
         .order_by(Referral.follow_up_on)
-    ))
+    )))
 
 
 @dataclass(frozen=True)
@@ -413,7 +416,7 @@ class DashboardRow:
 def open_referrals(now: dt.datetime | None = None) -> list[DashboardRow]:
     """Sent referrals not yet ended, most urgent first, then oldest first."""
     now = now or utcnow()
-    referrals = db.session.scalars(select(Referral).where(Referral.status.in_(OPEN)))
+    referrals = db.session.scalars(for_listing(select(Referral).where(Referral.status.in_(OPEN))))
     rows = [DashboardRow(r, (now - r.sent_at).days if r.sent_at else 0, is_overdue(r, now))
             for r in referrals]
     return sorted(rows, key=lambda row: (URGENCIES.index(row.referral.urgency), -row.age_days))

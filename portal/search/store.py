@@ -235,11 +235,15 @@ class SearcherCache:
     def _reopen(self, store: IndexStore, target: Path | None, old, memo: IndexMemo):
         """The same index, updated: a new searcher (never Searcher.refresh(), which keeps
         stale documents in whoosh-reloaded), with what carries over from the old one."""
+        self._local.entry = None
         try:
             searcher = store.open().searcher()
-            change = IndexChange.between(old.reader(), searcher.reader())
+            try:
+                change = IndexChange.between(old.reader(), searcher.reader())
+            except BaseException:
+                searcher.close()
+                raise
         finally:
-            self._local.entry = None
             old.close()
         self._local.entry = (store.root, target, searcher, IndexMemo(memo, change))
         return searcher
