@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres bench setup clean
+.PHONY: run test test-postgres lint bench setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,13 @@ setup: $(VENV)/.runtime
 run: setup
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lint and format check (settings in pyproject.toml); `ruff format .` fixes the format.
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The suite against PostgreSQL (the browser tests already ran in `make test`).
 test-postgres: $(VENV)/.dev

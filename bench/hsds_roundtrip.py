@@ -13,6 +13,7 @@ It prints figures only; nothing is asserted.
 Run: `PYTHONPATH=. .venv/bin/python bench/hsds_roundtrip.py [--services 10000]`
 (DATABASE_URL=postgresql+psycopg://… runs it on PostgreSQL; the database is emptied).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,11 +50,15 @@ def _import(package: Path, label: str) -> None:
     report = importer.import_source(source)
     total = time.perf_counter() - started
     rows = report.rows_written + sum(c.skipped for c in report.counts.values())
-    print(f"{label}: {rows:,} rows ({report.rows_written:,} written, {len(report.problems)} "
-          f"problems) in {total:.1f} s, read {read:.1f} s + check/write/commit "
-          f"{report.seconds:.1f} s + search index {total - read - report.seconds:.1f} s")
-    print(f"  import rate: {rows / (read + report.seconds):,.0f} rows/s "
-          f"(reading, checking, writing, committing)")
+    print(
+        f"{label}: {rows:,} rows ({report.rows_written:,} written, {len(report.problems)} "
+        f"problems) in {total:.1f} s, read {read:.1f} s + check/write/commit "
+        f"{report.seconds:.1f} s + search index {total - read - report.seconds:.1f} s"
+    )
+    print(
+        f"  import rate: {rows / (read + report.seconds):,.0f} rows/s "
+        f"(reading, checking, writing, committing)"
+    )
 
 
 def main() -> None:
@@ -62,28 +67,34 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
-        app = create_app({
-            "PORTAL_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
-            or f"sqlite:///{folder / 'bench.db'}",
-            "PORTAL_SEARCH_INDEX_DIR": str(folder / "index"),
-        })
+        app = create_app(
+            {
+                "PORTAL_ENV": "testing",
+                "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+                or f"sqlite:///{folder / 'bench.db'}",
+                "PORTAL_SEARCH_INDEX_DIR": str(folder / "index"),
+            }
+        )
         with app.app_context():
             _fresh_database()
             started = time.perf_counter()
             generate_catalog(db.session, args.services, seed=1)
             db.session.commit()
-            print(f"database: {db.engine.url.get_backend_name()}; generated {args.services:,} "
-                  f"services in {time.perf_counter() - started:.1f} s")
+            print(
+                f"database: {db.engine.url.get_backend_name()}; generated {args.services:,} "
+                f"services in {time.perf_counter() - started:.1f} s"
+            )
 
             first, second = folder / "first", folder / "second"
             started = time.perf_counter()
             counts = export_csv(first)
             csv_seconds = time.perf_counter() - started
             export_json(first)
-            print(f"export: {sum(counts.values()):,} CSV rows in {csv_seconds:.1f} s "
-                  f"({sum(counts.values()) / csv_seconds:,.0f} rows/s); with JSON "
-                  f"{time.perf_counter() - started:.1f} s")
+            print(
+                f"export: {sum(counts.values()):,} CSV rows in {csv_seconds:.1f} s "
+                f"({sum(counts.values()) / csv_seconds:,.0f} rows/s); with JSON "
+                f"{time.perf_counter() - started:.1f} s"
+            )
 
             _fresh_database()
             _import(first, "import into an empty database")
@@ -92,8 +103,10 @@ def main() -> None:
             export_csv(second)
             export_json(second)
             different = _differences(first, second)
-            print("round trip: export → import → export gives "
-                  + ("identical files" if not different else f"different files: {different}"))
+            print(
+                "round trip: export → import → export gives "
+                + ("identical files" if not different else f"different files: {different}")
+            )
             db.session.remove()
             db.engine.dispose()
 

@@ -22,9 +22,11 @@ Run: `PYTHONPATH=. .venv/bin/python bench/search.py` (about 25 minutes on 2 core
 `--sizes 2000 --runs 3` for a quick look. `--profile K` adds cProfile listings of the K
 slowest queries.
 """
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import importlib
 import io
@@ -85,8 +87,10 @@ QUERIES: list[tuple[str, dict]] = [
     ("words: free legal advice eviction", {"q": "free legal advice eviction"}),
     ("words: kid suicidal tonight", {"q": "kid suicidal tonight"}),
     ("words: teen counseling school stress", {"q": "teen counseling school stress"}),
-    ("words: opioid withdrawal buprenorphine methadone",
-     {"q": "opioid withdrawal medication buprenorphine methadone"}),
+    (
+        "words: opioid withdrawal buprenorphine methadone",
+        {"q": "opioid withdrawal medication buprenorphine methadone"},
+    ),
     ("words: I need help finding a home", {"q": "I need help finding a home"}),
     # phrases
     ("phrase: sliding scale fees", {"q": "sliding scale fees"}),
@@ -117,25 +121,43 @@ QUERIES: list[tuple[str, dict]] = [
     ("filter: accepting + housing", {"q": "housing", "accepting": "y"}),
     ("filter: open now + crisis", {"q": "crisis", "open": "now"}),
     ("filter: open now (no words)", {"open": "now"}),
-    ("filter: open tue 19:00 + support groups",
-     {"q": "support groups", "open": "at", "day": "tue", "time": "19:00"}),
+    (
+        "filter: open tue 19:00 + support groups",
+        {"q": "support groups", "open": "at", "day": "tue", "time": "19:00"},
+    ),
     ("filter: open sun 01:30 (no words)", {"open": "at", "day": "sun", "time": "01:30"}),
-    ("distance: zip 22314 r5 by distance + counseling",
-     {"q": "counseling", "zip": "22314", "radius": "5", "sort": "distance"}),
-    ("distance: zip 22314 r5 by distance (no words)",
-     {"zip": "22314", "radius": "5", "sort": "distance"}),
-    ("distance: lat/lng r10 + food", {"q": "food", "lat": "38.8462", "lng": "-77.3064",
-                                      "radius": "10"}),
+    (
+        "distance: zip 22314 r5 by distance + counseling",
+        {"q": "counseling", "zip": "22314", "radius": "5", "sort": "distance"},
+    ),
+    (
+        "distance: zip 22314 r5 by distance (no words)",
+        {"zip": "22314", "radius": "5", "sort": "distance"},
+    ),
+    (
+        "distance: lat/lng r10 + food",
+        {"q": "food", "lat": "38.8462", "lng": "-77.3064", "radius": "10"},
+    ),
     ("distance: 'counseling near 22314' in words", {"q": "counseling near 22314"}),
-    ("combined: detox spanish medicaid es + open now + zip",
-     {"q": "detox spanish medicaid", "language": "es", "detail": "payment-medicaid",
-      "open": "now", "zip": "22314", "radius": "10", "sort": "distance"}),
+    (
+        "combined: detox spanish medicaid es + open now + zip",
+        {
+            "q": "detox spanish medicaid",
+            "language": "es",
+            "detail": "payment-medicaid",
+            "open": "now",
+            "zip": "22314",
+            "radius": "10",
+            "sort": "distance",
+        },
+    ),
     ("page 3 of 'health'", {"q": "health", "page": "3"}),
 ]
 FTS_WORD = re.compile(r"[a-z0-9]+")
 
 
 # --- small helpers ----------------------------------------------------------------------
+
 
 def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
@@ -144,7 +166,11 @@ def maxrss_mb() -> float:
 def rss_mb() -> float:
     """Resident memory now (Linux), to tell the build's own peak from what came before."""
     try:
-        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        return (
+            int(Path("/proc/self/statm").read_text().split()[1])
+            * os.sysconf("SC_PAGE_SIZE")
+            / 2**20
+        )
     except (OSError, ValueError, IndexError):
         return float("nan")
 
@@ -159,9 +185,17 @@ def ms_since(started: float) -> float:
 
 # --- one size ---------------------------------------------------------------------------
 
+
 class Bench:
-    def __init__(self, size: int, runs: int, folder: Path, use_tracemalloc: bool,
-                 profile: int, warmup: str = "all") -> None:
+    def __init__(
+        self,
+        size: int,
+        runs: int,
+        folder: Path,
+        use_tracemalloc: bool,
+        profile: int,
+        warmup: str = "all",
+    ) -> None:
         self.size = size
         self.warmup = warmup
         self.runs = runs
@@ -169,11 +203,13 @@ class Bench:
         self.use_tracemalloc = use_tracemalloc
         self.profile = profile
         self.db_path = folder / "bench.db"
-        self.app = create_app({
-            "PORTAL_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{self.db_path}",
-            "PORTAL_SEARCH_INDEX_DIR": str(folder / "index"),
-        })
+        self.app = create_app(
+            {
+                "PORTAL_ENV": "testing",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{self.db_path}",
+                "PORTAL_SEARCH_INDEX_DIR": str(folder / "index"),
+            }
+        )
         self.result: dict = {"size": size, "runs": runs, "warmup": warmup}
 
     # -- catalog and index --
@@ -187,12 +223,17 @@ class Bench:
             generate_catalog(db.session, self.size, seed=1)
             db.session.commit()
             generation = time.perf_counter() - started
-            public = db.session.query(Service).filter(
-                Service.status.in_(["active", "temporarily closed"])).count()
+            public = (
+                db.session.query(Service)
+                .filter(Service.status.in_(["active", "temporarily closed"]))
+                .count()
+            )
             db.session.remove()
-        print(f"catalog: {self.size} services generated in {generation:.1f} s "
-              f"({self.size / generation:,.0f} services/s), {public} public; "
-              f"maxrss {maxrss_mb():.0f} MB")
+        print(
+            f"catalog: {self.size} services generated in {generation:.1f} s "
+            f"({self.size / generation:,.0f} services/s), {public} public; "
+            f"maxrss {maxrss_mb():.0f} MB"
+        )
 
         rss_before = rss_mb()
         with self.app.app_context():
@@ -208,15 +249,26 @@ class Bench:
             index_dir = indexer.store().current()
         size_mb = folder_mb(index_dir)
         rate = indexed / build
-        print(f"index: {indexed} services in {build:.1f} s = {rate:,.0f} services/s"
-              + (" (under tracemalloc, which slows it)" if self.use_tracemalloc else ""))
+        print(
+            f"index: {indexed} services in {build:.1f} s = {rate:,.0f} services/s"
+            + (" (under tracemalloc, which slows it)" if self.use_tracemalloc else "")
+        )
         print(f"index size on disk: {size_mb:.1f} MB in {len(list(index_dir.iterdir()))} files")
-        print(f"peak memory: maxrss {maxrss_mb():.0f} MB (whole process so far; "
-              f"resident before the build {rss_before:.0f} MB)"
-              + (f"; tracemalloc peak of the build {traced_peak:.0f} MB" if traced_peak else ""))
-        self.result.update(generation_s=generation, public=public, indexed=indexed, build_s=build,
-                           build_rate=rate, build_traced=self.use_tracemalloc,
-                           index_mb=size_mb, traced_peak_mb=traced_peak)
+        print(
+            f"peak memory: maxrss {maxrss_mb():.0f} MB (whole process so far; "
+            f"resident before the build {rss_before:.0f} MB)"
+            + (f"; tracemalloc peak of the build {traced_peak:.0f} MB" if traced_peak else "")
+        )
+        self.result.update(
+            generation_s=generation,
+            public=public,
+            indexed=indexed,
+            build_s=build,
+            build_rate=rate,
+            build_traced=self.use_tracemalloc,
+            index_mb=size_mb,
+            traced_peak_mb=traced_peak,
+        )
 
     # -- the query mix --
 
@@ -227,21 +279,34 @@ class Bench:
             categories = [(t.id, t.name) for t in catalog_queries.category_terms()]
             languages = [(c.id, c.name) for c in catalog_queries.service_languages()]
             db.session.remove()
-        details = [(code, name) for _g, _n, terms in vocabulary.DETAIL_GROUPS
-                   for code, name in terms]
+        details = [
+            (code, name) for _g, _n, terms in vocabulary.DETAIL_GROUPS for code, name in terms
+        ]
         self.queries = []
         for label, raw in QUERIES:
-            args = {k: (ids[v[1:]] if isinstance(v, str) and v.startswith("@") else v)
-                    for k, v in raw.items()}
+            args = {
+                k: (ids[v[1:]] if isinstance(v, str) and v.startswith("@") else v)
+                for k, v in raw.items()
+            }
             url = "/search?" + urlencode(args)
             with self.app.test_request_context(url):
-                form = SearchForm(formdata=MultiDict(args), categories=categories,
-                                  languages=languages, details=details)
+                form = SearchForm(
+                    formdata=MultiDict(args),
+                    categories=categories,
+                    languages=languages,
+                    details=details,
+                )
                 if not form.validate():
                     raise SystemExit(f"query {label!r} does not validate: {form.errors}")
                 params = form.params(presenters.local_now(), self.app.config["PORTAL_PAGE_SIZE"])
-            self.queries.append({"label": label, "url": url, "params": params,
-                                 "words": FTS_WORD.findall(params.q.lower())})
+            self.queries.append(
+                {
+                    "label": label,
+                    "url": url,
+                    "params": params,
+                    "words": FTS_WORD.findall(params.q.lower()),
+                }
+            )
 
     def time_function(self, params: SearchParams) -> tuple[float, int]:
         with self.app.app_context():
@@ -261,8 +326,10 @@ class Bench:
     def first_search(self) -> None:
         ms, total = self.time_function(SearchParams(q="counseling"))
         again, _ = self.time_function(SearchParams(q="counseling"))
-        print(f"first search (opens searcher): {ms:.1f} ms ({total} results for 'counseling'; "
-              f"the same search again {again:.1f} ms)")
+        print(
+            f"first search (opens searcher): {ms:.1f} ms ({total} results for 'counseling'; "
+            f"the same search again {again:.1f} ms)"
+        )
         self.result["first_search_ms"] = ms
 
     def run_queries(self) -> None:
@@ -300,10 +367,14 @@ class Bench:
             """)
             connection.commit()
             build = time.perf_counter() - started
-            print(f"FTS5 baseline table built in {build:.1f} s "
-                  f"({self.result['public'] / build:,.0f} services/s)")
-            top = ("SELECT s.id FROM bench_fts f JOIN service s ON s.rowid = f.rowid "
-                   "WHERE bench_fts MATCH ? ORDER BY bm25(bench_fts, 4.0, 1.0, 0.8, 1.2) LIMIT 20")
+            print(
+                f"FTS5 baseline table built in {build:.1f} s "
+                f"({self.result['public'] / build:,.0f} services/s)"
+            )
+            top = (
+                "SELECT s.id FROM bench_fts f JOIN service s ON s.rowid = f.rowid "
+                "WHERE bench_fts MATCH ? ORDER BY bm25(bench_fts, 4.0, 1.0, 0.8, 1.2) LIMIT 20"
+            )
             count = "SELECT count(*) FROM bench_fts WHERE bench_fts MATCH ?"
             for query in self.queries:
                 if not query["words"]:
@@ -325,22 +396,30 @@ class Bench:
 
     def change_visibility(self, trials: int = 3) -> None:
         outbox = None
-        try:
+        with contextlib.suppress(ModuleNotFoundError):
             outbox = importlib.import_module("portal.search.outbox")
-        except ModuleNotFoundError:
-            pass
         with self.app.app_context():
-            hooked = bool(outbox and hasattr(outbox, "_after_commit") and event.contains(
-                db.session.session_factory.class_, "after_commit", outbox._after_commit))
+            hooked = bool(
+                outbox
+                and hasattr(outbox, "_after_commit")
+                and event.contains(
+                    db.session.session_factory.class_, "after_commit", outbox._after_commit
+                )
+            )
             if hooked:
                 how = "outbox: applied by the after_commit hook"
             elif outbox and hasattr(outbox, "apply_pending"):
                 how = "outbox.apply_pending() after commit"
             else:
                 how = "indexer.update(db.session, [id]) after commit"
-            service_ids = list(db.session.scalars(
-                select(Service.id).where(Service.status == ServiceStatus.active.value)
-                .order_by(Service.id).limit(trials)))
+            service_ids = list(
+                db.session.scalars(
+                    select(Service.id)
+                    .where(Service.status == ServiceStatus.active.value)
+                    .order_by(Service.id)
+                    .limit(trials)
+                )
+            )
             db.session.remove()
         figures = []
         client = self.app.test_client()
@@ -370,63 +449,94 @@ class Bench:
                 db.session.remove()
             total = visible - started
             figures.append(total)
-            print(f"change #{number}: commit{' (the hook updates the index)' if hooked else ''} "
-                  f"{1000 * (committed - started):.0f} ms, "
-                  f"index update after it {1000 * (applied - committed):.0f} ms, first search "
-                  f"{1000 * (visible - applied):.0f} ms ({searches} search"
-                  f"{'es' if searches > 1 else ''}) -> "
-                  + (f"visible {total:.2f} s after commit" if found else "NOT visible after 10 s"))
+            print(
+                f"change #{number}: commit{' (the hook updates the index)' if hooked else ''} "
+                f"{1000 * (committed - started):.0f} ms, "
+                f"index update after it {1000 * (applied - committed):.0f} ms, first search "
+                f"{1000 * (visible - applied):.0f} ms ({searches} search"
+                f"{'es' if searches > 1 else ''}) -> "
+                + (f"visible {total:.2f} s after commit" if found else "NOT visible after 10 s")
+            )
             # Then the whole query mix once, as the first searches of the new index version:
             # what searches derived from the old version must carry over or be recomputed.
             mix = [self.time_request(client, query["url"]) for query in self.queries]
             mix_after += mix
             print(f"  the query mix right after it: {fmt(summary(mix))}")
         print(f"change path: {how}")
-        self.result.update(change_s=max(figures) if figures else None, change_how=how,
-                           mix_after_change=summary(mix_after) if mix_after else None)
+        self.result.update(
+            change_s=max(figures) if figures else None,
+            change_how=how,
+            mix_after_change=summary(mix_after) if mix_after else None,
+        )
 
     # -- report --
 
     def report(self) -> None:
         print()
-        print(f"{'query':<52}{'hits':>7}{'fn med':>9}{'fn max':>9}{'req med':>9}{'req max':>9}"
-              f"{'fts med':>9}{'fts hits':>9}")
+        print(
+            f"{'query':<52}{'hits':>7}{'fn med':>9}{'fn max':>9}{'req med':>9}{'req max':>9}"
+            f"{'fts med':>9}{'fts hits':>9}"
+        )
         for q in self.queries:
-            fts = (f"{statistics.median(q['fts']):9.2f}{q['fts_total']:9d}" if "fts" in q
-                   else f"{'-':>9}{'-':>9}")
-            print(f"{q['label'][:51]:<52}{q['total']:7d}{statistics.median(q['fn']):9.1f}"
-                  f"{max(q['fn']):9.1f}{statistics.median(q['req']):9.1f}{max(q['req']):9.1f}{fts}")
+            fts = (
+                f"{statistics.median(q['fts']):9.2f}{q['fts_total']:9d}"
+                if "fts" in q
+                else f"{'-':>9}{'-':>9}"
+            )
+            print(
+                f"{q['label'][:51]:<52}{q['total']:7d}{statistics.median(q['fn']):9.1f}"
+                f"{max(q['fn']):9.1f}{statistics.median(q['req']):9.1f}{max(q['req']):9.1f}{fts}"
+            )
         fn = summary([s for q in self.queries for s in q["fn"]])
         req = summary([s for q in self.queries for s in q["req"]])
         with_words = [q for q in self.queries if "fts" in q]
         req_words = summary([s for q in with_words for s in q["req"]])
         fts = summary([s for q in with_words for s in q["fts"]])
         print()
-        print(f"{len(self.queries)} queries x {self.runs} runs, after a warm-up of "
-              + ("the whole mix" if self.warmup == "all" else "one query"))
+        print(
+            f"{len(self.queries)} queries x {self.runs} runs, after a warm-up of "
+            + ("the whole mix" if self.warmup == "all" else "one query")
+        )
         print(f"search_services()     {fmt(fn)}")
         print(f"GET /search (HTML)    {fmt(req)}")
         print(f"  same, {len(with_words)} queries with words  {fmt(req_words)}")
         print(f"FTS5 baseline ({len(with_words)} queries with words, LIMIT 20 + COUNT)  {fmt(fts)}")
         ratio = req["p95"] / fts["p95"]
         ratio_words = req_words["p95"] / fts["p95"]
-        print(f"ratio whoosh request p95 / FTS5 p95: {ratio:.1f}x "
-              f"(over the queries with words only: {ratio_words:.1f}x)")
+        print(
+            f"ratio whoosh request p95 / FTS5 p95: {ratio:.1f}x "
+            f"(over the queries with words only: {ratio_words:.1f}x)"
+        )
         slow = [(q["label"], max(q["req"])) for q in self.queries if max(q["req"]) > SLOW_MS]
-        slow += [(q["label"] + " [function]", max(q["fn"])) for q in self.queries
-                 if max(q["fn"]) > SLOW_MS]
-        print("queries over 1 s: " + (", ".join(f"{label} ({ms:.0f} ms)" for label, ms in slow)
-                                      if slow else "none"))
+        slow += [
+            (q["label"] + " [function]", max(q["fn"]))
+            for q in self.queries
+            if max(q["fn"]) > SLOW_MS
+        ]
+        print(
+            "queries over 1 s: "
+            + (", ".join(f"{label} ({ms:.0f} ms)" for label, ms in slow) if slow else "none")
+        )
         print(f"peak memory after the queries: maxrss {maxrss_mb():.0f} MB")
-        self.result.update(fn=fn, req=req, req_words=req_words, fts=fts, ratio=ratio,
-                           ratio_words=ratio_words, slow=slow, maxrss_mb=maxrss_mb(),
-                           slowest=sorted(((statistics.median(q["req"]), q["label"])
-                                           for q in self.queries), reverse=True)[:5])
+        self.result.update(
+            fn=fn,
+            req=req,
+            req_words=req_words,
+            fts=fts,
+            ratio=ratio,
+            ratio_words=ratio_words,
+            slow=slow,
+            maxrss_mb=maxrss_mb(),
+            slowest=sorted(
+                ((statistics.median(q["req"]), q["label"]) for q in self.queries), reverse=True
+            )[:5],
+        )
 
     def profile_slowest(self) -> None:
         client = self.app.test_client()
-        slowest = sorted(self.queries, key=lambda q: statistics.median(q["req"]),
-                         reverse=True)[:self.profile]
+        slowest = sorted(self.queries, key=lambda q: statistics.median(q["req"]), reverse=True)[
+            : self.profile
+        ]
         for query in slowest:
             profiler = cProfile.Profile()
             profiler.enable()
@@ -459,6 +569,7 @@ class Bench:
 
 # --- all sizes, and the targets ---------------------------------------------------------
 
+
 def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("ok" if ok else "MISSED")
 
@@ -469,53 +580,113 @@ def targets_table(results: list[dict]) -> None:
     for r in results:
         n = f"{r['size']:,}"
         rate_note = " (under tracemalloc)" if r.get("build_traced") else ""
-        rows.append((n, "index build rate", f"{r['build_rate']:,.0f} services/s{rate_note}",
-                     f">= {TARGET_BUILD_RATE:.0f}/s", verdict(r["build_rate"] >= TARGET_BUILD_RATE)))
-        rows.append((n, "request p95", f"{r['req']['p95']:.1f} ms",
-                     f"<= {TARGET_P95_10K_MS:.0f} ms" if r["size"] <= 10_000
-                     else f"<= {TARGET_P95_100K_MS:.0f} ms",
-                     verdict(r["req"]["p95"] <= (TARGET_P95_10K_MS if r["size"] <= 10_000
-                                                 else TARGET_P95_100K_MS))))
+        rows.append(
+            (
+                n,
+                "index build rate",
+                f"{r['build_rate']:,.0f} services/s{rate_note}",
+                f">= {TARGET_BUILD_RATE:.0f}/s",
+                verdict(r["build_rate"] >= TARGET_BUILD_RATE),
+            )
+        )
+        rows.append(
+            (
+                n,
+                "request p95",
+                f"{r['req']['p95']:.1f} ms",
+                f"<= {TARGET_P95_10K_MS:.0f} ms"
+                if r["size"] <= 10_000
+                else f"<= {TARGET_P95_100K_MS:.0f} ms",
+                verdict(
+                    r["req"]["p95"]
+                    <= (TARGET_P95_10K_MS if r["size"] <= 10_000 else TARGET_P95_100K_MS)
+                ),
+            )
+        )
         if r["size"] <= 10_000:
-            rows.append((n, "request p95 / FTS5 p95", f"{r['ratio']:.1f}x "
-                         f"({r['ratio_words']:.1f}x queries with words)",
-                         f"<= {TARGET_FTS_RATIO_10K:.0f}x",
-                         verdict(r["ratio"] <= TARGET_FTS_RATIO_10K)))
+            rows.append(
+                (
+                    n,
+                    "request p95 / FTS5 p95",
+                    f"{r['ratio']:.1f}x ({r['ratio_words']:.1f}x queries with words)",
+                    f"<= {TARGET_FTS_RATIO_10K:.0f}x",
+                    verdict(r["ratio"] <= TARGET_FTS_RATIO_10K),
+                )
+            )
         else:
-            rows.append((n, "slowest request", f"{r['req']['max']:.0f} ms",
-                         f"<= {TARGET_MAX_MS:.0f} ms", verdict(r["req"]["max"] <= TARGET_MAX_MS)))
+            rows.append(
+                (
+                    n,
+                    "slowest request",
+                    f"{r['req']['max']:.0f} ms",
+                    f"<= {TARGET_MAX_MS:.0f} ms",
+                    verdict(r["req"]["max"] <= TARGET_MAX_MS),
+                )
+            )
         rows.append((n, "search_services() p95", f"{r['fn']['p95']:.1f} ms", "-", ""))
         rows.append((n, "first search (opens searcher)", f"{r['first_search_ms']:.0f} ms", "-", ""))
-        rows.append((n, "index size / peak rss", f"{r['index_mb']:.0f} MB / {r['maxrss_mb']:.0f} MB",
-                     "-", ""))
-        rows.append((n, "change visible after commit",
-                     "not measured" if r.get("change_s") is None else f"{r['change_s']:.2f} s (worst)",
-                     f"<= {TARGET_CHANGE_S:.0f} s",
-                     verdict(None if r.get("change_s") is None else r["change_s"] <= TARGET_CHANGE_S)))
+        rows.append(
+            (
+                n,
+                "index size / peak rss",
+                f"{r['index_mb']:.0f} MB / {r['maxrss_mb']:.0f} MB",
+                "-",
+                "",
+            )
+        )
+        rows.append(
+            (
+                n,
+                "change visible after commit",
+                "not measured" if r.get("change_s") is None else f"{r['change_s']:.2f} s (worst)",
+                f"<= {TARGET_CHANGE_S:.0f} s",
+                verdict(None if r.get("change_s") is None else r["change_s"] <= TARGET_CHANGE_S),
+            )
+        )
         if r.get("mix_after_change"):
             after = r["mix_after_change"]
-            rows.append((n, "query mix right after a change", f"p95 {after['p95']:.0f} ms, "
-                         f"slowest {after['max']:.0f} ms", "-", ""))
+            rows.append(
+                (
+                    n,
+                    "query mix right after a change",
+                    f"p95 {after['p95']:.0f} ms, slowest {after['max']:.0f} ms",
+                    "-",
+                    "",
+                )
+            )
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     header = ("size", "figure", "measured", "target", "")
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=5, help="timed repetitions per query")
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="also report the tracemalloc peak of the build (it slows the build "
-                             "about 4x, so its rate is then flagged)")
-    parser.add_argument("--warmup", choices=("all", "one"), default="all",
-                        help="warm up with the whole mix (default) or one query (for 100,000 "
-                             "services with --runs 1, to keep the run under half an hour)")
-    parser.add_argument("--profile", type=int, default=0, metavar="K",
-                        help="print cProfile listings of the K slowest queries")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="also report the tracemalloc peak of the build (it slows the build "
+        "about 4x, so its rate is then flagged)",
+    )
+    parser.add_argument(
+        "--warmup",
+        choices=("all", "one"),
+        default="all",
+        help="warm up with the whole mix (default) or one query (for 100,000 "
+        "services with --runs 1, to keep the run under half an hour)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="K",
+        help="print cProfile listings of the K slowest queries",
+    )
     parser.add_argument("--result-file", help=argparse.SUPPRESS)  # one size, in a child process
     args = parser.parse_args()
 
@@ -523,25 +694,51 @@ def main() -> None:
         size = args.sizes[0]
         use_tracemalloc = args.tracemalloc
         with tempfile.TemporaryDirectory(prefix="bench-search-") as folder:
-            result = Bench(size, args.runs, Path(folder), use_tracemalloc, args.profile,
-                           args.warmup).run()
+            result = Bench(
+                size, args.runs, Path(folder), use_tracemalloc, args.profile, args.warmup
+            ).run()
         Path(args.result_file).write_text(json.dumps(result))
         return
 
-    print(f"search bench: sizes {args.sizes}, {args.runs} runs per query, {os.cpu_count()} CPUs, "
-          f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}")
+    print(
+        f"search bench: sizes {args.sizes}, {args.runs} runs per query, {os.cpu_count()} CPUs, "
+        f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}"
+    )
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-search-results-") as folder:
         for size in args.sizes:
             result_file = Path(folder) / f"{size}.json"
-            command = [sys.executable, __file__, "--sizes", str(size), "--runs", str(args.runs),
-                       "--profile", str(args.profile), "--warmup", args.warmup,
-                       "--result-file", str(result_file)]
+            command = [
+                sys.executable,
+                __file__,
+                "--sizes",
+                str(size),
+                "--runs",
+                str(args.runs),
+                "--profile",
+                str(args.profile),
+                "--warmup",
+                args.warmup,
+                "--result-file",
+                str(result_file),
+            ]
             command += ["--tracemalloc"] if args.tracemalloc else []
             sys.stdout.flush()
-            completed = subprocess.run(command, env={**os.environ, "PYTHONPATH": os.pathsep.join(
-                filter(None, [str(Path(__file__).resolve().parent.parent),
-                              os.environ.get("PYTHONPATH")]))})
+            completed = subprocess.run(
+                command,
+                env={
+                    **os.environ,
+                    "PYTHONPATH": os.pathsep.join(
+                        filter(
+                            None,
+                            [
+                                str(Path(__file__).resolve().parent.parent),
+                                os.environ.get("PYTHONPATH"),
+                            ],
+                        )
+                    ),
+                },
+            )
             if completed.returncode != 0 or not result_file.exists():
                 print(f"size {size}: the bench failed (exit {completed.returncode})")
                 continue

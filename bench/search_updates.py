@@ -14,6 +14,7 @@ a provider fixing many listings), each applied to the index by the after-commit 
 
 Figures only; nothing is asserted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,14 @@ from portal.models.catalog import ServiceStatus
 from portal.search import SearchParams, indexer, rebuild_index, search_services
 from portal.search.store import searchers
 
-MIX = [dict(q="counseling"), dict(q="food pantry"), dict(q="detox", languages=["es"]),
-       dict(q="shleter"), dict(details=["payment-medicaid"]), dict(q="counseling", age=16)]
+MIX = [
+    dict(q="counseling"),
+    dict(q="food pantry"),
+    dict(q="detox", languages=["es"]),
+    dict(q="shleter"),
+    dict(details=["payment-medicaid"]),
+    dict(q="counseling", age=16),
+]
 MIX_EVERY = 50
 
 
@@ -56,11 +63,13 @@ def segments() -> int:
 
 
 def run(services: int, updates: int, folder: Path) -> None:
-    app = create_app({
-        "PORTAL_ENV": "testing",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}",
-        "PORTAL_SEARCH_INDEX_DIR": str(folder / "index"),
-    })
+    app = create_app(
+        {
+            "PORTAL_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}",
+            "PORTAL_SEARCH_INDEX_DIR": str(folder / "index"),
+        }
+    )
     with app.app_context():
         db.create_all()
         ensure_vocabulary(db.session)
@@ -70,8 +79,14 @@ def run(services: int, updates: int, folder: Path) -> None:
         searchers.close()
         print(line("fresh build: mix, nothing derived yet", timed_mix()))
         print(line("fresh build: the same mix again", timed_mix()))
-        ids = list(db.session.scalars(select(Service.id).where(
-            Service.status == ServiceStatus.active.value).order_by(Service.id).limit(updates)))
+        ids = list(
+            db.session.scalars(
+                select(Service.id)
+                .where(Service.status == ServiceStatus.active.value)
+                .order_by(Service.id)
+                .limit(updates)
+            )
+        )
         commits, after_change = [], []
         for number, service_id in enumerate(ids, start=1):
             service = db.session.get(Service, service_id)
@@ -90,8 +105,9 @@ def run(services: int, updates: int, folder: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--services", type=int, default=10_000)
     parser.add_argument("--updates", type=int, default=300)
     args = parser.parse_args()

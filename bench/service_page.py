@@ -3,6 +3,7 @@
 Prints the median and p95 of N renders of a service page (the richest one in the catalog), a
 category page and the home page. Run: `make bench` or `.venv/bin/python bench/service_page.py`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,11 +41,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({
-            "PORTAL_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.db'}",
-            "PORTAL_SEARCH_INDEX_DIR": str(Path(folder) / "index"),
-        })
+        app = create_app(
+            {
+                "PORTAL_ENV": "testing",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.db'}",
+                "PORTAL_SEARCH_INDEX_DIR": str(Path(folder) / "index"),
+            }
+        )
         with app.app_context():
             db.create_all()
             load_sample_catalog(db.session)
@@ -69,9 +72,13 @@ def main() -> None:
             for url in (f"/services/{richest}", f"/categories/{biggest_category}", "/"):
                 client.get(url)  # warm-up, then what a serving process keeps, as wsgi.py does
             freeze_loaded_objects()
-            report("service page (most locations)", timed(client, f"/services/{richest}", args.runs))
-            report("category page (largest)", timed(client, f"/categories/{biggest_category}",
-                                                    args.runs))
+            report(
+                "service page (most locations)", timed(client, f"/services/{richest}", args.runs)
+            )
+            report(
+                "category page (largest)",
+                timed(client, f"/categories/{biggest_category}", args.runs),
+            )
             report("home page", timed(client, "/", args.runs))
             db.engine.dispose()
 

@@ -1,8 +1,8 @@
 """The portal's application factory: it only wires configuration, extensions and blueprints."""
+
 from __future__ import annotations
 
 import gc
-
 from pathlib import Path
 
 from flask import Flask
@@ -63,12 +63,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.permissions import PUBLIC, blueprint_rule
     from portal.auth.views import bp as auth_bp
     from portal.directory.views import bp as directory_bp
+    from portal.problems.views import bp as problems_bp
+    from portal.providers.views import bp as providers_bp
     from portal.referrals import access  # noqa: F401  (scope rules for client records)
     from portal.referrals.inbox import bp as inbox_bp
     from portal.referrals.printing import bp as printing_bp
     from portal.referrals.views import bp as referrals_bp
-    from portal.problems.views import bp as problems_bp
-    from portal.providers.views import bp as providers_bp
 
     # The public directory and search: anyone, signed in or not (DESIGN.md, "Who may do what").
     blueprint_rule(directory_bp, PUBLIC)
@@ -96,8 +96,8 @@ def register_commands(app: Flask) -> None:
     from portal.catalog import cli as catalog_cli
     from portal.hsds import cli as hsds_cli
     from portal.notify import cli as mail_cli
-    from portal.referrals import cli as referrals_cli
     from portal.providers import cli as listings_cli
+    from portal.referrals import cli as referrals_cli
     from portal.search import cli as search_cli
 
     catalog_cli.init_app(app)

@@ -4,13 +4,14 @@ What is kept: who, when, the action, the record (type and id), the address and a
 agent, and a short fixed detail. Never a password, a token, a code or a request body: callers
 pass only the fields below, and `detail` is for values such as a role name.
 """
+
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -123,8 +124,9 @@ class Filters:
 def query(filters: Filters) -> Select:
     statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if filters.actor:
-        statement = statement.where(AuditEvent.actor_email.contains(filters.actor.lower(),
-                                                                    autoescape=True))
+        statement = statement.where(
+            AuditEvent.actor_email.contains(filters.actor.lower(), autoescape=True)
+        )
     if filters.action:
         statement = statement.where(AuditEvent.action == filters.action)
     if filters.record_type:
@@ -139,14 +141,27 @@ def query(filters: Filters) -> Select:
     return statement
 
 
-CSV_COLUMNS = ("at", "actor_id", "actor_email", "action", "record_type", "record_id",
-               "ip_address", "user_agent", "detail")
+CSV_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_email",
+    "action",
+    "record_type",
+    "record_id",
+    "ip_address",
+    "user_agent",
+    "detail",
+)
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_safe(value) -> str:
-    text = "" if value is None else (value.isoformat() if isinstance(value, dt.datetime) else str(value))
+    text = (
+        ""
+        if value is None
+        else (value.isoformat() if isinstance(value, dt.datetime) else str(value))
+    )
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 

@@ -2,6 +2,7 @@
 
 `create_app(config)` starts from these values and lets a test or script override any key.
 """
+
 from __future__ import annotations
 
 import os
@@ -114,7 +115,9 @@ def finalize(config: dict) -> None:
     try:
         ZoneInfo(config["PORTAL_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"PORTAL_TIMEZONE {config['PORTAL_TIMEZONE']!r} is not a known time zone") from exc
+        raise ConfigError(
+            f"PORTAL_TIMEZONE {config['PORTAL_TIMEZONE']!r} is not a known time zone"
+        ) from exc
     config["TESTING"] = env == "testing" or config.get("TESTING", False)
     # Outside development the site is served over TLS, so cookies never travel in clear.
     config["SESSION_COOKIE_SECURE"] = env == "production"

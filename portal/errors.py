@@ -1,4 +1,5 @@
 """One error handler for the whole app: HTML pages in the site's style, or JSON when asked."""
+
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
@@ -32,8 +33,10 @@ def _titles() -> dict[int, str]:
 def _descriptions() -> dict[int, str]:
     # Replaces the technical text werkzeug or Flask-Limiter would show ("10 per 1 minute").
     return {
-        429: _("You tried that too many times in a short while. Please wait a minute, then "
-               "try again. If you are in crisis, call or text 988 now."),
+        429: _(
+            "You tried that too many times in a short while. Please wait a minute, then "
+            "try again. If you are in crisis, call or text 988 now."
+        ),
         500: _("The problem has been logged. Please try again in a moment."),
     }
 

@@ -1,4 +1,5 @@
 """Extension objects, created unbound and attached to the app in create_app."""
+
 from flask import request
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l

@@ -1,6 +1,7 @@
 """The base of every form that people type into: it refuses control characters (a NUL byte,
 say) in any text field with a clear message, before a value can reach the database
 (PostgreSQL refuses NUL in text and would otherwise turn bad input into a 500)."""
+
 from __future__ import annotations
 
 import re
@@ -21,9 +22,10 @@ class PortalForm(FlaskForm):
         valid = super().validate(extra_validators)
         for field in self:
             if isinstance(field.data, str) and _CONTROL.search(field.data):
-                field.errors = [*field.errors, _l(
-                    "Remove the special or invisible characters and try again."
-                )]
+                field.errors = [
+                    *field.errors,
+                    _l("Remove the special or invisible characters and try again."),
+                ]
                 valid = False
         return valid
 

@@ -1,5 +1,6 @@
 """The program's time zone (PORTAL_TIMEZONE). Times are stored in UTC; people type and read
 wall-clock times there, schedules are wall times there, and days begin at its midnight."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,7 @@ def wall_now() -> dt.datetime:
 
 def to_utc(wall: dt.datetime) -> dt.datetime:
     """A naive wall-clock time, as an aware UTC time."""
-    return wall.replace(tzinfo=zone()).astimezone(dt.timezone.utc)
+    return wall.replace(tzinfo=zone()).astimezone(dt.UTC)
 
 
 def midnight_utc(day: dt.date) -> dt.datetime:

@@ -1,4 +1,5 @@
 """Signing in from tests: through the real forms, or straight to a session for speed."""
+
 from __future__ import annotations
 
 from portal.auth import sessions

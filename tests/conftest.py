@@ -3,6 +3,7 @@
 The database is SQLite in the test's tmp_path unless TEST_DATABASE_URL names another one
 (CI runs the suite again with PostgreSQL); CSRF stays on as in production.
 """
+
 from __future__ import annotations
 
 import os

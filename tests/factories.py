@@ -1,8 +1,9 @@
 """factory_boy factories for catalog records; they flush into the test's session."""
+
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 
 import factory
 import pyotp
@@ -147,7 +148,7 @@ class AttributeFactory(BaseFactory):
 DEFAULT_PASSWORD = "a calm river at dawn"
 
 
-@lru_cache(maxsize=None)
+@cache
 def password_hash_of(password: str) -> str:
     """scrypt is slow on purpose; hash each test password once per run."""
     return passwords.hash_password(password)
@@ -210,6 +211,8 @@ class ReferralFactory(BaseFactory):
     status = "draft"
     urgency = "routine"
     need = "Outpatient counseling"
+
+
 # --- listings (issue 7) -------------------------------------------------------------------
 
 

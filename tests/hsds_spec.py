@@ -2,6 +2,7 @@
 
 Outside CI a missing folder skips the tests that need it, with the reason; in CI it fails them.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,10 +3,11 @@
 The schemas refer to each other by bare file name and the OpenAPI file by absolute URL, so every
 schema file is registered under the URL it is published at; references then resolve locally.
 """
+
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -24,28 +25,45 @@ def registry() -> Registry:
     for path in sorted(root.glob("*.json")) + sorted((root / "compiled").glob("*.json")):
         name = path.relative_to(root).as_posix()
         contents = json.loads(path.read_text())
-        resources.append((PUBLISHED_AT + name,
-                          Resource.from_contents(contents, default_specification=DRAFT202012)))
+        resources.append(
+            (
+                PUBLISHED_AT + name,
+                Resource.from_contents(contents, default_specification=DRAFT202012),
+            )
+        )
     return Registry().with_resources(resources)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(schema_name: str) -> Draft202012Validator:
     """A validator for e.g. "service.json" or "compiled/service_list.json" (formats checked)."""
-    return Draft202012Validator({"$ref": PUBLISHED_AT + schema_name}, registry=registry(),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        {"$ref": PUBLISHED_AT + schema_name},
+        registry=registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
 
 
 def errors(schema_name: str, document) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in validator(schema_name).iter_errors(document)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator(schema_name).iter_errors(document)
+    ]
 
 
 def page_errors(item_schema: str, page: dict) -> list[str]:
     """A list response: the Page fields, then every item against its schema."""
     found = []
-    expected = {"total_items": int, "total_pages": int, "page_number": int, "size": int,
-                "first_page": bool, "last_page": bool, "empty": bool, "contents": list}
+    expected = {
+        "total_items": int,
+        "total_pages": int,
+        "page_number": int,
+        "size": int,
+        "first_page": bool,
+        "last_page": bool,
+        "empty": bool,
+        "contents": list,
+    }
     for key, kind in expected.items():
         if not isinstance(page.get(key), kind):
             found.append(f"Page.{key} is missing or not {kind.__name__}")

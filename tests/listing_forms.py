@@ -1,5 +1,6 @@
 """Posting the provider forms from tests as a browser would: every field the page shows, with
 its current value, and then the changes the test makes."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -41,7 +42,11 @@ class _Fields(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "select" and self._select:
             # A browser sends a single select's first option when none is selected.
-            if not self.values[self._select] and not self._multiple and self._first_option is not None:
+            if (
+                not self.values[self._select]
+                and not self._multiple
+                and self._first_option is not None
+            ):
                 self.values[self._select] = [self._first_option]
             self._select = None
         elif tag == "textarea":
@@ -49,8 +54,9 @@ class _Fields(HTMLParser):
 
     def handle_data(self, data):
         if self._textarea:
-            self.values[self._textarea][0] += data.removeprefix("\n") if not self.values[
-                self._textarea][0] else data
+            self.values[self._textarea][0] += (
+                data.removeprefix("\n") if not self.values[self._textarea][0] else data
+            )
 
 
 def form_values(html: str) -> dict[str, list[str]]:

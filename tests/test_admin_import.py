@@ -1,4 +1,5 @@
 """The admin import page: admins only, CSRF on, size limit, dry run, and the CLI's report."""
+
 from __future__ import annotations
 
 import io
@@ -52,8 +53,9 @@ def test_admin_imports_a_legacy_zip_and_sees_the_report(app, db):
     assert "Import finished" in html and services() == 3
     assert "services.csv" in html and "missing required field" in html
     assert "service.name" in html
-    event = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "catalog.imported")).one()
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "catalog.imported")
+    ).one()
     assert "rows" in event.detail
 
 
@@ -64,18 +66,27 @@ def test_a_dry_run_upload_saves_nothing(app, db):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "nothing was saved" in html
     assert services() == 0
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "catalog.imported")) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "catalog.imported")
+        )
+        == 0
+    )
 
 
 def test_bad_uploads_get_clear_messages(app, db):
     client = admin_client(app, db)
     no_file = client.post(PAGE, data={"csrf_token": token_for(client, PAGE)})
     assert no_file.status_code == 422 and "Choose a file to import." in no_file.get_data(
-        as_text=True)
+        as_text=True
+    )
     wrong_kind = upload(client, "listings.xlsx", b"PK")
-    assert wrong_kind.status_code == 422 and "Choose a .json, .csv or .zip file." in \
-        wrong_kind.get_data(as_text=True)
+    assert (
+        wrong_kind.status_code == 422
+        and "Choose a .json, .csv or .zip file." in wrong_kind.get_data(as_text=True)
+    )
     broken = upload(client, "broken.json", b'{"id": ')
     assert broken.status_code == 422 and "not valid JSON" in broken.get_data(as_text=True)
     assert services() == 0
@@ -104,6 +115,11 @@ def test_admins_may_upload_more_than_the_site_wide_limit(app, db):
     assert services() == 1
     other = app.test_client()
     sign_in_as(other, UserFactory(role="supervisor"))
-    assert other.post(PAGE, data={"csrf_token": token_for(other, "/"),
-                                  "file": (io.BytesIO(example), "x.json")},
-                      content_type="multipart/form-data").status_code == 413
+    assert (
+        other.post(
+            PAGE,
+            data={"csrf_token": token_for(other, "/"), "file": (io.BytesIO(example), "x.json")},
+            content_type="multipart/form-data",
+        ).status_code
+        == 413
+    )

@@ -7,6 +7,7 @@ The official file refers to its schemas by absolute URL; they are pointed at the
 200 answers, so the 400s for bad parameters and 404s for unknown ids go unchecked for shape
 (tests/test_api.py checks those).
 """
+
 from __future__ import annotations
 
 import json
@@ -36,10 +37,14 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 def _local_refs(node, schema_dir):
     """A copy with every absolute $ref to the published schemas pointing at the local files."""
     if isinstance(node, dict):
-        return {key: (schema_dir.joinpath(value[len(PUBLISHED_AT):]).as_uri()
-                      if key == "$ref" and isinstance(value, str)
-                      and value.startswith(PUBLISHED_AT) else _local_refs(value, schema_dir))
-                for key, value in node.items()}
+        return {
+            key: (
+                schema_dir.joinpath(value[len(PUBLISHED_AT) :]).as_uri()
+                if key == "$ref" and isinstance(value, str) and value.startswith(PUBLISHED_AT)
+                else _local_refs(value, schema_dir)
+            )
+            for key, value in node.items()
+        }
     if isinstance(node, list):
         return [_local_refs(item, schema_dir) for item in node]
     return node
@@ -62,20 +67,23 @@ def _official_schema():
 schema = _official_schema()
 # The portal's own definition also declares its 400, 404 and 429 answers.
 own_schema = schemathesis.openapi.from_dict(
-    _local_refs(definition("/api"), _spec_folder() / "schema"))
+    _local_refs(definition("/api"), _spec_folder() / "schema")
+)
 
 
 @pytest.fixture(scope="module")
 def sample_catalog(tmp_path_factory, _clean_shared_database):
     """One app with the sample catalog for every operation (requests only read)."""
     folder = tmp_path_factory.mktemp("schemathesis")
-    app = create_app({
-        "PORTAL_ENV": "testing",
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{folder / 'test.db'}",
-        "PORTAL_SEARCH_INDEX_DIR": str(folder / "search_index"),
-        "PORTAL_API_RATE_LIMIT": "100000 per minute",
-    })
+    app = create_app(
+        {
+            "PORTAL_ENV": "testing",
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{folder / 'test.db'}",
+            "PORTAL_SEARCH_INDEX_DIR": str(folder / "search_index"),
+            "PORTAL_API_RATE_LIMIT": "100000 per minute",
+        }
+    )
     with app.app_context():
         _db.create_all()
         load_sample_catalog(_db.session)
@@ -86,14 +94,12 @@ def sample_catalog(tmp_path_factory, _clean_shared_database):
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_official_openapi_definition_finds_no_failure(case, sample_catalog):
     case.call_and_validate(checks=CHECKS, app=sample_catalog)  # in-process, through WSGI
 
 
 @own_schema.parametrize()
-@settings(max_examples=10, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_own_openapi_definition_describes_every_answer(case, sample_catalog):
     case.call_and_validate(checks=[*CHECKS, status_code_conformance], app=sample_catalog)

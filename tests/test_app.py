@@ -1,4 +1,5 @@
 """The factory, settings and the error handling shared by every page."""
+
 import pytest
 
 from portal import create_app
@@ -14,8 +15,9 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 def test_development_gets_a_throwaway_key_and_insecure_cookies(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    app = create_app({"PORTAL_ENV": "development",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/d.db"})
+    app = create_app(
+        {"PORTAL_ENV": "development", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/d.db"}
+    )
     assert app.config["SECRET_KEY"]
     assert app.config["SESSION_COOKIE_SECURE"] is False
 
@@ -38,8 +40,10 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize(
     "overrides, message",
-    [({"PORTAL_TIMEZONE": "Mars/Olympus"}, "not a known time zone"),
-     ({"PORTAL_ENV": "staging"}, "PORTAL_ENV must be")],
+    [
+        ({"PORTAL_TIMEZONE": "Mars/Olympus"}, "not a known time zone"),
+        ({"PORTAL_ENV": "staging"}, "PORTAL_ENV must be"),
+    ],
 )
 def test_bad_settings_are_clear_start_up_errors(overrides, message):
     with pytest.raises(ConfigError, match=message):
@@ -87,9 +91,20 @@ def test_the_serving_process_keeps_startup_objects_out_of_full_collections(tmp_p
 
     root = Path(__file__).resolve().parent.parent
     script = "import gc, wsgi; print(gc.get_freeze_count())"
-    env = {**os.environ, "PYTHONPATH": str(root), "PORTAL_ENV": "production",
-           "SECRET_KEY": "x" * 64, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": "x" * 64,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 10_000  # the libraries and the app, not a handful of objects

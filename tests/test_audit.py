@@ -1,4 +1,5 @@
 """The audit log: append-only, complete for the account events, and free of secrets."""
+
 from __future__ import annotations
 
 import re
@@ -47,34 +48,47 @@ def test_the_account_events_are_recorded_with_address_and_no_secrets(app, client
     headers = {"User-Agent": "TestBrowser/1.0 " + "x" * 400}
     secrets_seen = [DEFAULT_PASSWORD, NEW_PASSWORD, user.totp_secret, admin.totp_secret]
 
-    log_in(client, user.email, "a wrong password here", headers=headers)      # login.failure
+    log_in(client, user.email, "a wrong password here", headers=headers)  # login.failure
     log_in(client, user.email, headers=headers)
     code = pyotp.TOTP(user.totp_secret).now()
     secrets_seen.append(code)
-    post_form(client, "/login/verify", {"code": code}, headers=headers)       # login.success
-    post_form(client, "/logout", {}, token_from="/")                           # logout
+    post_form(client, "/login/verify", {"code": code}, headers=headers)  # login.success
+    post_form(client, "/logout", {}, token_from="/")  # logout
     for _ in range(app.config["PORTAL_LOGIN_MAX_FAILURES"]):
-        log_in(client, "worker@example.org", "guessing again now")            # … login.lockout
+        log_in(client, "worker@example.org", "guessing again now")  # … login.lockout
 
     admin_client = app.test_client()
     sign_in_as(admin_client, admin)
-    post_form(admin_client, "/admin/users/invite", {"email": "new@example.org", "role": "clinician"})
+    post_form(
+        admin_client, "/admin/users/invite", {"email": "new@example.org", "role": "clinician"}
+    )
     path = f"/admin/users/{user.id}"
     post_form(admin_client, f"{path}/role", {"role": "supervisor"}, token_from=path)
     post_form(admin_client, f"{path}/disable", {}, token_from=path)
     post_form(admin_client, f"{path}/enable", {}, token_from=path)
 
     post_form(client, "/password/forgot", {"email": user.email})
-    body = db.session.scalars(select(EmailMessage.body).where(EmailMessage.to == user.email)).all()[-1]
+    body = db.session.scalars(select(EmailMessage.body).where(EmailMessage.to == user.email)).all()[
+        -1
+    ]
     reset_path = re.search(r"5000(/password/reset/\S+)", body).group(1)
     secrets_seen.append(reset_path.rsplit("/", 1)[1])
     post_form(client, reset_path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
 
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
     actions = [e.action for e in events]
-    for expected in ("login.failure", "login.success", "logout",
-                     "login.lockout", "invitation.created", "user.role_changed", "user.disabled",
-                     "user.enabled", "password.reset_requested", "password.reset"):
+    for expected in (
+        "login.failure",
+        "login.success",
+        "logout",
+        "login.lockout",
+        "invitation.created",
+        "user.role_changed",
+        "user.disabled",
+        "user.enabled",
+        "password.reset_requested",
+        "password.reset",
+    ):
         assert expected in actions, expected
 
     first = events[0]
@@ -82,9 +96,7 @@ def test_the_account_events_are_recorded_with_address_and_no_secrets(app, client
     assert len(first.user_agent) == audit.USER_AGENT_LENGTH
     assert first.actor_email == "worker@example.org" and first.record_id == user.id
 
-    everything = " ".join(
-        str(getattr(e, column)) for e in events for column in audit.CSV_COLUMNS
-    )
+    everything = " ".join(str(getattr(e, column)) for e in events for column in audit.CSV_COLUMNS)
     for secret in secrets_seen:
         assert secret not in everything
 
@@ -96,7 +108,11 @@ def test_mfa_changes_are_recorded(client, db):
     client.get("/account/mfa")
     db.session.refresh(user)
     post_form(client, "/account/mfa", {"code": pyotp.TOTP(user.totp_secret).now()})
-    post_form(client, "/account/mfa/disable", {"disable-password": DEFAULT_PASSWORD},
-              token_from="/account/mfa")
+    post_form(
+        client,
+        "/account/mfa/disable",
+        {"disable-password": DEFAULT_PASSWORD},
+        token_from="/account/mfa",
+    )
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["mfa.enabled", "mfa.disabled"]

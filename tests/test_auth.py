@@ -1,5 +1,6 @@
 """Sign-in, sessions, MFA, password reset and invitations (issue 4), through the real forms
 with CSRF on."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,7 +62,9 @@ def test_password_policy_length_and_common_passwords():
 def test_passwords_are_hashed_with_scrypt():
     stored = passwords.hash_password(NEW_PASSWORD)
     assert stored.startswith("scrypt:") and NEW_PASSWORD not in stored
-    assert passwords.verify(stored, NEW_PASSWORD) and not passwords.verify(stored, "other words here")
+    assert passwords.verify(stored, NEW_PASSWORD) and not passwords.verify(
+        stored, "other words here"
+    )
     assert not passwords.verify(None, NEW_PASSWORD)
 
 
@@ -97,8 +100,10 @@ def test_next_takes_you_back_but_never_to_another_site(client, db):
     response = client.get("/account/sessions")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
-    assert log_in(client, user.email, query_string={"next": "/account/sessions"}).headers[
-        "Location"] == "/account/sessions"
+    assert (
+        log_in(client, user.email, query_string={"next": "/account/sessions"}).headers["Location"]
+        == "/account/sessions"
+    )
     post_form(client, "/logout", {}, token_from="/")
     for evil in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
         assert log_in(client, user.email, query_string={"next": evil}).headers["Location"] == "/"
@@ -116,7 +121,7 @@ def test_the_same_message_for_unknown_email_wrong_password_disabled_and_uninvite
         assert response.status_code == 200
         page = text(response)
         start = page.index('role="alert"')
-        return page[start:page.index("</div>", start)]
+        return page[start : page.index("</div>", start)]
 
     unknown = refusal("nobody@example.org", DEFAULT_PASSWORD)
     assert GENERIC_REFUSAL in unknown
@@ -170,19 +175,25 @@ def test_a_disabled_users_old_cookie_is_signed_out(app, client, db):
 
     admin_client = app.test_client()
     sign_in_as(admin_client, admin)
-    response = post_form(admin_client, f"/admin/users/{user.id}/disable", {},
-                         token_from=f"/admin/users/{user.id}")
+    response = post_form(
+        admin_client, f"/admin/users/{user.id}/disable", {}, token_from=f"/admin/users/{user.id}"
+    )
     assert response.status_code == 302
 
     assert not signed_in(client)
-    assert db.session.scalar(select(UserSession.end_reason).where(
-        UserSession.user_id == user.id)) == "disabled"
+    assert (
+        db.session.scalar(select(UserSession.end_reason).where(UserSession.user_id == user.id))
+        == "disabled"
+    )
 
 
-@pytest.mark.parametrize("field, age, reason", [
-    ("last_seen_at", dt.timedelta(minutes=31), "idle"),
-    ("created_at", dt.timedelta(hours=12, minutes=1), "expired"),
-])
+@pytest.mark.parametrize(
+    "field, age, reason",
+    [
+        ("last_seen_at", dt.timedelta(minutes=31), "idle"),
+        ("created_at", dt.timedelta(hours=12, minutes=1), "expired"),
+    ],
+)
 def test_idle_and_absolute_time_outs(client, db, field, age, reason):
     user = UserFactory()
     db.session.commit()
@@ -255,19 +266,23 @@ def test_rate_limit_per_address(app, client, db):
         assert log_in(client, f"p{n}@example.org", "guess").status_code == 200
     assert log_in(client, "p9@example.org", "guess").status_code == 429
     other = client.application.test_client()
-    response = log_in(other, "p9@example.org", "guess",
-                      environ_overrides={"REMOTE_ADDR": "10.0.0.9"})
+    response = log_in(
+        other, "p9@example.org", "guess", environ_overrides={"REMOTE_ADDR": "10.0.0.9"}
+    )
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("email, password, message", [
-    ("a" * 10_000 + "@example.org", "whatever words", "at most 254 characters"),
-    ("nul\x00@example.org", "whatever words", "special or invisible characters"),
-    ("not-an-address", "whatever words", "like name@example.org"),
-    ("someone@example.org", "p" * 10_000, "at most 256 characters"),
-    ("someone@example.org", "bad\x00password", "special or invisible characters"),
-    ("", "", "Enter your email address"),
-])
+@pytest.mark.parametrize(
+    "email, password, message",
+    [
+        ("a" * 10_000 + "@example.org", "whatever words", "at most 254 characters"),
+        ("nul\x00@example.org", "whatever words", "special or invisible characters"),
+        ("not-an-address", "whatever words", "like name@example.org"),
+        ("someone@example.org", "p" * 10_000, "at most 256 characters"),
+        ("someone@example.org", "bad\x00password", "special or invisible characters"),
+        ("", "", "Enter your email address"),
+    ],
+)
 def test_malformed_sign_in_fields_get_a_clear_message(client, db, email, password, message):
     response = log_in(client, email, password)
     assert response.status_code == 422
@@ -317,12 +332,16 @@ def test_ending_one_session_and_someone_elses_gives_404(app, client, db):
     mine = sign_in_as(other_device, user)
     theirs = sign_in_as(app.test_client(), stranger)
 
-    response = post_form(client, f"/account/sessions/{theirs.id}/end", {}, token_from="/account/sessions")
+    response = post_form(
+        client, f"/account/sessions/{theirs.id}/end", {}, token_from="/account/sessions"
+    )
     assert response.status_code == 404
     db.session.refresh(theirs)
     assert theirs.ended_at is None
 
-    response = post_form(client, f"/account/sessions/{mine.id}/end", {}, token_from="/account/sessions")
+    response = post_form(
+        client, f"/account/sessions/{mine.id}/end", {}, token_from="/account/sessions"
+    )
     assert response.status_code == 302 and not signed_in(other_device) and signed_in(client)
 
 
@@ -419,17 +438,32 @@ def test_admins_cannot_turn_mfa_off_but_others_can(client, db):
     db.session.commit()
     sign_in_as(client, admin)
     assert "Turn it off" not in text(client.get("/account/mfa"))
-    response = post_form(client, "/account/mfa/disable", {"disable-password": DEFAULT_PASSWORD},
-                         token_from="/account/mfa")
+    response = post_form(
+        client,
+        "/account/mfa/disable",
+        {"disable-password": DEFAULT_PASSWORD},
+        token_from="/account/mfa",
+    )
     assert response.status_code == 403
 
     other = client.application.test_client()
     sign_in_as(other, user)
-    wrong = post_form(other, "/account/mfa/disable", {"disable-password": "not my password"},
-                      token_from="/account/mfa")
+    wrong = post_form(
+        other,
+        "/account/mfa/disable",
+        {"disable-password": "not my password"},
+        token_from="/account/mfa",
+    )
     assert wrong.status_code == 422
-    assert post_form(other, "/account/mfa/disable", {"disable-password": DEFAULT_PASSWORD},
-                     token_from="/account/mfa").status_code == 302
+    assert (
+        post_form(
+            other,
+            "/account/mfa/disable",
+            {"disable-password": DEFAULT_PASSWORD},
+            token_from="/account/mfa",
+        ).status_code
+        == 302
+    )
     db.session.refresh(user)
     assert not user.mfa_enabled and "mfa.disabled" in audit_actions(db)
 
@@ -438,10 +472,21 @@ def test_new_recovery_codes_need_the_password_and_replace_the_old(client, db):
     user = UserFactory(with_mfa=True)
     db.session.commit()
     sign_in_as(client, user)
-    assert post_form(client, "/account/mfa/recovery-codes", {"codes-password": "wrong one"},
-                     token_from="/account/mfa").status_code == 422
-    response = post_form(client, "/account/mfa/recovery-codes", {"codes-password": DEFAULT_PASSWORD},
-                         token_from="/account/mfa")
+    assert (
+        post_form(
+            client,
+            "/account/mfa/recovery-codes",
+            {"codes-password": "wrong one"},
+            token_from="/account/mfa",
+        ).status_code
+        == 422
+    )
+    response = post_form(
+        client,
+        "/account/mfa/recovery-codes",
+        {"codes-password": DEFAULT_PASSWORD},
+        token_from="/account/mfa",
+    )
     assert response.status_code == 200 and "only time they are shown" in text(response)
     assert db.session.scalar(select(RecoveryCode.id).limit(1)) is not None
     assert "mfa.recovery_codes_created" in audit_actions(db)
@@ -494,8 +539,9 @@ def test_expired_and_tampered_reset_links(client, db, monkeypatch):
     user = UserFactory()
     db.session.commit()
     real_timestamp = itsdangerous.timed.TimestampSigner.get_timestamp
-    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
-                        lambda self: int(time.time()) - 61 * 60)
+    monkeypatch.setattr(
+        itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 61 * 60
+    )
     post_form(client, "/password/forgot", {"email": user.email})
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", real_timestamp)
     path = link_path(last_email(db, user.email))
@@ -521,7 +567,10 @@ def test_create_admin_command_prints_a_one_time_link(app, client, db):
 
     page = client.get(path)
     assert page.status_code == 200 and "boss@example.org" in text(page)
-    assert post_form(client, path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    assert (
+        post_form(client, path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code
+        == 302
+    )
     assert client.get(path).status_code == 410  # single use
     assert log_in(client, "boss@example.org", NEW_PASSWORD).headers["Location"] == "/"
     assert client.get("/admin/users").headers["Location"] == "/account/mfa"
@@ -544,6 +593,9 @@ def test_expired_invitations_are_refused(app, client, db, monkeypatch):
     # A signature older than 48 hours is refused even if the row still looks alive.
     invitation.expires_at = utcnow() + dt.timedelta(days=5)
     db.session.commit()
-    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
-                        lambda self: int(time.time()) + 49 * 3600)
+    monkeypatch.setattr(
+        itsdangerous.timed.TimestampSigner,
+        "get_timestamp",
+        lambda self: int(time.time()) + 49 * 3600,
+    )
     assert client.get(path).status_code == 410

@@ -7,6 +7,7 @@ Outcomes: a status code, or LOGIN (302 to the sign-in page with ?next= back to t
 POSTs carry a valid CSRF token and an empty form, so "allowed" shows as the form's 422, a
 redirect, or the action's answer, and "refused" as LOGIN, 403 or 404.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -231,23 +232,29 @@ def world(app, db) -> World:
     target = UserFactory(role="clinician", email="target@example.org")
     stranger = UserFactory(email="stranger@example.org")
     db.session.flush()
-    invitation = Invitation(user_id=UserFactory(password_hash=None).id,
-                            expires_at=utcnow().replace(year=utcnow().year + 1))
+    invitation = Invitation(
+        user_id=UserFactory(password_hash=None).id,
+        expires_at=utcnow().replace(year=utcnow().year + 1),
+    )
     db.session.add(invitation)
     db.session.flush()
     strangers_session, _token = sessions.open_session(stranger)
     client = ClientFactory()
-    referral = ReferralFactory(client=client, service=service, status="requested",
-                               sent_at=utcnow())
+    referral = ReferralFactory(client=client, service=service, status="requested", sent_at=utcnow())
     consent = ConsentFactory(client=client, organization=org_a)
-    encounter = Encounter(client=client, occurred_at=utcnow(), source="outreach",
-                          disposition="resolved")
+    encounter = Encounter(
+        client=client, occurred_at=utcnow(), source="outreach", disposition="resolved"
+    )
     service_list = ServiceList(token="sample-token")
     db.session.add_all([encounter, service_list])
-    change = ChangeRequest(organization=org_a, target_type="service", target_id=service.id,
-                           proposed_values={"description": "New words."},
-                           previous_values={"description": service.description},
-                           submitted_by_id=people["provider_a"].id)
+    change = ChangeRequest(
+        organization=org_a,
+        target_type="service",
+        target_id=service.id,
+        proposed_values={"description": "New words."},
+        previous_values={"description": service.description},
+        submitted_by_id=people["provider_a"].id,
+    )
     problem = ProblemReport(service=service, kind="wrong phone")
     db.session.add_all([change, problem])
     db.session.commit()
@@ -266,14 +273,25 @@ def world(app, db) -> World:
         "admin.change_role": {"user_id": target.id},
         "admin.disable": {"user_id": target.id},
         "admin.enable": {"user_id": target.id},
-        **{endpoint: {"client_id": client.id} for endpoint in (
-            "referrals.client", "referrals.edit_client", "referrals.new_consent")},
+        **{
+            endpoint: {"client_id": client.id}
+            for endpoint in ("referrals.client", "referrals.edit_client", "referrals.new_consent")
+        },
         "referrals.revoke_consent": {"consent_id": consent.id},
         "referrals.encounter": {"encounter_id": encounter.id},
         "referrals.new_referral": {"service_id": service.id},
-        **{endpoint: {"referral_id": referral.id} for endpoint in (
-            "referrals.referral", "referrals.referral_status", "referrals.referral_follow_up",
-            "printing.print_referral", "inbox.referral", "inbox.status", "inbox.appointment")},
+        **{
+            endpoint: {"referral_id": referral.id}
+            for endpoint in (
+                "referrals.referral",
+                "referrals.referral_status",
+                "referrals.referral_follow_up",
+                "printing.print_referral",
+                "inbox.referral",
+                "inbox.status",
+                "inbox.appointment",
+            )
+        },
         "printing.service_list": {"token": service_list.token},
         "admin.review_change": {"change_id": change.id},
         "admin.approve_change": {"change_id": change.id},
@@ -315,7 +333,7 @@ def test_route_outcomes_per_identity(app, world, endpoint, method):
     with app.test_request_context():
         path = url_for(endpoint, **world.values.get(endpoint, {}))
     actual, expected = {}, {}
-    for identity, outcome in zip(IDENTITIES, EXPECTED[(endpoint, method)]):
+    for identity, outcome in zip(IDENTITIES, EXPECTED[(endpoint, method)], strict=True):
         client = app.test_client()
         if identity != "anonymous":
             sign_in_as(client, world.people[identity])
@@ -330,9 +348,16 @@ def test_route_outcomes_per_identity(app, world, endpoint, method):
 
 
 def test_provider_staff_reach_only_their_own_organizations(world):
-    org_a, org_b = world.people["provider_a"].organizations[0], world.people["provider_b"].organizations[0]
-    assert in_scope(world.people["provider_a"], org_a) and not in_scope(world.people["provider_a"], org_b)
-    assert in_scope(world.people["provider_b"], org_b) and not in_scope(world.people["provider_b"], org_a)
+    org_a, org_b = (
+        world.people["provider_a"].organizations[0],
+        world.people["provider_b"].organizations[0],
+    )
+    assert in_scope(world.people["provider_a"], org_a) and not in_scope(
+        world.people["provider_a"], org_b
+    )
+    assert in_scope(world.people["provider_b"], org_b) and not in_scope(
+        world.people["provider_b"], org_a
+    )
     assert in_scope(world.people["admin"], org_a) and in_scope(world.people["admin"], org_b)
     assert not in_scope(world.people["clinician"], org_a)
 
@@ -345,10 +370,13 @@ def test_guessing_ids_gives_404_not_403(app, world):
     other = app.test_client()
     sign_in_as(other, world.people["clinician"])
     token = token_for(other, "/")
-    unknown = other.post("/account/sessions/00000000-0000-4000-8000-000000000000/end",
-                         data={"csrf_token": token})
-    theirs = other.post(f"/account/sessions/{world.values['auth.end_session']['session_id']}/end",
-                        data={"csrf_token": token})
+    unknown = other.post(
+        "/account/sessions/00000000-0000-4000-8000-000000000000/end", data={"csrf_token": token}
+    )
+    theirs = other.post(
+        f"/account/sessions/{world.values['auth.end_session']['session_id']}/end",
+        data={"csrf_token": token},
+    )
     assert unknown.status_code == theirs.status_code == 404
 
 

@@ -1,4 +1,5 @@
 """The public directory pages, built from factory records."""
+
 import datetime as dt
 import re
 
@@ -25,8 +26,9 @@ from tests.factories import (
 def categories(db):
     taxonomy = TaxonomyFactory()
     substance = TaxonomyTermFactory(name="Substance use", taxonomy_detail=taxonomy)
-    detox = TaxonomyTermFactory(name="Withdrawal management (detox)", taxonomy_detail=taxonomy,
-                                parent=substance)
+    detox = TaxonomyTermFactory(
+        name="Withdrawal management (detox)", taxonomy_detail=taxonomy, parent=substance
+    )
     food = TaxonomyTermFactory(name="Food", taxonomy_detail=taxonomy)
     return {"substance": substance, "detox": detox, "food": food}
 
@@ -43,8 +45,8 @@ def test_home_shows_crisis_lines_search_and_categories(client, categories):
     page = text(client.get("/"))
     assert 'href="tel:988"' in page and 'href="sms:988"' in page and 'href="tel:911"' in page
     assert 'role="search"' in page and 'action="/search"' in page
-    assert f'/categories/{categories["substance"].id}' in page
-    assert f'/categories/{categories["detox"].id}' in page  # sub-categories are entry points too
+    assert f"/categories/{categories['substance'].id}" in page
+    assert f"/categories/{categories['detox'].id}" in page  # sub-categories are entry points too
     assert "sample listings" in page
 
 
@@ -60,13 +62,13 @@ def test_category_lists_its_own_and_its_subcategories_services(client, categorie
     file_under(hidden, categories["detox"])
     file_under(gone, categories["detox"])
 
-    page = text(client.get(f'/categories/{categories["substance"].id}'))
+    page = text(client.get(f"/categories/{categories['substance'].id}"))
     assert "Outpatient Recovery Group" in page and "Medical Detox Unit" in page
     assert "Weekend Food Pantry" not in page
     assert "Old Closed Program" not in page and "Defunct Program" not in page
     assert "2 services" in page
 
-    child_page = text(client.get(f'/categories/{categories["detox"].id}'))
+    child_page = text(client.get(f"/categories/{categories['detox'].id}"))
     assert "Medical Detox Unit" in child_page and "Outpatient Recovery Group" not in child_page
 
 
@@ -75,7 +77,7 @@ def test_temporarily_closed_services_come_last_and_say_so(client, categories):
     open_ = ServiceFactory(name="Zebra Counseling")
     for service in (closed, open_):
         file_under(service, categories["food"])
-    page = text(client.get(f'/categories/{categories["food"].id}'))
+    page = text(client.get(f"/categories/{categories['food'].id}"))
     assert page.index("Zebra Counseling") < page.index("Aardvark Counseling")
     assert "Temporarily closed" in page
 
@@ -84,7 +86,7 @@ def test_category_pages_are_paginated(app, client, categories):
     app.config["PORTAL_PAGE_SIZE"] = 3
     for n in range(7):
         file_under(ServiceFactory(name=f"Pantry {n}"), categories["food"])
-    url = f'/categories/{categories["food"].id}'
+    url = f"/categories/{categories['food'].id}"
     first, third = text(client.get(url)), text(client.get(url + "?page=3"))
     assert "Page 1 of 3" in first and "Pantry 0" in first and "Pantry 3" not in first
     assert 'rel="next"' in first
@@ -94,14 +96,19 @@ def test_category_pages_are_paginated(app, client, categories):
 @pytest.mark.parametrize("page", ["99", "0", "-4", "abc", "9" * 40])
 def test_odd_page_numbers_never_fail(client, categories, page):
     file_under(ServiceFactory(name="Only Pantry"), categories["food"])
-    response = client.get(f'/categories/{categories["food"].id}?page={page}')
+    response = client.get(f"/categories/{categories['food'].id}?page={page}")
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize(
     "url",
-    ["/services/no-such-id", "/organizations/00000000-0000-0000-0000-000000000000",
-     "/locations/nope", "/categories/not-a-term", "/no/such/page"],
+    [
+        "/services/no-such-id",
+        "/organizations/00000000-0000-0000-0000-000000000000",
+        "/locations/nope",
+        "/categories/not-a-term",
+        "/no/such/page",
+    ],
 )
 def test_unknown_ids_get_the_sites_404_page(client, url):
     response = client.get(url)
@@ -139,23 +146,29 @@ def full_service(db, categories):
     file_under(service, categories["substance"])
     PhoneFactory(service_id=service.id, number="703-555-0142")
     PhoneFactory(service_id=service.id, number="988", type="text")
-    ScheduleFactory(service_id=service.id, byday="MO,TU,WE,TH,FR", opens_at=dt.time(8),
-                    closes_at=dt.time(20))
-    ScheduleFactory(service_id=service.id, byday="SA", opens_at=dt.time(22),
-                    closes_at=dt.time(3))
+    ScheduleFactory(
+        service_id=service.id, byday="MO,TU,WE,TH,FR", opens_at=dt.time(8), closes_at=dt.time(20)
+    )
+    ScheduleFactory(service_id=service.id, byday="SA", opens_at=dt.time(22), closes_at=dt.time(3))
     location = LocationFactory(organization=org, name="Riverside Clinic")
     AddressFactory(location=location, address_1="12 Sample Way", postal_code="22301")
     ServiceAtLocationFactory(service=service, location=location)
     LanguageFactory(service_id=service.id, name="Spanish", code="es")
     LanguageFactory(service_id=service.id, name="Amharic", code="am")
-    db.session.add(CostOption(service_id=service.id, option="Per visit", amount=0,
-                              currency="USD"))
+    db.session.add(CostOption(service_id=service.id, option="Per visit", amount=0, currency="USD"))
     beds = Unit(name="beds")
     db.session.add(ServiceCapacity(service_id=service.id, unit=beds, available=3, maximum=12))
-    payment_term = TaxonomyTermFactory(name="Medicaid", code="payment-medicaid",
-                                       taxonomy_detail=None)
-    db.session.add(Attribute(link_id=service.id, link_entity="service",
-                             link_type=vocabulary.DETAIL_LINK, taxonomy_term=payment_term))
+    payment_term = TaxonomyTermFactory(
+        name="Medicaid", code="payment-medicaid", taxonomy_detail=None
+    )
+    db.session.add(
+        Attribute(
+            link_id=service.id,
+            link_entity="service",
+            link_type=vocabulary.DETAIL_LINK,
+            taxonomy_term=payment_term,
+        )
+    )
     db.session.flush()
     return service
 
@@ -198,9 +211,11 @@ def test_old_listings_are_marked_possibly_out_of_date(client, db, full_service):
 
 @pytest.mark.parametrize(
     "status, message",
-    [("temporarily closed", "This service is temporarily closed."),
-     ("inactive", "This service is no longer offered."),
-     ("defunct", "This service is no longer offered.")],
+    [
+        ("temporarily closed", "This service is temporarily closed."),
+        ("inactive", "This service is no longer offered."),
+        ("defunct", "This service is no longer offered."),
+    ],
 )
 def test_closed_services_say_so_at_the_top(client, db, full_service, status, message):
     full_service.status = status
@@ -229,7 +244,8 @@ def test_organization_and_location_pages(client, full_service):
 
 
 def test_inactive_services_are_not_listed_on_organization_pages(client, db, full_service):
-    ServiceFactory(organization=full_service.organization, name="Retired Program",
-                   status="inactive")
+    ServiceFactory(
+        organization=full_service.organization, name="Retired Program", status="inactive"
+    )
     page = text(client.get(f"/organizations/{full_service.organization_id}"))
     assert "Retired Program" not in page

@@ -8,8 +8,9 @@ from portal.models import Schedule
 
 def schedule(byday="MO,TU,WE,TH,FR", opens="09:00", closes="17:00", **extra) -> Schedule:
     parse = lambda v: dt.time.fromisoformat(v) if v else None  # noqa: E731
-    return Schedule(byday=byday, opens_at=parse(opens), closes_at=parse(closes), freq="WEEKLY",
-                    **extra)
+    return Schedule(
+        byday=byday, opens_at=parse(opens), closes_at=parse(closes), freq="WEEKLY", **extra
+    )
 
 
 # 2026-11-23 is a Monday.
@@ -22,8 +23,14 @@ def at(day_offset: int, hhmm: str) -> dt.datetime:
 
 @pytest.mark.parametrize(
     "moment, expected",
-    [(at(0, "09:00"), True), (at(0, "16:59"), True), (at(0, "17:00"), False),
-     (at(0, "08:59"), False), (at(5, "12:00"), False), (at(4, "12:00"), True)],
+    [
+        (at(0, "09:00"), True),
+        (at(0, "16:59"), True),
+        (at(0, "17:00"), False),
+        (at(0, "08:59"), False),
+        (at(5, "12:00"), False),
+        (at(4, "12:00"), True),
+    ],
 )
 def test_weekday_office_hours(moment, expected):
     assert hours.is_open_at([schedule()], moment) is expected
@@ -49,8 +56,10 @@ def test_round_the_clock(opens, closes):
 
 
 def test_split_hours_and_closed_days_in_the_week():
-    split = [schedule(byday="MO", opens="08:00", closes="12:00"),
-             schedule(byday="MO", opens="13:00", closes="17:30")]
+    split = [
+        schedule(byday="MO", opens="08:00", closes="12:00"),
+        schedule(byday="MO", opens="13:00", closes="17:30"),
+    ]
     week = hours.week(split, MONDAY + dt.timedelta(days=3))
     assert week[0].label() == "8 am – 12 pm, 1 pm – 5:30 pm"
     assert week[1].closed and week[1].label() == "Closed"
@@ -71,7 +80,13 @@ def test_times_without_days_mean_every_day():
 
 
 def test_monthly_nth_weekday():
-    second_tuesday = [schedule(byday="2TU", opens="18:00", closes="20:00", )]
+    second_tuesday = [
+        schedule(
+            byday="2TU",
+            opens="18:00",
+            closes="20:00",
+        )
+    ]
     second_tuesday[0].freq = "MONTHLY"
     assert hours.is_open_at(second_tuesday, dt.datetime(2026, 11, 10, 19, 0)) is True
     assert hours.is_open_at(second_tuesday, dt.datetime(2026, 11, 17, 19, 0)) is False
@@ -82,13 +97,17 @@ def test_monthly_nth_weekday():
 
 
 def test_validity_dates_limit_a_schedule():
-    seasonal = [schedule(byday="MO", valid_from=dt.date(2026, 12, 1), valid_to=dt.date(2027, 3, 31))]
+    seasonal = [
+        schedule(byday="MO", valid_from=dt.date(2026, 12, 1), valid_to=dt.date(2027, 3, 31))
+    ]
     assert hours.is_open_at(seasonal, at(0, "10:00")) is False
     assert hours.is_open_at(seasonal, dt.datetime(2026, 12, 7, 10, 0)) is True
 
 
 def test_overlapping_and_touching_hours_are_shown_once():
-    rows = [schedule(byday="MO", opens="08:30", closes="17:00"),
-            schedule(byday="MO", opens="09:00", closes="17:00"),
-            schedule(byday="MO", opens="17:00", closes="20:00")]
+    rows = [
+        schedule(byday="MO", opens="08:30", closes="17:00"),
+        schedule(byday="MO", opens="09:00", closes="17:00"),
+        schedule(byday="MO", opens="17:00", closes="20:00"),
+    ]
     assert hours.week(rows, MONDAY)[0].label() == "8:30 am – 8 pm"

@@ -1,5 +1,6 @@
 """HSDS export: the CSV data package and JSON, public data only, and the round trip
 export → import into an empty database → export giving identical files."""
+
 from __future__ import annotations
 
 import csv
@@ -35,8 +36,9 @@ def test_csv_package_follows_the_official_descriptor(app, db, tmp_path):
     db.session.commit()
     counts = export_csv(tmp_path)
     official = json.loads((spec_dir() / "datapackage.json").read_text())
-    official_fields = {r["name"]: [f["name"] for f in r["schema"]["fields"]]
-                       for r in official["resources"]}
+    official_fields = {
+        r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in official["resources"]
+    }
     official_paths = {r["name"]: r["path"] for r in official["resources"]}
     ours = json.loads((tmp_path / "datapackage.json").read_text())
     assert ours["profile"] == "tabular-data-package"

@@ -1,6 +1,7 @@
 """HSDS import: the official examples, the 3.0 CSV package, a legacy 2.0 CSV folder, JSON
 shapes, idempotence, dry runs, reports of bad rows, rollback on fatal errors, the search index
 and the CLI."""
+
 from __future__ import annotations
 
 import io
@@ -43,19 +44,36 @@ def problems_of(report) -> list[tuple]:
 
 # --- the official examples ----------------------------------------------------------------
 
+
 def test_official_csv_example_imports_and_its_broken_keys_are_reported(app, db):
     report = import_source(read_path(spec_dir() / "examples" / "csv"))
     assert report.fatal is None
     counts = row_counts()
-    assert all(counts[t] == 1 for t in ("organization", "service", "location", "address",
-                                        "service_at_location", "phone", "schedule", "contact",
-                                        "taxonomy", "taxonomy_term", "language", "metadata"))
+    assert all(
+        counts[t] == 1
+        for t in (
+            "organization",
+            "service",
+            "location",
+            "address",
+            "service_at_location",
+            "phone",
+            "schedule",
+            "contact",
+            "taxonomy",
+            "taxonomy_term",
+            "language",
+            "metadata",
+        )
+    )
     dangling = {(p.file, p.field) for p in report.problems if "bad foreign key" in p.reason}
     # The four broken keys SOURCE.md lists (the example's self references dangle too).
-    assert {("locations.csv", "location.organization_id"),
-            ("contacts.csv", "contact.organization_id"),
-            ("contacts.csv", "contact.service_at_location_id"),
-            ("taxonomy_terms.csv", "taxonomy_term.taxonomy_id")} <= dangling
+    assert {
+        ("locations.csv", "location.organization_id"),
+        ("contacts.csv", "contact.organization_id"),
+        ("contacts.csv", "contact.service_at_location_id"),
+        ("taxonomy_terms.csv", "taxonomy_term.taxonomy_id"),
+    } <= dangling
     assert all(p.row == 2 for p in report.problems if p.file.endswith(".csv") and p.row)
     location = db.session.scalars(select(Location)).one()
     assert location.organization_id is None and location.name == "MyCity Civic Center"
@@ -80,6 +98,7 @@ def test_official_json_examples_import(app, db):
 
 # --- idempotence, dry run, fatal errors ---------------------------------------------------
 
+
 def test_a_second_import_updates_and_never_duplicates(app, db, tmp_path):
     folder = tmp_path / "csv"
     shutil.copytree(spec_dir() / "examples" / "csv", folder)
@@ -87,8 +106,9 @@ def test_a_second_import_updates_and_never_duplicates(app, db, tmp_path):
     before = row_counts()
     assert first.counts["service"].created == 1
     services = (folder / "services.csv").read_text()
-    (folder / "services.csv").write_text(services.replace("Community Counselling",
-                                                          "Community Counseling Center"))
+    (folder / "services.csv").write_text(
+        services.replace("Community Counselling", "Community Counseling Center")
+    )
     second = import_source(read_path(folder))
     assert row_counts() == before
     assert (second.counts["service"].created, second.counts["service"].updated) == (0, 1)
@@ -102,8 +122,9 @@ def test_a_dry_run_reports_the_same_and_writes_nothing(app, db):
     assert dry.dry_run and dry.counts["service"].created == 1
     real = import_source(read_path(spec_dir() / "examples" / "csv"))
     assert problems_of(real) == problems_of(dry)
-    assert {t: (c.created, c.skipped) for t, c in real.counts.items()} == \
-        {t: (c.created, c.skipped) for t, c in dry.counts.items()}
+    assert {t: (c.created, c.skipped) for t, c in real.counts.items()} == {
+        t: (c.created, c.skipped) for t, c in dry.counts.items()
+    }
 
 
 def test_unreadable_input_is_fatal_and_writes_nothing(app, db, tmp_path):
@@ -111,10 +132,13 @@ def test_unreadable_input_is_fatal_and_writes_nothing(app, db, tmp_path):
     folder.mkdir()
     shutil.copy(spec_dir() / "examples" / "service_full.json", folder / "service_full.json")
     (folder / "broken.json").write_text('{"id": "x", ')
-    with pytest.raises(SourceError, match="broken.json: not valid JSON"):
+    with pytest.raises(SourceError, match=r"broken\.json: not valid JSON"):
         read_path(folder)
-    for name, data in [("latin1.csv", "name\ncaf\xe9".encode("latin-1")),
-                       ("archive.zip", b"not a zip"), ("notes.txt", b"hello")]:
+    for name, data in [
+        ("latin1.csv", "name\ncaf\xe9".encode("latin-1")),
+        ("archive.zip", b"not a zip"),
+        ("notes.txt", b"hello"),
+    ]:
         with pytest.raises(SourceError):
             read_upload(name, data)
 
@@ -138,15 +162,21 @@ def test_a_database_error_rolls_everything_back(app, db, monkeypatch):
 
 # --- bad rows ----------------------------------------------------------------------------
 
+
 def test_legacy_csv_imports_good_rows_and_reports_bad_ones(app, db):
     report = import_source(read_path(LEGACY))
     assert report.fatal is None
     found = problems_of(report)
-    assert ("services.csv", 5, "service.organization_id",
-            f"bad foreign key: no organization has id {hsds_id('99')}; row skipped") in found
+    assert (
+        "services.csv",
+        5,
+        "service.organization_id",
+        f"bad foreign key: no organization has id {hsds_id('99')}; row skipped",
+    ) in found
     assert ("services.csv", 6, "service.name", "missing required field") in found
-    assert any(p[:3] == ("locations.csv", 3, "location.latitude") and "not a number" in p[3]
-               for p in found)
+    assert any(
+        p[:3] == ("locations.csv", 3, "location.latitude") and "not a number" in p[3] for p in found
+    )
     assert ("phones.csv", 4, "phone.number", "missing required field") in found
     assert any(p[:3] == ("regular_schedules.csv", 4, "schedule.opens_at") for p in found)
     assert report.counts["service"].created == 3 and report.counts["service"].skipped == 2
@@ -159,9 +189,13 @@ def test_legacy_csv_imports_good_rows_and_reports_bad_ones(app, db):
     assert db.session.get(Service, hsds_id("12")).status == "inactive"
     assert sorted(s.byday for s in evening.schedules) == ["MO", "WE"]
     assert {(a.address_type, a.address_1) for a in db.session.scalars(select(Address))} == {
-        ("physical", "400 Example Avenue"), ("postal", "PO Box 555")}
-    assert db.session.get(Location, hsds_id("20")).accessibility[0].description == \
-        "Wheelchair accessible entrance"
+        ("physical", "400 Example Avenue"),
+        ("postal", "PO Box 555"),
+    }
+    assert (
+        db.session.get(Location, hsds_id("20")).accessibility[0].description
+        == "Wheelchair accessible entrance"
+    )
     family = db.session.get(TaxonomyTerm, hsds_id("91"))
     assert family.parent.name == "Counseling" and family.taxonomy == "Sample categories"
     assert db.session.scalar(select(func.count()).select_from(Attribute)) == 2
@@ -181,12 +215,15 @@ def test_bad_values_in_3_0_csv_are_reported_by_file_row_and_field(app, db, tmp_p
     folder = tmp_path / "package"
     shutil.copytree(spec_dir() / "examples" / "csv", folder)
     with open(folder / "services.csv", "a", encoding="utf-8") as handle:
-        handle.write("11111111-1111-4111-8111-111111111111,d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610,,"
-                     "Second Service,,,,,closed,,,,,,,,twelve,,,,,,\n")
+        handle.write(
+            "11111111-1111-4111-8111-111111111111,d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610,,"
+            "Second Service,,,,,closed,,,,,,,,twelve,,,,,,\n"
+        )
     report = import_source(read_path(folder))
     found = problems_of(report)
-    assert any(p[:3] == ("services.csv", 3, "service.status") and "not one of" in p[3]
-               for p in found)
+    assert any(
+        p[:3] == ("services.csv", 3, "service.status") and "not one of" in p[3] for p in found
+    )
     assert any(p[:3] == ("services.csv", 3, "service.minimum_age") for p in found)
     assert report.counts["service"].skipped == 1 and report.counts["service"].created == 1
 
@@ -216,12 +253,15 @@ def test_zip_uploads_are_read_as_folders(app, db):
 
 # --- the search index ---------------------------------------------------------------------
 
+
 def test_the_search_index_is_current_after_an_import(app, db):
     rebuild_index()
     import_source(read_path(LEGACY))
     found = search_services(SearchParams(q="evening counseling"))
     assert hsds_id("10") in found.service_ids
-    assert hsds_id("12") not in search_services(SearchParams(q="peer recovery coaching")).service_ids
+    assert (
+        hsds_id("12") not in search_services(SearchParams(q="peer recovery coaching")).service_ids
+    )
 
 
 def test_a_large_import_rebuilds_the_index(app, db, monkeypatch):
@@ -234,19 +274,23 @@ def test_a_large_import_rebuilds_the_index(app, db, monkeypatch):
 
 # --- CLI ----------------------------------------------------------------------------------
 
+
 def test_cli_import_reports_problems_summary_and_rate(app, db):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["hsds", "import", str(LEGACY), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "problem: services.csv, row 6, field service.name: missing required field" in \
-        result.output
+    assert (
+        "problem: services.csv, row 6, field service.name: missing required field" in result.output
+    )
     assert "would be written (dry run, nothing saved)" in result.output
     assert "rows/s" in result.output
     assert db.session.scalar(select(func.count()).select_from(Service)) == 0
     result = runner.invoke(args=["hsds", "import", str(LEGACY)])
     assert result.exit_code == 0
-    assert "service" in result.output and db.session.scalar(
-        select(func.count()).select_from(Schedule)) == 2
+    assert (
+        "service" in result.output
+        and db.session.scalar(select(func.count()).select_from(Schedule)) == 2
+    )
 
 
 def test_cli_import_of_a_missing_path_fails_clearly(app):

@@ -1,4 +1,5 @@
 """The catalog tables carry every HSDS 3.0 field, with HSDS names (and 3.1 service_capacity)."""
+
 import json
 
 import pytest
@@ -7,17 +8,36 @@ from portal.extensions import db
 from tests.hsds_spec import spec_dir
 
 ENTITIES = [
-    "organization", "service", "location", "service_at_location", "address", "phone", "schedule",
-    "taxonomy", "taxonomy_term", "attribute", "language", "accessibility", "cost_option",
-    "required_document", "service_area", "contact", "program", "funding",
-    "organization_identifier", "metadata",
+    "organization",
+    "service",
+    "location",
+    "service_at_location",
+    "address",
+    "phone",
+    "schedule",
+    "taxonomy",
+    "taxonomy_term",
+    "attribute",
+    "language",
+    "accessibility",
+    "cost_option",
+    "required_document",
+    "service_area",
+    "contact",
+    "program",
+    "funding",
+    "organization_identifier",
+    "metadata",
 ]
 
 
 def scalar_fields(schema_file) -> dict[str, dict]:
     properties = json.loads(schema_file.read_text())["properties"]
-    return {name: p for name, p in properties.items() if p.get("type") not in ("array", None)
-            and "$ref" not in p}
+    return {
+        name: p
+        for name, p in properties.items()
+        if p.get("type") not in ("array", None) and "$ref" not in p
+    }
 
 
 @pytest.mark.parametrize("entity", ENTITIES)

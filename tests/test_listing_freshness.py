@@ -1,5 +1,6 @@
 """Freshness: one-click confirmation, the stale queue, the public "out of date" marks and the
 reminder emails."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,28 +22,44 @@ def world(app, db):
     today = localtime.today()
     org = OrganizationFactory(name="Riverbend Community Services")
     fresh = ServiceFactory(organization=org, name="Riverbend Counseling", assured_date=today)
-    old = ServiceFactory(organization=org, name="Riverbend Housing Help",
-                         assured_date=today - dt.timedelta(days=400))
+    old = ServiceFactory(
+        organization=org, name="Riverbend Housing Help", assured_date=today - dt.timedelta(days=400)
+    )
     never = ServiceFactory(organization=org, name="Riverbend Peer Support", assured_date=None)
-    closed = ServiceFactory(organization=org, name="Riverbend Old Program", status="inactive",
-                            assured_date=None)
+    closed = ServiceFactory(
+        organization=org, name="Riverbend Old Program", status="inactive", assured_date=None
+    )
     lonely = ServiceFactory(name="Unstaffed Pantry", assured_date=None)
-    staff = [UserFactory(role="provider", organizations=[org], email=f"staff{n}@example.org")
-             for n in (1, 2)]
+    staff = [
+        UserFactory(role="provider", organizations=[org], email=f"staff{n}@example.org")
+        for n in (1, 2)
+    ]
     UserFactory(role="provider", organizations=[org], email="gone@example.org", active=False)
     admin = UserFactory(role="admin", with_mfa=True)
     db.session.commit()
-    return dict(org=org, fresh=fresh, old=old, never=never, closed=closed, lonely=lonely,
-                staff=staff, admin=admin)
+    return dict(
+        org=org,
+        fresh=fresh,
+        old=old,
+        never=never,
+        closed=closed,
+        lonely=lonely,
+        staff=staff,
+        admin=admin,
+    )
 
 
 def emails(db) -> list[tuple[str, str]]:
-    return [(m.to, m.body) for m in db.session.scalars(select(EmailMessage).order_by(EmailMessage.to))]
+    return [
+        (m.to, m.body) for m in db.session.scalars(select(EmailMessage).order_by(EmailMessage.to))
+    ]
 
 
 def test_stale_means_not_confirmed_within_the_threshold(app, world):
     assert not freshness.is_stale(world["fresh"].assured_date)
-    assert freshness.is_stale(world["old"].assured_date) and freshness.is_stale(world["never"].assured_date)
+    assert freshness.is_stale(world["old"].assured_date) and freshness.is_stale(
+        world["never"].assured_date
+    )
     app.config["PORTAL_STALE_AFTER_DAYS"] = 500
     assert not freshness.is_stale(world["old"].assured_date)
 
@@ -54,7 +71,9 @@ def test_the_stale_queue_lists_public_listings_not_confirmed(app, db, world):
     sign_in_as(client, world["admin"])
     page = client.get("/admin/stale").get_data(as_text=True)
     assert "Riverbend Housing Help" in page and "Riverbend Counseling" not in page
-    assert "possibly out of date</a>: <strong>3</strong>" in client.get("/admin/").get_data(as_text=True)
+    assert "possibly out of date</a>: <strong>3</strong>" in client.get("/admin/").get_data(
+        as_text=True
+    )
 
 
 def test_confirming_a_listing_takes_one_click(app, db, world):
@@ -62,15 +81,21 @@ def test_confirming_a_listing_takes_one_click(app, db, world):
     sign_in_as(client, world["staff"][0])
     org_page = f"/provider/organizations/{world['org'].id}"
     assert "This listing is still correct" in client.get(org_page).get_data(as_text=True)
-    response = post_form(client, f"/provider/services/{world['old'].id}/confirm", {},
-                         token_from=org_page)
+    response = post_form(
+        client, f"/provider/services/{world['old'].id}/confirm", {}, token_from=org_page
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert world["old"].assured_date == localtime.today()
     assert world["old"].assurer_email == "staff1@example.org"
     row = db.session.scalars(select(Metadata)).one()
-    assert (row.field_name, row.replacement_value) == ("assured_date", localtime.today().isoformat())
-    assert "Riverbend Housing Help" not in [s.name for s in db.session.scalars(freshness.stale_services())]
+    assert (row.field_name, row.replacement_value) == (
+        "assured_date",
+        localtime.today().isoformat(),
+    )
+    assert "Riverbend Housing Help" not in [
+        s.name for s in db.session.scalars(freshness.stale_services())
+    ]
 
 
 def test_public_pages_and_search_show_possibly_out_of_date(app, db, world):
@@ -84,8 +109,10 @@ def test_public_pages_and_search_show_possibly_out_of_date(app, db, world):
     assert results.count("may be out of date") == 2
     data = client.get("/search.json?q=riverbend").get_json()
     assert {r["name"]: r["possibly_out_of_date"] for r in data["results"]} == {
-        "Riverbend Counseling": False, "Riverbend Housing Help": True,
-        "Riverbend Peer Support": True}
+        "Riverbend Counseling": False,
+        "Riverbend Housing Help": True,
+        "Riverbend Peer Support": True,
+    }
 
 
 def test_reminders_go_to_active_staff_once_per_period(app, db, world):

@@ -1,4 +1,5 @@
 """The editing rules on their own: cleaning what providers type and the weekly hours."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,19 +10,24 @@ from portal.catalog import editing, hours
 from portal.models import Schedule
 
 
-@pytest.mark.parametrize("typed, stored", [
-    ("703-555-0100", "(703) 555-0100"),
-    ("(703) 555-0142", "(703) 555-0142"),
-    ("+1 202 555 0199", "(202) 555-0199"),
-    ("988", "988"),
-    ("911", "911"),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("703-555-0100", "(703) 555-0100"),
+        ("(703) 555-0142", "(703) 555-0142"),
+        ("+1 202 555 0199", "(202) 555-0199"),
+        ("988", "988"),
+        ("911", "911"),
+        ("", None),
+    ],
+)
 def test_phone_numbers_are_normalised_and_short_numbers_allowed(app, typed, stored):
     assert editing.clean_phone(typed) == stored
 
 
-@pytest.mark.parametrize("typed", ["12", "555-12", "555-0100", "call us", "703-555-01000000", "1" * 50])
+@pytest.mark.parametrize(
+    "typed", ["12", "555-12", "555-0100", "call us", "703-555-01000000", "1" * 50]
+)
 def test_numbers_that_cannot_be_dialled_are_refused(app, typed):
     with pytest.raises(editing.EditError):
         editing.clean_phone(typed)

@@ -1,4 +1,5 @@
 """The Alembic migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+
 import os
 import uuid
 
@@ -42,8 +43,15 @@ def test_upgrade_builds_the_models_schema_on_an_empty_database(empty_database_ur
             tables = set(db.inspect(connection).get_table_names())
         db.engine.dispose()
     assert differences == []
-    assert {"organization", "service", "location", "service_at_location", "taxonomy_term",
-            "service_capacity", "metadata"} <= tables
+    assert {
+        "organization",
+        "service",
+        "location",
+        "service_at_location",
+        "taxonomy_term",
+        "service_capacity",
+        "metadata",
+    } <= tables
 
 
 def test_upgrading_a_database_with_listings_keeps_them(empty_database_url):
@@ -53,14 +61,20 @@ def test_upgrading_a_database_with_listings_keeps_them(empty_database_url):
     with app.app_context():
         upgrade(revision="16e15f1a6927")
         with db.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO organization (id, name, description) "
-                "VALUES ('00000000-0000-4000-8000-000000000001', 'Sample Org', 'x')"))
-            connection.execute(text(
-                "INSERT INTO service (id, organization_id, name, status, last_modified) VALUES "
-                "('00000000-0000-4000-8000-000000000002', "
-                "'00000000-0000-4000-8000-000000000001', 'Sample Service', 'active', "
-                "'2026-11-01 00:00:00')"))
+            connection.execute(
+                text(
+                    "INSERT INTO organization (id, name, description) "
+                    "VALUES ('00000000-0000-4000-8000-000000000001', 'Sample Org', 'x')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO service (id, organization_id, name, status, last_modified) VALUES "
+                    "('00000000-0000-4000-8000-000000000002', "
+                    "'00000000-0000-4000-8000-000000000001', 'Sample Service', 'active', "
+                    "'2026-11-01 00:00:00')"
+                )
+            )
         upgrade()
         with db.engine.connect() as connection:
             services = connection.execute(text("SELECT name FROM service")).scalars().all()

@@ -1,5 +1,6 @@
 """Problem reports from the public: the form, its bot checks and rate limit, the emails to the
 provider staff and the admin queue."""
+
 from __future__ import annotations
 
 import time
@@ -23,10 +24,16 @@ def service(app, db):
 
 
 def report(client, service, **fields):
-    data = {"kind": "wrong phone", "text": "The number rings a fax machine.", "website": "",
-            "shown": problems.form_stamp(time.time() - 30), **fields}
-    return post_form(client, f"/services/{service.id}/report", data,
-                     token_from=f"/services/{service.id}/report")
+    data = {
+        "kind": "wrong phone",
+        "text": "The number rings a fax machine.",
+        "website": "",
+        "shown": problems.form_stamp(time.time() - 30),
+        **fields,
+    }
+    return post_form(
+        client, f"/services/{service.id}/report", data, token_from=f"/services/{service.id}/report"
+    )
 
 
 def reports(db) -> int:
@@ -39,8 +46,12 @@ def test_every_service_page_links_to_the_report_form(app, service):
     assert f'href="/services/{service.id}/report"' in page
     assert "Report a problem with this listing" in page
     form = client.get(f"/services/{service.id}/report").get_data(as_text=True)
-    for label in ("The phone number is wrong", "The hours are wrong", "The service has closed",
-                  "Something else"):
+    for label in (
+        "The phone number is wrong",
+        "The hours are wrong",
+        "The service has closed",
+        "Something else",
+    ):
         assert label in form
 
 
@@ -54,13 +65,16 @@ def test_a_report_reaches_the_queue_and_the_provider_staff(app, db, service):
     assert "The phone number is wrong" in mail.body
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"website": "http://spam.example.org"}, "leave the last field empty"),
-    ({"shown": None}, "reload the page"),
-    ({"shown": "forged-stamp"}, "reload the page"),
-    ({"kind": "broken"}, "Not a valid choice"),
-    ({"text": "x" * (problems.TEXT_MAX + 1)}, "Field cannot be longer"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"website": "http://spam.example.org"}, "leave the last field empty"),
+        ({"shown": None}, "reload the page"),
+        ({"shown": "forged-stamp"}, "reload the page"),
+        ({"kind": "broken"}, "Not a valid choice"),
+        ({"text": "x" * (problems.TEXT_MAX + 1)}, "Field cannot be longer"),
+    ],
+)
 def test_bots_and_bad_reports_are_refused(app, db, service, fields, message):
     if fields.get("shown", "") is None:
         fields["shown"] = ""
@@ -101,13 +115,24 @@ def test_admins_resolve_reports_with_a_note(app, db, service):
     sign_in_as(client, admin)
     queue = client.get("/admin/problems").get_data(as_text=True)
     assert "The number rings a fax machine." in queue
-    assert "Open problem reports</a>: <strong>1</strong>" in client.get("/admin/").get_data(as_text=True)
+    assert "Open problem reports</a>: <strong>1</strong>" in client.get("/admin/").get_data(
+        as_text=True
+    )
     path = f"/admin/problems/{saved.id}/resolve"
     assert post_form(client, path, {"note": ""}, token_from="/admin/problems").status_code == 422
-    assert post_form(client, path, {"note": "Called them; number fixed."},
-                     token_from="/admin/problems").status_code == 302
+    assert (
+        post_form(
+            client, path, {"note": "Called them; number fixed."}, token_from="/admin/problems"
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     assert (saved.status, saved.resolution_note, saved.resolved_by_id) == (
-        "resolved", "Called them; number fixed.", admin.id)
-    assert post_form(client, path, {"note": "again"}, token_from="/admin/problems").status_code == 409
+        "resolved",
+        "Called them; number fixed.",
+        admin.id,
+    )
+    assert (
+        post_form(client, path, {"note": "again"}, token_from="/admin/problems").status_code == 409
+    )
     assert "No open problem reports" in client.get("/admin/problems").get_data(as_text=True)

@@ -1,6 +1,7 @@
 """The referral state machine (DESIGN.md, "Referrals") through portal.referrals.workflow:
 every allowed and every refused change, who may make it, reasons, outcomes, append-only
 events, consent before sending, version conflicts, overdue business days and notices."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,16 +31,36 @@ C, P = "clinician", "provider"
 # The machine as DESIGN.md draws it, written out by hand so a slip in the module shows here.
 ALLOWED = {
     ("draft", "requested"): C,
-    ("requested", "accepted"): P, ("requested", "rejected"): P, ("requested", "cancelled"): C,
-    ("accepted", "in-progress"): P, ("accepted", "on-hold"): P, ("accepted", "completed"): P,
-    ("accepted", "failed"): P, ("accepted", "cancelled"): C,
-    ("in-progress", "on-hold"): P, ("in-progress", "completed"): P, ("in-progress", "failed"): P,
+    ("requested", "accepted"): P,
+    ("requested", "rejected"): P,
+    ("requested", "cancelled"): C,
+    ("accepted", "in-progress"): P,
+    ("accepted", "on-hold"): P,
+    ("accepted", "completed"): P,
+    ("accepted", "failed"): P,
+    ("accepted", "cancelled"): C,
+    ("in-progress", "on-hold"): P,
+    ("in-progress", "completed"): P,
+    ("in-progress", "failed"): P,
     ("in-progress", "cancelled"): C,
-    ("on-hold", "in-progress"): P, ("on-hold", "completed"): P, ("on-hold", "failed"): P,
+    ("on-hold", "in-progress"): P,
+    ("on-hold", "completed"): P,
+    ("on-hold", "failed"): P,
     ("on-hold", "cancelled"): C,
-    **{(s, "entered-in-error"): C for s in (
-        "draft", "requested", "accepted", "rejected", "in-progress", "on-hold", "completed",
-        "failed", "cancelled")},
+    **{
+        (s, "entered-in-error"): C
+        for s in (
+            "draft",
+            "requested",
+            "accepted",
+            "rejected",
+            "in-progress",
+            "on-hold",
+            "completed",
+            "failed",
+            "cancelled",
+        )
+    },
 }
 ALL_PAIRS = [(a, b) for a, b in itertools.product(wf.STATUSES, wf.STATUSES) if a != b]
 
@@ -60,18 +81,22 @@ def people(db):
 
 def make_referral(people, status="draft", *, consent=True):
     service = ServiceFactory(organization=people["org"])
-    referral = ReferralFactory(service=service, status=status,
-                               created_by_id=people["clinician"].id,
-                               sent_at=None if status == "draft" else dt.datetime(
-                                   2026, 11, 2, 15, tzinfo=dt.timezone.utc))
+    referral = ReferralFactory(
+        service=service,
+        status=status,
+        created_by_id=people["clinician"].id,
+        sent_at=None if status == "draft" else dt.datetime(2026, 11, 2, 15, tzinfo=dt.UTC),
+    )
     if consent:
         ConsentFactory(client=referral.client, organization=people["org"])
     return referral
 
 
 def details_for(to):
-    return {"reason": "A reason" if to in wf.REASON_REQUIRED else None,
-            "outcome": "got-help" if to in wf.OUTCOME_REQUIRED else None}
+    return {
+        "reason": "A reason" if to in wf.REASON_REQUIRED else None,
+        "outcome": "got-help" if to in wf.OUTCOME_REQUIRED else None,
+    }
 
 
 def test_the_module_matches_the_design():
@@ -81,14 +106,19 @@ def test_the_module_matches_the_design():
 @pytest.mark.parametrize("start, to", sorted(ALLOWED))
 def test_each_allowed_change_by_its_side_and_refused_to_the_other(db, people, start, to):
     referral = make_referral(people, start)
-    side, other_side = (people["clinician"], people["provider"]) if ALLOWED[(start, to)] == C \
+    side, other_side = (
+        (people["clinician"], people["provider"])
+        if ALLOWED[(start, to)] == C
         else (people["provider"], people["clinician"])
+    )
     for refused in (other_side, people["outsider"], people["supervisor"], people["admin"]):
         with pytest.raises(wf.NotPermitted):
-            wf.change_status(referral, to, by=refused, expected_version=referral.version,
-                             **details_for(to))
-    event = wf.change_status(referral, to, by=side, expected_version=referral.version,
-                             **details_for(to))
+            wf.change_status(
+                referral, to, by=refused, expected_version=referral.version, **details_for(to)
+            )
+    event = wf.change_status(
+        referral, to, by=side, expected_version=referral.version, **details_for(to)
+    )
     db.session.commit()
     assert referral.status == to
     assert (event.from_status, event.to_status, event.actor_id) == (start, to, side.id)
@@ -100,8 +130,14 @@ def test_each_change_outside_the_machine_is_refused(db, people, start, to):
     referral = make_referral(people, start)
     for user in (people["clinician"], people["provider"]):
         with pytest.raises(wf.IllegalTransition) as refused:
-            wf.change_status(referral, to, by=user, expected_version=referral.version,
-                             reason="A reason", outcome="got-help" if to in wf.FINAL else None)
+            wf.change_status(
+                referral,
+                to,
+                by=user,
+                expected_version=referral.version,
+                reason="A reason",
+                outcome="got-help" if to in wf.FINAL else None,
+            )
         assert "cannot become" in refused.value.message
     assert referral.status == start
 
@@ -112,8 +148,14 @@ def test_a_reason_is_required(db, people, to):
     referral = make_referral(people, start)
     user = people["provider"] if ALLOWED[(start, to)] == P else people["clinician"]
     with pytest.raises(wf.WorkflowError) as refused:
-        wf.change_status(referral, to, by=user, expected_version=referral.version,
-                         reason="   ", outcome=details_for(to)["outcome"])
+        wf.change_status(
+            referral,
+            to,
+            by=user,
+            expected_version=referral.version,
+            reason="   ",
+            outcome=details_for(to)["outcome"],
+        )
     assert refused.value.field == "reason" and referral.status == start
 
 
@@ -121,22 +163,44 @@ def test_a_reason_is_required(db, people, to):
 def test_an_outcome_is_required_at_the_end(db, people, to):
     referral = make_referral(people, "in-progress")
     with pytest.raises(wf.WorkflowError) as refused:
-        wf.change_status(referral, to, by=people["provider"], expected_version=referral.version,
-                         reason="A reason")
+        wf.change_status(
+            referral,
+            to,
+            by=people["provider"],
+            expected_version=referral.version,
+            reason="A reason",
+        )
     assert refused.value.field == "outcome"
     with pytest.raises(wf.WorkflowError):
-        wf.change_status(referral, to, by=people["provider"], expected_version=referral.version,
-                         reason="A reason", outcome="made-up")
-    wf.change_status(referral, to, by=people["provider"], expected_version=referral.version,
-                     reason="A reason", outcome="could-not-contact")
+        wf.change_status(
+            referral,
+            to,
+            by=people["provider"],
+            expected_version=referral.version,
+            reason="A reason",
+            outcome="made-up",
+        )
+    wf.change_status(
+        referral,
+        to,
+        by=people["provider"],
+        expected_version=referral.version,
+        reason="A reason",
+        outcome="could-not-contact",
+    )
     assert referral.outcome == "could-not-contact" and referral.closed_at is not None
 
 
 def test_no_outcome_before_the_end(db, people):
     referral = make_referral(people, "requested")
     with pytest.raises(wf.WorkflowError) as refused:
-        wf.change_status(referral, "accepted", by=people["provider"],
-                         expected_version=referral.version, outcome="got-help")
+        wf.change_status(
+            referral,
+            "accepted",
+            by=people["provider"],
+            expected_version=referral.version,
+            outcome="got-help",
+        )
     assert refused.value.field == "outcome"
 
 
@@ -144,19 +208,23 @@ def test_sending_needs_a_valid_consent_naming_the_organization(db, people):
     referral = make_referral(people, consent=False)
     ConsentFactory(client=referral.client)  # names another organization
     with pytest.raises(wf.WorkflowError) as refused:
-        wf.change_status(referral, "requested", by=people["clinician"],
-                         expected_version=referral.version)
+        wf.change_status(
+            referral, "requested", by=people["clinician"], expected_version=referral.version
+        )
     assert refused.value.field == "consent" and referral.status == "draft"
     ConsentFactory(client=referral.client, organization=people["org"])
-    wf.change_status(referral, "requested", by=people["clinician"], expected_version=referral.version)
+    wf.change_status(
+        referral, "requested", by=people["clinician"], expected_version=referral.version
+    )
     assert referral.status == "requested" and referral.sent_at is not None
 
 
 def test_an_expired_or_revoked_consent_does_not_allow_sending(db, people):
     referral = make_referral(people, consent=False)
     today = localtime.today()
-    expired = ConsentFactory(client=referral.client, organization=people["org"],
-                             expires_on=today - dt.timedelta(days=1))
+    expired = ConsentFactory(
+        client=referral.client, organization=people["org"], expires_on=today - dt.timedelta(days=1)
+    )
     assert not consents.is_valid(expired)
     revoked = ConsentFactory(client=referral.client, organization=people["org"])
     consents.revoke(revoked, by=people["clinician"], note="Asked to stop sharing")
@@ -164,18 +232,27 @@ def test_an_expired_or_revoked_consent_does_not_allow_sending(db, people):
     with pytest.raises(consents.ConsentError):
         consents.revoke(revoked, by=people["clinician"])
     with pytest.raises(wf.WorkflowError):
-        wf.change_status(referral, "requested", by=people["clinician"],
-                         expected_version=referral.version)
+        wf.change_status(
+            referral, "requested", by=people["clinician"], expected_version=referral.version
+        )
     last_day = ConsentFactory(client=referral.client, organization=people["org"], expires_on=today)
-    assert consents.is_valid(last_day) and not consents.is_valid(last_day, today + dt.timedelta(days=1))
+    assert consents.is_valid(last_day) and not consents.is_valid(
+        last_day, today + dt.timedelta(days=1)
+    )
     assert consents.valid_consent(referral.client, people["org"].id) is last_day
 
 
 def test_recording_a_consent_needs_each_element(db, people):
     client = ClientFactory()
-    now = dt.datetime.now(dt.timezone.utc)
-    base = dict(information="Name and phone", purpose="Treatment referral", method="paper",
-                given_at=now, by=people["clinician"], expires_on=localtime.today())
+    now = dt.datetime.now(dt.UTC)
+    base = dict(
+        information="Name and phone",
+        purpose="Treatment referral",
+        method="paper",
+        given_at=now,
+        by=people["clinician"],
+        expires_on=localtime.today(),
+    )
     problems = {
         "information": dict(information=" "),
         "purpose": dict(purpose=""),
@@ -189,15 +266,28 @@ def test_recording_a_consent_needs_each_element(db, people):
         with pytest.raises(consents.ConsentError) as refused:
             consents.record(client, people["org"], **{**base, **change})
         assert refused.value.field == field
-    consent = consents.record(client, people["org"], **{**base, "expires_on": None,
-                                                        "expiry_event": "When treatment ends",
-                                                        "method": "verbal", "witness_name": "Sam Witness"})
+    consent = consents.record(
+        client,
+        people["org"],
+        **{
+            **base,
+            "expires_on": None,
+            "expiry_event": "When treatment ends",
+            "method": "verbal",
+            "witness_name": "Sam Witness",
+        },
+    )
     assert consent.discloser == "Co-Response Program" and consents.is_valid(consent)
 
 
 def test_events_are_append_only(db, people):
-    referral = wf.create(ClientFactory(), ServiceFactory(organization=people["org"]),
-                         by=people["clinician"], urgency="routine", need="Counseling")
+    referral = wf.create(
+        ClientFactory(),
+        ServiceFactory(organization=people["org"]),
+        by=people["clinician"],
+        urgency="routine",
+        need="Counseling",
+    )
     db.session.commit()
     event = referral.events[0]
     event.note = "changed"
@@ -214,8 +304,14 @@ def test_create_checks_its_input_and_writes_the_first_event(db, people):
     elsewhere = LocationFactory()
     client = ClientFactory()
     with pytest.raises(wf.WorkflowError, match="not offered"):
-        wf.create(client, service, by=people["clinician"], urgency="routine", need="Counseling",
-                  location=elsewhere)
+        wf.create(
+            client,
+            service,
+            by=people["clinician"],
+            urgency="routine",
+            need="Counseling",
+            location=elsewhere,
+        )
     with pytest.raises(wf.WorkflowError):
         wf.create(client, service, by=people["clinician"], urgency="whenever", need="Counseling")
     with pytest.raises(wf.WorkflowError):
@@ -223,13 +319,16 @@ def test_create_checks_its_input_and_writes_the_first_event(db, people):
     with pytest.raises(wf.NotPermitted):
         wf.create(client, service, by=people["provider"], urgency="routine", need="Counseling")
     here = ServiceAtLocationFactory(service=service).location
-    referral = wf.create(client, service, by=people["clinician"], urgency="urgent",
-                         need="Counseling", location=here)
+    referral = wf.create(
+        client, service, by=people["clinician"], urgency="urgent", need="Counseling", location=here
+    )
     db.session.commit()
     assert referral.organization_id == people["org"].id and referral.version == 1
     assert [(e.from_status, e.to_status) for e in referral.events] == [(None, "draft")]
-    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.record_id == referral.id)) \
+    assert (
+        db.session.scalar(select(AuditEvent.action).where(AuditEvent.record_id == referral.id))
         == "referral.created"
+    )
 
 
 def test_a_stale_version_is_refused_and_nothing_changes(db, people):
@@ -240,10 +339,17 @@ def test_a_stale_version_is_refused_and_nothing_changes(db, people):
     wf.commit()
     assert referral.version == shown + 1
     with pytest.raises(wf.StaleVersion):
-        wf.change_status(referral, "cancelled", by=people["clinician"], expected_version=shown,
-                         reason="Client moved")
+        wf.change_status(
+            referral,
+            "cancelled",
+            by=people["clinician"],
+            expected_version=shown,
+            reason="Client moved",
+        )
     with pytest.raises(wf.StaleVersion):
-        wf.set_follow_up(referral, dt.date(2026, 12, 1), by=people["clinician"], expected_version=shown)
+        wf.set_follow_up(
+            referral, dt.date(2026, 12, 1), by=people["clinician"], expected_version=shown
+        )
     assert referral.status == "accepted" and len(referral.events) == 1  # the acceptance only
 
 
@@ -253,61 +359,89 @@ def test_a_concurrent_update_of_the_same_row_raises_stale_version(app, db, peopl
     referral_id, version = referral.id, referral.version
     # Another writer changes the row after this session read it.
     with db.engine.begin() as connection:
-        connection.execute(wf.Referral.__table__.update()
-                           .where(wf.Referral.id == referral_id)
-                           .values(status="rejected", version=version + 1))
+        connection.execute(
+            wf.Referral.__table__.update()
+            .where(wf.Referral.id == referral_id)
+            .values(status="rejected", version=version + 1)
+        )
     with pytest.raises(wf.StaleVersion):  # at the change's autoflush or at the commit
         wf.change_status(referral, "accepted", by=people["provider"], expected_version=version)
         wf.commit()
     db.session.expire_all()
     fresh = db.session.get(wf.Referral, referral_id)
     assert fresh.status == "rejected"
-    assert db.session.scalar(select(func.count()).select_from(ReferralEvent)
-                             .where(ReferralEvent.referral_id == referral_id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ReferralEvent)
+            .where(ReferralEvent.referral_id == referral_id)
+        )
+        == 0
+    )
 
 
 def test_appointments_and_follow_ups(db, people):
     referral = make_referral(people, "requested")
     with pytest.raises(wf.IllegalTransition):
-        wf.set_appointment(referral, dt.date(2026, 12, 3), by=people["provider"],
-                           expected_version=referral.version)
+        wf.set_appointment(
+            referral, dt.date(2026, 12, 3), by=people["provider"], expected_version=referral.version
+        )
     wf.change_status(referral, "accepted", by=people["provider"], expected_version=referral.version)
     db.session.commit()
     with pytest.raises(wf.NotPermitted):
-        wf.set_appointment(referral, dt.date(2026, 12, 3), by=people["clinician"],
-                           expected_version=referral.version)
-    event = wf.set_appointment(referral, dt.date(2026, 12, 3), by=people["provider"],
-                               expected_version=referral.version)
+        wf.set_appointment(
+            referral,
+            dt.date(2026, 12, 3),
+            by=people["clinician"],
+            expected_version=referral.version,
+        )
+    event = wf.set_appointment(
+        referral, dt.date(2026, 12, 3), by=people["provider"], expected_version=referral.version
+    )
     db.session.commit()
     assert referral.appointment_on == dt.date(2026, 12, 3) and "2026-12-03" in event.note
     with pytest.raises(wf.NotPermitted):
-        wf.set_follow_up(referral, dt.date(2026, 12, 4), by=people["provider"],
-                         expected_version=referral.version)
-    wf.set_follow_up(referral, dt.date(2026, 12, 4), by=people["clinician"],
-                     expected_version=referral.version)
+        wf.set_follow_up(
+            referral, dt.date(2026, 12, 4), by=people["provider"], expected_version=referral.version
+        )
+    wf.set_follow_up(
+        referral, dt.date(2026, 12, 4), by=people["clinician"], expected_version=referral.version
+    )
     db.session.commit()
     assert wf.due_follow_ups(dt.date(2026, 12, 3)) == []
     assert wf.due_follow_ups(dt.date(2026, 12, 4)) == [referral]
-    wf.change_status(referral, "completed", by=people["provider"],
-                     expected_version=referral.version, outcome="got-help")
+    wf.change_status(
+        referral,
+        "completed",
+        by=people["provider"],
+        expected_version=referral.version,
+        outcome="got-help",
+    )
     db.session.commit()
     assert wf.due_follow_ups(dt.date(2026, 12, 5)) == []
     with pytest.raises(wf.IllegalTransition):
-        wf.set_follow_up(referral, dt.date(2026, 12, 9), by=people["clinician"],
-                         expected_version=referral.version)
+        wf.set_follow_up(
+            referral,
+            dt.date(2026, 12, 9),
+            by=people["clinician"],
+            expected_version=referral.version,
+        )
 
 
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-@pytest.mark.parametrize("sent, days, due", [
-    (dt.datetime(2026, 11, 23, 10, 0), 2, dt.datetime(2026, 11, 25, 10, 0)),  # Mon -> Wed
-    (dt.datetime(2026, 11, 27, 10, 0), 2, dt.datetime(2026, 12, 1, 10, 0)),  # Fri -> Tue
-    (dt.datetime(2026, 11, 26, 16, 30), 2, dt.datetime(2026, 11, 30, 16, 30)),  # Thu -> Mon
-    (dt.datetime(2026, 11, 28, 12, 0), 2, dt.datetime(2026, 12, 2, 0, 0)),  # Sat -> Wed 00:00
-    (dt.datetime(2026, 11, 29, 23, 0), 1, dt.datetime(2026, 12, 1, 0, 0)),  # Sun -> Tue 00:00
-    (dt.datetime(2026, 11, 27, 10, 0), 5, dt.datetime(2026, 12, 4, 10, 0)),  # a whole week
-])
+@pytest.mark.parametrize(
+    "sent, days, due",
+    [
+        (dt.datetime(2026, 11, 23, 10, 0), 2, dt.datetime(2026, 11, 25, 10, 0)),  # Mon -> Wed
+        (dt.datetime(2026, 11, 27, 10, 0), 2, dt.datetime(2026, 12, 1, 10, 0)),  # Fri -> Tue
+        (dt.datetime(2026, 11, 26, 16, 30), 2, dt.datetime(2026, 11, 30, 16, 30)),  # Thu -> Mon
+        (dt.datetime(2026, 11, 28, 12, 0), 2, dt.datetime(2026, 12, 2, 0, 0)),  # Sat -> Wed 00:00
+        (dt.datetime(2026, 11, 29, 23, 0), 1, dt.datetime(2026, 12, 1, 0, 0)),  # Sun -> Tue 00:00
+        (dt.datetime(2026, 11, 27, 10, 0), 5, dt.datetime(2026, 12, 4, 10, 0)),  # a whole week
+    ],
+)
 def test_business_days(sent, days, due):
     result = wf.add_business_days(sent.replace(tzinfo=NEW_YORK), days, NEW_YORK)
     assert result == due.replace(tzinfo=NEW_YORK)
@@ -315,10 +449,10 @@ def test_business_days(sent, days, due):
 
 def test_overdue_after_two_business_days_and_configurable(app, db, people):
     referral = make_referral(people, "requested")
-    referral.sent_at = dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.timezone.utc)  # Fri 10:00 local
+    referral.sent_at = dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC)  # Fri 10:00 local
     db.session.commit()
-    tuesday_before = dt.datetime(2026, 12, 1, 14, 59, tzinfo=dt.timezone.utc)
-    tuesday_after = dt.datetime(2026, 12, 1, 15, 1, tzinfo=dt.timezone.utc)
+    tuesday_before = dt.datetime(2026, 12, 1, 14, 59, tzinfo=dt.UTC)
+    tuesday_after = dt.datetime(2026, 12, 1, 15, 1, tzinfo=dt.UTC)
     assert not wf.is_overdue(referral, tuesday_before)
     assert wf.is_overdue(referral, tuesday_after)
     assert wf.overdue_referrals(tuesday_after) == [referral]
@@ -337,8 +471,9 @@ def test_overdue_notices_go_once_to_both_sides(app, db, people):
     db.session.commit()
     assert wf.notify_overdue(later) == []
     kinds = db.session.execute(select(Notification.user_id, Notification.kind)).all()
-    assert sorted(kinds) == sorted([(people["provider"].id, "overdue"),
-                                    (people["clinician"].id, "overdue")])
+    assert sorted(kinds) == sorted(
+        [(people["provider"].id, "overdue"), (people["clinician"].id, "overdue")]
+    )
 
 
 def test_each_change_notifies_the_other_side_without_client_details(app, db, people):
@@ -346,12 +481,15 @@ def test_each_change_notifies_the_other_side_without_client_details(app, db, peo
     referral.client.name = "Riley Unique-Name"
     referral.need = "Detox bed tonight"
     db.session.commit()
-    wf.change_status(referral, "requested", by=people["clinician"], expected_version=referral.version)
+    wf.change_status(
+        referral, "requested", by=people["clinician"], expected_version=referral.version
+    )
     db.session.commit()
     wf.change_status(referral, "accepted", by=people["provider"], expected_version=referral.version)
     db.session.commit()
-    notices = db.session.execute(select(Notification.user_id, Notification.status)
-                                 .order_by(Notification.id)).all()
+    notices = db.session.execute(
+        select(Notification.user_id, Notification.status).order_by(Notification.id)
+    ).all()
     assert notices == [(people["provider"].id, "requested"), (people["clinician"].id, "accepted")]
     mails = db.session.scalars(select(EmailMessage).order_by(EmailMessage.id)).all()
     assert [m.to for m in mails] == [people["provider"].email, people["clinician"].email]
@@ -364,7 +502,7 @@ def test_each_change_notifies_the_other_side_without_client_details(app, db, peo
 
 
 def test_dashboard_orders_by_urgency_then_age(app, db, people):
-    now = dt.datetime(2026, 12, 10, 12, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 12, 10, 12, tzinfo=dt.UTC)
     rows = []
     for urgency, days_ago in (("routine", 9), ("emergency", 1), ("urgent", 2), ("urgent", 5)):
         referral = make_referral(people, "requested")

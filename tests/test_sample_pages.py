@@ -1,4 +1,5 @@
 """Every sample service page shows its hours, phones, locations and categories."""
+
 import datetime as dt
 import html
 
@@ -58,7 +59,8 @@ def test_every_category_organization_and_location_page_renders(sample, client):
 
     for term in _db.session.scalars(
         select(TaxonomyTerm).where(
-            TaxonomyTerm.taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID)
+            TaxonomyTerm.taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID
+        )
     ):
         assert term.name in page_text(client, f"/categories/{term.id}")
     for organization in _db.session.scalars(select(Organization)):

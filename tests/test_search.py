@@ -1,4 +1,5 @@
 """Search: the index, plain words, filters, facets, distance and the /search pages."""
+
 import datetime as dt
 import re
 
@@ -22,8 +23,8 @@ MONDAY_NOON = dt.datetime(2026, 11, 23, 12, 0)
 
 
 def names(page) -> list[str]:
-    from portal.models import Service
     from portal.extensions import db
+    from portal.models import Service
 
     return [db.session.get(Service, i).name for i in page.service_ids]
 
@@ -32,13 +33,24 @@ def detail(db, service, code):
     term = db.session.query(TaxonomyTerm).filter_by(code=code).one_or_none()
     if term is None:
         term = TaxonomyTermFactory(code=code, name=code, taxonomy_detail=None)
-    db.session.add(Attribute(link_id=service.id, link_entity="service",
-                             link_type=vocabulary.DETAIL_LINK, taxonomy_term=term))
+    db.session.add(
+        Attribute(
+            link_id=service.id,
+            link_entity="service",
+            link_type=vocabulary.DETAIL_LINK,
+            taxonomy_term=term,
+        )
+    )
 
 
 def hours_of(service, byday, opens, closes):
-    return Schedule(service_id=service.id, freq="WEEKLY", byday=byday,
-                    opens_at=dt.time.fromisoformat(opens), closes_at=dt.time.fromisoformat(closes))
+    return Schedule(
+        service_id=service.id,
+        freq="WEEKLY",
+        byday=byday,
+        opens_at=dt.time.fromisoformat(opens),
+        closes_at=dt.time.fromisoformat(closes),
+    )
 
 
 def located(service, lat, lng):
@@ -51,12 +63,16 @@ def located(service, lat, lng):
 def catalog(db):
     taxonomy = TaxonomyFactory()
     substance = TaxonomyTermFactory(name="Substance use", taxonomy_detail=taxonomy)
-    detox = TaxonomyTermFactory(name="Withdrawal management", taxonomy_detail=taxonomy,
-                                parent=substance)
+    detox = TaxonomyTermFactory(
+        name="Withdrawal management", taxonomy_detail=taxonomy, parent=substance
+    )
     s = {}
     s["detox"] = ServiceFactory(
-        name="Medical Stabilization Unit", minimum_age=18, accepting_new_clients=True,
-        description="Supervised care while the body clears alcohol or drugs.")
+        name="Medical Stabilization Unit",
+        minimum_age=18,
+        accepting_new_clients=True,
+        description="Supervised care while the body clears alcohol or drugs.",
+    )
     AttributeFactory(link_id=s["detox"].id, taxonomy_term=detox)
     db.session.add(Language(service_id=s["detox"].id, code="es", name="Spanish"))
     detail(db, s["detox"], "payment-medicaid")
@@ -64,18 +80,25 @@ def catalog(db):
     located(s["detox"], 38.8048, -77.0469)  # Old Town Alexandria
 
     s["family"] = ServiceFactory(
-        name="Family Counseling Center", minimum_age=5, maximum_age=17,
-        description="Counselors meet with parents and teens.")
+        name="Family Counseling Center",
+        minimum_age=5,
+        maximum_age=17,
+        description="Counselors meet with parents and teens.",
+    )
     detail(db, s["family"], "payment-medicare")
     db.session.add(hours_of(s["family"], "MO,TU,WE,TH,FR", "09:30", "17:00"))
     located(s["family"], 38.8816, -77.0910)  # Arlington, about 6 miles north
 
-    s["late"] = ServiceFactory(name="Late Night Counseling Line",
-                               description="Counseling by phone at night.")
+    s["late"] = ServiceFactory(
+        name="Late Night Counseling Line", description="Counseling by phone at night."
+    )
     db.session.add(hours_of(s["late"], "FR,SA", "20:00", "02:00"))
 
-    s["closed"] = ServiceFactory(name="Teen Counseling Annex", status="temporarily closed",
-                                 description="Counseling for teens.")
+    s["closed"] = ServiceFactory(
+        name="Teen Counseling Annex",
+        status="temporarily closed",
+        description="Counseling for teens.",
+    )
     located(s["closed"], 38.8050, -77.0470)
     ServiceFactory(name="Retired Counseling Program", status="inactive")
     ServiceFactory(name="Defunct Counseling Program", status="defunct")
@@ -118,7 +141,9 @@ def test_filters_combine(catalog):
     assert run(details=["payment-medicaid"]) == ["Medical Stabilization Unit"]
     # Two payments widen, a payment and a language narrow.
     assert set(run(details=["payment-medicaid", "payment-medicare"])) == {
-        "Medical Stabilization Unit", "Family Counseling Center"}
+        "Medical Stabilization Unit",
+        "Family Counseling Center",
+    }
     assert run(details=["payment-medicare"], languages=["es"]) == []
     assert run(accepting=True) == ["Medical Stabilization Unit"]
 
@@ -128,26 +153,44 @@ def test_category_filter_includes_sub_categories(catalog, db):
     assert run(categories=[parent.id]) == ["Medical Stabilization Unit"]
 
 
-@pytest.mark.parametrize("age, expected", [
-    (10, {"Family Counseling Center", "Late Night Counseling Line", "Teen Counseling Annex"}),
-    (30, {"Medical Stabilization Unit", "Late Night Counseling Line", "Teen Counseling Annex"}),
-    (17, {"Family Counseling Center", "Late Night Counseling Line", "Teen Counseling Annex"}),
-    (18, {"Medical Stabilization Unit", "Late Night Counseling Line", "Teen Counseling Annex"}),
-])
+@pytest.mark.parametrize(
+    "age, expected",
+    [
+        (10, {"Family Counseling Center", "Late Night Counseling Line", "Teen Counseling Annex"}),
+        (30, {"Medical Stabilization Unit", "Late Night Counseling Line", "Teen Counseling Annex"}),
+        (17, {"Family Counseling Center", "Late Night Counseling Line", "Teen Counseling Annex"}),
+        (18, {"Medical Stabilization Unit", "Late Night Counseling Line", "Teen Counseling Annex"}),
+    ],
+)
 def test_age_must_fall_within_the_services_ages(catalog, age, expected):
     assert set(run(age=age)) == expected
 
 
-@pytest.mark.parametrize("moment, expected", [
-    (MONDAY_NOON, {"Medical Stabilization Unit", "Family Counseling Center"}),
-    (dt.datetime(2026, 11, 23, 9, 15), {"Medical Stabilization Unit"}),  # opens 9:30
-    (dt.datetime(2026, 11, 23, 9, 45), {"Medical Stabilization Unit", "Family Counseling Center"}),
-    (dt.datetime(2026, 11, 23, 16, 59), {"Medical Stabilization Unit", "Family Counseling Center"}),
-    (dt.datetime(2026, 11, 23, 17, 0), {"Medical Stabilization Unit"}),  # closes 17:00
-    (dt.datetime(2026, 11, 28, 1, 30), {"Medical Stabilization Unit", "Late Night Counseling Line"}),
-    (dt.datetime(2026, 11, 29, 1, 30), {"Medical Stabilization Unit", "Late Night Counseling Line"}),
-    (dt.datetime(2026, 11, 30, 1, 30), {"Medical Stabilization Unit"}),  # Sunday had no hours
-])
+@pytest.mark.parametrize(
+    "moment, expected",
+    [
+        (MONDAY_NOON, {"Medical Stabilization Unit", "Family Counseling Center"}),
+        (dt.datetime(2026, 11, 23, 9, 15), {"Medical Stabilization Unit"}),  # opens 9:30
+        (
+            dt.datetime(2026, 11, 23, 9, 45),
+            {"Medical Stabilization Unit", "Family Counseling Center"},
+        ),
+        (
+            dt.datetime(2026, 11, 23, 16, 59),
+            {"Medical Stabilization Unit", "Family Counseling Center"},
+        ),
+        (dt.datetime(2026, 11, 23, 17, 0), {"Medical Stabilization Unit"}),  # closes 17:00
+        (
+            dt.datetime(2026, 11, 28, 1, 30),
+            {"Medical Stabilization Unit", "Late Night Counseling Line"},
+        ),
+        (
+            dt.datetime(2026, 11, 29, 1, 30),
+            {"Medical Stabilization Unit", "Late Night Counseling Line"},
+        ),
+        (dt.datetime(2026, 11, 30, 1, 30), {"Medical Stabilization Unit"}),  # Sunday had no hours
+    ],
+)
 def test_open_at_a_moment_follows_the_schedules(catalog, moment, expected):
     assert set(run(open_at=moment)) == expected
 
@@ -158,19 +201,42 @@ def test_open_hours_are_indexed_in_blocks_and_hours_of_the_week(catalog):
     # Hours of the week count from Monday 0:00; blocks are three hours. 9:30-17:00 is part of
     # 9:00, all of 10:00 and 11:00, the whole 12-15 block, all of 15:00 and 16:00.
     assert set(open_hours_tokens(catalog["family"])) == {
-        token for day in range(5) for token in (
-            f"p{24 * day + 9}", f"f{24 * day + 10}", f"f{24 * day + 11}", f"b{8 * day + 4}",
-            f"f{24 * day + 15}", f"f{24 * day + 16}")}
+        token
+        for day in range(5)
+        for token in (
+            f"p{24 * day + 9}",
+            f"f{24 * day + 10}",
+            f"f{24 * day + 11}",
+            f"b{8 * day + 4}",
+            f"f{24 * day + 15}",
+            f"f{24 * day + 16}",
+        )
+    }
     assert open_hours_tokens(catalog["detox"]) == ["always"]
     # Friday and Saturday 20:00-02:00 run into the next day.
     assert set(open_hours_tokens(catalog["late"])) == {
-        "f116", "b39", "f120", "f121", "f140", "b47", "f144", "f145"}
+        "f116",
+        "b39",
+        "f120",
+        "f121",
+        "f140",
+        "b47",
+        "f144",
+        "f145",
+    }
 
 
 def test_open_at_checks_monthly_and_week_wrapping_hours_exactly(db):
     monthly = ServiceFactory(name="Second Tuesday Clinic")
-    db.session.add(Schedule(service_id=monthly.id, freq="MONTHLY", byday="2TU",
-                            opens_at=dt.time(9, 30), closes_at=dt.time(12, 0)))
+    db.session.add(
+        Schedule(
+            service_id=monthly.id,
+            freq="MONTHLY",
+            byday="2TU",
+            opens_at=dt.time(9, 30),
+            closes_at=dt.time(12, 0),
+        )
+    )
     overnight = ServiceFactory(name="Sunday Night Line")
     db.session.add(hours_of(overnight, "SU", "22:00", "02:30"))
     db.session.commit()
@@ -187,15 +253,17 @@ def test_open_at_checks_monthly_and_week_wrapping_hours_exactly(db):
 
 def test_distance_filters_sorts_and_keeps_phone_services(catalog):
     old_town = geo.Point(38.8048, -77.0469)
-    page = search_services(SearchParams(q="counseling", near=old_town, radius_miles=2,
-                                        sort="distance"))
+    page = search_services(
+        SearchParams(q="counseling", near=old_town, radius_miles=2, sort="distance")
+    )
     found = names(page)
     # Within 2 miles: the phone line (no location, so it stays) and the annex (temporarily
     # closed, so last); the family center, 6 miles away, is out.
     assert found == ["Late Night Counseling Line", "Teen Counseling Annex"]
-    wide = search_services(SearchParams(q="counseling", near=old_town, radius_miles=10,
-                                        sort="distance"))
-    by_name = dict(zip(names(wide), [h.distance_miles for h in wide.hits]))
+    wide = search_services(
+        SearchParams(q="counseling", near=old_town, radius_miles=10, sort="distance")
+    )
+    by_name = dict(zip(names(wide), [h.distance_miles for h in wide.hits], strict=True))
     assert 5 < by_name["Family Counseling Center"] < 8
     assert by_name["Late Night Counseling Line"] is None
 
@@ -226,8 +294,19 @@ def test_pages_past_the_end_are_empty_not_errors(catalog):
 
 @pytest.mark.parametrize(
     "query",
-    ['"unbalanced', "title:detox", "detox*", "(counseling", "a AND OR NOT", "[1 TO 9]",
-     "x" * 10_000, "counseling^9", "💥 ~ \\ / ' -", "%00", "<script>alert(1)</script>"],
+    [
+        '"unbalanced',
+        "title:detox",
+        "detox*",
+        "(counseling",
+        "a AND OR NOT",
+        "[1 TO 9]",
+        "x" * 10_000,
+        "counseling^9",
+        "💥 ~ \\ / ' -",
+        "%00",
+        "<script>alert(1)</script>",
+    ],
 )
 def test_query_syntax_and_huge_queries_are_just_words(catalog, client, query):
     response = client.get("/search", query_string={"q": query})
@@ -236,19 +315,22 @@ def test_query_syntax_and_huge_queries_are_just_words(catalog, client, query):
     assert client.get("/search.json", query_string={"q": query}).status_code == 200
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"zip": "99999"}, "We do not know the ZIP code 99999."),
-    ({"zip": "2231"}, "Enter a 5-digit ZIP code."),
-    ({"zip": "22314", "radius": "-3"}, "Distance must be between 0.5 and 100 miles."),
-    ({"page": "100000"}, "Page must be between 1 and 500."),
-    ({"page": "x"}, "Not a valid integer value."),
-    ({"age": "200"}, "Age must be between 0 and 120."),
-    ({"open": "at", "day": "mon"}, "Choose a day and a time"),
-    ({"open": "at", "day": "mon", "time": "25:00"}, "Enter a time like 18:30."),
-    ({"lat": "38.8"}, "Give both latitude and longitude, or neither."),
-    ({"lat": "95", "lng": "-77"}, "Latitude must be between -90 and 90."),
-    ({"language": "zz"}, "'zz' is not a valid choice"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"zip": "99999"}, "We do not know the ZIP code 99999."),
+        ({"zip": "2231"}, "Enter a 5-digit ZIP code."),
+        ({"zip": "22314", "radius": "-3"}, "Distance must be between 0.5 and 100 miles."),
+        ({"page": "100000"}, "Page must be between 1 and 500."),
+        ({"page": "x"}, "Not a valid integer value."),
+        ({"age": "200"}, "Age must be between 0 and 120."),
+        ({"open": "at", "day": "mon"}, "Choose a day and a time"),
+        ({"open": "at", "day": "mon", "time": "25:00"}, "Enter a time like 18:30."),
+        ({"lat": "38.8"}, "Give both latitude and longitude, or neither."),
+        ({"lat": "95", "lng": "-77"}, "Latitude must be between -90 and 90."),
+        ({"language": "zz"}, "'zz' is not a valid choice"),
+    ],
+)
 def test_bad_parameters_get_a_clear_message(catalog, client, args, message):
     response = client.get("/search", query_string={"q": "counseling", **args})
     assert response.status_code == 400
@@ -266,8 +348,9 @@ def test_results_page_shows_what_a_person_needs(catalog, client, app, monkeypatc
     assert "Medical <mark>Stabilization</mark> Unit" in page
     assert "miles away" in page and "Open now" in page and "Spanish" in page
     assert "Near 22314" in page  # a removable filter
-    assert re.search(r'href="/search\?q=stabilization"[^>]*aria-label="Remove filter: Near 22314"',
-                     page)
+    assert re.search(
+        r'href="/search\?q=stabilization"[^>]*aria-label="Remove filter: Near 22314"', page
+    )
 
 
 def test_zip_in_the_words_searches_near_it(catalog, client):
@@ -293,8 +376,14 @@ def test_empty_results_suggest_what_to_relax(catalog, client):
 
 def test_an_empty_catalog_answers_every_kind_of_search(client, db):
     rebuild_index()
-    for query in ("q=counseling", "age=30", "open=now", "zip=22314&radius=5&sort=distance",
-                  "lat=38.8&lng=-77.0&radius=10", "accepting=y"):
+    for query in (
+        "q=counseling",
+        "age=30",
+        "open=now",
+        "zip=22314&radius=5&sort=distance",
+        "lat=38.8&lng=-77.0&radius=10",
+        "accepting=y",
+    ):
         response = client.get(f"/search?{query}")
         assert response.status_code == 200, query
         assert "No services found" in response.get_data(as_text=True), query
@@ -346,8 +435,11 @@ def test_rebuild_catches_changes_made_around_the_orm(catalog, db):
     from portal.models import Service
 
     # A bulk statement (as imports use) writes no outbox row; a rebuild still finds it.
-    db.session.execute(update(Service).where(Service.id == catalog["family"].id)
-                       .values(name="Brand New Food Pantry"))
+    db.session.execute(
+        update(Service)
+        .where(Service.id == catalog["family"].id)
+        .values(name="Brand New Food Pantry")
+    )
     db.session.commit()
     assert run(q="pantry") == []
     rebuild_index()
@@ -360,11 +452,20 @@ def _derived_value_searches(db) -> list[dict]:
     detox_term = db.session.query(TaxonomyTerm).filter_by(name="Withdrawal management").one()
     old_town = geo.Point(38.8048, -77.0469)
     return [
-        dict(q="counseling"), dict(q="detox"), dict(q="councelling"), dict(q="clinic"),
-        dict(categories=[detox_term.parent_id]), dict(languages=["es"]),
-        dict(details=["payment-medicaid"]), dict(age=10), dict(age=30), dict(accepting=True),
-        dict(open_at=MONDAY_NOON), dict(q="counseling", open_at=MONDAY_NOON),
-        dict(near=old_town, radius_miles=5, sort="distance"), dict(q="counseling", near=old_town),
+        dict(q="counseling"),
+        dict(q="detox"),
+        dict(q="councelling"),
+        dict(q="clinic"),
+        dict(categories=[detox_term.parent_id]),
+        dict(languages=["es"]),
+        dict(details=["payment-medicaid"]),
+        dict(age=10),
+        dict(age=30),
+        dict(accepting=True),
+        dict(open_at=MONDAY_NOON),
+        dict(q="counseling", open_at=MONDAY_NOON),
+        dict(near=old_town, radius_miles=5, sort="distance"),
+        dict(q="counseling", near=old_town),
     ]
 
 
@@ -373,9 +474,17 @@ def _answers(searches: list[dict]) -> list:
     for params in searches:
         page = search_services(SearchParams(per_page=50, **params))
         order = sorted if params.get("q") else list  # word rarity may drift after updates
-        found.append((params, page.total, page.facets, page.suggestion, order(page.service_ids),
-                      {h.service_id: h.distance_miles for h in page.hits},
-                      {h.service_id: str(h.name_html) for h in page.hits}))
+        found.append(
+            (
+                params,
+                page.total,
+                page.facets,
+                page.suggestion,
+                order(page.service_ids),
+                {h.service_id: h.distance_miles for h in page.hits},
+                {h.service_id: str(h.name_html) for h in page.hits},
+            )
+        )
     return found
 
 
@@ -400,8 +509,12 @@ def test_an_update_carries_derived_values_over_exactly(catalog, db):
 
     catalog["detox"].status = "inactive"
     detox_term = db.session.query(TaxonomyTerm).filter_by(name="Withdrawal management").one()
-    riverside = ServiceFactory(name="Riverside Detox Clinic", minimum_age=16,
-                               accepting_new_clients=True, description="Detox and counseling.")
+    riverside = ServiceFactory(
+        name="Riverside Detox Clinic",
+        minimum_age=16,
+        accepting_new_clients=True,
+        description="Detox and counseling.",
+    )
     AttributeFactory(link_id=riverside.id, taxonomy_term=detox_term)
     db.session.add(Language(service_id=riverside.id, code="vi", name="Vietnamese"))
     detail(db, riverside, "payment-medicaid")
@@ -453,12 +566,16 @@ def test_a_full_build_indexes_each_spelling_word_once(db):
     from portal.search.documents import SpellingWords
 
     spelling = SpellingWords()
-    assert spelling.first_seen({"words": "Harbor Counseling, harbor"})["words"] == "harbor counseling"
+    assert (
+        spelling.first_seen({"words": "Harbor Counseling, harbor"})["words"] == "harbor counseling"
+    )
     assert spelling.first_seen({"words": "Counseling for Families"})["words"] == "for families"
     # The word stays known to "Did you mean" when the service that carried it goes.
     # The build reads services by id: the first one carries the shared word.
-    carrier, other = sorted([ServiceFactory(name="Harbor Counseling"),
-                             ServiceFactory(name="Bayside Counseling")], key=lambda s: s.id)
+    carrier, other = sorted(
+        [ServiceFactory(name="Harbor Counseling"), ServiceFactory(name="Bayside Counseling")],
+        key=lambda s: s.id,
+    )
     db.session.commit()
     rebuild_index()
     assert search_services(SearchParams(q="counsoling")).suggestion == "counseling"

@@ -12,6 +12,7 @@ Temporarily closed services sort last, so they are never expected in a top 3.
 One test runs every case against a single index of the sample catalog and reports all failing
 queries at once, with the top 5 they actually returned.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,7 +32,8 @@ _SERVICES = [s for org in _CATALOG["organizations"] for s in org["services"]]
 def in_categories(*codes: str) -> frozenset[str]:
     """Names of the public services filed under any of these category codes."""
     return frozenset(
-        s["name"] for s in _SERVICES
+        s["name"]
+        for s in _SERVICES
         if s["status"] == "active" and set(s.get("categories", ())) & set(codes)
     )
 
@@ -45,11 +47,15 @@ MOUD = BUPRENORPHINE | METHADONE | NALTREXONE
 CRISIS_LINES = in_categories("crisis-lines") - in_categories("domestic-violence")
 EMERGENCY = in_categories("emergency-psychiatric", "mobile-crisis")
 CRISIS_NOW = CRISIS_LINES | EMERGENCY | in_categories("crisis-stabilization")
-YOUTH_CRISIS_NOW = (
-    in_categories("youth-crisis") | CRISIS_LINES | EMERGENCY
-) - {"Veterans Crisis Line (dial 988, then press 1)", "23-Hour Crisis Receiving Center"}
+YOUTH_CRISIS_NOW = (in_categories("youth-crisis") | CRISIS_LINES | EMERGENCY) - {
+    "Veterans Crisis Line (dial 988, then press 1)",
+    "23-Hour Crisis Receiving Center",
+}
 COUNSELING = in_categories(
-    "counseling", "youth-counseling", "veteran-counseling", "family-therapy",
+    "counseling",
+    "youth-counseling",
+    "veteran-counseling",
+    "family-therapy",
     "outpatient-substance-use",
 )
 PSYCHIATRY = in_categories("psychiatry")
@@ -59,29 +65,46 @@ FOOD = in_categories("food-pantries", "free-meals")
 SNAP = in_categories("medicaid-snap")
 NALOXONE = in_categories("naloxone")
 OVERDOSE = NALOXONE | {
-    "Support Group After a Suicide or Overdose Loss", "Syringe Services Van",
+    "Support Group After a Suicide or Overdose Loss",
+    "Syringe Services Van",
     "Fentanyl Test Strips and Drug Checking",
 }
 SUBSTANCE_USE_TREATMENT = in_categories(
-    "detox", "residential-treatment", "intensive-outpatient", "outpatient-substance-use",
-    "teen-substance-use", "recovery-meetings",
+    "detox",
+    "residential-treatment",
+    "intensive-outpatient",
+    "outpatient-substance-use",
+    "teen-substance-use",
+    "recovery-meetings",
 )
-ALCOHOL_TREATMENT = (
-    SUBSTANCE_USE_TREATMENT - in_categories("teen-substance-use", "pregnancy-care")
-    | {"Extended-Release Naltrexone (Vivitrol) Clinic",
-       "Medication for Opioid and Alcohol Use in Primary Care"}
-)
-OPIOID_HELP = MOUD | NALOXONE | in_categories("detox", "drug-checking") | {
-    "Outpatient Substance Use Counseling", "Syringe Services Van",
+ALCOHOL_TREATMENT = SUBSTANCE_USE_TREATMENT - in_categories(
+    "teen-substance-use", "pregnancy-care"
+) | {
+    "Extended-Release Naltrexone (Vivitrol) Clinic",
+    "Medication for Opioid and Alcohol Use in Primary Care",
 }
-ANXIETY = frozenset({
-    "Anxiety and Depression Skills Group", "Adult Outpatient Counseling",
-    "Sliding-Scale Counseling for Adults", "Outpatient Therapy for Adults and Couples",
-})
+OPIOID_HELP = (
+    MOUD
+    | NALOXONE
+    | in_categories("detox", "drug-checking")
+    | {
+        "Outpatient Substance Use Counseling",
+        "Syringe Services Van",
+    }
+)
+ANXIETY = frozenset(
+    {
+        "Anxiety and Depression Skills Group",
+        "Adult Outpatient Counseling",
+        "Sliding-Scale Counseling for Adults",
+        "Outpatient Therapy for Adults and Couples",
+    }
+)
 LEGAL = in_categories("legal-housing", "legal-benefits", "legal-immigration", "record-clearing")
 RECOVERY_HOUSING = in_categories("recovery-housing")
 INTENSIVE_OUTPATIENT = in_categories("intensive-outpatient") | {
-    "Eating Disorder Intensive Outpatient"}
+    "Eating Disorder Intensive Outpatient"
+}
 
 
 @dataclass(frozen=True)
@@ -109,21 +132,29 @@ CASES: list[Case] = [
     C("vivitrol", ("Extended-Release Naltrexone (Vivitrol) Clinic",)),
     C("MAT", among=MOUD),
     C("heroin", among=OPIOID_HELP),
-    C("pregnant and using opioids", ("Pregnancy and Postpartum Recovery Program",),
-      among=in_categories("pregnancy-care") | {
-          "Methadone Treatment Program", "Residential Treatment for Women",
-          "Medication for Opioid and Alcohol Use in Primary Care"}),
+    C(
+        "pregnant and using opioids",
+        ("Pregnancy and Postpartum Recovery Program",),
+        among=in_categories("pregnancy-care")
+        | {
+            "Methadone Treatment Program",
+            "Residential Treatment for Women",
+            "Medication for Opioid and Alcohol Use in Primary Care",
+        },
+    ),
     # Crisis, in the words of a frightened parent or person.
     C("my son is suicidal", ("Youth Mobile Crisis Team",), among=YOUTH_CRISIS_NOW),
     C("kid suicidal tonight", ("Youth Mobile Crisis Team",), among=YOUTH_CRISIS_NOW),
-    C("my daughter wants to kill herself", ("Youth Mobile Crisis Team",),
-      among=YOUTH_CRISIS_NOW),
+    C("my daughter wants to kill herself", ("Youth Mobile Crisis Team",), among=YOUTH_CRISIS_NOW),
     C("I want to kill myself", ("988 Suicide & Crisis Lifeline",), among=CRISIS_NOW),
     C("suicide hotline", ("988 Suicide & Crisis Lifeline",), among=CRISIS_LINES),
     C("988", ("988 Suicide & Crisis Lifeline",)),
     C("psych ward", ("Adult Inpatient Psychiatric Unit",)),
-    C("mental health ER", ("Behavioral Health Emergency Department",),
-      among=EMERGENCY | {"23-Hour Crisis Receiving Center"}),
+    C(
+        "mental health ER",
+        ("Behavioral Health Emergency Department",),
+        among=EMERGENCY | {"23-Hour Crisis Receiving Center"},
+    ),
     C("crisis bed", ("Adult Crisis Stabilization Unit",)),
     C("someone to talk to", ("Riverbend Peer Warmline",)),
     C("feeling lonely", ("Riverbend Peer Warmline",)),
@@ -133,12 +164,18 @@ CASES: list[Case] = [
     C("councelling near 22314", among=COUNSELING),
     C("shrink", among=PSYCHIATRY | COUNSELING),
     C("psychiatirst", ("Psychiatry and Medication Clinic",), among=PSYCHIATRY),
-    C("sliding scale therapy",
-      ("Sliding-Scale Counseling for Adults", "Sliding-Scale Individual Counseling")),
+    C(
+        "sliding scale therapy",
+        ("Sliding-Scale Counseling for Adults", "Sliding-Scale Individual Counseling"),
+    ),
     C("online therapy", ("Online Counseling by Video",)),
-    C("terapia en español",
-      ("Spanish-Language Counseling (Consejería en español)",
-       "Bilingual Counseling (Spanish and English)")),
+    C(
+        "terapia en español",
+        (
+            "Spanish-Language Counseling (Consejería en español)",
+            "Bilingual Counseling (Spanish and English)",
+        ),
+    ),
     C("deaf counseling asl", ("Counseling in ASL",)),
     C("kids therapy", ("Child and Teen Therapy",)),
     C("panic attacks", ("Anxiety and Depression Skills Group",), among=ANXIETY),
@@ -152,8 +189,7 @@ CASES: list[Case] = [
     C("dementia caregiver", ("Caregiver Support Group",)),
     # Substance use, in plain words.
     C("I need to stop drinking", among=ALCOHOL_TREATMENT),
-    C("meth addiction", ("Outpatient Substance Use Counseling",),
-      among=SUBSTANCE_USE_TREATMENT),
+    C("meth addiction", ("Outpatient Substance Use Counseling",), among=SUBSTANCE_USE_TREATMENT),
     C("teen vaping", ("Teen Substance Use Counseling",)),
     C("AA meetings", ("All-Recovery Meetings",)),
     C("narcotics anonymous", ("All-Recovery Meetings",)),

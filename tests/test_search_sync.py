@@ -1,4 +1,5 @@
 """The index follows the database: outbox rows in the transaction, applied after commit."""
+
 import os
 import subprocess
 import sys
@@ -103,8 +104,15 @@ def test_hours_at_one_location_reach_the_index(db, indexed):
     db.session.commit()
     sunday_3am = SearchParams(q="harbor", open_at=dt.datetime(2026, 11, 29, 3, 0))
     assert search_services(sunday_3am).total == 0
-    db.session.add(Schedule(service_at_location_id=placement.id, freq="WEEKLY", byday="SU",
-                            opens_at=dt.time(0), closes_at=dt.time(0)))
+    db.session.add(
+        Schedule(
+            service_at_location_id=placement.id,
+            freq="WEEKLY",
+            byday="SU",
+            opens_at=dt.time(0),
+            closes_at=dt.time(0),
+        )
+    )
     db.session.commit()
     assert search_services(sunday_3am).total == 1
 
@@ -206,15 +214,23 @@ WRITER = textwrap.dedent("""
 
 
 def test_several_processes_writing_at_once_lose_nothing(app, db):
-    services = [ServiceFactory(name=f"Program {n}", description=f"zebra{n:02d}")
-                for n in range(24)]
+    services = [ServiceFactory(name=f"Program {n}", description=f"zebra{n:02d}") for n in range(24)]
     db.session.commit()
     rebuild_index()
     ids = [s.id for s in services]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     processes = [
-        subprocess.Popen([sys.executable, "-c", WRITER, app.config["SQLALCHEMY_DATABASE_URI"],
-                          app.config["PORTAL_SEARCH_INDEX_DIR"], *ids[n::4]], env=env)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WRITER,
+                app.config["SQLALCHEMY_DATABASE_URI"],
+                app.config["PORTAL_SEARCH_INDEX_DIR"],
+                *ids[n::4],
+            ],
+            env=env,
+        )
         for n in range(4)
     ]
     assert [p.wait(timeout=120) for p in processes] == [0, 0, 0, 0]
@@ -246,14 +262,18 @@ def test_an_update_is_an_index_change_and_a_merge_is_not(db, indexed):
     ix.close()
 
 
-def test_each_commit_indexes_only_its_own_changes_and_late_commits_are_caught(db, indexed,
-                                                                              monkeypatch):
+def test_each_commit_indexes_only_its_own_changes_and_late_commits_are_caught(
+    db, indexed, monkeypatch
+):
     from portal.search import indexer, outbox
 
     updated: list[list[str]] = []
     real_update = indexer.update
-    monkeypatch.setattr(indexer, "update",
-                        lambda session, ids: updated.append(list(ids)) or real_update(session, ids))
+    monkeypatch.setattr(
+        indexer,
+        "update",
+        lambda session, ids: updated.append(list(ids)) or real_update(session, ids),
+    )
     others = [ServiceFactory(name=f"Program {n}", description=f"zebra{n}") for n in range(3)]
     db.session.commit()
     updated.clear()

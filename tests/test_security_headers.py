@@ -1,4 +1,5 @@
 """Security headers and cookie flags (ASVS V3.4, V14.4), and templates fit for the CSP."""
+
 from __future__ import annotations
 
 import re
@@ -12,12 +13,15 @@ from tests.accounts import log_in
 from tests.factories import UserFactory
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "portal" / "templates"
-EXPECTED_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+EXPECTED_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
-@pytest.mark.parametrize("path", ["/", "/login", "/search?q=food", "/no-such-page",
-                                  "/static/css/portal.css"])
+@pytest.mark.parametrize(
+    "path", ["/", "/login", "/search?q=food", "/no-such-page", "/static/css/portal.css"]
+)
 def test_every_response_carries_the_security_headers(client, path):
     response = client.get(path)
     headers = response.headers
@@ -32,9 +36,13 @@ def test_every_response_carries_the_security_headers(client, path):
 
 def test_hsts_in_production(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-for-this-test")
-    app = create_app({"PORTAL_ENV": "production",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
-                      "PORTAL_SEARCH_INDEX_DIR": str(tmp_path / "index")})
+    app = create_app(
+        {
+            "PORTAL_ENV": "production",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+            "PORTAL_SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        }
+    )
     response = app.test_client().get("/static/css/portal.css")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     response.close()

@@ -1,4 +1,5 @@
 """The sample catalog, the seed command and the synthetic catalog generator."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,14 +39,38 @@ STIGMATIZING = ["addict", "abuser", "junkie", "the mentally ill", "alcoholic"]
 
 # Category codes residents and clinicians filter on, and how many public services each needs.
 REQUIRED_COVERAGE = {
-    "crisis-lines": 3, "mobile-crisis": 2, "crisis-stabilization": 3, "emergency-psychiatric": 3,
-    "detox": 2, "buprenorphine": 3, "methadone": 2, "naltrexone": 2, "intensive-outpatient": 3,
-    "outpatient-substance-use": 3, "counseling": 5, "psychiatry": 3, "peer-recovery": 3,
-    "recovery-housing": 2, "youth-crisis": 3, "youth-counseling": 3, "veteran-counseling": 2,
-    "veteran-peer-support": 1, "veteran-benefits": 1, "emergency-shelter": 3,
-    "hypothermia-shelter": 2, "food-pantries": 3, "free-meals": 2, "legal-housing": 2,
-    "legal-immigration": 1, "medicaid-snap": 3, "naloxone": 2, "syringe-services": 1,
-    "eating-disorders": 2, "domestic-violence": 3, "lgbtq-support": 2, "older-adults": 3,
+    "crisis-lines": 3,
+    "mobile-crisis": 2,
+    "crisis-stabilization": 3,
+    "emergency-psychiatric": 3,
+    "detox": 2,
+    "buprenorphine": 3,
+    "methadone": 2,
+    "naltrexone": 2,
+    "intensive-outpatient": 3,
+    "outpatient-substance-use": 3,
+    "counseling": 5,
+    "psychiatry": 3,
+    "peer-recovery": 3,
+    "recovery-housing": 2,
+    "youth-crisis": 3,
+    "youth-counseling": 3,
+    "veteran-counseling": 2,
+    "veteran-peer-support": 1,
+    "veteran-benefits": 1,
+    "emergency-shelter": 3,
+    "hypothermia-shelter": 2,
+    "food-pantries": 3,
+    "free-meals": 2,
+    "legal-housing": 2,
+    "legal-immigration": 1,
+    "medicaid-snap": 3,
+    "naloxone": 2,
+    "syringe-services": 1,
+    "eating-disorders": 2,
+    "domestic-violence": 3,
+    "lgbtq-support": 2,
+    "older-adults": 3,
     "deaf-asl": 2,
 }
 
@@ -62,30 +87,38 @@ def scalar_count(db, statement) -> int:
 
 
 def public_services(db) -> list[Service]:
-    return list(db.session.scalars(
-        select(Service)
-        .where(Service.status.in_(PUBLIC_STATUSES))
-        .options(
-            selectinload(Service.phones),
-            selectinload(Service.schedules),
-            selectinload(Service.attributes),
-            selectinload(Service.organization).selectinload(Organization.phones),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.phones),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),
-            selectinload(Service.service_at_locations)
-            .selectinload(ServiceAtLocation.location)
-            .selectinload(Location.phones),
+    return list(
+        db.session.scalars(
+            select(Service)
+            .where(Service.status.in_(PUBLIC_STATUSES))
+            .options(
+                selectinload(Service.phones),
+                selectinload(Service.schedules),
+                selectinload(Service.attributes),
+                selectinload(Service.organization).selectinload(Organization.phones),
+                selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.phones),
+                selectinload(Service.service_at_locations).selectinload(
+                    ServiceAtLocation.schedules
+                ),
+                selectinload(Service.service_at_locations)
+                .selectinload(ServiceAtLocation.location)
+                .selectinload(Location.phones),
+            )
         )
-    ))
+    )
 
 
 def services_with_term(db, code: str) -> list[Service]:
-    return list(db.session.scalars(
-        select(Service)
-        .join(Attribute, (Attribute.link_id == Service.id) & (Attribute.link_entity == "service"))
-        .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-        .where(TaxonomyTerm.code == code, Service.status.in_(PUBLIC_STATUSES))
-    ))
+    return list(
+        db.session.scalars(
+            select(Service)
+            .join(
+                Attribute, (Attribute.link_id == Service.id) & (Attribute.link_entity == "service")
+            )
+            .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+            .where(TaxonomyTerm.code == code, Service.status.in_(PUBLIC_STATUSES))
+        )
+    )
 
 
 def service_named(db, name: str) -> Service:
@@ -100,6 +133,7 @@ def all_schedules_of(service: Service) -> list[Schedule]:
 
 # ---- size and shape -------------------------------------------------------------------------
 
+
 def test_sample_catalog_size(seeded, db):
     assert 100 <= scalar_count(db, select(Service.id)) <= 150
     assert scalar_count(db, select(Organization.id)) >= 45
@@ -107,8 +141,13 @@ def test_sample_catalog_size(seeded, db):
 
 
 def test_categories_taxonomy_has_exactly_two_levels(seeded, db):
-    terms = list(db.session.scalars(select(TaxonomyTerm).where(
-        TaxonomyTerm.taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID)))
+    terms = list(
+        db.session.scalars(
+            select(TaxonomyTerm).where(
+                TaxonomyTerm.taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID
+            )
+        )
+    )
     assert 40 <= len(terms) <= 80
     by_id = {term.id: term for term in terms}
     tops = [term for term in terms if term.parent_id is None]
@@ -123,8 +162,13 @@ def test_categories_taxonomy_has_exactly_two_levels(seeded, db):
 
 
 def test_details_taxonomy_follows_vocabulary(seeded, db):
-    codes = set(db.session.scalars(select(TaxonomyTerm.code).where(
-        TaxonomyTerm.taxonomy_id == vocabulary.SERVICE_DETAILS_TAXONOMY_ID)))
+    codes = set(
+        db.session.scalars(
+            select(TaxonomyTerm.code).where(
+                TaxonomyTerm.taxonomy_id == vocabulary.SERVICE_DETAILS_TAXONOMY_ID
+            )
+        )
+    )
     groups = {group for group, _name, _terms in vocabulary.DETAIL_GROUPS}
     assert codes == vocabulary.DETAIL_CODES | groups
 
@@ -136,7 +180,8 @@ def test_every_public_service_is_complete(seeded, db):
         categories = [a for a in service.attributes if a.link_type == vocabulary.CATEGORY_LINK]
         assert 1 <= len(categories) <= 3, service.name
         phones = list(service.phones) + [
-            phone for at in service.service_at_locations
+            phone
+            for at in service.service_at_locations
             for phone in list(at.phones) + list(at.location.phones)
         ]
         assert phones, f"{service.name} has no phone"
@@ -174,8 +219,9 @@ def test_schedule_variety(seeded, db):
     all_week = "MO,TU,WE,TH,FR,SA,SU"
     assert any(s.byday == all_week and s.opens_at == s.closes_at == dt.time(0) for s in schedules)
     assert any(s.opens_at and s.closes_at and s.closes_at < s.opens_at for s in schedules)
-    assert any(s.opens_at is None and "appointment" in (s.description or "").lower()
-               for s in schedules)
+    assert any(
+        s.opens_at is None and "appointment" in (s.description or "").lower() for s in schedules
+    )
     assert any(s.freq == "MONTHLY" and s.byday == "2TU" for s in schedules)
     assert any(s.byday == "SA" for s in schedules)
     assert any(s.service_at_location_id for s in schedules)
@@ -211,14 +257,16 @@ def test_ids_come_from_the_file(seeded, db):
 
 
 def test_locations_are_in_northern_virginia(seeded, db):
-    rows = db.session.execute(select(Location.latitude, Location.longitude).where(
-        Location.latitude.is_not(None))).all()
+    rows = db.session.execute(
+        select(Location.latitude, Location.longitude).where(Location.latitude.is_not(None))
+    ).all()
     assert rows
     for latitude, longitude in rows:
         assert 38.55 < latitude < 39.0 and -77.55 < longitude < -76.95
 
 
 # ---- the file itself --------------------------------------------------------------------------
+
 
 def sample_text() -> str:
     return SAMPLE_CATALOG_PATH.read_text(encoding="utf-8")
@@ -236,7 +284,9 @@ def test_sample_file_ids_are_unique_uuid4():
     assert len(definitions) == len(set(definitions))
     for value in ids:
         assert uuid.UUID(value).version == 4 or value in (
-            vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID, vocabulary.SERVICE_DETAILS_TAXONOMY_ID)
+            vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID,
+            vocabulary.SERVICE_DETAILS_TAXONOMY_ID,
+        )
 
 
 def test_sample_file_web_addresses_are_examples():
@@ -247,10 +297,15 @@ def test_sample_file_web_addresses_are_examples():
 
 # ---- hours on real sample schedules ----------------------------------------------------------
 
+
 def test_hours_of_sample_services(seeded, db):
     lifeline = service_named(db, "988 Suicide & Crisis Lifeline")
-    for moment in (dt.datetime(2026, 11, 26, 3, 15), dt.datetime(2026, 11, 29, 23, 59),
-                   dt.datetime(2026, 12, 1, 0, 0), dt.datetime(2026, 12, 5, 12, 30)):
+    for moment in (
+        dt.datetime(2026, 11, 26, 3, 15),
+        dt.datetime(2026, 11, 29, 23, 59),
+        dt.datetime(2026, 12, 1, 0, 0),
+        dt.datetime(2026, 12, 5, 12, 30),
+    ):
         assert hours.is_open_at(lifeline.schedules, moment) is True
 
     warmline = service_named(db, "Riverbend Peer Warmline")  # 5 pm to 1 am
@@ -271,6 +326,7 @@ def test_hours_of_sample_services(seeded, db):
 
 
 # ---- commands ---------------------------------------------------------------------------------
+
 
 def test_seed_command_loads_once(app, db):
     runner = app.test_cli_runner()
@@ -298,29 +354,41 @@ def test_ensure_vocabulary_is_idempotent(db):
 
 def test_generate_catalog_command_adds_consistent_services(seeded, app, db):
     before = scalar_count(db, select(Service.id))
-    result = app.test_cli_runner().invoke(args=["generate-catalog", "--services", "200", "--seed", "7"])
+    result = app.test_cli_runner().invoke(
+        args=["generate-catalog", "--services", "200", "--seed", "7"]
+    )
     assert result.exit_code == 0, result.output
     assert "200 services" in result.output
     assert scalar_count(db, select(Service.id)) == before + 200
 
     orphans = {
-        "service without organization": select(Service.id).outerjoin(
-            Organization, Organization.id == Service.organization_id).where(Organization.id.is_(None)),
-        "attribute without service": select(Attribute.id).outerjoin(
-            Service, Service.id == Attribute.link_id).where(Service.id.is_(None)),
-        "attribute without term": select(Attribute.id).outerjoin(
-            TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id).where(TaxonomyTerm.id.is_(None)),
-        "service at unknown location": select(ServiceAtLocation.id).outerjoin(
-            Location, Location.id == ServiceAtLocation.location_id).where(Location.id.is_(None)),
+        "service without organization": select(Service.id)
+        .outerjoin(Organization, Organization.id == Service.organization_id)
+        .where(Organization.id.is_(None)),
+        "attribute without service": select(Attribute.id)
+        .outerjoin(Service, Service.id == Attribute.link_id)
+        .where(Service.id.is_(None)),
+        "attribute without term": select(Attribute.id)
+        .outerjoin(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+        .where(TaxonomyTerm.id.is_(None)),
+        "service at unknown location": select(ServiceAtLocation.id)
+        .outerjoin(Location, Location.id == ServiceAtLocation.location_id)
+        .where(Location.id.is_(None)),
     }
     for what, statement in orphans.items():
         assert scalar_count(db, statement) == 0, what
 
-    synthetic = select(Service.id).join(Organization).where(
-        Organization.legal_status == "Synthetic test data")
+    synthetic = (
+        select(Service.id)
+        .join(Organization)
+        .where(Organization.legal_status == "Synthetic test data")
+    )
     assert scalar_count(db, synthetic) == 200
-    without_category = synthetic.where(~Service.id.in_(
-        select(Attribute.link_id).where(Attribute.link_type == vocabulary.CATEGORY_LINK)))
+    without_category = synthetic.where(
+        ~Service.id.in_(
+            select(Attribute.link_id).where(Attribute.link_type == vocabulary.CATEGORY_LINK)
+        )
+    )
     assert scalar_count(db, without_category) == 0
 
 

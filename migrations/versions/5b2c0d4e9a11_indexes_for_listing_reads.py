@@ -4,6 +4,7 @@ Revision ID: 5b2c0d4e9a11
 Revises: 027dc5739593
 Create Date: 2026-11-26 15:45:00
 """
+
 from alembic import op
 
 revision = "5b2c0d4e9a11"
@@ -23,8 +24,12 @@ def upgrade():
         batch_op.create_index("ix_attribute_link", ["link_id", "link_entity"])
     for table in OWN_ROWS:
         with op.batch_alter_table(table) as batch_op:
-            batch_op.create_index(f"ix_{table}_service_own", ["service_id", "service_at_location_id"])
-            batch_op.create_index(f"ix_{table}_location_own", ["location_id", "service_at_location_id"])
+            batch_op.create_index(
+                f"ix_{table}_service_own", ["service_id", "service_at_location_id"]
+            )
+            batch_op.create_index(
+                f"ix_{table}_location_own", ["location_id", "service_at_location_id"]
+            )
 
 
 def downgrade():

@@ -1,4 +1,5 @@
 """`flask users create-admin EMAIL`: the first administrator, on a fresh installation."""
+
 from __future__ import annotations
 
 import click

@@ -1,4 +1,5 @@
 """Admin forms: invite, change role, the audit log filters and the HSDS import."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -23,14 +24,17 @@ ROLE_CHOICES = [
     SelectChoice(Role.supervisor.value, _l("Program supervisor")),
     SelectChoice(Role.admin.value, _l("Administrator")),
 ]
-ORGANIZATIONS_HELP = _l("For provider staff: the organizations whose listings and referrals "
-                        "they work on. Hold Ctrl (or Cmd) to choose more than one.")
+ORGANIZATIONS_HELP = _l(
+    "For provider staff: the organizations whose listings and referrals "
+    "they work on. Hold Ctrl (or Cmd) to choose more than one."
+)
 
 
 class RoleFields:
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=True)
-    organizations = SelectMultipleField(_l("Organizations"), choices=[], validate_choice=True,
-                                        description=ORGANIZATIONS_HELP)
+    organizations = SelectMultipleField(
+        _l("Organizations"), choices=[], validate_choice=True, description=ORGANIZATIONS_HELP
+    )
 
     def validate_organizations(self, field) -> None:
         if self.role.data == Role.provider.value and not field.data:
@@ -38,9 +42,13 @@ class RoleFields:
 
 
 class InviteForm(RoleFields, PortalForm):
-    email = StringField(_l("Email address"), validators=[
-        DataRequired(message=_l("Enter the person's email address.")), *email_validators(),
-    ])
+    email = StringField(
+        _l("Email address"),
+        validators=[
+            DataRequired(message=_l("Enter the person's email address.")),
+            *email_validators(),
+        ],
+    )
 
 
 class RoleForm(RoleFields, PortalForm):
@@ -48,11 +56,17 @@ class RoleForm(RoleFields, PortalForm):
 
 
 class ImportForm(PortalForm):
-    file = FileField(_l("HSDS file"), validators=[
-        FileRequired(message=_l("Choose a file to import.")),
-        FileAllowed(["json", "csv", "zip"], _l("Choose a .json, .csv or .zip file.")),
-    ], description=_l("HSDS 3.0 JSON (.json), one HSDS CSV file (.csv), or a zip of an HSDS "
-                      "3.0 data package, of older HSDS 1.x/2.0 CSV files, or of JSON files."))
+    file = FileField(
+        _l("HSDS file"),
+        validators=[
+            FileRequired(message=_l("Choose a file to import.")),
+            FileAllowed(["json", "csv", "zip"], _l("Choose a .json, .csv or .zip file.")),
+        ],
+        description=_l(
+            "HSDS 3.0 JSON (.json), one HSDS CSV file (.csv), or a zip of an HSDS "
+            "3.0 data package, of older HSDS 1.x/2.0 CSV files, or of JSON files."
+        ),
+    )
     dry_run = BooleanField(_l("Check only (dry run): report problems, save nothing"))
 
 
@@ -60,10 +74,15 @@ class AuditFilterForm(PortalForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    who = StringField(_l("Who (email address or part of it)"), validators=[Optional(), Length(max=254)])
-    action = SelectField(_l("Action"), choices=[SelectChoice("", _l("Any action"))]
-                         + [SelectChoice(a, a) for a in audit.ACTIONS],
-                         validate_choice=True, validators=[Optional()])
+    who = StringField(
+        _l("Who (email address or part of it)"), validators=[Optional(), Length(max=254)]
+    )
+    action = SelectField(
+        _l("Action"),
+        choices=[SelectChoice("", _l("Any action"))] + [SelectChoice(a, a) for a in audit.ACTIONS],
+        validate_choice=True,
+        validators=[Optional()],
+    )
     record_type = StringField(_l("Record type"), validators=[Optional(), Length(max=40)])
     record_id = StringField(_l("Record id"), validators=[Optional(), Length(max=64)])
     start = DateField(_l("From (date)"), validators=[Optional()])
@@ -71,7 +90,10 @@ class AuditFilterForm(PortalForm):
 
     def filters(self) -> audit.Filters:
         return audit.Filters(
-            actor=self.who.data or None, action=self.action.data or None,
-            record_type=self.record_type.data or None, record_id=self.record_id.data or None,
-            start=self.start.data, end=self.end.data,
+            actor=self.who.data or None,
+            action=self.action.data or None,
+            record_type=self.record_type.data or None,
+            record_id=self.record_id.data or None,
+            start=self.start.data,
+            end=self.end.data,
         )

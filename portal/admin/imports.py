@@ -2,6 +2,7 @@
 
 HTTP only: reading is portal.hsds.sources, checking and writing portal.hsds.importer.
 """
+
 from __future__ import annotations
 
 from flask import current_app, render_template, request
@@ -23,8 +24,11 @@ PROBLEMS_SHOWN = 500
 def _larger_uploads_for_admins(endpoint, _values) -> None:
     # Runs before the app's before_request hooks, where CSRF protection parses the body:
     # only admins on the import page may send more than the site-wide MAX_CONTENT_LENGTH.
-    if endpoint == "admin.import_catalog" and current_user.is_authenticated \
-            and current_user.is_admin:
+    if (
+        endpoint == "admin.import_catalog"
+        and current_user.is_authenticated
+        and current_user.is_admin
+    ):
         request.max_content_length = current_app.config["PORTAL_IMPORT_MAX_BYTES"]
 
 
@@ -44,9 +48,12 @@ def import_catalog():
         return render_template("admin/import.html", form=form, report=None), INVALID
     report = import_source(source, dry_run=form.dry_run.data)
     if not report.dry_run and not report.fatal:
-        audit.record("catalog.imported", record_type="hsds_import",
-                     detail=f"{report.rows_written} rows, {len(report.problems)} problems")
+        audit.record(
+            "catalog.imported",
+            record_type="hsds_import",
+            detail=f"{report.rows_written} rows, {len(report.problems)} problems",
+        )
         db.session.commit()
-    return render_template("admin/import.html", form=form, report=report,
-                           problems=report.problems[:PROBLEMS_SHOWN]), \
-        INVALID if report.fatal else 200
+    return render_template(
+        "admin/import.html", form=form, report=report, problems=report.problems[:PROBLEMS_SHOWN]
+    ), INVALID if report.fatal else 200

@@ -1,4 +1,5 @@
 """Admin: create organizations, mark them trusted and link provider staff to them."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -19,28 +20,42 @@ def _form(organization: Organization | None = None) -> OrganizationAdminForm:
     if request.method == "POST" or organization is None:
         form = OrganizationAdminForm()
     else:
-        form = OrganizationAdminForm(data={
-            "name": organization.name, "trusted": organization.trusted,
-            "staff": [u.id for u in freshness.provider_staff(organization.id)]})
-    form.staff.choices = [SelectChoice(u.id, u.email) for u in db.session.scalars(
-        select(User).where(User.role == Role.provider.value, User.active.is_(True))
-        .order_by(User.email))]
+        form = OrganizationAdminForm(
+            data={
+                "name": organization.name,
+                "trusted": organization.trusted,
+                "staff": [u.id for u in freshness.provider_staff(organization.id)],
+            }
+        )
+    form.staff.choices = [
+        SelectChoice(u.id, u.email)
+        for u in db.session.scalars(
+            select(User)
+            .where(User.role == Role.provider.value, User.active.is_(True))
+            .order_by(User.email)
+        )
+    ]
     return form
 
 
 def _save(organization: Organization | None, form: OrganizationAdminForm):
     if not form.validate():
-        return render_template("admin/organization.html", organization=organization,
-                               form=form), INVALID
+        return render_template(
+            "admin/organization.html", organization=organization, form=form
+        ), INVALID
     if organization is None:
         organization = Organization(name=form.name.data.strip(), description="")
         db.session.add(organization)
     staff = list(db.session.scalars(select(User).where(User.id.in_(form.staff.data))))
-    editing.save_organization(organization, name=form.name.data.strip(),
-                              trusted=form.trusted.data, staff=staff)
+    editing.save_organization(
+        organization, name=form.name.data.strip(), trusted=form.trusted.data, staff=staff
+    )
     db.session.flush()
-    audit.record("organization.saved", record=organization,
-                 detail="trusted" if organization.trusted else None)
+    audit.record(
+        "organization.saved",
+        record=organization,
+        detail="trusted" if organization.trusted else None,
+    )
     db.session.commit()
     flash(_("%(name)s is saved.", name=organization.name), "success")
     return redirect(url_for("admin.organization", organization_id=organization.id))
@@ -49,8 +64,9 @@ def _save(organization: Organization | None, form: OrganizationAdminForm):
 @bp.get("/organizations")
 @admin_only
 def organizations():
-    page = db.paginate(select(Organization).order_by(Organization.name), per_page=PAGE_SIZE,
-                       max_per_page=PAGE_SIZE)
+    page = db.paginate(
+        select(Organization).order_by(Organization.name), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE
+    )
     return render_template("admin/organizations.html", page=page)
 
 

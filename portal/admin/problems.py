@@ -1,5 +1,6 @@
 """Admin: the queue of problem reports from the public; each is resolved with a note.
 Rules: portal/catalog/problems.py."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -16,8 +17,13 @@ from portal.models import ProblemReport
 
 def _queue(form: ResolveForm | None = None, failed_id: str | None = None, status: int = 200):
     page = db.paginate(problems.open_reports(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
-    return render_template("admin/problems.html", page=page, form=form or ResolveForm(),
-                           failed_id=failed_id, kind_label=problems.kind_label), status
+    return render_template(
+        "admin/problems.html",
+        page=page,
+        form=form or ResolveForm(),
+        failed_id=failed_id,
+        kind_label=problems.kind_label,
+    ), status
 
 
 @bp.get("/problems")

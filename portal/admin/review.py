@@ -1,6 +1,7 @@
 """Admin: the dashboard with the listing queues, the review of provider changes (a
 field-by-field diff, approve or reject with a comment), the stale-listing queue and a listing's
 change history. Rules: portal/catalog/editing.py and portal/catalog/freshness.py."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -24,26 +25,38 @@ def _count(statement) -> int:
 @bp.get("/")
 @admin_only
 def dashboard():
-    return render_template("admin/dashboard.html", counts={
-        "review": _count(editing.pending_changes()),
-        "stale": _count(freshness.stale_services()),
-        "problems": _count(problems.open_reports()),
-    })
+    return render_template(
+        "admin/dashboard.html",
+        counts={
+            "review": _count(editing.pending_changes()),
+            "stale": _count(freshness.stale_services()),
+            "problems": _count(problems.open_reports()),
+        },
+    )
 
 
 @bp.get("/changes")
 @admin_only
 def review_queue():
     page = db.paginate(editing.pending_changes(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
-    return render_template("admin/review_queue.html", page=page, target_label=editing.target_label,
-                           targets={c.id: editing.target_of(c) for c in page.items})
+    return render_template(
+        "admin/review_queue.html",
+        page=page,
+        target_label=editing.target_label,
+        targets={c.id: editing.target_of(c) for c in page.items},
+    )
 
 
 def _change_page(change: ChangeRequest, form: DecisionForm | None = None, status: int = 200):
-    return render_template("admin/review_change.html", change=change, diff=editing.diff(change),
-                           target=editing.target_of(change), form=form or DecisionForm(),
-                           target_label=editing.target_label,
-                           decision_label=editing.decision_label), status
+    return render_template(
+        "admin/review_change.html",
+        change=change,
+        diff=editing.diff(change),
+        target=editing.target_of(change),
+        form=form or DecisionForm(),
+        target_label=editing.target_label,
+        decision_label=editing.decision_label,
+    ), status
 
 
 @bp.get("/changes/<uuid:change_id>")
@@ -69,8 +82,7 @@ def _decide(change_id, approve: bool):
             abort(409, str(error))
         form.comment.errors = [str(error)]
         return _change_page(change, form, INVALID)
-    audit.record("listing.change_approved" if approve else "listing.change_rejected",
-                 record=change)
+    audit.record("listing.change_approved" if approve else "listing.change_rejected", record=change)
     db.session.commit()
     flash(_("The change is published.") if approve else _("The change is rejected."), "success")
     return redirect(url_for("admin.review_queue"))

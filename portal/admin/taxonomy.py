@@ -1,4 +1,5 @@
 """Admin: the taxonomy — add, rename, move and merge terms (rules: portal/catalog/terms.py)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -17,8 +18,10 @@ TOP = ""
 
 def _parent_choices(exclude: TaxonomyTerm | None = None) -> list[SelectChoice]:
     return [SelectChoice(TOP, _("(top level)"))] + [
-        SelectChoice(t.id, "— " * terms.depth(t) + t.name) for t in terms.all_terms()
-        if exclude is None or t.id != exclude.id]
+        SelectChoice(t.id, "— " * terms.depth(t) + t.name)
+        for t in terms.all_terms()
+        if exclude is None or t.id != exclude.id
+    ]
 
 
 def _term_or_404(term_id) -> TaxonomyTerm:
@@ -44,8 +47,13 @@ def taxonomy():
             flash(_("“%(name)s” is added.", name=term.name), "success")
             return redirect(url_for("admin.taxonomy"))
         status = INVALID
-    return render_template("admin/taxonomy.html", form=form, terms=terms.all_terms(),
-                           counts=terms.service_counts(), depth=terms.depth), status
+    return render_template(
+        "admin/taxonomy.html",
+        form=form,
+        terms=terms.all_terms(),
+        counts=terms.service_counts(),
+        depth=terms.depth,
+    ), status
 
 
 def _term_page(term: TaxonomyTerm, form=None, merge_form=None, status: int = 200):
@@ -55,8 +63,13 @@ def _term_page(term: TaxonomyTerm, form=None, merge_form=None, status: int = 200
     if merge_form is None:
         merge_form = MergeForm()
         merge_form.into.choices = _parent_choices(term)[1:]
-    return render_template("admin/term.html", term=term, form=form, merge_form=merge_form,
-                           count=terms.service_counts().get(term.id, 0)), status
+    return render_template(
+        "admin/term.html",
+        term=term,
+        form=form,
+        merge_form=merge_form,
+        count=terms.service_counts().get(term.id, 0),
+    ), status
 
 
 @bp.route("/taxonomy/<uuid:term_id>", methods=["GET", "POST"])
@@ -96,6 +109,8 @@ def merge_term(term_id):
         return _term_page(source, merge_form=form, status=INVALID)
     audit.record("taxonomy.changed", record=target, detail=f"merged {source.id}")
     db.session.commit()
-    flash(_("Merged. %(count)d service(s) moved to “%(name)s”.", count=moved, name=target.name),
-          "success")
+    flash(
+        _("Merged. %(count)d service(s) moved to “%(name)s”.", count=moved, name=target.name),
+        "success",
+    )
     return redirect(url_for("admin.taxonomy"))

@@ -2,6 +2,7 @@
 
 HTTP only: account rules are in portal/auth/accounts.py, audit reading in portal/audit.py.
 """
+
 from __future__ import annotations
 
 from flask import (
@@ -50,7 +51,9 @@ def _with_organizations(form):
 @bp.get("/users")
 @admin_only
 def users():
-    page = db.paginate(select(User).order_by(User.email), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
+    page = db.paginate(
+        select(User).order_by(User.email), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE
+    )
     return render_template("admin/users.html", page=page)
 
 
@@ -63,7 +66,8 @@ def invite():
             return render_template("admin/invite.html", form=form), INVALID
         try:
             accounts.invite(
-                form.email.data, form.role.data,
+                form.email.data,
+                form.role.data,
                 organizations=accounts.organizations_by_id(form.organizations.data),
                 by=current_user,
             )
@@ -72,22 +76,31 @@ def invite():
             return render_template("admin/invite.html", form=form), INVALID
         db.session.commit()
         notify.send_pending()
-        flash(_("Invitation sent to %(email)s.", email=accounts.normalize_email(form.email.data)),
-              "success")
+        flash(
+            _("Invitation sent to %(email)s.", email=accounts.normalize_email(form.email.data)),
+            "success",
+        )
         return redirect(url_for("admin.users"))
     return render_template("admin/invite.html", form=form)
 
 
 def _user_page(user: User, status: int = 200, role_form: RoleForm | None = None):
     if role_form is None:
-        role_form = _with_organizations(RoleForm(
-            data={"role": user.role, "organizations": sorted(user.organization_ids)}
-        ))
+        role_form = _with_organizations(
+            RoleForm(data={"role": user.role, "organizations": sorted(user.organization_ids)})
+        )
     invitations = db.session.scalars(
-        select(Invitation).where(Invitation.user_id == user.id).order_by(Invitation.created_at.desc())
+        select(Invitation)
+        .where(Invitation.user_id == user.id)
+        .order_by(Invitation.created_at.desc())
     ).all()
-    return render_template("admin/user.html", user=user, role_form=role_form,
-                           actions_form=EmptyForm(), invitations=invitations), status
+    return render_template(
+        "admin/user.html",
+        user=user,
+        role_form=role_form,
+        actions_form=EmptyForm(),
+        invitations=invitations,
+    ), status
 
 
 @bp.get("/users/<uuid:user_id>")
@@ -104,8 +117,12 @@ def change_role(user_id):
     if not form.validate():
         return _user_page(user, INVALID, form)
     try:
-        accounts.change_role(user, form.role.data,
-                             accounts.organizations_by_id(form.organizations.data), by=current_user)
+        accounts.change_role(
+            user,
+            form.role.data,
+            accounts.organizations_by_id(form.organizations.data),
+            by=current_user,
+        )
     except accounts.AccountError as error:
         form.role.errors = [str(error)]
         return _user_page(user, INVALID, form)
@@ -122,8 +139,12 @@ def _set_active(user_id, active: bool):
         flash(str(error), "error")
         return redirect(url_for("admin.user", user_id=user.id))
     db.session.commit()
-    flash(_("%(email)s can sign in again.", email=user.email) if active
-          else _("%(email)s is disabled and signed out everywhere.", email=user.email), "success")
+    flash(
+        _("%(email)s can sign in again.", email=user.email)
+        if active
+        else _("%(email)s is disabled and signed out everywhere.", email=user.email),
+        "success",
+    )
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -145,8 +166,11 @@ def outbox():
     # Messages hold live set-password links: readable here only in development and testing.
     if current_app.config["PORTAL_ENV"] == "production":
         abort(404)
-    page = db.paginate(select(EmailMessage).order_by(EmailMessage.id.desc()),
-                       per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
+    page = db.paginate(
+        select(EmailMessage).order_by(EmailMessage.id.desc()),
+        per_page=PAGE_SIZE,
+        max_per_page=PAGE_SIZE,
+    )
     return render_template("admin/outbox.html", page=page)
 
 
@@ -161,8 +185,9 @@ def audit_log():
     form, valid = _audit_filter_form()
     if not valid:
         return render_template("admin/audit.html", form=form, page=None), INVALID
-    page = db.paginate(audit.query(form.filters()), per_page=AUDIT_PAGE_SIZE,
-                       max_per_page=AUDIT_PAGE_SIZE)
+    page = db.paginate(
+        audit.query(form.filters()), per_page=AUDIT_PAGE_SIZE, max_per_page=AUDIT_PAGE_SIZE
+    )
     return render_template("admin/audit.html", form=form, page=page)
 
 

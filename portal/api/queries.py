@@ -2,6 +2,7 @@
 
 Plain functions (no HTTP), so the rules about what a parameter means live in one place.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -75,9 +76,13 @@ class ServiceFilters:
 
 def _page(query: Select, paging: Paging, order) -> Page:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(db.session.scalars(
-        query.order_by(*order).limit(paging.per_page).offset((paging.page - 1) * paging.per_page)
-    ).unique())
+    items = list(
+        db.session.scalars(
+            query.order_by(*order)
+            .limit(paging.per_page)
+            .offset((paging.page - 1) * paging.per_page)
+        ).unique()
+    )
     return Page(items=items, total=total or 0, paging=paging)
 
 
@@ -87,8 +92,9 @@ def _matching_ids(search: str) -> list[str]:
 
 
 def _service_ids_with_terms(term_ids: Select | list[str]) -> Select:
-    return select(Attribute.link_id).where(Attribute.link_entity == "service",
-                                           Attribute.taxonomy_term_id.in_(term_ids))
+    return select(Attribute.link_id).where(
+        Attribute.link_entity == "service", Attribute.taxonomy_term_id.in_(term_ids)
+    )
 
 
 def _filtered_services(filters: ServiceFilters) -> tuple[Select, list[str] | None]:
@@ -98,8 +104,13 @@ def _filtered_services(filters: ServiceFilters) -> tuple[Select, list[str] | Non
         term_ids = term_and_descendant_ids(term) if term else [filters.taxonomy_term_id]
         query = query.where(Service.id.in_(_service_ids_with_terms(term_ids)))
     if filters.taxonomy_id:
-        query = query.where(Service.id.in_(_service_ids_with_terms(
-            select(TaxonomyTerm.id).where(TaxonomyTerm.taxonomy_id == filters.taxonomy_id))))
+        query = query.where(
+            Service.id.in_(
+                _service_ids_with_terms(
+                    select(TaxonomyTerm.id).where(TaxonomyTerm.taxonomy_id == filters.taxonomy_id)
+                )
+            )
+        )
     if filters.organization_id:
         query = query.where(Service.organization_id == filters.organization_id)
     if filters.modified_after:
@@ -116,9 +127,11 @@ def _in_rank_order(query: Select, paging: Paging, ranked: list[str], key) -> Pag
     found = set(db.session.scalars(query.with_only_columns(key)))
     ordered = [i for i in ranked if i in found]
     start = (paging.page - 1) * paging.per_page
-    wanted = ordered[start:start + paging.per_page]
-    rows = {getattr(r, "service_id", r.id): r for r in db.session.scalars(
-        query.where(key.in_(wanted))).unique()}
+    wanted = ordered[start : start + paging.per_page]
+    rows = {
+        getattr(r, "service_id", r.id): r
+        for r in db.session.scalars(query.where(key.in_(wanted))).unique()
+    }
     return Page(items=[rows[i] for i in wanted if i in rows], total=len(ordered), paging=paging)
 
 
@@ -132,21 +145,25 @@ def services(filters: ServiceFilters, paging: Paging, options=()) -> Page:
 
 def service(service_id: str, options=()) -> Service | None:
     return db.session.scalars(
-        records.public_services().where(Service.id == service_id).options(*options)).first()
+        records.public_services().where(Service.id == service_id).options(*options)
+    ).first()
 
 
 def organizations(search: str | None, paging: Paging, options=()) -> Page:
     query = select(Organization).options(*options)
     if search:
         pattern = f"%{search.lower()}%"
-        query = query.where(func.lower(Organization.name).like(pattern)
-                            | func.lower(Organization.description).like(pattern))
+        query = query.where(
+            func.lower(Organization.name).like(pattern)
+            | func.lower(Organization.description).like(pattern)
+        )
     return _page(query, paging, (Organization.name, Organization.id))
 
 
 def organization(organization_id: str, options=()) -> Organization | None:
     return db.session.scalars(
-        select(Organization).where(Organization.id == organization_id).options(*options)).first()
+        select(Organization).where(Organization.id == organization_id).options(*options)
+    ).first()
 
 
 @dataclass
@@ -157,8 +174,11 @@ class Nearby:
 
 def _placements_near(query: Select, nearby: Nearby) -> Select:
     if nearby.proximity_metres is None:
-        return query.where(ServiceAtLocation.location_id.in_(
-            select(Address.location_id).where(Address.postal_code == nearby.postcode)))
+        return query.where(
+            ServiceAtLocation.location_id.in_(
+                select(Address.location_id).where(Address.postal_code == nearby.postcode)
+            )
+        )
     centre = geo.zip_centre(nearby.postcode)
     if centre is None:
         raise BadParameter("postcode", "unknown postcode, so no distance can be measured")
@@ -170,17 +190,23 @@ def _placements_near(query: Select, nearby: Nearby) -> Select:
         Location.longitude.between(centre.longitude - dlng, centre.longitude + dlng),
     )
     candidates = db.session.execute(box).all()
-    within = [c.id for c in candidates
-              if geo.miles_between(centre, geo.Point(c.latitude, c.longitude)) <= radius_miles]
+    within = [
+        c.id
+        for c in candidates
+        if geo.miles_between(centre, geo.Point(c.latitude, c.longitude)) <= radius_miles
+    ]
     return query.where(ServiceAtLocation.location_id.in_(within))
 
 
-def service_at_locations(filters: ServiceFilters, nearby: Nearby, paging: Paging,
-                         options=()) -> Page:
+def service_at_locations(
+    filters: ServiceFilters, nearby: Nearby, paging: Paging, options=()
+) -> Page:
     services_query, ranked = _filtered_services(filters)
-    query = select(ServiceAtLocation).where(
-        ServiceAtLocation.service_id.in_(services_query.with_only_columns(Service.id))
-    ).options(*options)
+    query = (
+        select(ServiceAtLocation)
+        .where(ServiceAtLocation.service_id.in_(services_query.with_only_columns(Service.id)))
+        .options(*options)
+    )
     if nearby.postcode:
         query = _placements_near(query, nearby)
     if ranked is not None:
@@ -188,14 +214,18 @@ def service_at_locations(filters: ServiceFilters, nearby: Nearby, paging: Paging
         placements = list(db.session.scalars(query))
         placements.sort(key=lambda p: (rank.get(p.service_id, len(rank)), p.id))
         start = (paging.page - 1) * paging.per_page
-        return Page(items=placements[start:start + paging.per_page], total=len(placements),
-                    paging=paging)
+        return Page(
+            items=placements[start : start + paging.per_page], total=len(placements), paging=paging
+        )
     return _page(query, paging, (ServiceAtLocation.id,))
 
 
 def service_at_location(placement_id: str, options=()) -> ServiceAtLocation | None:
-    return db.session.scalars(records.public_service_at_locations().where(
-        ServiceAtLocation.id == placement_id).options(*options)).first()
+    return db.session.scalars(
+        records.public_service_at_locations()
+        .where(ServiceAtLocation.id == placement_id)
+        .options(*options)
+    ).first()
 
 
 def taxonomies(search: str | None, paging: Paging) -> Page:
@@ -217,8 +247,10 @@ def taxonomy_terms(filters: TermFilters, paging: Paging) -> Page:
     query = select(TaxonomyTerm)
     if filters.search:
         pattern = f"%{filters.search.lower()}%"
-        query = query.where(func.lower(TaxonomyTerm.name).like(pattern)
-                            | func.lower(TaxonomyTerm.code).like(pattern))
+        query = query.where(
+            func.lower(TaxonomyTerm.name).like(pattern)
+            | func.lower(TaxonomyTerm.code).like(pattern)
+        )
     if filters.taxonomy_id:
         query = query.where(TaxonomyTerm.taxonomy_id == filters.taxonomy_id)
     if filters.top_only:

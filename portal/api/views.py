@@ -4,6 +4,7 @@ HTTP only: parameters are parsed here, portal.api.queries answers them and porta
 shapes the HSDS objects. Errors answer in JSON (portal.errors): 400 for a bad parameter, 404
 for an unknown (or unpublished) id.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,8 +41,14 @@ TRUE_WORDS, FALSE_WORDS = ("true", "1", "yes"), ("false", "0", "no")
 
 @bp.errorhandler(BadParameter)
 def _bad_parameter(error: BadParameter):
-    return jsonify(error={"status": 400, "title": "Bad parameter", "parameter": error.name,
-                          "detail": error.reason}), 400
+    return jsonify(
+        error={
+            "status": 400,
+            "title": "Bad parameter",
+            "parameter": error.name,
+            "detail": error.reason,
+        }
+    ), 400
 
 
 @bp.after_request
@@ -50,8 +57,11 @@ def _headers(response: Response) -> Response:
     response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
     response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
     response.headers["Access-Control-Expose-Headers"] = "ETag"
-    if request.method in ("GET", "HEAD") and response.status_code == 200 \
-            and not response.is_streamed:
+    if (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and not response.is_streamed
+    ):
         response.headers["Cache-Control"] = "public, max-age=60"
         response.add_etag()
         response.make_conditional(request)
@@ -59,6 +69,7 @@ def _headers(response: Response) -> Response:
 
 
 # --- parameters -------------------------------------------------------------------------
+
 
 def _text(name: str) -> str | None:
     value = request.args.get(name)
@@ -95,8 +106,10 @@ def _positive(name: str, default: int, maximum: int | None = None) -> int:
 
 
 def _paging() -> Paging:
-    return Paging(page=_positive("page", 1, 1_000_000),
-                  per_page=_positive("per_page", queries.DEFAULT_PER_PAGE, queries.MAX_PER_PAGE))
+    return Paging(
+        page=_positive("page", 1, 1_000_000),
+        per_page=_positive("per_page", queries.DEFAULT_PER_PAGE, queries.MAX_PER_PAGE),
+    )
 
 
 def _format() -> str:
@@ -111,19 +124,26 @@ def _moment(name: str) -> dt.datetime | None:
     if value is None:
         return None
     try:
-        moment = dt.datetime.fromisoformat(value) if "T" in value or " " in value \
+        moment = (
+            dt.datetime.fromisoformat(value)
+            if "T" in value or " " in value
             else dt.datetime.combine(dt.date.fromisoformat(value), dt.time())
+        )
     except ValueError:
-        raise BadParameter(name, "must be an ISO 8601 date or date-time, "
-                                 "such as 2026-01-31T12:00:00Z") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+        raise BadParameter(
+            name, "must be an ISO 8601 date or date-time, such as 2026-01-31T12:00:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _service_filters() -> ServiceFilters:
-    return ServiceFilters(search=_text("search"), taxonomy_term_id=_text("taxonomy_term_id"),
-                          taxonomy_id=_text("taxonomy_id"),
-                          organization_id=_text("organization_id"),
-                          modified_after=_moment("modified_after"))
+    return ServiceFilters(
+        search=_text("search"),
+        taxonomy_term_id=_text("taxonomy_term_id"),
+        taxonomy_id=_text("taxonomy_id"),
+        organization_id=_text("organization_id"),
+        modified_after=_moment("modified_after"),
+    )
 
 
 def _nearby() -> Nearby:
@@ -145,12 +165,14 @@ def _page_or_stream(fetch, shape):
     """One HSDS Page of `fetch(paging)`, or with format=ndjson every result without pages,
     one JSON object per line."""
     if _format() == "ndjson":
+
         def lines():
             paging = Paging(page=1, per_page=queries.MAX_PER_PAGE)
             while batch := fetch(paging).items:
                 for item in shape(batch):
                     yield json.dumps(item, separators=(",", ":")) + "\n"
                 paging = Paging(page=paging.page + 1, per_page=queries.MAX_PER_PAGE)
+
         return Response(stream_with_context(lines()), mimetype=NDJSON)
     page = fetch(_paging())
     return jsonify(page.as_hsds(shape(page.items)))
@@ -162,20 +184,31 @@ def _not_found():
 
 # --- endpoints --------------------------------------------------------------------------
 
+
 @bp.get("/")
 def index():
-    return jsonify(version=HSDS_VERSION, profile=PROFILE_URL,
-                   openapi_url=url_for("api.openapi", _external=True))
+    return jsonify(
+        version=HSDS_VERSION,
+        profile=PROFILE_URL,
+        openapi_url=url_for("api.openapi", _external=True),
+    )
 
 
 @bp.get("/datapackage.zip")
 def download():
     """The whole public catalog as an HSDS 3.0 CSV data package (linked from every page)."""
-    path = latest_download(Path(current_app.config["PORTAL_HSDS_DOWNLOAD_PATH"]),
-                           current_app.config["PORTAL_HSDS_DOWNLOAD_MAX_AGE_HOURS"])
-    return send_file(path, mimetype="application/zip", as_attachment=True,
-                     download_name="community-help-finder-hsds.zip", conditional=True,
-                     max_age=3600)
+    path = latest_download(
+        Path(current_app.config["PORTAL_HSDS_DOWNLOAD_PATH"]),
+        current_app.config["PORTAL_HSDS_DOWNLOAD_MAX_AGE_HOURS"],
+    )
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name="community-help-finder-hsds.zip",
+        conditional=True,
+        max_age=3600,
+    )
 
 
 @bp.get("/openapi.json")
@@ -231,21 +264,25 @@ def service_at_locations():
         options = records.PLACEMENT_LIST_OPTIONS
         shape = lambda items: [records.placement_list_item(p) for p in items]  # noqa: E731
     return _page_or_stream(
-        lambda paging: queries.service_at_locations(filters, nearby, paging, options), shape)
+        lambda paging: queries.service_at_locations(filters, nearby, paging, options), shape
+    )
 
 
 @bp.get("/service_at_locations/<placement_id>")
 def service_at_location(placement_id: str):
-    found = queries.service_at_location(placement_id, records.PLACEMENT_FULL_OPTIONS) \
-        or _not_found()
+    found = (
+        queries.service_at_location(placement_id, records.PLACEMENT_FULL_OPTIONS) or _not_found()
+    )
     return jsonify(records.full_placements([found])[0])
 
 
 @bp.get("/taxonomies")
 def taxonomies():
     search = _text("search")
-    return _page_or_stream(lambda paging: queries.taxonomies(search, paging),
-                           lambda items: [records.row("taxonomy", t) for t in items])
+    return _page_or_stream(
+        lambda paging: queries.taxonomies(search, paging),
+        lambda items: [records.row("taxonomy", t) for t in items],
+    )
 
 
 @bp.get("/taxonomies/<taxonomy_id>")
@@ -256,10 +293,16 @@ def taxonomy(taxonomy_id: str):
 
 @bp.get("/taxonomy_terms")
 def taxonomy_terms():
-    filters = TermFilters(search=_text("search"), taxonomy_id=_text("taxonomy_id"),
-                          top_only=_boolean("top_only"), parent_id=_text("parent_id"))
-    return _page_or_stream(lambda paging: queries.taxonomy_terms(filters, paging),
-                           lambda items: [records.taxonomy_term(t) for t in items])
+    filters = TermFilters(
+        search=_text("search"),
+        taxonomy_id=_text("taxonomy_id"),
+        top_only=_boolean("top_only"),
+        parent_id=_text("parent_id"),
+    )
+    return _page_or_stream(
+        lambda paging: queries.taxonomy_terms(filters, paging),
+        lambda items: [records.taxonomy_term(t) for t in items],
+    )
 
 
 @bp.get("/taxonomy_terms/<term_id>")

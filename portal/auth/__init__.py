@@ -3,6 +3,7 @@
 `init_app` wires Flask-Login to the server-side sessions, turns on the authorization check for
 every request and keeps administrators without MFA on the MFA set-up page.
 """
+
 from __future__ import annotations
 
 from flask import Flask, g, redirect, request, url_for

@@ -3,6 +3,7 @@
 Views (portal/auth, portal/admin) and the CLI (`flask users create-admin`) call these; each
 writes its audit row and email in the caller's transaction, and the caller commits.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,9 +28,12 @@ def normalize_email(email: str) -> str:
 
 
 def email_taken(email: str) -> bool:
-    return db.session.scalar(
-        select(func.count()).select_from(User).where(User.email == normalize_email(email))
-    ) > 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(User).where(User.email == normalize_email(email))
+        )
+        > 0
+    )
 
 
 def invite(email: str, role: Role | str, *, organizations=(), by: User | None = None) -> str:
@@ -66,7 +70,8 @@ def invite(email: str, role: Role | str, *, organizations=(), by: User | None = 
             "You have been invited to Community Help Finder.\n\n"
             "To choose your password and start, open this link within %(hours)d hours:\n"
             "%(link)s\n\nThe link works once. If you did not expect this, you can ignore it.",
-            hours=hours, link=link,
+            hours=hours,
+            link=link,
         ),
     )
     audit.record("invitation.created", record=user, actor=by, detail=f"role {role.value}")
@@ -121,7 +126,8 @@ def request_password_reset(email: str) -> None:
             "To choose a new password, open this link within %(minutes)d minutes:\n%(link)s\n\n"
             "The link works once. If you did not ask for this, you can ignore this email; "
             "your password stays the same.",
-            minutes=minutes, link=tokens.reset_link(user),
+            minutes=minutes,
+            link=tokens.reset_link(user),
         ),
     )
     audit.record("password.reset_requested", record=user, actor_email=user.email)

@@ -1,4 +1,5 @@
 """Sign-in, MFA, password and session forms."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -13,33 +14,49 @@ REQUIRED_EMAIL = DataRequired(message=_l("Enter your email address."))
 
 class LoginForm(PortalForm):
     email = StringField(_l("Email address"), validators=[REQUIRED_EMAIL, *email_validators()])
-    password = PasswordField(_l("Password"), validators=[
-        DataRequired(message=_l("Enter your password.")),
-        Length(max=passwords.MAX_LENGTH, message=_l("A password is at most %(max)d characters.")),
-    ])
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(message=_l("Enter your password.")),
+            Length(
+                max=passwords.MAX_LENGTH, message=_l("A password is at most %(max)d characters.")
+            ),
+        ],
+    )
 
 
 class SecondFactorForm(PortalForm):
-    code = StringField(_l("Code from your authenticator app, or a recovery code"), validators=[
-        DataRequired(message=_l("Enter the code.")),
-        Length(max=40, message=_l("That code is too long.")),
-    ])
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[
+            DataRequired(message=_l("Enter the code.")),
+            Length(max=40, message=_l("That code is too long.")),
+        ],
+    )
 
 
 class TotpForm(PortalForm):
-    code = StringField(_l("6-digit code from your authenticator app"), validators=[
-        DataRequired(message=_l("Enter the 6-digit code.")),
-        Length(max=10, message=_l("That code is too long.")),
-    ])
+    code = StringField(
+        _l("6-digit code from your authenticator app"),
+        validators=[
+            DataRequired(message=_l("Enter the 6-digit code.")),
+            Length(max=10, message=_l("That code is too long.")),
+        ],
+    )
 
 
 class ConfirmPasswordForm(PortalForm):
     """Asks for the current password again before a sensitive change (ASVS 3.7.1)."""
 
-    password = PasswordField(_l("Your current password"), validators=[
-        DataRequired(message=_l("Enter your password.")),
-        Length(max=passwords.MAX_LENGTH, message=_l("A password is at most %(max)d characters.")),
-    ])
+    password = PasswordField(
+        _l("Your current password"),
+        validators=[
+            DataRequired(message=_l("Enter your password.")),
+            Length(
+                max=passwords.MAX_LENGTH, message=_l("A password is at most %(max)d characters.")
+            ),
+        ],
+    )
 
 
 class ForgotPasswordForm(PortalForm):
@@ -52,14 +69,23 @@ def _password_policy(_form, field) -> None:
 
 
 class NewPasswordForm(PortalForm):
-    password = PasswordField(_l("New password"), validators=[
-        DataRequired(message=_l("Choose a password.")), _password_policy,
-    ], description=_l("At least 12 characters. A few words together are easy to remember "
-                      "and hard to guess."))
-    confirm = PasswordField(_l("Type the new password again"), validators=[
-        DataRequired(message=_l("Type the password again.")),
-        EqualTo("password", message=_l("The two passwords are not the same.")),
-    ])
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(message=_l("Choose a password.")),
+            _password_policy,
+        ],
+        description=_l(
+            "At least 12 characters. A few words together are easy to remember and hard to guess."
+        ),
+    )
+    confirm = PasswordField(
+        _l("Type the new password again"),
+        validators=[
+            DataRequired(message=_l("Type the password again.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+    )
 
 
 class EmptyForm(PortalForm):

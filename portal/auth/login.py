@@ -6,6 +6,7 @@ After PORTAL_LOGIN_MAX_FAILURES failures in a row the account is locked for
 PORTAL_LOCKOUT_MINUTES (ASVS 2.2.1); rate limits per account and per address sit in front
 (portal.auth.views).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,8 +50,12 @@ def _fail(user: User | None, email: str, action: str = "login.failure") -> Outco
     if user.failed_logins >= current_app.config["PORTAL_LOGIN_MAX_FAILURES"]:
         user.locked_until = now + dt.timedelta(minutes=current_app.config["PORTAL_LOCKOUT_MINUTES"])
         user.failed_logins = 0
-        audit.record("login.lockout", record=user, actor_email=user.email,
-                     detail=f"{current_app.config['PORTAL_LOCKOUT_MINUTES']} minutes")
+        audit.record(
+            "login.lockout",
+            record=user,
+            actor_email=user.email,
+            detail=f"{current_app.config['PORTAL_LOCKOUT_MINUTES']} minutes",
+        )
         db.session.commit()
         return Outcome.locked
     db.session.commit()

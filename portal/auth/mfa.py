@@ -5,6 +5,7 @@
 - Recovery codes: 10 random codes of 16 base32 characters (80 bits), shown once, stored
   salted and hashed (ASVS 2.6.2), each usable once.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -84,9 +85,11 @@ def new_recovery_codes(user: User) -> list[str]:
         for _ in range(RECOVERY_CODE_COUNT)
     ]
     for code in codes:
-        db.session.add(RecoveryCode(
-            user_id=user.id, code_hash=generate_password_hash(code, method=_RECOVERY_HASH)
-        ))
+        db.session.add(
+            RecoveryCode(
+                user_id=user.id, code_hash=generate_password_hash(code, method=_RECOVERY_HASH)
+            )
+        )
     return [f"{c[:4]}-{c[4:8]}-{c[8:12]}-{c[12:]}" for c in codes]
 
 
@@ -104,9 +107,13 @@ def use_recovery_code(user: User, code: str) -> bool:
 
 def _unused_codes(user: User) -> list[RecoveryCode]:
     # Queried, not user.recovery_codes: the bulk deletes above bypass the relationship.
-    return list(db.session.scalars(
-        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-    ))
+    return list(
+        db.session.scalars(
+            select(RecoveryCode).where(
+                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+            )
+        )
+    )
 
 
 def remaining_recovery_codes(user: User) -> int:

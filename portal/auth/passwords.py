@@ -6,6 +6,7 @@
 - Hashed with scrypt (memory-hard) through werkzeug; the hash string carries its parameters,
   so they can be raised later without breaking existing hashes.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -20,10 +20,12 @@ Outcomes: anonymous on a protected page → redirect to the sign-in page (with ?
 signed in with the wrong role → 403. Records are checked too: `get_in_scope_or_404` answers 404
 for a record outside the user's scope, so guessing ids reveals nothing.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from flask import Blueprint, Flask, abort, current_app, request
 from flask_login import current_user

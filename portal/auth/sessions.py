@@ -5,6 +5,7 @@ checked on every request. Ending the row (logout, disable, password reset, time-
 session for every copy of the cookie. Idle and absolute time-outs come from
 PORTAL_SESSION_IDLE_MINUTES and PORTAL_SESSION_MAX_HOURS.
 """
+
 from __future__ import annotations
 
 import datetime as dt

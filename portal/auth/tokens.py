@@ -9,6 +9,7 @@
 Links are built from PORTAL_BASE_URL, never from the request's Host header, so a forged Host
 cannot send someone a reset link to another site.
 """
+
 from __future__ import annotations
 
 import enum
@@ -25,7 +26,7 @@ from portal.models.catalog import utcnow
 MAX_TOKEN_LENGTH = 500
 
 
-class LinkProblem(str, enum.Enum):
+class LinkProblem(enum.StrEnum):
     invalid = "invalid"
     expired = "expired"
     used = "used"

@@ -2,6 +2,7 @@
 
 HTTP only: the rules are in login.py, accounts.py, sessions.py, mfa.py and tokens.py.
 """
+
 from __future__ import annotations
 
 from flask import (
@@ -94,9 +95,11 @@ def login_page():
         if outcome is login.Outcome.needs_mfa:
             return redirect(url_for("auth.verify", next=request.args.get("next")))
         # One message for every refusal: unknown address, wrong password, disabled, locked.
-        error = _("The email address or password is not right, or sign-in is paused after "
-                  "too many tries. Check them and try again in a few minutes, or reset your "
-                  "password.")
+        error = _(
+            "The email address or password is not right, or sign-in is paused after "
+            "too many tries. Check them and try again in a few minutes, or reset your "
+            "password."
+        )
     return render_template("auth/login.html", form=form, error=error)
 
 
@@ -159,8 +162,9 @@ def _new_password_page(email: str, *, invitation: bool, save):
         if form.validate():
             return save(form.password.data)
         status = INVALID
-    return render_template("auth/set_password.html", form=form, email=email,
-                           invitation=invitation), status
+    return render_template(
+        "auth/set_password.html", form=form, email=email, invitation=invitation
+    ), status
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
@@ -195,9 +199,11 @@ def forgot_password():
         # The same answer whether or not the address has an account.
         return _message(
             _("Check your email"),
-            _("If this email address belongs to an account, we sent it a link to choose a new "
-              "password. The link works for %(minutes)d minutes.",
-              minutes=current_app.config["PORTAL_PASSWORD_RESET_MINUTES"]),
+            _(
+                "If this email address belongs to an account, we sent it a link to choose a new "
+                "password. The link works for %(minutes)d minutes.",
+                minutes=current_app.config["PORTAL_PASSWORD_RESET_MINUTES"],
+            ),
         )
     return render_template("auth/forgot_password.html", form=form)
 
@@ -215,8 +221,13 @@ def reset_password(token: str):
         if current_user.is_authenticated:
             sessions.end_current("password-reset")
         db.session.commit()
-        flash(_("Your password is changed, and you are signed out everywhere. "
-                "Sign in with the new password."), "success")
+        flash(
+            _(
+                "Your password is changed, and you are signed out everywhere. "
+                "Sign in with the new password."
+            ),
+            "success",
+        )
         return redirect(url_for("auth.login_page"))
 
     return _new_password_page(user.email, invitation=False, save=save)
@@ -302,8 +313,9 @@ def mfa_enable():
         return _mfa_page(INVALID, totp_form=form)
     codes = mfa.enable(current_user, form.code.data)
     if codes is None:
-        form.code.errors = [_("That code did not work. Check the time on your phone and try "
-                              "the newest code.")]
+        form.code.errors = [
+            _("That code did not work. Check the time on your phone and try the newest code.")
+        ]
         return _mfa_page(INVALID, totp_form=form)
     audit.record("mfa.enabled", record=current_user)
     db.session.commit()

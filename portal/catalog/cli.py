@@ -5,6 +5,7 @@
 
 Each command commits once at the end, so a failure leaves the database as it was.
 """
+
 from __future__ import annotations
 
 import time
@@ -18,8 +19,14 @@ from portal.catalog.synthetic import DEFAULT_BATCH_SIZE, generate_catalog
 from portal.extensions import db
 
 # Tables named in the summary line, in the order people care about.
-SUMMARY = (("organization", "organizations"), ("service", "services"), ("location", "locations"),
-           ("phone", "phones"), ("schedule", "schedules"), ("attribute", "taxonomy links"))
+SUMMARY = (
+    ("organization", "organizations"),
+    ("service", "services"),
+    ("location", "locations"),
+    ("phone", "phones"),
+    ("schedule", "schedules"),
+    ("attribute", "taxonomy links"),
+)
 
 
 def init_app(app: Flask) -> None:
@@ -43,12 +50,26 @@ def init_app(app: Flask) -> None:
         click.echo(f"Loaded the sample catalog: {_summary(counts)}.")
 
     @app.cli.command("generate-catalog")
-    @click.option("--services", type=click.IntRange(min=1), required=True,
-                  help="How many synthetic services to add.")
-    @click.option("--seed", type=int, default=1, show_default=True,
-                  help="Random seed; the same seed on the same catalog gives the same rows.")
-    @click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE,
-                  show_default=True, help="Services inserted per batch.")
+    @click.option(
+        "--services",
+        type=click.IntRange(min=1),
+        required=True,
+        help="How many synthetic services to add.",
+    )
+    @click.option(
+        "--seed",
+        type=int,
+        default=1,
+        show_default=True,
+        help="Random seed; the same seed on the same catalog gives the same rows.",
+    )
+    @click.option(
+        "--batch-size",
+        type=click.IntRange(min=1),
+        default=DEFAULT_BATCH_SIZE,
+        show_default=True,
+        help="Services inserted per batch.",
+    )
     def generate_catalog_command(services: int, seed: int, batch_size: int) -> None:
         """Add a large synthetic catalog, for load tests and benchmarks."""
         started = time.perf_counter()

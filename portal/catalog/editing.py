@@ -11,12 +11,14 @@ published.
 - Every published field writes an HSDS `metadata` row (previous and replacement value, who,
   when) and updates `last_modified`; the search index follows through the outbox.
 """
+
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
@@ -26,9 +28,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from portal.catalog import freshness, hours
+from portal.catalog import freshness, hours, vocabulary
 from portal.catalog import phones as phone_format
-from portal.catalog import vocabulary
 from portal.extensions import db
 from portal.forms import EMAIL_MAX, EMAIL_SHAPE
 from portal.models import (
@@ -61,8 +62,9 @@ LONG_TEXT = 4000
 URL_MAX = 2048
 LIST_ITEMS = 30  # lines in a list field (documents, areas, languages …)
 # What a trusted organization publishes without review (DESIGN.md: capacity and status).
-IMMEDIATE_FIELDS = frozenset({"status", "alert", "accepting_new_clients", "waitlist_length",
-                              "capacity"})
+IMMEDIATE_FIELDS = frozenset(
+    {"status", "alert", "accepting_new_clients", "waitlist_length", "capacity"}
+)
 
 
 class EditError(ValueError):
@@ -81,8 +83,13 @@ def clean_text(value: str | None, max_length: int = LONG_TEXT) -> str | None:
             break
         text = cleaned
     if len(text) > max_length:
-        raise EditError(_("Keep this to %(max)d characters or fewer (it has %(count)d).",
-                          max=max_length, count=len(text)))
+        raise EditError(
+            _(
+                "Keep this to %(max)d characters or fewer (it has %(count)d).",
+                max=max_length,
+                count=len(text),
+            )
+        )
     return text or None
 
 
@@ -122,10 +129,15 @@ def clean_phone(value: str | None) -> str | None:
     if len(digits) == 3 and phonenumbers.is_valid_short_number(parsed):
         return digits
     if not phonenumbers.is_valid_number(parsed):
-        raise EditError(_("%(number)s is not a phone number that can be dialled. Enter it like "
-                          "703-555-0100.", number=text))
-    return phone_format.display(phonenumbers.format_number(
-        parsed, phonenumbers.PhoneNumberFormat.E164))
+        raise EditError(
+            _(
+                "%(number)s is not a phone number that can be dialled. Enter it like 703-555-0100.",
+                number=text,
+            )
+        )
+    return phone_format.display(
+        phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    )
 
 
 def clean_url(value: str | None) -> str | None:
@@ -135,8 +147,12 @@ def clean_url(value: str | None) -> str | None:
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)
-    if (parts.scheme not in ("http", "https") or "." not in (parts.hostname or "")
-            or any(ch.isspace() for ch in text) or len(text) > URL_MAX):
+    if (
+        parts.scheme not in ("http", "https")
+        or "." not in (parts.hostname or "")
+        or any(ch.isspace() for ch in text)
+        or len(text) > URL_MAX
+    ):
         raise EditError(_("Enter a web address like https://www.example.org."))
     return text
 
@@ -194,16 +210,27 @@ def _capacity_label(value) -> str:
     for item in value or []:
         unit = db.session.get(Unit, item["unit_id"])
         name = unit.name if unit else item["unit_id"]
-        parts.append(f"{name}: {item['available']}" + (f" / {item['maximum']}"
-                                                       if item.get("maximum") is not None else ""))
+        parts.append(
+            f"{name}: {item['available']}"
+            + (f" / {item['maximum']}" if item.get("maximum") is not None else "")
+        )
     return "; ".join(parts)
 
 
 def _address_label(value) -> str:
     if not value:
         return ""
-    return ", ".join(v for v in (value.get("address_1"), value.get("address_2"), value.get("city"),
-                                 value.get("state_province"), value.get("postal_code")) if v)
+    return ", ".join(
+        v
+        for v in (
+            value.get("address_1"),
+            value.get("address_2"),
+            value.get("city"),
+            value.get("state_province"),
+            value.get("postal_code"),
+        )
+        if v
+    )
 
 
 @dataclass(frozen=True)
@@ -217,23 +244,50 @@ class Field:
 
 
 def column(name: str, label) -> Field:
-    return Field(name, label, lambda record: getattr(record, name),
-                 lambda record, value: setattr(record, name, value), is_column=True)
+    return Field(
+        name,
+        label,
+        lambda record: getattr(record, name),
+        lambda record, value: setattr(record, name, value),
+        is_column=True,
+    )
 
 
 def _read_phones(rows: list[Phone]) -> list[dict]:
-    return [{"number": p.number, "extension": p.extension, "type": p.type or "voice",
-             "description": p.description} for p in rows]
+    return [
+        {
+            "number": p.number,
+            "extension": p.extension,
+            "type": p.type or "voice",
+            "description": p.description,
+        }
+        for p in rows
+    ]
 
 
 def _phones_field(relationship: str) -> Field:
     def write(record, value):
-        setattr(record, relationship, [Phone(number=p["number"], extension=p.get("extension"),
-                                             type=p.get("type") or "voice",
-                                             description=p.get("description")) for p in value])
+        setattr(
+            record,
+            relationship,
+            [
+                Phone(
+                    number=p["number"],
+                    extension=p.get("extension"),
+                    type=p.get("type") or "voice",
+                    description=p.get("description"),
+                )
+                for p in value
+            ],
+        )
 
-    return Field("phones", _l("Phone numbers"),
-                 lambda record: _read_phones(getattr(record, relationship)), write, _phones_label)
+    return Field(
+        "phones",
+        _l("Phone numbers"),
+        lambda record: _read_phones(getattr(record, relationship)),
+        write,
+        _phones_label,
+    )
 
 
 def _read_grid(schedules) -> list[list[list[int]]]:
@@ -246,22 +300,34 @@ def _hours_field() -> Field:
         rows = hours.schedule_fields([[hours.Interval(*i) for i in day] for day in value])
         record.schedules = kept + [Schedule(**row) for row in rows]
 
-    return Field("hours", _l("Opening hours"), lambda record: _read_grid(record.schedules),
-                 write, _grid_label)
+    return Field(
+        "hours",
+        _l("Opening hours"),
+        lambda record: _read_grid(record.schedules),
+        write,
+        _grid_label,
+    )
 
 
 def _languages_field() -> Field:
     def write(record, value):
         record.languages = [Language(name=name) for name in value]
 
-    return Field("languages", _l("Languages"),
-                 lambda record: sorted(lang.name for lang in record.languages if lang.name), write)
+    return Field(
+        "languages",
+        _l("Languages"),
+        lambda record: sorted(lang.name for lang in record.languages if lang.name),
+        write,
+    )
 
 
 def _lines_field(name: str, label, relationship: str, model, attribute: str) -> Field:
     def read(record):
-        return [getattr(row, attribute) for row in getattr(record, relationship)
-                if getattr(row, attribute)]
+        return [
+            getattr(row, attribute)
+            for row in getattr(record, relationship)
+            if getattr(row, attribute)
+        ]
 
     def write(record, value):
         setattr(record, relationship, [model(**{attribute: item}) for item in value])
@@ -276,22 +342,36 @@ def _terms_field(name: str, label, link_type: str) -> Field:
     def write(service, value):
         others = [a for a in service.attributes if a.link_type != link_type]
         service.attributes = others + [
-            Attribute(link_id=service.id, link_entity="service", link_type=link_type,
-                      taxonomy_term_id=term_id) for term_id in value]
+            Attribute(
+                link_id=service.id,
+                link_entity="service",
+                link_type=link_type,
+                taxonomy_term_id=term_id,
+            )
+            for term_id in value
+        ]
 
     return Field(name, label, read, write, _terms_label)
 
 
 def _capacity_field() -> Field:
     def read(service):
-        return [{"unit_id": c.unit_id, "available": c.available, "maximum": c.maximum}
-                for c in sorted(service.capacities, key=lambda c: c.unit_id)]
+        return [
+            {"unit_id": c.unit_id, "available": c.available, "maximum": c.maximum}
+            for c in sorted(service.capacities, key=lambda c: c.unit_id)
+        ]
 
     def write(service, value):
         now = utcnow()
-        service.capacities = [ServiceCapacity(unit_id=c["unit_id"], available=c["available"],
-                                              maximum=c.get("maximum"), updated=now)
-                              for c in value]
+        service.capacities = [
+            ServiceCapacity(
+                unit_id=c["unit_id"],
+                available=c["available"],
+                maximum=c.get("maximum"),
+                updated=now,
+            )
+            for c in value
+        ]
 
     return Field("capacity", _l("Open beds or slots"), read, write, _capacity_label)
 
@@ -326,8 +406,10 @@ def _locations_field() -> Field:
         kept = [sal for sal in service.service_at_locations if sal.location_id in value]
         have = {sal.location_id for sal in kept}
         service.service_at_locations = kept + [
-            ServiceAtLocation(location_id=location_id) for location_id in value
-            if location_id not in have]
+            ServiceAtLocation(location_id=location_id)
+            for location_id in value
+            if location_id not in have
+        ]
 
     def show(value):
         if not value:
@@ -345,8 +427,13 @@ SERVICE_FIELDS = [
     column("minimum_age", _l("Youngest age served")),
     column("maximum_age", _l("Oldest age served")),
     column("application_process", _l("How to apply")),
-    _lines_field("required_documents", _l("What to bring"), "required_documents",
-                 RequiredDocument, "document"),
+    _lines_field(
+        "required_documents",
+        _l("What to bring"),
+        "required_documents",
+        RequiredDocument,
+        "document",
+    ),
     column("url", _l("Website")),
     column("email", _l("Email")),
     _locations_field(),
@@ -354,12 +441,14 @@ SERVICE_FIELDS = [
     _hours_field(),
     _languages_field(),
     column("fees_description", _l("Fees")),
-    _lines_field("cost_options", _l("Cost options"), "cost_options", CostOption,
-                 "amount_description"),
+    _lines_field(
+        "cost_options", _l("Cost options"), "cost_options", CostOption, "amount_description"
+    ),
     _lines_field("service_areas", _l("Areas served"), "service_areas", ServiceArea, "name"),
     _terms_field("categories", _l("Categories"), vocabulary.CATEGORY_LINK),
-    _terms_field("details", _l("Payment, ways to get help and who it is for"),
-                 vocabulary.DETAIL_LINK),
+    _terms_field(
+        "details", _l("Payment, ways to get help and who it is for"), vocabulary.DETAIL_LINK
+    ),
     column("status", _l("Status")),
     column("alert", _l("Notice shown on the listing")),
     column("accepting_new_clients", _l("Accepting new clients")),
@@ -375,8 +464,9 @@ LOCATION_FIELDS = [
     _phones_field("phones"),
     _hours_field(),
     _languages_field(),
-    _lines_field("accessibility", _l("Accessibility"), "accessibility", Accessibility,
-                 "description"),
+    _lines_field(
+        "accessibility", _l("Accessibility"), "accessibility", Accessibility, "description"
+    ),
 ]
 
 ORGANIZATION_FIELDS = [
@@ -392,8 +482,11 @@ FIELDS = {
     TargetType.location.value: LOCATION_FIELDS,
     TargetType.organization.value: ORGANIZATION_FIELDS,
 }
-MODELS = {TargetType.service.value: Service, TargetType.location.value: Location,
-          TargetType.organization.value: Organization}
+MODELS = {
+    TargetType.service.value: Service,
+    TargetType.location.value: Location,
+    TargetType.organization.value: Organization,
+}
 
 
 def fields_of(target_type: str) -> dict[str, Field]:
@@ -412,8 +505,7 @@ def changed_fields(target_type: str, record, proposed: dict[str, Any]) -> dict[s
         raise EditError(f"unknown fields {sorted(unknown)}")
     if record is None:
         return {k: v for k, v in proposed.items() if v not in (None, "", [])}
-    return {name: value for name, value in proposed.items()
-            if known[name].read(record) != value}
+    return {name: value for name, value in proposed.items() if known[name].read(record) != value}
 
 
 @dataclass(frozen=True)
@@ -428,18 +520,27 @@ def diff(change: ChangeRequest) -> list[FieldChange]:
     """The change, field by field, in words: what it was when submitted and what is proposed."""
     known = fields_of(change.target_type)
     return [
-        FieldChange(name, str(known[name].label),
-                    known[name].show(change.previous_values.get(name)),
-                    known[name].show(value))
-        for name, value in change.proposed_values.items() if name in known
+        FieldChange(
+            name,
+            str(known[name].label),
+            known[name].show(change.previous_values.get(name)),
+            known[name].show(value),
+        )
+        for name, value in change.proposed_values.items()
+        if name in known
     ]
 
 
-TARGET_LABELS = {TargetType.service.value: _l("Service"), TargetType.location.value: _l("Location"),
-                 TargetType.organization.value: _l("Organization")}
-DECISION_LABELS = {ChangeStatus.pending.value: _l("Waiting for review"),
-                   ChangeStatus.approved.value: _l("Published"),
-                   ChangeStatus.rejected.value: _l("Not accepted")}
+TARGET_LABELS = {
+    TargetType.service.value: _l("Service"),
+    TargetType.location.value: _l("Location"),
+    TargetType.organization.value: _l("Organization"),
+}
+DECISION_LABELS = {
+    ChangeStatus.pending.value: _l("Waiting for review"),
+    ChangeStatus.approved.value: _l("Published"),
+    ChangeStatus.rejected.value: _l("Not accepted"),
+}
 
 
 def target_label(target_type: str) -> str:
@@ -465,22 +566,26 @@ def target_of(change: ChangeRequest):
     return db.session.get(MODELS[change.target_type], change.target_id)
 
 
-def _new_request(organization: Organization, target_type: str, record, values: dict,
-                 by: User) -> ChangeRequest:
+def _new_request(
+    organization: Organization, target_type: str, record, values: dict, by: User
+) -> ChangeRequest:
     known = fields_of(target_type)
     change = ChangeRequest(
-        organization=organization, target_type=target_type,
+        organization=organization,
+        target_type=target_type,
         target_id=record.id if record is not None else None,
         proposed_values=values,
         previous_values={k: known[k].read(record) for k in values} if record is not None else {},
-        submitted_by_id=by.id, status=ChangeStatus.pending.value,
+        submitted_by_id=by.id,
+        status=ChangeStatus.pending.value,
     )
     db.session.add(change)
     return change
 
 
-def submit(organization: Organization, target_type: str, record, proposed: dict,
-           by: User) -> list[ChangeRequest]:
+def submit(
+    organization: Organization, target_type: str, record, proposed: dict, by: User
+) -> list[ChangeRequest]:
     """Record a proposal as change requests; returns them (none when nothing changed).
 
     An admin's change is published at once. For a trusted organization, changes to capacity
@@ -499,8 +604,12 @@ def submit(organization: Organization, target_type: str, record, proposed: dict,
         immediate = {k: v for k, v in values.items() if k in IMMEDIATE_FIELDS}
         if immediate:
             change = _new_request(organization, target_type, record, immediate, by)
-            _decide(change, None, ChangeStatus.approved,
-                    _("Published at once: capacity and status of a trusted organization."))
+            _decide(
+                change,
+                None,
+                ChangeStatus.approved,
+                _("Published at once: capacity and status of a trusted organization."),
+            )
             publish(change, by)
             requests.append(change)
         values = {k: v for k, v in values.items() if k not in IMMEDIATE_FIELDS}
@@ -509,8 +618,9 @@ def submit(organization: Organization, target_type: str, record, proposed: dict,
     return requests
 
 
-def _decide(change: ChangeRequest, reviewer: User | None, status: ChangeStatus,
-            comment: str | None) -> None:
+def _decide(
+    change: ChangeRequest, reviewer: User | None, status: ChangeStatus, comment: str | None
+) -> None:
     if change.status != ChangeStatus.pending.value:
         raise EditError(_("This change was already decided."))
     change.status = status.value
@@ -563,25 +673,39 @@ def publish(change: ChangeRequest, by: User):
         if before == value and action == "update":
             continue
         field.write(record, value)
-        db.session.add(Metadata(
-            resource_id=record.id, resource_type=change.target_type, field_name=name,
-            previous_value="" if action == "create" else field.show(before),
-            replacement_value=field.show(value), updated_by=by.email,
-            last_action_date=now, last_action_type=action))
+        db.session.add(
+            Metadata(
+                resource_id=record.id,
+                resource_type=change.target_type,
+                field_name=name,
+                previous_value="" if action == "create" else field.show(before),
+                replacement_value=field.show(value),
+                updated_by=by.email,
+                last_action_date=now,
+                last_action_type=action,
+            )
+        )
     if isinstance(record, Service):
         record.last_modified = now
     return record
 
 
 def history(resource_id: str) -> list[Metadata]:
-    return list(db.session.scalars(
-        select(Metadata).where(Metadata.resource_id == resource_id)
-        .order_by(Metadata.last_action_date.desc(), Metadata.field_name)))
+    return list(
+        db.session.scalars(
+            select(Metadata)
+            .where(Metadata.resource_id == resource_id)
+            .order_by(Metadata.last_action_date.desc(), Metadata.field_name)
+        )
+    )
 
 
 def pending_changes():
-    return (select(ChangeRequest).where(ChangeRequest.status == ChangeStatus.pending.value)
-            .order_by(ChangeRequest.submitted_at))
+    return (
+        select(ChangeRequest)
+        .where(ChangeRequest.status == ChangeStatus.pending.value)
+        .order_by(ChangeRequest.submitted_at)
+    )
 
 
 def units() -> list[Unit]:
@@ -594,25 +718,32 @@ def location_choices(organization: Organization, service: Service | None) -> lis
     places = {loc.id: loc for loc in organization.locations}
     for sal in service.service_at_locations if service is not None else []:
         places.setdefault(sal.location_id, sal.location)
-    return [SelectChoice(loc.id, loc.name or (loc.physical_address.one_line
-                                              if loc.physical_address else loc.id))
-            for loc in sorted(places.values(), key=lambda loc: loc.name or "")]
+    return [
+        SelectChoice(
+            loc.id, loc.name or (loc.physical_address.one_line if loc.physical_address else loc.id)
+        )
+        for loc in sorted(places.values(), key=lambda loc: loc.name or "")
+    ]
 
 
 def term_choices(taxonomy_id: str) -> list[SelectChoice]:
     """Terms a service can be filed under, as "Group: term"; group headings themselves are
     offered only in the categories, where services may sit at either level."""
-    terms = db.session.scalars(select(TaxonomyTerm).where(TaxonomyTerm.taxonomy_id == taxonomy_id)
-                               ).all()
+    terms = db.session.scalars(
+        select(TaxonomyTerm).where(TaxonomyTerm.taxonomy_id == taxonomy_id)
+    ).all()
     parents = {t.parent_id for t in terms if t.parent_id}
-    choices = [SelectChoice(t.id, f"{t.parent.name}: {t.name}" if t.parent else t.name)
-               for t in terms
-               if taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID or t.id not in parents]
+    choices = [
+        SelectChoice(t.id, f"{t.parent.name}: {t.name}" if t.parent else t.name)
+        for t in terms
+        if taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID or t.id not in parents
+    ]
     return sorted(choices, key=lambda c: c.label)
 
 
-def save_organization(organization: Organization, *, name: str, trusted: bool,
-                      staff: list[User]) -> None:
+def save_organization(
+    organization: Organization, *, name: str, trusted: bool, staff: list[User]
+) -> None:
     """An admin's settings for an organization: its name, whether it is trusted, and which
     active provider staff look after its listings (their other organizations stay theirs;
     a deactivated account keeps its link)."""

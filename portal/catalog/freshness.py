@@ -1,5 +1,6 @@
 """Listing freshness: when a listing was last confirmed (HSDS `assured_date`), when it counts
 as possibly out of date (PORTAL_STALE_AFTER_DAYS), and the reminders to its provider staff."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,40 +31,60 @@ def is_stale(assured_date: dt.date | None, on: dt.date | None = None) -> bool:
 def stale_services(on: dt.date | None = None) -> Select:
     """Public listings that are possibly out of date, the longest unconfirmed first."""
     cutoff = (on or localtime.today()) - stale_after()
-    return (select(Service)
-            .where(Service.status.in_(PUBLIC_STATUSES),
-                   or_(Service.assured_date.is_(None), Service.assured_date < cutoff))
-            .order_by(Service.assured_date.is_not(None), Service.assured_date, Service.name))
+    return (
+        select(Service)
+        .where(
+            Service.status.in_(PUBLIC_STATUSES),
+            or_(Service.assured_date.is_(None), Service.assured_date < cutoff),
+        )
+        .order_by(Service.assured_date.is_not(None), Service.assured_date, Service.name)
+    )
 
 
 def confirm(service: Service, by: User) -> None:
-    """"This listing is still correct": one click sets assured_date to today (and records it)."""
+    """ "This listing is still correct": one click sets assured_date to today (and records it)."""
     previous = service.assured_date
     service.assured_date = localtime.today()
     service.assurer_email = by.email
-    db.session.add(Metadata(
-        resource_id=service.id, resource_type="service", field_name="assured_date",
-        previous_value=previous.isoformat() if previous else "",
-        replacement_value=service.assured_date.isoformat(), updated_by=by.email,
-        last_action_type="update"))
+    db.session.add(
+        Metadata(
+            resource_id=service.id,
+            resource_type="service",
+            field_name="assured_date",
+            previous_value=previous.isoformat() if previous else "",
+            replacement_value=service.assured_date.isoformat(),
+            updated_by=by.email,
+            last_action_type="update",
+        )
+    )
 
 
 def provider_staff(organization_id: str) -> list[User]:
     """The active provider staff who look after an organization's listings."""
-    return list(db.session.scalars(
-        select(User).join(UserOrganization, UserOrganization.user_id == User.id)
-        .where(UserOrganization.organization_id == organization_id,
-               User.role == Role.provider.value, User.active.is_(True))
-        .order_by(User.email)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserOrganization, UserOrganization.user_id == User.id)
+            .where(
+                UserOrganization.organization_id == organization_id,
+                User.role == Role.provider.value,
+                User.active.is_(True),
+            )
+            .order_by(User.email)
+        )
+    )
 
 
 def send_reminders(now: dt.datetime | None = None) -> int:
     """Queue one email per staff member and organization about its stale listings; a listing
     is mentioned once per threshold period. Returns how many emails were queued."""
     now = now or utcnow()
-    recently = select(ListingReminder.service_id).where(ListingReminder.sent_at > now - stale_after())
+    recently = select(ListingReminder.service_id).where(
+        ListingReminder.sent_at > now - stale_after()
+    )
     stale = db.session.scalars(
-        stale_services(localtime.today(now)).where(Service.id.not_in(recently))).all()
+        stale_services(localtime.today(now)).where(Service.id.not_in(recently))
+    ).all()
     by_organization: dict[str, list[Service]] = defaultdict(list)
     for service in stale:
         by_organization[service.organization_id].append(service)
@@ -78,7 +99,9 @@ def send_reminders(now: dt.datetime | None = None) -> int:
             "These listings have not been checked for a while, so people may see them as out "
             "of date:\n\n%(lines)s\n\nPlease check each one and press “This listing is still "
             "correct”, or send the changes:\n%(link)s\n",
-            lines=lines, link=f"{base}/provider/organizations/{organization_id}")
+            lines=lines,
+            link=f"{base}/provider/organizations/{organization_id}",
+        )
         for person in staff:
             notify.queue(person.email, _("Please check your listings"), body)
             queued += 1

@@ -8,11 +8,13 @@ Rules (wall-clock times in the program's time zone):
 - a schedule without times ("by appointment") adds no open hours, only its description;
 - `valid_from` / `valid_to` limit the dates a schedule applies to.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, field
-from typing import Iterable, Sequence
 
 from flask_babel import gettext as _
 
@@ -24,8 +26,15 @@ MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 
 
 def day_names() -> tuple[str, ...]:
-    return (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
-            _("Saturday"), _("Sunday"))
+    return (
+        _("Monday"),
+        _("Tuesday"),
+        _("Wednesday"),
+        _("Thursday"),
+        _("Friday"),
+        _("Saturday"),
+        _("Sunday"),
+    )
 
 
 @dataclass(frozen=True)
@@ -84,15 +93,25 @@ class ScheduleFacts:
 
     @classmethod
     def of(cls, schedule: Schedule) -> ScheduleFacts:
-        return cls(schedule.opens_at, schedule.closes_at, schedule.byday, schedule.freq,
-                   schedule.interval, schedule.valid_from, schedule.valid_to,
-                   schedule.description, schedule.notes)
+        return cls(
+            schedule.opens_at,
+            schedule.closes_at,
+            schedule.byday,
+            schedule.freq,
+            schedule.interval,
+            schedule.valid_from,
+            schedule.valid_to,
+            schedule.description,
+            schedule.notes,
+        )
 
     def as_strings(self) -> list:
         """JSON-ready values (the search index keeps the schedules it cannot reduce to
         weekly minutes this way)."""
-        return [value.isoformat() if isinstance(value, (dt.time, dt.date)) else value
-                for value in astuple(self)]
+        return [
+            value.isoformat() if isinstance(value, (dt.time, dt.date)) else value
+            for value in astuple(self)
+        ]
 
     @classmethod
     def from_strings(cls, values: list) -> ScheduleFacts:
@@ -100,10 +119,13 @@ class ScheduleFacts:
         return cls(
             dt.time.fromisoformat(opens) if opens else None,
             dt.time.fromisoformat(closes) if closes else None,
-            byday, freq, interval,
+            byday,
+            freq,
+            interval,
             dt.date.fromisoformat(valid_from) if valid_from else None,
             dt.date.fromisoformat(valid_to) if valid_to else None,
-            description, notes,
+            description,
+            notes,
         )
 
 
@@ -158,9 +180,10 @@ def _occurs_on(schedule: Schedule, day: dt.date) -> bool:
             return True
         if nth < 0:
             next_month_same_day = day + dt.timedelta(days=7 * -nth)
-            if next_month_same_day.month != day.month and (
-                day + dt.timedelta(days=7 * (-nth - 1))
-            ).month == day.month:
+            if (
+                next_month_same_day.month != day.month
+                and (day + dt.timedelta(days=7 * (-nth - 1))).month == day.month
+            ):
                 return True
     return False
 
@@ -184,8 +207,9 @@ def week(schedules: Sequence[Schedule], today: dt.date) -> list[DayHours]:
     """The seven days starting Monday of today's week, as the schedules give them."""
     monday = today - dt.timedelta(days=today.weekday())
     names = day_names()
-    return [day(schedules, monday + dt.timedelta(days=offset), names[offset])
-            for offset in range(7)]
+    return [
+        day(schedules, monday + dt.timedelta(days=offset), names[offset]) for offset in range(7)
+    ]
 
 
 def day(schedules: Sequence[Schedule], date: dt.date, name: str | None = None) -> DayHours:
@@ -277,24 +301,33 @@ def period(opens: dt.time, closes: dt.time, past_midnight: bool) -> Interval:
     start, end = _minutes(opens), _minutes(closes)
     if past_midnight:
         if end >= start:
-            raise HoursError(_("These hours end on the same day. Untick “closes after "
-                               "midnight”, or choose a closing time after midnight."))
+            raise HoursError(
+                _(
+                    "These hours end on the same day. Untick “closes after "
+                    "midnight”, or choose a closing time after midnight."
+                )
+            )
         return Interval(start, end + MINUTES_PER_DAY)
     if end == 0:
         end = MINUTES_PER_DAY
     if end <= start:
-        raise HoursError(_("The closing time is before the opening time. If these hours run "
-                           "past midnight, tick “closes after midnight”."))
+        raise HoursError(
+            _(
+                "The closing time is before the opening time. If these hours run "
+                "past midnight, tick “closes after midnight”."
+            )
+        )
     return Interval(start, end)
 
 
 def day_periods(periods: Sequence[Interval]) -> list[Interval]:
     """A day's periods in order; overlapping periods are an error, not silently merged."""
     ordered = sorted(periods, key=lambda i: i.start)
-    for first, second in zip(ordered, ordered[1:]):
+    for first, second in itertools.pairwise(ordered):
         if second.start < first.end:
-            raise HoursError(_("The two periods overlap. Make the second start after the "
-                               "first ends."))
+            raise HoursError(
+                _("The two periods overlap. Make the second start after the first ends.")
+            )
     return ordered
 
 
@@ -323,8 +356,12 @@ def schedule_fields(grid: Sequence[Sequence[Interval]]) -> list[dict]:
         for interval in periods:
             days_of.setdefault(Interval(*interval), []).append(DAY_CODES[day])
     return [
-        {"freq": "WEEKLY", "byday": ",".join(days), "opens_at": time_of(interval.start),
-         "closes_at": time_of(0 if interval.all_day else interval.end)}
+        {
+            "freq": "WEEKLY",
+            "byday": ",".join(days),
+            "opens_at": time_of(interval.start),
+            "closes_at": time_of(0 if interval.all_day else interval.end),
+        }
         for interval, days in days_of.items()
     ]
 

@@ -1,4 +1,5 @@
 """Phone numbers as people dial them: display form and tel: links (988 and 911 stay short)."""
+
 from __future__ import annotations
 
 import phonenumbers

@@ -5,6 +5,7 @@ timestamp of when it was shown; a submission that fills the honeypot, comes back
 a person could type, or carries a forged or day-old stamp is refused. The route is also
 rate-limited per address (portal/problems/views.py).
 """
+
 from __future__ import annotations
 
 import time
@@ -46,8 +47,9 @@ def check_stamp(stamp: str | None, now: float | None = None) -> None:
     if age < MIN_SECONDS:
         raise ProblemError(_("That was very fast. Please check the form and send it again."))
     if age > MAX_SECONDS:
-        raise ProblemError(_("This form is more than a day old. Please reload the page and "
-                             "send it again."))
+        raise ProblemError(
+            _("This form is more than a day old. Please reload the page and send it again.")
+        )
 
 
 def check_bot(honeypot: str | None, stamp: str | None, now: float | None = None) -> None:
@@ -71,10 +73,14 @@ def report(service: Service, kind: str, text: str | None) -> ProblemReport:
     problem = ProblemReport(service=service, kind=ProblemKind(kind).value, text=text or "")
     db.session.add(problem)
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    body = _("Someone reported a problem with your listing “%(name)s”: %(kind)s.\n\n%(text)s\n\n"
-             "Please check the listing and correct it here:\n%(link)s\n",
-             name=service.name, kind=kind_label(problem.kind), text=problem.text,
-             link=f"{base}/provider/organizations/{service.organization_id}")
+    body = _(
+        "Someone reported a problem with your listing “%(name)s”: %(kind)s.\n\n%(text)s\n\n"
+        "Please check the listing and correct it here:\n%(link)s\n",
+        name=service.name,
+        kind=kind_label(problem.kind),
+        text=problem.text,
+        link=f"{base}/provider/organizations/{service.organization_id}",
+    )
     for person in freshness.provider_staff(service.organization_id):
         notify.queue(person.email, _("A problem was reported with your listing"), body)
     return problem
@@ -88,5 +94,8 @@ def resolve(problem: ProblemReport, by: User, note: str) -> None:
 
 
 def open_reports():
-    return (select(ProblemReport).where(ProblemReport.status == "open")
-            .order_by(ProblemReport.created_at))
+    return (
+        select(ProblemReport)
+        .where(ProblemReport.status == "open")
+        .order_by(ProblemReport.created_at)
+    )

@@ -1,4 +1,5 @@
 """Reads of the public catalog that the directory pages (and later the API) share."""
+
 from __future__ import annotations
 
 import time
@@ -67,25 +68,25 @@ def _listing_options():
         selectinload(Service.languages),
         selectinload(Service.attributes),
         selectinload(Service.capacities),
-        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+        selectinload(Service.service_at_locations)
+        .selectinload(ServiceAtLocation.location)
         .selectinload(Location.addresses),
         selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),
         selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.phones),
-        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+        selectinload(Service.service_at_locations)
+        .selectinload(ServiceAtLocation.location)
         .selectinload(Location.phones),
-        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+        selectinload(Service.service_at_locations)
+        .selectinload(ServiceAtLocation.location)
         .selectinload(Location.schedules),
     )
 
 
 def services_in_category(term: TaxonomyTerm, page: int, per_page: int):
     """Public services filed under the term or any of its sub-terms, open ones first."""
-    in_term = (
-        select(Attribute.link_id)
-        .where(
-            Attribute.link_entity == "service",
-            Attribute.taxonomy_term_id.in_(term_and_descendant_ids(term)),
-        )
+    in_term = select(Attribute.link_id).where(
+        Attribute.link_entity == "service",
+        Attribute.taxonomy_term_id.in_(term_and_descendant_ids(term)),
     )
     query = (
         select(Service)
@@ -108,7 +109,8 @@ def service_detail(service_id: str) -> Service | None:
             selectinload(Service.service_areas),
             selectinload(Service.capacities),
             selectinload(Service.contacts),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+            selectinload(Service.service_at_locations)
+            .selectinload(ServiceAtLocation.location)
             .selectinload(Location.accessibility),
             selectinload(Service.phones).selectinload(Phone.languages),
         )
@@ -157,7 +159,9 @@ def public_services_at(location: Location) -> list[Service]:
         db.session.scalars(
             select(Service)
             .join(ServiceAtLocation)
-            .where(ServiceAtLocation.location_id == location.id, Service.status.in_(PUBLIC_STATUSES))
+            .where(
+                ServiceAtLocation.location_id == location.id, Service.status.in_(PUBLIC_STATUSES)
+            )
             .options(*_listing_options())
             .order_by(*_OPEN_FIRST)
         )
@@ -197,8 +201,11 @@ def _cached_choices(kind: str, wanted: Iterable[str], load) -> list[Choice]:
     them at most once a minute per database, or at once when a wanted value is new."""
     key = (kind, str(db.engine.url))
     cached = _choices.get(key)
-    if cached is not None and time.monotonic() - cached[0] < CHOICES_SECONDS \
-            and set(wanted) <= {choice.id for choice in cached[1]}:
+    if (
+        cached is not None
+        and time.monotonic() - cached[0] < CHOICES_SECONDS
+        and set(wanted) <= {choice.id for choice in cached[1]}
+    ):
         return cached[1]
     choices = load()
     _choices[key] = (time.monotonic(), choices)
@@ -207,18 +214,23 @@ def _cached_choices(kind: str, wanted: Iterable[str], load) -> list[Choice]:
 
 def category_terms(wanted: Iterable[str] = ()) -> list[Choice]:
     """Every category term, top-level ones first, for filters and their labels."""
-    return _cached_choices("category", wanted, lambda: [
-        Choice(row.id, row.name, row.parent_id)
-        for row in db.session.execute(
-            select(TaxonomyTerm.id, TaxonomyTerm.name, TaxonomyTerm.parent_id)
-            .where(TaxonomyTerm.taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID)
-            .order_by(TaxonomyTerm.parent_id.is_not(None), TaxonomyTerm.name)
-        )
-    ])
+    return _cached_choices(
+        "category",
+        wanted,
+        lambda: [
+            Choice(row.id, row.name, row.parent_id)
+            for row in db.session.execute(
+                select(TaxonomyTerm.id, TaxonomyTerm.name, TaxonomyTerm.parent_id)
+                .where(TaxonomyTerm.taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID)
+                .order_by(TaxonomyTerm.parent_id.is_not(None), TaxonomyTerm.name)
+            )
+        ],
+    )
 
 
 def service_languages(wanted: Iterable[str] = ()) -> list[Choice]:
     """The languages services are offered in (ISO code and name), by name."""
+
     def load() -> list[Choice]:
         rows = db.session.execute(
             select(Language.code, func.min(Language.name))

@@ -6,14 +6,16 @@ command does), so a failure part-way leaves the database unchanged.
 Rows go in with bulk `insert()` statements in foreign-key order rather than as ORM objects:
 the same path serves the 100,000-service synthetic catalog (portal.catalog.synthetic).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -49,7 +51,9 @@ ATTRIBUTE_NAMESPACE = uuid.UUID("7d2e9c14-8a3b-4f61-b5c0-1e9f6a2d4c37")
 DETAILS_TAXONOMY = {
     "id": vocabulary.SERVICE_DETAILS_TAXONOMY_ID,
     "name": "Service details",
-    "description": "Facts people filter on: payment accepted, how to get the service, and who it is for.",
+    "description": (
+        "Facts people filter on: payment accepted, how to get the service, and who it is for."
+    ),
     "version": "2026.11",
 }
 DETAIL_GROUP_DESCRIPTIONS = {
@@ -60,9 +64,24 @@ DETAIL_GROUP_DESCRIPTIONS = {
 
 # Parents before the rows that point at them.
 INSERT_ORDER = (
-    Taxonomy, TaxonomyTerm, Unit, Organization, Location, Address, Service, ServiceAtLocation,
-    Contact, Phone, Language, Schedule, Accessibility, CostOption, RequiredDocument, ServiceArea,
-    ServiceCapacity, Attribute,
+    Taxonomy,
+    TaxonomyTerm,
+    Unit,
+    Organization,
+    Location,
+    Address,
+    Service,
+    ServiceAtLocation,
+    Contact,
+    Phone,
+    Language,
+    Schedule,
+    Accessibility,
+    CostOption,
+    RequiredDocument,
+    ServiceArea,
+    ServiceCapacity,
+    Attribute,
 )
 
 
@@ -121,6 +140,7 @@ def count_services(session: Session) -> int:
 
 # ---- taxonomies and units ----------------------------------------------------------------
 
+
 def ensure_vocabulary(session: Session, catalog: dict | None = None) -> int:
     """Create both taxonomies and any missing terms; returns how many terms were added.
 
@@ -131,8 +151,13 @@ def ensure_vocabulary(session: Session, catalog: dict | None = None) -> int:
     batch = RowBatch()
     for taxonomy in (categories, DETAILS_TAXONOMY):
         if session.get(Taxonomy, taxonomy["id"]) is None:
-            batch.add(Taxonomy, id=taxonomy["id"], name=taxonomy["name"],
-                      description=taxonomy["description"], version=taxonomy.get("version"))
+            batch.add(
+                Taxonomy,
+                id=taxonomy["id"],
+                name=taxonomy["name"],
+                description=taxonomy["description"],
+                version=taxonomy.get("version"),
+            )
     batch.insert_into(session)
 
     existing = set(session.scalars(select(TaxonomyTerm.id)))
@@ -149,16 +174,24 @@ def ensure_vocabulary(session: Session, catalog: dict | None = None) -> int:
 
 
 def _term_row(term: dict, taxonomy_id: str, parent_id: str | None) -> dict:
-    return {"id": term["id"], "code": term["code"], "name": term["name"],
-            "description": term.get("description", ""), "parent_id": parent_id,
-            "taxonomy_id": taxonomy_id, "language": "en"}
+    return {
+        "id": term["id"],
+        "code": term["code"],
+        "name": term["name"],
+        "description": term.get("description", ""),
+        "parent_id": parent_id,
+        "taxonomy_id": taxonomy_id,
+        "language": "en",
+    }
 
 
 def _category_term_rows(taxonomy: dict) -> tuple[list[dict], list[dict]]:
     parents, children = [], []
     for term in taxonomy["terms"]:
         parents.append(_term_row(term, taxonomy["id"], None))
-        children += [_term_row(child, taxonomy["id"], term["id"]) for child in term.get("children", [])]
+        children += [
+            _term_row(child, taxonomy["id"], term["id"]) for child in term.get("children", [])
+        ]
     return parents, children
 
 
@@ -166,12 +199,20 @@ def _detail_term_rows() -> tuple[list[dict], list[dict]]:
     taxonomy_id = vocabulary.SERVICE_DETAILS_TAXONOMY_ID
     parents, children = [], []
     for group_code, group_name, terms in vocabulary.DETAIL_GROUPS:
-        group = {"id": detail_term_id(group_code), "code": group_code, "name": group_name,
-                 "description": DETAIL_GROUP_DESCRIPTIONS.get(group_code, group_name + ".")}
+        group = {
+            "id": detail_term_id(group_code),
+            "code": group_code,
+            "name": group_name,
+            "description": DETAIL_GROUP_DESCRIPTIONS.get(group_code, group_name + "."),
+        }
         parents.append(_term_row(group, taxonomy_id, None))
         for code, name in terms:
-            term = {"id": detail_term_id(code), "code": code, "name": name,
-                    "description": f"{group_name}: {name}."}
+            term = {
+                "id": detail_term_id(code),
+                "code": code,
+                "name": name,
+                "description": f"{group_name}: {name}.",
+            }
             children.append(_term_row(term, taxonomy_id, group["id"]))
     return parents, children
 
@@ -182,8 +223,17 @@ def ensure_units(session: Session, catalog: dict | None = None) -> dict[str, str
     ids = {}
     for unit in catalog["units"]:
         if session.get(Unit, unit["id"]) is None:
-            session.execute(insert(Unit), [{"id": unit["id"], "name": unit["name"],
-                                            "scheme": unit.get("scheme"), "identifier": unit["key"]}])
+            session.execute(
+                insert(Unit),
+                [
+                    {
+                        "id": unit["id"],
+                        "name": unit["name"],
+                        "scheme": unit.get("scheme"),
+                        "identifier": unit["key"],
+                    }
+                ],
+            )
         ids[unit["key"]] = unit["id"]
     return ids
 
@@ -201,6 +251,7 @@ def term_ids_by_code(session: Session) -> dict[str, str]:
 
 
 # ---- the sample catalog ------------------------------------------------------------------
+
 
 def load_sample_catalog(session: Session, path: Path = SAMPLE_CATALOG_PATH) -> dict[str, int]:
     """Add every record of the sample catalog; returns row counts per table."""
@@ -222,9 +273,20 @@ class _SampleLoader:
         self.term_ids = term_ids
 
     def organization(self, org: dict) -> None:
-        org_id = self.batch.add(Organization, **_pick(org, "id", "name", "alternate_name", "email",
-                                                      "website", "year_incorporated", "legal_status"),
-                                description=org.get("description", ""))
+        org_id = self.batch.add(
+            Organization,
+            **_pick(
+                org,
+                "id",
+                "name",
+                "alternate_name",
+                "email",
+                "website",
+                "year_incorporated",
+                "legal_status",
+            ),
+            description=org.get("description", ""),
+        )
         self.phones(org.get("phones", ()), organization_id=org_id)
         for location in org.get("locations", ()):
             self.location(location, org_id)
@@ -232,9 +294,21 @@ class _SampleLoader:
             self.service(service, org_id)
 
     def location(self, loc: dict, org_id: str) -> None:
-        loc_id = self.batch.add(Location, organization_id=org_id, **_pick(
-            loc, "id", "name", "location_type", "url", "description", "transportation",
-            "latitude", "longitude"))
+        loc_id = self.batch.add(
+            Location,
+            organization_id=org_id,
+            **_pick(
+                loc,
+                "id",
+                "name",
+                "location_type",
+                "url",
+                "description",
+                "transportation",
+                "latitude",
+                "longitude",
+            ),
+        )
         if loc.get("address"):
             self.batch.add(Address, location_id=loc_id, **loc["address"])
         self.phones(loc.get("phones", ()), location_id=loc_id)
@@ -244,21 +318,45 @@ class _SampleLoader:
             self.batch.add(Accessibility, location_id=loc_id, **item)
 
     def service(self, svc: dict, org_id: str) -> None:
-        service_id = self.batch.add(Service, organization_id=org_id, **_pick(
-            svc, "id", "name", "alternate_name", "description", "url", "email", "status", "alert",
-            "eligibility_description", "minimum_age", "maximum_age", "application_process",
-            "fees_description", "interpretation_services", "accreditations",
-            "accepting_new_clients", "waitlist_length"),
-            assured_date=_date(svc.get("assured_date")))
+        service_id = self.batch.add(
+            Service,
+            organization_id=org_id,
+            **_pick(
+                svc,
+                "id",
+                "name",
+                "alternate_name",
+                "description",
+                "url",
+                "email",
+                "status",
+                "alert",
+                "eligibility_description",
+                "minimum_age",
+                "maximum_age",
+                "application_process",
+                "fees_description",
+                "interpretation_services",
+                "accreditations",
+                "accepting_new_clients",
+                "waitlist_length",
+            ),
+            assured_date=_date(svc.get("assured_date")),
+        )
         self.phones(svc.get("phones", ()), service_id=service_id)
         self.schedules(svc.get("schedules", ()), service_id=service_id)
         self.languages(svc.get("languages", ()), service_id=service_id)
         self.attributes(service_id, svc.get("categories", ()), vocabulary.CATEGORY_LINK)
         self.attributes(service_id, svc.get("details", ()), vocabulary.DETAIL_LINK)
         for cost in svc.get("cost_options", ()):
-            self.batch.add(CostOption, service_id=service_id, **_dates(cost, "valid_from", "valid_to"))
-        for model, key in ((RequiredDocument, "required_documents"), (ServiceArea, "service_areas"),
-                           (Contact, "contacts")):
+            self.batch.add(
+                CostOption, service_id=service_id, **_dates(cost, "valid_from", "valid_to")
+            )
+        for model, key in (
+            (RequiredDocument, "required_documents"),
+            (ServiceArea, "service_areas"),
+            (Contact, "contacts"),
+        ):
             for item in svc.get(key, ()):
                 self.batch.add(model, service_id=service_id, **item)
         for capacity in svc.get("capacities", ()):
@@ -267,15 +365,19 @@ class _SampleLoader:
             self.service_at_location(at, service_id)
 
     def service_at_location(self, at: dict, service_id: str) -> None:
-        sal_id = self.batch.add(ServiceAtLocation, service_id=service_id,
-                                **_pick(at, "id", "location_id", "description"))
+        sal_id = self.batch.add(
+            ServiceAtLocation,
+            service_id=service_id,
+            **_pick(at, "id", "location_id", "description"),
+        )
         self.phones(at.get("phones", ()), service_at_location_id=sal_id)
         self.schedules(at.get("schedules", ()), service_at_location_id=sal_id)
 
     def phones(self, phones: Iterable[dict], **owner: str) -> None:
         for phone in phones:
-            phone_id = self.batch.add(Phone, **owner, **_pick(
-                phone, "id", "number", "extension", "type", "description"))
+            phone_id = self.batch.add(
+                Phone, **owner, **_pick(phone, "id", "number", "extension", "type", "description")
+            )
             self.languages(phone.get("languages", ()), phone_id=phone_id)
 
     def schedules(self, schedules: Iterable[dict], **owner: str) -> None:
@@ -292,17 +394,26 @@ class _SampleLoader:
 
     def capacity(self, capacity: dict, service_id: str) -> None:
         unit_id = self.unit_ids[capacity["unit"]]
-        self.batch.add(ServiceCapacity, service_id=service_id, unit_id=unit_id,
-                       updated=_aware_datetime(capacity["updated"]),
-                       **_pick(capacity, "id", "available", "maximum", "description"))
+        self.batch.add(
+            ServiceCapacity,
+            service_id=service_id,
+            unit_id=unit_id,
+            updated=_aware_datetime(capacity["updated"]),
+            **_pick(capacity, "id", "available", "maximum", "description"),
+        )
 
     def attributes(self, service_id: str, codes: Iterable[str], link_type: str) -> None:
         for code in codes:
             if code not in self.term_ids:
                 raise ValueError(f"service {service_id} uses unknown taxonomy term code {code!r}")
-            self.batch.add(Attribute, id=attribute_id(service_id, code), link_id=service_id,
-                           link_entity="service", link_type=link_type,
-                           taxonomy_term_id=self.term_ids[code])
+            self.batch.add(
+                Attribute,
+                id=attribute_id(service_id, code),
+                link_id=service_id,
+                link_entity="service",
+                link_type=link_type,
+                taxonomy_term_id=self.term_ids[code],
+            )
 
 
 def _pick(record: dict, *keys: str) -> dict:
@@ -325,4 +436,4 @@ def _aware_datetime(value: str) -> dt.datetime:
     moment = dt.datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError(f"timestamp {value!r} has no time zone; write it in UTC with a Z")
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)

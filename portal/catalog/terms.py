@@ -1,5 +1,6 @@
 """Managing the taxonomy: add, rename, move and merge terms without losing the services filed
 under them (services are linked to terms by `attribute` rows)."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -39,9 +40,13 @@ def depth(term: TaxonomyTerm) -> int:
 
 
 def service_counts() -> dict[str, int]:
-    return dict(db.session.execute(
-        select(Attribute.taxonomy_term_id, func.count()).where(Attribute.link_entity == "service")
-        .group_by(Attribute.taxonomy_term_id)).all())
+    return dict(
+        db.session.execute(
+            select(Attribute.taxonomy_term_id, func.count())
+            .where(Attribute.link_entity == "service")
+            .group_by(Attribute.taxonomy_term_id)
+        ).all()
+    )
 
 
 def _check_parent(term: TaxonomyTerm | None, parent: TaxonomyTerm | None) -> None:
@@ -53,8 +58,11 @@ def _check_parent(term: TaxonomyTerm | None, parent: TaxonomyTerm | None) -> Non
 
 def add(name: str, parent: TaxonomyTerm | None) -> TaxonomyTerm:
     term = TaxonomyTerm(
-        name=name, description="", parent=parent,
-        taxonomy_id=parent.taxonomy_id if parent else vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID)
+        name=name,
+        description="",
+        parent=parent,
+        taxonomy_id=parent.taxonomy_id if parent else vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID,
+    )
     db.session.add(term)
     return term
 
@@ -79,11 +87,16 @@ def merge(source: TaxonomyTerm, target: TaxonomyTerm) -> int:
         raise TermError(_("Merge into a term that is not this one or one of its sub-terms."))
     _check_same_taxonomy(source, target)
     moved = 0
-    existing = set(db.session.execute(
-        select(Attribute.link_id, Attribute.link_entity, Attribute.link_type)
-        .where(Attribute.taxonomy_term_id == target.id)).all())
-    for attribute in db.session.scalars(select(Attribute).where(
-            Attribute.taxonomy_term_id == source.id)):
+    existing = set(
+        db.session.execute(
+            select(Attribute.link_id, Attribute.link_entity, Attribute.link_type).where(
+                Attribute.taxonomy_term_id == target.id
+            )
+        ).all()
+    )
+    for attribute in db.session.scalars(
+        select(Attribute).where(Attribute.taxonomy_term_id == source.id)
+    ):
         key = (attribute.link_id, attribute.link_entity, attribute.link_type)
         if key in existing:
             db.session.delete(attribute)

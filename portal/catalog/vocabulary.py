@@ -7,6 +7,7 @@ Both are ordinary HSDS taxonomies (taxonomy + taxonomy_term rows, linked to serv
 - SERVICE_DETAILS: facts people filter on, grouped under a parent term each: payment accepted,
   how the service is delivered, and populations served.
 """
+
 from __future__ import annotations
 
 SERVICE_CATEGORIES_TAXONOMY_ID = "6f1c2a8e-5b1d-4f57-9a44-0c5e8f1a2b01"
@@ -18,42 +19,52 @@ DETAIL_LINK = "service_detail"
 
 # (parent code, parent name, [(code, name), ...]); codes are stable identifiers used in URLs.
 DETAIL_GROUPS: list[tuple[str, str, list[tuple[str, str]]]] = [
-    ("payment", "Payment accepted", [
-        ("payment-medicaid", "Medicaid"),
-        ("payment-medicare", "Medicare"),
-        ("payment-private-insurance", "Private insurance"),
-        ("payment-sliding-scale", "Sliding scale fees"),
-        ("payment-free", "Free"),
-        ("payment-self-pay", "Self-pay"),
-        ("payment-tricare", "TRICARE / VA"),
-    ]),
-    ("delivery", "How to get it", [
-        ("delivery-in-person", "In person"),
-        ("delivery-telehealth", "Telehealth (phone or video)"),
-        ("delivery-walk-in", "Walk-ins welcome"),
-        ("delivery-appointment", "By appointment"),
-        ("delivery-mobile", "Comes to you (mobile team)"),
-        ("delivery-phone-text-chat", "Phone, text or chat line"),
-    ]),
-    ("population", "Who it is for", [
-        ("population-youth", "Children and teens"),
-        ("population-young-adults", "Young adults (18–25)"),
-        ("population-adults", "Adults"),
-        ("population-older-adults", "Older adults"),
-        ("population-families", "Families and caregivers"),
-        ("population-veterans", "Veterans and military families"),
-        ("population-lgbtq", "LGBTQ+ people"),
-        ("population-women", "Women"),
-        ("population-pregnant", "Pregnant and parenting people"),
-        ("population-justice-involved", "People leaving jail or prison"),
-        ("population-unhoused", "People without stable housing"),
-        ("population-deaf", "Deaf and hard of hearing people"),
-        ("population-immigrants", "Immigrants and refugees"),
-    ]),
+    (
+        "payment",
+        "Payment accepted",
+        [
+            ("payment-medicaid", "Medicaid"),
+            ("payment-medicare", "Medicare"),
+            ("payment-private-insurance", "Private insurance"),
+            ("payment-sliding-scale", "Sliding scale fees"),
+            ("payment-free", "Free"),
+            ("payment-self-pay", "Self-pay"),
+            ("payment-tricare", "TRICARE / VA"),
+        ],
+    ),
+    (
+        "delivery",
+        "How to get it",
+        [
+            ("delivery-in-person", "In person"),
+            ("delivery-telehealth", "Telehealth (phone or video)"),
+            ("delivery-walk-in", "Walk-ins welcome"),
+            ("delivery-appointment", "By appointment"),
+            ("delivery-mobile", "Comes to you (mobile team)"),
+            ("delivery-phone-text-chat", "Phone, text or chat line"),
+        ],
+    ),
+    (
+        "population",
+        "Who it is for",
+        [
+            ("population-youth", "Children and teens"),
+            ("population-young-adults", "Young adults (18–25)"),
+            ("population-adults", "Adults"),
+            ("population-older-adults", "Older adults"),
+            ("population-families", "Families and caregivers"),
+            ("population-veterans", "Veterans and military families"),
+            ("population-lgbtq", "LGBTQ+ people"),
+            ("population-women", "Women"),
+            ("population-pregnant", "Pregnant and parenting people"),
+            ("population-justice-involved", "People leaving jail or prison"),
+            ("population-unhoused", "People without stable housing"),
+            ("population-deaf", "Deaf and hard of hearing people"),
+            ("population-immigrants", "Immigrants and refugees"),
+        ],
+    ),
 ]
 
 
-DETAIL_GROUP_OF_CODE = {
-    code: group for group, _name, terms in DETAIL_GROUPS for code, _n in terms
-}
+DETAIL_GROUP_OF_CODE = {code: group for group, _name, terms in DETAIL_GROUPS for code, _n in terms}
 DETAIL_CODES = frozenset(DETAIL_GROUP_OF_CODE)

@@ -1,4 +1,5 @@
 """The search form: every search is a GET URL, validated here into SearchParams."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,10 +20,15 @@ from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
 from portal.search import MAX_QUERY_LENGTH, SearchParams, geo
 
-DAYS = [SelectChoice("mon", _l("Monday")), SelectChoice("tue", _l("Tuesday")),
-        SelectChoice("wed", _l("Wednesday")), SelectChoice("thu", _l("Thursday")),
-        SelectChoice("fri", _l("Friday")), SelectChoice("sat", _l("Saturday")),
-        SelectChoice("sun", _l("Sunday"))]
+DAYS = [
+    SelectChoice("mon", _l("Monday")),
+    SelectChoice("tue", _l("Tuesday")),
+    SelectChoice("wed", _l("Wednesday")),
+    SelectChoice("thu", _l("Thursday")),
+    SelectChoice("fri", _l("Friday")),
+    SelectChoice("sat", _l("Saturday")),
+    SelectChoice("sun", _l("Sunday")),
+]
 MAX_PAGE = 500
 DEFAULT_RADIUS_MILES = 10
 _ZIP_IN_TEXT = re.compile(r"\b(?:(?:near|in|around)\s+)?(\d{5})\b", re.IGNORECASE)
@@ -36,28 +42,67 @@ class SearchForm(FlaskForm):
     category = SelectMultipleField(_l("Category"), choices=[], validate_choice=True)
     language = SelectMultipleField(_l("Language"), choices=[], validate_choice=True)
     detail = SelectMultipleField(_l("Details"), choices=[], validate_choice=True)
-    age = IntegerField(_l("Age of the person"), validators=[
-        Optional(), NumberRange(0, 120, _l("Age must be between 0 and 120."))])
+    age = IntegerField(
+        _l("Age of the person"),
+        validators=[Optional(), NumberRange(0, 120, _l("Age must be between 0 and 120."))],
+    )
     accepting = BooleanField(_l("Accepting new clients"))
-    open = SelectField(_l("Open"), choices=[SelectChoice("", _l("Any time")),
-                                            SelectChoice("now", _l("Open now")),
-                                            SelectChoice("at", _l("Open at …"))], default="")
-    day = SelectField(_l("Day"), choices=[SelectChoice("", "")] + DAYS, default="")
-    time = StringField(_l("Time"), validators=[Optional(), Regexp(
-        r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Enter a time like 18:30."))])
-    zip = StringField(_l("ZIP code"), validators=[Optional(), Regexp(
-        r"^\d{5}$", message=_l("Enter a 5-digit ZIP code."))])
-    lat = DecimalField(_l("Latitude"), places=None, validators=[
-        Optional(), NumberRange(-90, 90, _l("Latitude must be between -90 and 90."))])
-    lng = DecimalField(_l("Longitude"), places=None, validators=[
-        Optional(), NumberRange(-180, 180, _l("Longitude must be between -180 and 180."))])
-    radius = DecimalField(_l("Within (miles)"), places=None, validators=[
-        Optional(), NumberRange(0.5, 100, _l("Distance must be between 0.5 and 100 miles."))])
-    sort = SelectField(_l("Sort by"), choices=[SelectChoice("relevance", _l("Best match")),
-                                               SelectChoice("distance", _l("Distance"))],
-                       default="relevance")
-    page = IntegerField(validators=[Optional(), NumberRange(1, MAX_PAGE, _l(
-        "Page must be between 1 and %(max)s.", max=MAX_PAGE))])
+    open = SelectField(
+        _l("Open"),
+        choices=[
+            SelectChoice("", _l("Any time")),
+            SelectChoice("now", _l("Open now")),
+            SelectChoice("at", _l("Open at …")),
+        ],
+        default="",
+    )
+    day = SelectField(_l("Day"), choices=[SelectChoice("", ""), *DAYS], default="")
+    time = StringField(
+        _l("Time"),
+        validators=[
+            Optional(),
+            Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Enter a time like 18:30.")),
+        ],
+    )
+    zip = StringField(
+        _l("ZIP code"),
+        validators=[Optional(), Regexp(r"^\d{5}$", message=_l("Enter a 5-digit ZIP code."))],
+    )
+    lat = DecimalField(
+        _l("Latitude"),
+        places=None,
+        validators=[Optional(), NumberRange(-90, 90, _l("Latitude must be between -90 and 90."))],
+    )
+    lng = DecimalField(
+        _l("Longitude"),
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(-180, 180, _l("Longitude must be between -180 and 180.")),
+        ],
+    )
+    radius = DecimalField(
+        _l("Within (miles)"),
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(0.5, 100, _l("Distance must be between 0.5 and 100 miles.")),
+        ],
+    )
+    sort = SelectField(
+        _l("Sort by"),
+        choices=[
+            SelectChoice("relevance", _l("Best match")),
+            SelectChoice("distance", _l("Distance")),
+        ],
+        default="relevance",
+    )
+    page = IntegerField(
+        validators=[
+            Optional(),
+            NumberRange(1, MAX_PAGE, _l("Page must be between 1 and %(max)s.", max=MAX_PAGE)),
+        ]
+    )
 
     def __init__(self, *args, categories=(), languages=(), details=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,8 +121,12 @@ class SearchForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if (self.lat.data is None) != (self.lng.data is None) and not (
-                self.lat.errors or self.lng.errors):
-            self.lng.errors = [*self.lng.errors, _l("Give both latitude and longitude, or neither.")]
+            self.lat.errors or self.lng.errors
+        ):
+            self.lng.errors = [
+                *self.lng.errors,
+                _l("Give both latitude and longitude, or neither."),
+            ]
             valid = False
         return valid
 
@@ -112,7 +161,8 @@ class SearchForm(FlaskForm):
             accepting=bool(self.accepting.data),
             open_at=self._open_at(now),
             near=near,
-            radius_miles=float(self.radius.data) if self.radius.data is not None
+            radius_miles=float(self.radius.data)
+            if self.radius.data is not None
             else (DEFAULT_RADIUS_MILES if near else None),
             sort=self.sort.data if near else "relevance",
             page=self.page.data or 1,

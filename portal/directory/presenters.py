@@ -1,5 +1,6 @@
 """Turn catalog records into what a directory page shows: plain data, no queries of its own
 beyond what the records already loaded."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -107,7 +108,8 @@ def phone_view(phone: Phone, *, with_languages: bool = True) -> PhoneView:
     """A dialable phone; lists (with_languages=False) skip the phone's languages."""
     return PhoneView(
         number=phone.number,
-        display=phones.display(phone.number) + (f" ext. {phone.extension}" if phone.extension else ""),
+        display=phones.display(phone.number)
+        + (f" ext. {phone.extension}" if phone.extension else ""),
         tel=phones.tel_uri(phone.number, phone.extension),
         sms=phones.sms_uri(phone.number) if phone.type in ("text", "cell") else None,
         type=phone.type,
@@ -181,8 +183,14 @@ def directions_url(location: Location) -> str | None:
     return None
 
 
-def location_view(location: Location, now: dt.datetime, *, schedules=None, phone_list=None,
-                  note: str | None = None) -> LocationView:
+def location_view(
+    location: Location,
+    now: dt.datetime,
+    *,
+    schedules=None,
+    phone_list=None,
+    note: str | None = None,
+) -> LocationView:
     address = location.physical_address
     return LocationView(
         location=location,
@@ -244,10 +252,17 @@ def listing(service: Service) -> ServiceListing:
 
 def capacity_label(capacity) -> str:
     if capacity.maximum:
-        return _("%(available)s of %(maximum)s %(unit)s open", available=nice_number(capacity.available),
-                 maximum=nice_number(capacity.maximum), unit=capacity.unit.name)
-    return _("%(available)s %(unit)s open", available=nice_number(capacity.available),
-             unit=capacity.unit.name)
+        return _(
+            "%(available)s of %(maximum)s %(unit)s open",
+            available=nice_number(capacity.available),
+            maximum=nice_number(capacity.maximum),
+            unit=capacity.unit.name,
+        )
+    return _(
+        "%(available)s %(unit)s open",
+        available=nice_number(capacity.available),
+        unit=capacity.unit.name,
+    )
 
 
 def listing_json(item: ServiceListing) -> dict:
@@ -262,7 +277,9 @@ def listing_json(item: ServiceListing) -> dict:
         "phone": entry.phone.display if entry.phone else None,
         "phone_uri": entry.phone.tel if entry.phone else None,
         "place": entry.place,
-        "distance_miles": round(item.distance_miles, 1) if item.distance_miles is not None else None,
+        "distance_miles": round(item.distance_miles, 1)
+        if item.distance_miles is not None
+        else None,
         "languages": entry.languages,
         "payment": entry.payment,
         "accepting_new_clients": entry.accepting_new_clients,

@@ -1,11 +1,13 @@
 """The /search page and /search.json: form → search → what the page shows."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import current_app
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from portal.catalog import queries, vocabulary
@@ -14,8 +16,11 @@ from portal.directory.forms import SearchForm
 from portal.search import SearchPage, search_services
 
 # Parameters a removable-filter link drops together.
-_LINKED = {"open": ("open", "day", "time"), "zip": ("zip", "radius", "sort"),
-           "lat": ("lat", "lng", "radius", "sort")}
+_LINKED = {
+    "open": ("open", "day", "time"),
+    "zip": ("zip", "radius", "sort"),
+    "lat": ("lat", "lng", "radius", "sort"),
+}
 
 
 @dataclass
@@ -58,8 +63,9 @@ class SearchOutcome:
 def run(args: MultiDict) -> SearchOutcome:
     categories = queries.category_terms(wanted=args.getlist("category"))
     languages = [(c.id, c.name) for c in queries.service_languages(wanted=args.getlist("language"))]
-    details = [(code, name) for _group, _gname, terms in vocabulary.DETAIL_GROUPS
-               for code, name in terms]
+    details = [
+        (code, name) for _group, _gname, terms in vocabulary.DETAIL_GROUPS for code, name in terms
+    ]
     form = SearchForm(
         formdata=args,
         categories=[(t.id, t.name) for t in categories],
@@ -96,33 +102,68 @@ def _listings(page: SearchPage) -> list[presenters.ServiceListing]:
     for service in queries.services_by_ids(missing):
         cards.put((service.id, locale), presenters.card(service))
     now = presenters.local_now()
-    return [presenters.listing_at(cards[(hit.service_id, locale)], now, hit)
-            for hit in page.hits if (hit.service_id, locale) in cards]
+    return [
+        presenters.listing_at(cards[(hit.service_id, locale)], now, hit)
+        for hit in page.hits
+        if (hit.service_id, locale) in cards
+    ]
 
 
 def _facet_groups(form, page, categories, labels) -> list[FacetGroup]:
     counts = page.facets
     selected_categories = set(form.category.data or [])
-    shown_terms = [t for t in categories
-                   if t.parent_id is None or t.parent_id in selected_categories
-                   or t.id in selected_categories]
-    groups = [FacetGroup("category", _("Category"), [
-        FacetOption(t.id, t.name, counts.get("category", {}).get(t.id, 0), t.id in selected_categories)
-        for t in shown_terms
-    ])]
-    groups.append(FacetGroup("language", _("Language"), [
-        FacetOption(code, name, counts.get("language", {}).get(code, 0),
-                    code in (form.language.data or []))
-        for code, name in labels["language"].items()
-    ]))
+    shown_terms = [
+        t
+        for t in categories
+        if t.parent_id is None or t.parent_id in selected_categories or t.id in selected_categories
+    ]
+    groups = [
+        FacetGroup(
+            "category",
+            _("Category"),
+            [
+                FacetOption(
+                    t.id,
+                    t.name,
+                    counts.get("category", {}).get(t.id, 0),
+                    t.id in selected_categories,
+                )
+                for t in shown_terms
+            ],
+        )
+    ]
+    groups.append(
+        FacetGroup(
+            "language",
+            _("Language"),
+            [
+                FacetOption(
+                    code,
+                    name,
+                    counts.get("language", {}).get(code, 0),
+                    code in (form.language.data or []),
+                )
+                for code, name in labels["language"].items()
+            ],
+        )
+    )
     chosen = set(form.detail.data or [])
     for group, _name, terms in vocabulary.DETAIL_GROUPS:
-        legend = {"payment": _("Payment accepted"), "delivery": _("How to get it"),
-                  "population": _("Who it is for")}[group]
-        groups.append(FacetGroup("detail", legend, [
-            FacetOption(code, name, counts.get("detail", {}).get(code, 0), code in chosen)
-            for code, name in terms
-        ]))
+        legend = {
+            "payment": _("Payment accepted"),
+            "delivery": _("How to get it"),
+            "population": _("Who it is for"),
+        }[group]
+        groups.append(
+            FacetGroup(
+                "detail",
+                legend,
+                [
+                    FacetOption(code, name, counts.get("detail", {}).get(code, 0), code in chosen)
+                    for code, name in terms
+                ],
+            )
+        )
     for group in groups:
         # Options with no results are hidden unless chosen, so nobody filters into nothing.
         group.options = [o for o in group.options if o.count or o.selected]
@@ -130,8 +171,11 @@ def _facet_groups(form, page, categories, labels) -> list[FacetGroup]:
 
 
 def _without(args: MultiDict, name: str, value: str | None = None) -> str:
-    kept = [(k, v) for k, v in args.items(multi=True)
-            if k != "page" and not (k in _LINKED.get(name, (name,)) and (value is None or v == value))]
+    kept = [
+        (k, v)
+        for k, v in args.items(multi=True)
+        if k != "page" and not (k in _LINKED.get(name, (name,)) and (value is None or v == value))
+    ]
     return "/search" + ("?" + urlencode(kept) if kept else "")
 
 
@@ -150,8 +194,11 @@ def _applied_filters(args: MultiDict, form: SearchForm, labels) -> list[AppliedF
         applied.append(AppliedFilter(_("Open now"), _without(args, "open")))
     elif form.open.data == "at":
         day = next((c.label for c in form.day.choices if c.value == form.day.data), "")
-        applied.append(AppliedFilter(_("Open %(day)s at %(time)s", day=day, time=form.time.data),
-                                     _without(args, "open")))
+        applied.append(
+            AppliedFilter(
+                _("Open %(day)s at %(time)s", day=day, time=form.time.data), _without(args, "open")
+            )
+        )
     if form.zip.data and args.get("zip"):
         applied.append(AppliedFilter(_("Near %(zip)s", zip=form.zip.data), _without(args, "zip")))
     elif form.lat.data is not None:

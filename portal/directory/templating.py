@@ -1,4 +1,5 @@
 """Template filters and globals shared by every page."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,8 @@ def nice_number(value: float | int | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
-    app.jinja_env.filters["datetime"] = (
-        lambda d, fmt="medium": format_datetime(d, fmt) if isinstance(d, dt.datetime) else ""
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": (
+        format_datetime(d, fmt) if isinstance(d, dt.datetime) else ""
     )
     app.jinja_env.filters["number"] = nice_number
     app.jinja_env.globals["page_url"] = page_url

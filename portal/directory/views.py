@@ -1,4 +1,5 @@
 """Public directory pages: home, categories, services, organizations, locations."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request

@@ -1,9 +1,10 @@
 """`flask hsds …`: import and export Open Referral HSDS data.
 
-    flask --app wsgi hsds import PATH [--dry-run]     a .json file, a folder, a data package, a zip
-    flask --app wsgi hsds export DIR                  CSV data package + JSON into DIR
-    flask --app wsgi hsds export --zip                the site's download (run it nightly)
+flask --app wsgi hsds import PATH [--dry-run]     a .json file, a folder, a data package, a zip
+flask --app wsgi hsds export DIR                  CSV data package + JSON into DIR
+flask --app wsgi hsds export --zip                the site's download (run it nightly)
 """
+
 from __future__ import annotations
 
 import time
@@ -39,14 +40,20 @@ def import_command(path: Path, dry_run: bool) -> None:
     rows = report.rows_written + sum(c.skipped for c in report.counts.values())
     rate = rows / report.seconds if report.seconds else 0
     written = "would be written (dry run, nothing saved)" if dry_run else "written"
-    click.echo(f"{report.rows_written} rows {written}, {len(report.problems)} problems, "
-               f"in {report.seconds:.1f} s ({rate:,.0f} rows/s).")
+    click.echo(
+        f"{report.rows_written} rows {written}, {len(report.problems)} problems, "
+        f"in {report.seconds:.1f} s ({rate:,.0f} rows/s)."
+    )
 
 
 @hsds_cli.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
-@click.option("--zip", "as_zip", is_flag=True,
-              help="Write the data package zip that the site's footer offers for download.")
+@click.option(
+    "--zip",
+    "as_zip",
+    is_flag=True,
+    help="Write the data package zip that the site's footer offers for download.",
+)
 def export_command(directory: Path | None, as_zip: bool) -> None:
     """Write the public catalog as an HSDS 3.0 CSV data package and JSON."""
     if directory is None and not as_zip:
@@ -55,8 +62,10 @@ def export_command(directory: Path | None, as_zip: bool) -> None:
     if directory is not None:
         counts = export_csv(directory)
         export_json(directory)
-        click.echo(f"Wrote {counts['service']} services ({sum(counts.values())} rows) to "
-                   f"{directory} in {time.perf_counter() - started:.1f} s.")
+        click.echo(
+            f"Wrote {counts['service']} services ({sum(counts.values())} rows) to "
+            f"{directory} in {time.perf_counter() - started:.1f} s."
+        )
     if as_zip:
         target = Path(current_app.config["PORTAL_HSDS_DOWNLOAD_PATH"])
         counts = export_zip(target)

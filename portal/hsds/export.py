@@ -4,6 +4,7 @@ table) and JSON (fully nested services and organizations, taxonomies and terms).
 Rows are written in id order and values in one fixed text form, so the same catalog always gives
 the same files: export → import into an empty database → export gives identical files.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,11 @@ from portal.models import Organization, Service, Taxonomy, TaxonomyTerm
 
 PACKAGE_NAME = "community_help_finder_hsds"
 JSON_BATCH = 500
-LICENSE = {"name": "CC-BY-SA-4.0", "path": "https://creativecommons.org/licenses/by-sa/4.0/",
-           "title": "Creative Commons Attribution-ShareAlike 4.0"}
+LICENSE = {
+    "name": "CC-BY-SA-4.0",
+    "path": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "title": "Creative Commons Attribution-ShareAlike 4.0",
+}
 
 
 def _public_rows(table: Table):
@@ -50,20 +54,32 @@ def _descriptor(counts: dict[str, int]) -> dict:
                 described["constraints"] = {"required": True}
             fields.append(described)
         resource = {
-            "name": table.name, "path": table.csv_name, "profile": "tabular-data-resource",
-            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-            "schema": {"fields": fields, "primaryKey": "id", "foreignKeys": [
-                {"fields": name, "reference": {"resource": target, "fields": "id"}}
-                for name, target in table.foreign_keys.items()]},
+            "name": table.name,
+            "path": table.csv_name,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": {
+                "fields": fields,
+                "primaryKey": "id",
+                "foreignKeys": [
+                    {"fields": name, "reference": {"resource": target, "fields": "id"}}
+                    for name, target in table.foreign_keys.items()
+                ],
+            },
         }
         resources.append(resource)
     return {
-        "name": PACKAGE_NAME, "title": "Community Help Finder: public listings",
-        "profile": "tabular-data-package", "version": f"{HSDS_VERSION}.0",
+        "name": PACKAGE_NAME,
+        "title": "Community Help Finder: public listings",
+        "profile": "tabular-data-package",
+        "version": f"{HSDS_VERSION}.0",
         "description": "Published listings of the Community Help Finder in Open Referral HSDS "
-                       f"{HSDS_VERSION}: {counts.get('service', 0)} services of "
-                       f"{counts.get('organization', 0)} organizations.",
-        "licenses": [LICENSE], "resources": resources,
+        f"{HSDS_VERSION}: {counts.get('service', 0)} services of "
+        f"{counts.get('organization', 0)} organizations.",
+        "licenses": [LICENSE],
+        "resources": resources,
     }
 
 
@@ -81,7 +97,8 @@ def export_csv(directory: Path) -> dict[str, int]:
                 count += 1
         counts[table.name] = count
     (directory / "datapackage.json").write_text(
-        json.dumps(_descriptor(counts), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        json.dumps(_descriptor(counts), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return counts
 
 
@@ -92,8 +109,10 @@ def _write_array(path: Path, batches) -> int:
         handle.write("[")
         for batch in batches:
             for item in batch:
-                handle.write(("\n" if count == 0 else ",\n")
-                             + json.dumps(item, ensure_ascii=False, sort_keys=True))
+                handle.write(
+                    ("\n" if count == 0 else ",\n")
+                    + json.dumps(item, ensure_ascii=False, sort_keys=True)
+                )
                 count += 1
         handle.write("\n]\n")
     return count
@@ -122,19 +141,38 @@ def export_json(directory: Path) -> dict[str, int]:
 
 def _export_json(directory: Path) -> dict[str, int]:
     return {
-        "services": _write_array(directory / "services.json", _in_batches(
-            records.public_services().options(*records.SERVICE_FULL_OPTIONS),
-            records.full_services, Service.id)),
-        "organizations": _write_array(directory / "organizations.json", _in_batches(
-            select(Organization).options(*records.ORGANIZATION_FULL_OPTIONS),
-            lambda batch: records.full_organizations(batch, full_service=False),
-            Organization.id)),
-        "taxonomies": _write_array(directory / "taxonomies.json", _in_batches(
-            select(Taxonomy), lambda batch: [records.row("taxonomy", t) for t in batch],
-            Taxonomy.id)),
-        "taxonomy_terms": _write_array(directory / "taxonomy_terms.json", _in_batches(
-            select(TaxonomyTerm), lambda batch: [records.taxonomy_term(t) for t in batch],
-            TaxonomyTerm.id)),
+        "services": _write_array(
+            directory / "services.json",
+            _in_batches(
+                records.public_services().options(*records.SERVICE_FULL_OPTIONS),
+                records.full_services,
+                Service.id,
+            ),
+        ),
+        "organizations": _write_array(
+            directory / "organizations.json",
+            _in_batches(
+                select(Organization).options(*records.ORGANIZATION_FULL_OPTIONS),
+                lambda batch: records.full_organizations(batch, full_service=False),
+                Organization.id,
+            ),
+        ),
+        "taxonomies": _write_array(
+            directory / "taxonomies.json",
+            _in_batches(
+                select(Taxonomy),
+                lambda batch: [records.row("taxonomy", t) for t in batch],
+                Taxonomy.id,
+            ),
+        ),
+        "taxonomy_terms": _write_array(
+            directory / "taxonomy_terms.json",
+            _in_batches(
+                select(TaxonomyTerm),
+                lambda batch: [records.taxonomy_term(t) for t in batch],
+                TaxonomyTerm.id,
+            ),
+        ),
     }
 
 

@@ -14,6 +14,7 @@ Rules:
 - After the commit the search index is current: a few changed services go through the search
   outbox; a large import rebuilds the index.
 """
+
 from __future__ import annotations
 
 import logging
@@ -100,8 +101,9 @@ class _Checker:
         self.accepted = accepted  # table -> ids that are (or will be) in the database
 
     def problem(self, table: Table, row, field_name, reason) -> None:
-        self.report.problems.append(Problem(row.file, row.row, f"{table.name}.{field_name}",
-                                            reason))
+        self.report.problems.append(
+            Problem(row.file, row.row, f"{table.name}.{field_name}", reason)
+        )
 
     def values(self, table: Table, row) -> dict | None:
         kinds, ids, columns = table.kinds, table.id_fields, table.columns
@@ -120,8 +122,12 @@ class _Checker:
                 continue
             allowed = ENUMS.get((table.name, name))
             if allowed and clean[name] is not None and clean[name] not in allowed:
-                self.problem(table, row, name, f"bad value: {clean[name]!r} is not one of "
-                                        f"{', '.join(sorted(allowed))}")
+                self.problem(
+                    table,
+                    row,
+                    name,
+                    f"bad value: {clean[name]!r} is not one of {', '.join(sorted(allowed))}",
+                )
                 ok = False
         for name in table.required:
             if clean.get(name) is None:
@@ -135,8 +141,9 @@ class _Checker:
         if table.name == "attribute":
             entity = clean.get("link_entity")
             if entity not in BY_NAME:
-                self.problem(table, row, "link_entity",
-                             f"bad value: {entity!r} is not an HSDS table")
+                self.problem(
+                    table, row, "link_entity", f"bad value: {entity!r} is not an HSDS table"
+                )
                 return False
             targets["link_id"] = entity
         for name, target in targets.items():
@@ -146,12 +153,17 @@ class _Checker:
             if value in self.accepted[target] or (target == table.name and value in own_ids):
                 continue
             if table.column(name).nullable:
-                self.problem(table, row, name, f"bad foreign key: no {target} has id {value}; "
-                                        "imported without it")
+                self.problem(
+                    table,
+                    row,
+                    name,
+                    f"bad foreign key: no {target} has id {value}; imported without it",
+                )
                 clean[name] = None
             else:
-                self.problem(table, row, name, f"bad foreign key: no {target} has id {value}; "
-                                        "row skipped")
+                self.problem(
+                    table, row, name, f"bad foreign key: no {target} has id {value}; row skipped"
+                )
                 return False
         return True
 
@@ -159,8 +171,9 @@ class _Checker:
 def _existing_ids(model, ids) -> set[str]:
     ids, found = list(ids), set()
     for start in range(0, len(ids), CHUNK):
-        found.update(db.session.scalars(
-            select(model.id).where(model.id.in_(ids[start:start + CHUNK]))))
+        found.update(
+            db.session.scalars(select(model.id).where(model.id.in_(ids[start : start + CHUNK])))
+        )
     return found
 
 
@@ -184,8 +197,11 @@ def _referenced_ids(source: Source) -> dict[str, set[str]]:
             for name, target in fks.items():
                 if row.values.get(name) not in (None, ""):
                     wanted[target].add(hsds_id(row.values[name]))
-            if table.name == "attribute" and row.values.get("link_entity") in BY_NAME \
-                    and row.values.get("link_id"):
+            if (
+                table.name == "attribute"
+                and row.values.get("link_entity") in BY_NAME
+                and row.values.get("link_id")
+            ):
                 wanted[row.values["link_entity"]].add(hsds_id(row.values["link_id"]))
     return wanted
 
@@ -200,17 +216,24 @@ def _update_rows(table: Table, rows: list[dict]) -> None:
         changed = sorted(fields - {"id"})
         if not changed:
             continue
-        statement = update(table.model.__table__).where(columns.id == bindparam("row_id")) \
+        statement = (
+            update(table.model.__table__)
+            .where(columns.id == bindparam("row_id"))
             .values({name: bindparam(name) for name in changed})
+        )
         params = [{"row_id": row["id"], **{name: row[name] for name in changed}} for row in group]
         for start in range(0, len(params), CHUNK):
-            db.session.execute(statement, params[start:start + CHUNK])
+            db.session.execute(statement, params[start : start + CHUNK])
 
 
 def _write(table: Table, creates: list[dict], updates: list[dict]) -> None:
     """Core statements in batches: the ORM's unit of work costs too much for 100,000 rows."""
-    later = [{"id": c["id"], name: c.pop(name)} for c in creates
-             for (t, name) in SELF_REFERENCES if t == table.name and c.get(name)]
+    later = [
+        {"id": c["id"], name: c.pop(name)}
+        for c in creates
+        for (t, name) in SELF_REFERENCES
+        if t == table.name and c.get(name)
+    ]
     defaults = _column_defaults(table)
     rows = [{**defaults, **c} for c in creates]
     for row in rows:
@@ -218,7 +241,7 @@ def _write(table: Table, creates: list[dict], updates: list[dict]) -> None:
             if callable(value):
                 row[name] = value(None)
     for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(table.model.__table__), rows[start:start + CHUNK])
+        db.session.execute(insert(table.model.__table__), rows[start : start + CHUNK])
     _update_rows(table, updates)
     _update_rows(table, later)
 
@@ -278,26 +301,43 @@ def _services_affected(written: dict[str, set[str]]) -> set[str]:
         ids = written.get(table)
         if ids:
             model = BY_NAME[table].model
-            services |= {s for s in db.session.scalars(
-                select(model.service_id).where(model.id.in_(ids))) if s}
+            services |= {
+                s
+                for s in db.session.scalars(select(model.service_id).where(model.id.in_(ids)))
+                if s
+            }
     locations = set(written.get("location", ()))
     for table in ("address", "accessibility"):
         if written.get(table):
             model = BY_NAME[table].model
-            locations |= set(db.session.scalars(
-                select(model.location_id).where(model.id.in_(written[table]))))
+            locations |= set(
+                db.session.scalars(select(model.location_id).where(model.id.in_(written[table])))
+            )
     if locations:
-        services |= set(db.session.scalars(select(ServiceAtLocation.service_id).where(
-            ServiceAtLocation.location_id.in_(locations))))
+        services |= set(
+            db.session.scalars(
+                select(ServiceAtLocation.service_id).where(
+                    ServiceAtLocation.location_id.in_(locations)
+                )
+            )
+        )
     if written.get("organization"):
-        services |= set(db.session.scalars(select(Service.id).where(
-            Service.organization_id.in_(written["organization"]))))
+        services |= set(
+            db.session.scalars(
+                select(Service.id).where(Service.organization_id.in_(written["organization"]))
+            )
+        )
     terms = set(written.get("taxonomy_term", ()))
     if terms or written.get("attribute"):
-        services |= set(db.session.scalars(select(Attribute.link_id).where(
-            Attribute.link_entity == "service",
-            Attribute.taxonomy_term_id.in_(terms) | Attribute.id.in_(
-                written.get("attribute", set())))))
+        services |= set(
+            db.session.scalars(
+                select(Attribute.link_id).where(
+                    Attribute.link_entity == "service",
+                    Attribute.taxonomy_term_id.in_(terms)
+                    | Attribute.id.in_(written.get("attribute", set())),
+                )
+            )
+        )
     return services
 
 
@@ -344,5 +384,6 @@ def _update_search_index(rebuild: bool) -> None:
             except IndexMissing:
                 search.rebuild_index()
     except Exception:  # the data is saved; the index is a cache that sync rebuilds
-        log.warning("search index not updated after the import; run `flask search sync`",
-                    exc_info=True)
+        log.warning(
+            "search index not updated after the import; run `flask search sync`", exc_info=True
+        )

@@ -5,6 +5,7 @@ services that are active or temporarily closed (inactive and defunct ones are ke
 and never published), everything they hang on, all organizations, locations and taxonomies.
 Empty fields are left out: the HSDS schemas do not allow null.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Select, and_, or_, select
@@ -37,6 +38,7 @@ def row(table: str, obj) -> dict:
 
 # --- what is public ---------------------------------------------------------------------
 
+
 def public_service_ids() -> Select:
     return select(Service.id).where(Service.status.in_(PUBLIC_STATUSES))
 
@@ -56,37 +58,54 @@ def public_filter(table: str):
     if table == "service":
         return Service.status.in_(PUBLIC_STATUSES)
     public_placements = select(ServiceAtLocation.id).where(
-        ServiceAtLocation.service_id.in_(public_ids))
+        ServiceAtLocation.service_id.in_(public_ids)
+    )
     conditions = []
     if "service_id" in model.__table__.columns:
         conditions.append(or_(model.service_id.is_(None), model.service_id.in_(public_ids)))
     if "service_at_location_id" in model.__table__.columns:
-        conditions.append(or_(model.service_at_location_id.is_(None),
-                              model.service_at_location_id.in_(public_placements)))
+        conditions.append(
+            or_(
+                model.service_at_location_id.is_(None),
+                model.service_at_location_id.in_(public_placements),
+            )
+        )
     if table == "phone":  # a phone of a contact of a hidden service
-        conditions.append(or_(Phone.contact_id.is_(None), Phone.contact_id.in_(
-            select(Contact.id).where(public_filter("contact")))))
+        conditions.append(
+            or_(
+                Phone.contact_id.is_(None),
+                Phone.contact_id.in_(select(Contact.id).where(public_filter("contact"))),
+            )
+        )
     if table == "language":
-        conditions.append(or_(model.phone_id.is_(None), model.phone_id.in_(
-            select(Phone.id).where(public_filter("phone")))))
+        conditions.append(
+            or_(
+                model.phone_id.is_(None),
+                model.phone_id.in_(select(Phone.id).where(public_filter("phone"))),
+            )
+        )
     if table == "attribute":
-        conditions.append(or_(Attribute.link_entity != "service",
-                              Attribute.link_id.in_(public_ids)))
+        conditions.append(
+            or_(Attribute.link_entity != "service", Attribute.link_id.in_(public_ids))
+        )
     if table == "metadata":
-        conditions.append(or_(Metadata.resource_type != "service",
-                              Metadata.resource_id.in_(public_ids)))
+        conditions.append(
+            or_(Metadata.resource_type != "service", Metadata.resource_id.in_(public_ids))
+        )
     return and_(*conditions) if conditions else None
 
 
 # --- nested shapes ----------------------------------------------------------------------
+
 
 def _attributes(link_entity: str, link_ids: list[str]) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
     if not link_ids:
         return found
     for attribute in db.session.scalars(
-        select(Attribute).where(Attribute.link_entity == link_entity,
-                                Attribute.link_id.in_(link_ids)).order_by(Attribute.id)
+        select(Attribute)
+        .where(Attribute.link_entity == link_entity, Attribute.link_id.in_(link_ids))
+        .order_by(Attribute.id)
     ).unique():
         item = row("attribute", attribute)
         item["taxonomy_term"] = taxonomy_term(attribute.taxonomy_term)
@@ -139,7 +158,8 @@ def location(place: Location, attributes: list[dict] | None = None) -> dict:
 
 
 LOCATION_OPTIONS = (
-    selectinload(Location.languages), selectinload(Location.addresses),
+    selectinload(Location.languages),
+    selectinload(Location.addresses),
     selectinload(Location.contacts).selectinload(Contact.phones),
     selectinload(Location.accessibility),
     selectinload(Location.phones).selectinload(Phone.languages),
@@ -161,9 +181,12 @@ SERVICE_LIST_OPTIONS = (selectinload(Service.organization), selectinload(Service
 SERVICE_FULL_OPTIONS = (
     *SERVICE_LIST_OPTIONS,
     selectinload(Service.phones).selectinload(Phone.languages),
-    selectinload(Service.schedules), selectinload(Service.service_areas),
-    selectinload(Service.languages), selectinload(Service.fundings),
-    selectinload(Service.cost_options), selectinload(Service.required_documents),
+    selectinload(Service.schedules),
+    selectinload(Service.service_areas),
+    selectinload(Service.languages),
+    selectinload(Service.fundings),
+    selectinload(Service.cost_options),
+    selectinload(Service.required_documents),
     selectinload(Service.contacts).selectinload(Contact.phones),
     *_placement_options(),
 )
@@ -179,8 +202,12 @@ def service_list_item(service: Service) -> dict:
 
 def minimal_service(service: Service) -> dict:
     """Just enough to tell what changed: the id, the required name and status, last_modified."""
-    return {"id": service.id, "name": service.name, "status": service.status,
-            "last_modified": row("service", service)["last_modified"]}
+    return {
+        "id": service.id,
+        "name": service.name,
+        "status": service.status,
+        "last_modified": row("service", service)["last_modified"],
+    }
 
 
 def _placement(placement: ServiceAtLocation, attributes: dict[str, list[dict]]) -> dict:
@@ -210,13 +237,15 @@ def full_services(services: list[Service]) -> list[dict]:
             phones=[_phone(phone) for phone in _by_id(service.phones)],
             schedules=[row("schedule", schedule) for schedule in _by_id(service.schedules)],
             service_areas=[row("service_area", area) for area in _by_id(service.service_areas)],
-            service_at_locations=[_placement(p, attributes)
-                                  for p in _by_id(service.service_at_locations)],
+            service_at_locations=[
+                _placement(p, attributes) for p in _by_id(service.service_at_locations)
+            ],
             languages=[row("language", language) for language in _by_id(service.languages)],
             funding=[row("funding", funding) for funding in _by_id(service.fundings)],
             cost_options=[row("cost_option", option) for option in _by_id(service.cost_options)],
-            required_documents=[row("required_document", d)
-                                for d in _by_id(service.required_documents)],
+            required_documents=[
+                row("required_document", d) for d in _by_id(service.required_documents)
+            ],
             contacts=[_contact(contact) for contact in _by_id(service.contacts)],
             attributes=attributes.get(service.id, []),
             metadata=metadata.get(service.id, []),
@@ -262,20 +291,27 @@ ORGANIZATION_FULL_OPTIONS = (
     selectinload(Organization.contacts).selectinload(Contact.phones),
     selectinload(Organization.phones).selectinload(Phone.languages),
     *(selectinload(Organization.locations).options(o) for o in LOCATION_OPTIONS),
-    selectinload(Organization.programs), selectinload(Organization.organization_identifiers),
+    selectinload(Organization.programs),
+    selectinload(Organization.organization_identifiers),
 )
 
 
 def full_organizations(organizations: list[Organization], full_service: bool) -> list[dict]:
     """Fully nested organizations with their public services (fully nested when asked)."""
     ids = [o.id for o in organizations]
-    services_query = public_services().where(Service.organization_id.in_(ids)).order_by(
-        Service.name, Service.id)
-    services = list(db.session.scalars(services_query.options(
-        *(SERVICE_FULL_OPTIONS if full_service else SERVICE_LIST_OPTIONS))))
+    services_query = (
+        public_services().where(Service.organization_id.in_(ids)).order_by(Service.name, Service.id)
+    )
+    services = list(
+        db.session.scalars(
+            services_query.options(
+                *(SERVICE_FULL_OPTIONS if full_service else SERVICE_LIST_OPTIONS)
+            )
+        )
+    )
     shaped = full_services(services) if full_service else [row("service", s) for s in services]
     by_organization: dict[str, list[dict]] = {}
-    for service, item in zip(services, shaped):
+    for service, item in zip(services, shaped, strict=True):
         by_organization.setdefault(service.organization_id, []).append(item)
     attributes = _attributes("organization", ids)
     attributes.update(_attributes("location", [p.id for o in organizations for p in o.locations]))
@@ -287,11 +323,14 @@ def full_organizations(organizations: list[Organization], full_service: bool) ->
             funding=[row("funding", funding) for funding in _by_id(organization.fundings)],
             contacts=[_contact(contact) for contact in _by_id(organization.contacts)],
             phones=[_phone(phone) for phone in _by_id(organization.phones)],
-            locations=[location(p, attributes.get(p.id, []))
-                       for p in _by_id(organization.locations)],
+            locations=[
+                location(p, attributes.get(p.id, [])) for p in _by_id(organization.locations)
+            ],
             programs=[row("program", program) for program in _by_id(organization.programs)],
-            organization_identifiers=[row("organization_identifier", i)
-                                      for i in _by_id(organization.organization_identifiers)],
+            organization_identifiers=[
+                row("organization_identifier", i)
+                for i in _by_id(organization.organization_identifiers)
+            ],
             attributes=attributes.get(organization.id, []),
             metadata=metadata.get(organization.id, []),
             services=by_organization.get(organization.id, []),

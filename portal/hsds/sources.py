@@ -5,6 +5,7 @@ HSDS 3.0 CSV data package (datapackage.json + CSVs), and the older HSDS 1.x/2.0 
 (organizations.csv, services.csv, services_at_location.csv, physical_addresses.csv,
 regular_schedules.csv, …). A zip file of any of these is read as its folder.
 """
+
 from __future__ import annotations
 
 import csv
@@ -91,14 +92,26 @@ NESTED = {
     "taxonomy_term": {"taxonomy_detail": ("taxonomy", "parent", "taxonomy_id")},
     "attribute": {"taxonomy_term": ("taxonomy_term", "parent", "taxonomy_term_id")},
 }
-LINKS = {"attributes": ("attribute", "link_id", "link_entity"),
-         "metadata": ("metadata", "resource_id", "resource_type")}
+LINKS = {
+    "attributes": ("attribute", "link_id", "link_entity"),
+    "metadata": ("metadata", "resource_id", "resource_type"),
+}
 # Telling a top-level object's table from its fields, when the file name does not say.
 _SIGNS = (
     ("service_at_location", {"service_id", "location_id"}),
     ("service", {"status"}),
-    ("organization", {"services", "organization_identifiers", "legal_status", "website",
-                      "year_incorporated", "locations", "programs"}),
+    (
+        "organization",
+        {
+            "services",
+            "organization_identifiers",
+            "legal_status",
+            "website",
+            "year_incorporated",
+            "locations",
+            "programs",
+        },
+    ),
     ("location", {"location_type", "addresses", "latitude"}),
     ("taxonomy_term", {"taxonomy_id", "parent_id", "code", "term_uri", "taxonomy_detail"}),
     ("taxonomy", {"version", "uri"}),
@@ -136,9 +149,11 @@ def _flatten(source: Source, table: str, obj: dict, file: str, position: int) ->
                     item = {key_field: obj.get("id"), **item}
                 elif child_table == "program":  # a service's program is its organization's
                     organization = obj.get("organization")
-                    item = {"organization_id": obj.get("organization_id") or (
-                        organization.get("id") if isinstance(organization, dict) else None),
-                        **item}
+                    item = {
+                        "organization_id": obj.get("organization_id")
+                        or (organization.get("id") if isinstance(organization, dict) else None),
+                        **item,
+                    }
                 elif item.get("id") is not None:
                     values.setdefault(key_field, item["id"])
                 _flatten(source, child_table, item, file, position)
@@ -153,8 +168,7 @@ def _read_tabular(source: Source, name: str, document: dict) -> None:
         table = BY_CSV[csv_name].name
         for position, values in enumerate(rows if isinstance(rows, list) else [], start=1):
             if isinstance(values, dict):
-                source.add(table, SourceRow(file=f"{name} {csv_name}", row=position,
-                                            values=values))
+                source.add(table, SourceRow(file=f"{name} {csv_name}", row=position, values=values))
 
 
 def _read_json_file(source: Source, name: str, text: str) -> None:
@@ -184,6 +198,7 @@ def _read_json_file(source: Source, name: str, text: str) -> None:
 
 # --- CSV --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class LegacyFile:
     table: str
@@ -204,33 +219,54 @@ LEGACY_FILES = {
     "physical_addresses.csv": LegacyFile("address", fixed={"address_type": "physical"}),
     "postal_addresses.csv": LegacyFile("address", fixed={"address_type": "postal"}),
     "regular_schedules.csv": LegacyFile("schedule", fixed={"freq": "WEEKLY"}),
-    "holiday_schedules.csv": LegacyFile("schedule", {"start_date": "valid_from",
-                                                     "end_date": "valid_to"}),
+    "holiday_schedules.csv": LegacyFile(
+        "schedule", {"start_date": "valid_from", "end_date": "valid_to"}
+    ),
     "languages.csv": LegacyFile("language", {"language": "name"}),
-    "accessibility_for_disabilities.csv": LegacyFile("accessibility",
-                                                     {"accessibility": "description"}),
+    "accessibility_for_disabilities.csv": LegacyFile(
+        "accessibility", {"accessibility": "description"}
+    ),
     "service_area.csv": LegacyFile("service_area", {"service_area": "name"}),
     "service_areas.csv": LegacyFile("service_area", {"service_area": "name"}),
     "required_documents.csv": LegacyFile("required_document"),
     "funding.csv": LegacyFile("funding"),
     "taxonomy.csv": LegacyFile("taxonomy_term", {"vocabulary": "taxonomy"}),
     "taxonomy_terms.csv": LegacyFile("taxonomy_term", {"term": "name"}),
-    "service_taxonomy.csv": LegacyFile("attribute", {"service_id": "link_id",
-                                                     "taxonomy_id": "taxonomy_term_id",
-                                                     "taxonomy_detail": "value"},
-                                       {"link_entity": "service"}),
-    "service_attributes.csv": LegacyFile("attribute", {"service_id": "link_id",
-                                                       "taxonomy_detail": "value"},
-                                         {"link_entity": "service"}),
+    "service_taxonomy.csv": LegacyFile(
+        "attribute",
+        {"service_id": "link_id", "taxonomy_id": "taxonomy_term_id", "taxonomy_detail": "value"},
+        {"link_entity": "service"},
+    ),
+    "service_attributes.csv": LegacyFile(
+        "attribute",
+        {"service_id": "link_id", "taxonomy_detail": "value"},
+        {"link_entity": "service"},
+    ),
     "metadata.csv": LegacyFile("metadata"),
 }
-LEGACY_ONLY = {"services_at_location.csv", "physical_addresses.csv", "postal_addresses.csv",
-               "regular_schedules.csv", "holiday_schedules.csv", "service_taxonomy.csv",
-               "accessibility_for_disabilities.csv", "eligibility.csv", "taxonomy.csv",
-               "service_attributes.csv", "payment_accepted.csv", "service_area.csv"}
+LEGACY_ONLY = {
+    "services_at_location.csv",
+    "physical_addresses.csv",
+    "postal_addresses.csv",
+    "regular_schedules.csv",
+    "holiday_schedules.csv",
+    "service_taxonomy.csv",
+    "accessibility_for_disabilities.csv",
+    "eligibility.csv",
+    "taxonomy.csv",
+    "service_attributes.csv",
+    "payment_accepted.csv",
+    "service_area.csv",
+}
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DAY_NAMES = {name: code for code, name in zip(WEEKDAYS, (
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+_DAY_NAMES = {
+    name: code
+    for code, name in zip(
+        WEEKDAYS,
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        strict=True,
+    )
+}
 
 
 def _weekday(value: str) -> str:
@@ -294,13 +330,19 @@ def _read_eligibility(source: Source, name: str, text: str) -> None:
     for values in reader:
         service = services.get(values.get("service_id"))
         if service is None:
-            source.notes.append((name, f"row {reader.line_num}: no service "
-                                       f"{values.get('service_id')!r} in services.csv; skipped"))
+            source.notes.append(
+                (
+                    name,
+                    f"row {reader.line_num}: no service "
+                    f"{values.get('service_id')!r} in services.csv; skipped",
+                )
+            )
         elif values.get("eligibility") and not service.values.get("eligibility_description"):
             service.values["eligibility_description"] = values["eligibility"]
 
 
 # --- files and folders ------------------------------------------------------------------
+
 
 def _decode(name: str, data: bytes) -> str:
     try:
@@ -328,8 +370,10 @@ def read_files(files: dict[str, bytes]) -> Source:
     csv_names = {n for n in names if n.endswith(".csv")}
     if not csv_names and not any(n.endswith(".json") and n != "datapackage.json" for n in names):
         raise SourceError("no HSDS files found (expected .json files or CSV files)")
-    source = Source(legacy=bool(csv_names) and _is_legacy(
-        csv_names, _decode("datapackage.json", descriptor) if descriptor else None))
+    source = Source(
+        legacy=bool(csv_names)
+        and _is_legacy(csv_names, _decode("datapackage.json", descriptor) if descriptor else None)
+    )
     # eligibility.csv adds to services.csv's rows, so it is read last.
     for lower, name in sorted(names.items(), key=lambda item: item[0] == "eligibility.csv"):
         # Beside a data package, .json files are the same data in another form (our export).
@@ -349,8 +393,11 @@ def _unzip(data: bytes, name: str) -> dict[str, bytes]:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise SourceError(f"{name}: not a valid zip file") from None
-    members = [m for m in archive.infolist() if not m.is_dir()
-               and not Path(m.filename).name.startswith(".")]
+    members = [
+        m
+        for m in archive.infolist()
+        if not m.is_dir() and not Path(m.filename).name.startswith(".")
+    ]
     if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
         raise SourceError(f"{name}: too many or too large files inside")
     return {m.filename: archive.read(m) for m in members}
@@ -367,6 +414,11 @@ def read_path(path: Path) -> Source:
     if not path.exists():
         raise SourceError(f"{path}: no such file or folder")
     if path.is_dir():
-        return read_files({p.name: p.read_bytes() for p in sorted(path.iterdir())
-                           if p.is_file() and p.suffix.lower() in (".csv", ".json")})
+        return read_files(
+            {
+                p.name: p.read_bytes()
+                for p in sorted(path.iterdir())
+                if p.is_file() and p.suffix.lower() in (".csv", ".json")
+            }
+        )
     return read_upload(path.name, path.read_bytes())

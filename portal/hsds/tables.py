@@ -4,6 +4,7 @@ field's value is written as JSON or CSV text and read back.
 The catalog models use HSDS names, so a table's HSDS fields are its columns minus the few the
 portal adds (capacity and intake fields stay out of the 3.0 export; see portal/models/catalog.py).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -65,15 +66,18 @@ class Table:
     @cached_property
     def foreign_keys(self) -> dict[str, str]:
         """field -> HSDS table it points at."""
-        return {c.key: next(iter(c.foreign_keys)).column.table.name
-                for c in self.model.__table__.columns
-                if c.foreign_keys and c.key not in self.portal_only}
+        return {
+            c.key: next(iter(c.foreign_keys)).column.table.name
+            for c in self.model.__table__.columns
+            if c.foreign_keys and c.key not in self.portal_only
+        }
 
     @cached_property
     def id_fields(self) -> frozenset[str]:
         """Fields holding ids (mapped by hsds_id), including the untyped links."""
-        return frozenset({"id", *self.foreign_keys} | ({"link_id", "resource_id"}
-                                                       & set(self.fields)))
+        return frozenset(
+            {"id", *self.foreign_keys} | ({"link_id", "resource_id"} & set(self.fields))
+        )
 
     @cached_property
     def kinds(self) -> dict[str, str]:
@@ -82,25 +86,34 @@ class Table:
     @cached_property
     def filled_when_empty(self) -> dict:
         """NOT NULL fields with a default: an empty value becomes the default (e.g. "")."""
-        return {c.key: c.default.arg for c in self.columns.values()
-                if not c.nullable and c.default is not None}
+        return {
+            c.key: c.default.arg
+            for c in self.columns.values()
+            if not c.nullable and c.default is not None
+        }
 
     @cached_property
     def required(self) -> frozenset[str]:
         """Fields a row must have: the id and NOT NULL columns without a default."""
-        return frozenset(c.key for c in self.model.__table__.columns if c.key in self.fields
-                         and (c.primary_key or (not c.nullable and c.default is None)))
+        return frozenset(
+            c.key
+            for c in self.model.__table__.columns
+            if c.key in self.fields and (c.primary_key or (not c.nullable and c.default is None))
+        )
 
 
 # In dependency order: every table comes after the tables its foreign keys point at
 # (parent_organization_id and taxonomy_term.parent_id point at their own table).
 TABLES: tuple[Table, ...] = (
-    Table("organization", Organization, "organizations.csv",
-          portal_only=frozenset({"trusted"})),
+    Table("organization", Organization, "organizations.csv", portal_only=frozenset({"trusted"})),
     Table("organization_identifier", OrganizationIdentifier, "organization_identifiers.csv"),
     Table("program", Program, "programs.csv"),
-    Table("service", Service, "services.csv",
-          portal_only=frozenset({"accepting_new_clients", "waitlist_length"})),
+    Table(
+        "service",
+        Service,
+        "services.csv",
+        portal_only=frozenset({"accepting_new_clients", "waitlist_length"}),
+    ),
     Table("location", Location, "locations.csv"),
     Table("service_at_location", ServiceAtLocation, "service_at_location.csv"),
     Table("address", Address, "addresses.csv"),
@@ -135,8 +148,14 @@ def kind_of(column) -> str:
     column_type = column.type
     if isinstance(column_type, UTCDateTime):
         return "datetime"
-    for sql_type, name in ((Boolean, "boolean"), (Integer, "integer"), (Date, "date"),
-                           (Time, "time"), (Float, "number"), (Numeric, "number")):
+    for sql_type, name in (
+        (Boolean, "boolean"),
+        (Integer, "integer"),
+        (Date, "date"),
+        (Time, "time"),
+        (Float, "number"),
+        (Numeric, "number"),
+    ):
         if isinstance(column_type, sql_type):
             return name
     return "string"
@@ -145,7 +164,7 @@ def kind_of(column) -> str:
 def to_json_value(value):
     """A stored value as HSDS JSON writes it."""
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return value
@@ -201,9 +220,12 @@ def from_value(value, column, kind: str | None = None):
         if kind == "time":
             return dt.time.fromisoformat(text)
         if kind == "datetime":
-            moment = dt.datetime.fromisoformat(text) if "T" in text or " " in text else \
-                dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
-            return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+            moment = (
+                dt.datetime.fromisoformat(text)
+                if "T" in text or " " in text
+                else dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+            )
+            return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
     except ValueError:
         raise BadValue(f"{text!r} is not a {kind} (expected ISO 8601)") from None
     length = getattr(column.type, "length", None)

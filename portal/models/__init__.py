@@ -1,4 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
+
+from portal.models.audit import AuditEvent  # noqa: F401
 from portal.models.catalog import (  # noqa: F401
     Accessibility,
     Address,
@@ -24,8 +26,16 @@ from portal.models.catalog import (  # noqa: F401
     TaxonomyTerm,
     Unit,
 )
-from portal.models.search import SearchOutbox  # noqa: F401,E402
-from portal.models.people import (  # noqa: F401,E402
+from portal.models.changes import (  # noqa: F401
+    ChangeRequest,
+    ChangeStatus,
+    ListingReminder,
+    ProblemKind,
+    ProblemReport,
+    TargetType,
+)
+from portal.models.mail import EmailMessage  # noqa: F401
+from portal.models.people import (  # noqa: F401
     Invitation,
     RecoveryCode,
     Role,
@@ -33,9 +43,7 @@ from portal.models.people import (  # noqa: F401,E402
     UserOrganization,
     UserSession,
 )
-from portal.models.audit import AuditEvent  # noqa: F401,E402
-from portal.models.mail import EmailMessage  # noqa: F401,E402
-from portal.models.referrals import (  # noqa: F401,E402
+from portal.models.referrals import (  # noqa: F401
     Client,
     Consent,
     Encounter,
@@ -45,11 +53,4 @@ from portal.models.referrals import (  # noqa: F401,E402
     ServiceList,
     ServiceListItem,
 )
-from portal.models.changes import (  # noqa: F401,E402
-    ChangeRequest,
-    ChangeStatus,
-    ListingReminder,
-    ProblemKind,
-    ProblemReport,
-    TargetType,
-)
+from portal.models.search import SearchOutbox  # noqa: F401

@@ -3,6 +3,7 @@
 The ORM refuses to update or delete them (below), so no code path in the app can; the
 database role the app runs as in production should also lack UPDATE and DELETE on the table.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,6 +48,9 @@ def _refuse_change(_mapper, _connection, target: AuditEvent) -> None:
 def _refuse_bulk_change(state: ORMExecuteState) -> None:
     # session.execute(update(AuditEvent)…) and delete(…) skip the mapper events above.
     statement = state.statement
-    if isinstance(statement, (Update, Delete)) and getattr(statement, "table", None) is not None:
-        if statement.table.name == AuditEvent.__tablename__:
-            raise AuditLogIsAppendOnly("audit rows cannot be changed or deleted")
+    if (
+        isinstance(statement, (Update, Delete))
+        and getattr(statement, "table", None) is not None
+        and statement.table.name == AuditEvent.__tablename__
+    ):
+        raise AuditLogIsAppendOnly("audit rows cannot be changed or deleted")

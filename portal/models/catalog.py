@@ -8,6 +8,7 @@ Additions beyond 3.0, kept out of the HSDS export unless 3.1 defines them:
 Schedule times (`opens_at`, `closes_at`) are wall-clock times in the program's time zone
 (PORTAL_TIMEZONE); portal.catalog.hours is the one place that interprets them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,11 +17,11 @@ import uuid
 
 from sqlalchemy import (
     Boolean,
-    Index,
     Date,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -38,7 +39,7 @@ def new_id() -> str:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class UTCDateTime(db.TypeDecorator):
@@ -51,16 +52,16 @@ class UTCDateTime(db.TypeDecorator):
         if value is not None:
             if value.tzinfo is None:
                 raise ValueError("naive datetime given; use an aware UTC datetime")
-            value = value.astimezone(dt.timezone.utc)
+            value = value.astimezone(dt.UTC)
         return value
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
         return value
 
 
-class ServiceStatus(str, enum.Enum):
+class ServiceStatus(enum.StrEnum):
     active = "active"
     inactive = "inactive"
     defunct = "defunct"
@@ -201,7 +202,9 @@ class Service(db.Model):
     required_documents: Mapped[list[RequiredDocument]] = relationship(**CHILD)
     service_areas: Mapped[list[ServiceArea]] = relationship(**CHILD)
     contacts: Mapped[list[Contact]] = relationship(
-        primaryjoin="and_(Service.id == Contact.service_id, Contact.service_at_location_id == None)",
+        primaryjoin=(
+            "and_(Service.id == Contact.service_id, Contact.service_at_location_id == None)"
+        ),
         **CHILD,
     )
     fundings: Mapped[list[Funding]] = relationship(

@@ -1,6 +1,7 @@
 """Keeping listings true: providers' change requests, the public's problem reports and the
 freshness reminders already sent. The rules that act on them are in portal/catalog/editing.py,
 portal/catalog/freshness.py and portal/catalog/problems.py."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,13 +15,13 @@ from portal.models.catalog import Organization, Service, UTCDateTime, fk, id_col
 from portal.models.people import User
 
 
-class ChangeStatus(str, enum.Enum):
+class ChangeStatus(enum.StrEnum):
     pending = "pending"
     approved = "approved"
     rejected = "rejected"
 
 
-class TargetType(str, enum.Enum):
+class TargetType(enum.StrEnum):
     organization = "organization"
     service = "service"
     location = "location"
@@ -55,7 +56,7 @@ class ChangeRequest(db.Model):
         return self.target_id is None
 
 
-class ProblemKind(str, enum.Enum):
+class ProblemKind(enum.StrEnum):
     wrong_phone = "wrong phone"
     wrong_hours = "wrong hours"
     closed = "closed"

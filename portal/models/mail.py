@@ -1,4 +1,5 @@
 """The one email outbox: every message the portal sends is a row here first (portal.notify)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,5 +1,6 @@
 """People who sign in: users and their roles, organizations, sessions, MFA recovery codes and
 invitations. The rules that act on them live in portal/auth and portal/admin."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,7 +21,7 @@ from portal.extensions import db
 from portal.models.catalog import Organization, UTCDateTime, fk, id_column, utcnow
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     admin = "admin"
     supervisor = "supervisor"
     clinician = "clinician"
@@ -87,7 +88,9 @@ class UserOrganization(db.Model):
         String(36), ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
     organization_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True,
+        String(36),
+        ForeignKey("organization.id", ondelete="CASCADE"),
+        primary_key=True,
         index=True,
     )
 

@@ -1,6 +1,7 @@
 """The program's client records: clients, consents, encounters, referrals and their events,
 in-app notifications and the printable service lists. The rules that act on them live in
 portal/referrals (workflow.py, consent.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,22 +21,39 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.catalog import Location, Organization, Service, UTCDateTime, fk, id_column, utcnow
+from portal.models.catalog import (
+    Location,
+    Organization,
+    Service,
+    UTCDateTime,
+    fk,
+    id_column,
+    utcnow,
+)
 from portal.models.people import User
 
 # Choices are kept as plain strings (validated by the forms and portal.referrals.workflow),
 # so a new one needs no migration.
 CONTACT_PREFERENCES = ("call", "text", "clinician", "do-not-contact")
 ENCOUNTER_SOURCES = ("dispatch", "first-responder", "outreach", "walk-in", "follow-up")
-DISPOSITIONS = ("resolved", "referred", "voluntary-transport", "eco", "tdo", "arrest",
-                "declined", "other")
+DISPOSITIONS = (
+    "resolved",
+    "referred",
+    "voluntary-transport",
+    "eco",
+    "tdo",
+    "arrest",
+    "declined",
+    "other",
+)
 CONSENT_METHODS = ("signed-on-screen", "paper", "verbal")
 URGENCIES = ("emergency", "urgent", "routine")  # most urgent first
 
 
 def _big_id() -> Mapped[int]:
-    return mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                         autoincrement=True)
+    return mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
 
 
 class Client(db.Model):
@@ -55,12 +73,15 @@ class Client(db.Model):
     created_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    consents: Mapped[list[Consent]] = relationship(back_populates="client",
-                                                   order_by="Consent.given_at.desc()")
-    encounters: Mapped[list[Encounter]] = relationship(back_populates="client",
-                                                       order_by="Encounter.occurred_at.desc()")
-    referrals: Mapped[list[Referral]] = relationship(back_populates="client",
-                                                     order_by="Referral.created_at.desc()")
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="client", order_by="Consent.given_at.desc()"
+    )
+    encounters: Mapped[list[Encounter]] = relationship(
+        back_populates="client", order_by="Encounter.occurred_at.desc()"
+    )
+    referrals: Mapped[list[Referral]] = relationship(
+        back_populates="client", order_by="Referral.created_at.desc()"
+    )
 
 
 class Consent(db.Model):
@@ -95,10 +116,16 @@ class Consent(db.Model):
 encounter_team_member = Table(
     "encounter_team_member",
     db.metadata,
-    Column("encounter_id", String(36), ForeignKey("encounter.id", ondelete="CASCADE"),
-           primary_key=True),
-    Column("user_id", String(36), ForeignKey("user_account.id", ondelete="CASCADE"),
-           primary_key=True, index=True),
+    Column(
+        "encounter_id", String(36), ForeignKey("encounter.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "user_id",
+        String(36),
+        ForeignKey("user_account.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 
@@ -121,8 +148,9 @@ class Encounter(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     client: Mapped[Client | None] = relationship(back_populates="encounters")
-    team_members: Mapped[list[User]] = relationship(secondary=encounter_team_member,
-                                                    order_by="User.email")
+    team_members: Mapped[list[User]] = relationship(
+        secondary=encounter_team_member, order_by="User.email"
+    )
 
 
 class Referral(db.Model):
@@ -163,7 +191,7 @@ class Referral(db.Model):
         back_populates="referral", order_by="ReferralEvent.id", passive_deletes=True
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)
 
 
 class ReferralEventIsAppendOnly(RuntimeError):

@@ -3,6 +3,7 @@
 An append-only log: every host's index follows it from its own position, so rows are not
 deleted when one host has applied them (`flask search prune` removes old ones).
 """
+
 from __future__ import annotations
 
 import datetime as dt

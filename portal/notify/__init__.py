@@ -4,6 +4,7 @@ transaction; `send_pending` hands waiting messages to SMTP when PORTAL_SMTP_HOST
 Without SMTP (development, tests) messages stay in the table, where the admin outbox page and
 the tests read them. `flask --app wsgi mail send-pending` retries what could not be sent.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -58,7 +59,9 @@ def send_pending(limit: int = 100) -> int:
         return 0
     sent = 0
     try:
-        with smtplib.SMTP(config["PORTAL_SMTP_HOST"], config["PORTAL_SMTP_PORT"], timeout=20) as smtp:
+        with smtplib.SMTP(
+            config["PORTAL_SMTP_HOST"], config["PORTAL_SMTP_PORT"], timeout=20
+        ) as smtp:
             if config["PORTAL_SMTP_STARTTLS"]:
                 smtp.starttls(context=ssl.create_default_context())
             if config.get("PORTAL_SMTP_USERNAME"):
@@ -69,6 +72,8 @@ def send_pending(limit: int = 100) -> int:
                 message.sent_at = utcnow()
                 sent += 1
     except (OSError, smtplib.SMTPException):
-        current_app.logger.exception("Sending email failed; %d message(s) wait", len(pending) - sent)
+        current_app.logger.exception(
+            "Sending email failed; %d message(s) wait", len(pending) - sent
+        )
     db.session.commit()
     return sent

@@ -1,4 +1,5 @@
 """`flask mail send-pending`: send what the outbox holds (from cron, or after an SMTP outage)."""
+
 from __future__ import annotations
 
 import click

@@ -1,4 +1,5 @@
 """The public "Report a problem with this listing" form (rules: portal/catalog/problems.py)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -20,12 +21,18 @@ INVALID = 422
 
 
 class ProblemForm(PortalForm):
-    kind = RadioField(_l("What is wrong?"), choices=[SelectChoice(k.value, k.value)
-                                                     for k in ProblemKind],
-                      validators=[InputRequired(message=_l("Choose what is wrong."))])
-    text = TextAreaField(_l("Tell us more (optional). Please do not include your name or "
-                            "anyone's health information."),
-                         validators=[Length(max=problems.TEXT_MAX)])
+    kind = RadioField(
+        _l("What is wrong?"),
+        choices=[SelectChoice(k.value, k.value) for k in ProblemKind],
+        validators=[InputRequired(message=_l("Choose what is wrong."))],
+    )
+    text = TextAreaField(
+        _l(
+            "Tell us more (optional). Please do not include your name or "
+            "anyone's health information."
+        ),
+        validators=[Length(max=problems.TEXT_MAX)],
+    )
     # Bot checks: left empty by people (hidden from them), and when the form was shown.
     website = StringField(_l("Leave this field empty"))
     shown = HiddenField()
@@ -70,5 +77,6 @@ def report(service_id: str):
             flash(_("Thank you. We will check this listing."), "success")
             return redirect(url_for("directory.service", service_id=service.id))
     form.shown.data = problems.form_stamp()
-    return render_template("problems/report.html", service=service, form=form,
-                           message=message), INVALID
+    return render_template(
+        "problems/report.html", service=service, form=form, message=message
+    ), INVALID

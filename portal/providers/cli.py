@@ -1,5 +1,6 @@
 """`flask listings remind`: email provider staff about listings not confirmed for
 PORTAL_STALE_AFTER_DAYS (from cron; each listing is mentioned once per period)."""
+
 from __future__ import annotations
 
 import click

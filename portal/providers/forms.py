@@ -3,6 +3,7 @@
 Each form's `proposal()` gives the cleaned values in the shape portal.catalog.editing
 compares and publishes; the cleaning rules themselves live there.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -44,8 +45,11 @@ STATUS_CHOICES = [
     SelectChoice("temporarily closed", _l("Temporarily closed")),
     SelectChoice("inactive", _l("No longer offered (inactive)")),
 ]
-YES_NO_UNKNOWN = [SelectChoice("", _l("Not saying")), SelectChoice("yes", _l("Yes")),
-                  SelectChoice("no", _l("No"))]
+YES_NO_UNKNOWN = [
+    SelectChoice("", _l("Not saying")),
+    SelectChoice("yes", _l("Yes")),
+    SelectChoice("no", _l("No")),
+]
 MAX_PHONES = 5
 
 
@@ -102,7 +106,8 @@ class DayForm(Form):
                 continue
             if opens.data is None or closes.data is None:
                 (opens if opens.data is None else closes).errors.append(
-                    _l("Enter both the opening and the closing time."))
+                    _l("Enter both the opening and the closing time.")
+                )
                 return False
             try:
                 found.append(hours.period(opens.data, closes.data, self[f"overnight_{n}"].data))
@@ -144,15 +149,23 @@ class PhoneForm(Form):
     number = StringField(_l("Number"), validators=[cleaned(editing.clean_phone)])
     extension = IntegerField(_l("Extension"), validators=[Optional(), NumberRange(1, 99999)])
     type = SelectField(_l("Kind"), choices=PHONE_TYPES, default="voice")
-    description = StringField(_l("Note (for example: after hours)"),
-                              validators=[cleaned(editing.clean_text, 255)])
+    description = StringField(
+        _l("Note (for example: after hours)"), validators=[cleaned(editing.clean_text, 255)]
+    )
 
 
 def _phones(entries) -> list[dict]:
     rows = [entry.form for entry in entries]
-    return [{"number": _c(r.number), "extension": r.extension.data, "type": r.type.data,
-             "description": _c(r.description)}
-            for r in rows if _c(r.number)]
+    return [
+        {
+            "number": _c(r.number),
+            "extension": r.extension.data,
+            "type": r.type.data,
+            "description": _c(r.description),
+        }
+        for r in rows
+        if _c(r.number)
+    ]
 
 
 def _grid(days) -> list[list[list[int]]]:
@@ -166,50 +179,70 @@ def _languages(text: str | None) -> list[str]:
 class ListingFields(PortalForm):
     """What services, locations and organizations share."""
 
-    name = StringField(_l("Name"), validators=[
-        InputRequired(message=_l("Enter the name.")), cleaned(editing.clean_name)])
+    name = StringField(
+        _l("Name"),
+        validators=[InputRequired(message=_l("Enter the name.")), cleaned(editing.clean_name)],
+    )
     description = TextAreaField(_l("Description"), validators=[cleaned(editing.clean_text)])
     phones = FieldList(FormField(PhoneForm), min_entries=1, max_entries=MAX_PHONES)
 
 
 class HoursFields:
     hours = FieldList(FormField(DayForm), min_entries=7, max_entries=7)
-    languages = StringField(_l("Languages (separate them with commas)"),
-                            validators=[cleaned(_languages)])
+    languages = StringField(
+        _l("Languages (separate them with commas)"), validators=[cleaned(_languages)]
+    )
 
 
 class ServiceForm(HoursFields, ListingFields):
-    eligibility_description = TextAreaField(_l("Who is eligible"),
-                                            validators=[cleaned(editing.clean_text)])
-    minimum_age = IntegerField(_l("Youngest age served"), validators=[Optional(), NumberRange(0, 120)])
-    maximum_age = IntegerField(_l("Oldest age served"), validators=[Optional(), NumberRange(0, 120)])
-    application_process = TextAreaField(_l("How to apply or get started"),
-                                        validators=[cleaned(editing.clean_text)])
-    required_documents = TextAreaField(_l("What to bring (one item a line)"),
-                                       validators=[cleaned(editing.clean_lines)])
+    eligibility_description = TextAreaField(
+        _l("Who is eligible"), validators=[cleaned(editing.clean_text)]
+    )
+    minimum_age = IntegerField(
+        _l("Youngest age served"), validators=[Optional(), NumberRange(0, 120)]
+    )
+    maximum_age = IntegerField(
+        _l("Oldest age served"), validators=[Optional(), NumberRange(0, 120)]
+    )
+    application_process = TextAreaField(
+        _l("How to apply or get started"), validators=[cleaned(editing.clean_text)]
+    )
+    required_documents = TextAreaField(
+        _l("What to bring (one item a line)"), validators=[cleaned(editing.clean_lines)]
+    )
     url = StringField(_l("Website"), validators=[cleaned(editing.clean_url)])
     email = StringField(_l("Email"), validators=[cleaned(editing.clean_email)])
     fees_description = TextAreaField(_l("Fees"), validators=[cleaned(editing.clean_text)])
-    cost_options = TextAreaField(_l("Cost options (one a line)"),
-                                 validators=[cleaned(editing.clean_lines)])
-    service_areas = TextAreaField(_l("Areas served (one a line)"),
-                                  validators=[cleaned(editing.clean_lines)])
-    locations = MultiCheckboxField(_l("Where it is offered (your locations)"), choices=[],
-                                   validate_choice=True)
+    cost_options = TextAreaField(
+        _l("Cost options (one a line)"), validators=[cleaned(editing.clean_lines)]
+    )
+    service_areas = TextAreaField(
+        _l("Areas served (one a line)"), validators=[cleaned(editing.clean_lines)]
+    )
+    locations = MultiCheckboxField(
+        _l("Where it is offered (your locations)"), choices=[], validate_choice=True
+    )
     categories = MultiCheckboxField(_l("Categories"), choices=[], validate_choice=True)
-    details = MultiCheckboxField(_l("Payment, ways to get help and who it is for"), choices=[],
-                                 validate_choice=True)
+    details = MultiCheckboxField(
+        _l("Payment, ways to get help and who it is for"), choices=[], validate_choice=True
+    )
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, default="active")
-    alert = TextAreaField(_l("Notice for the public (for example why and until when it is "
-                             "closed)"), validators=[cleaned(editing.clean_text, 500)])
+    alert = TextAreaField(
+        _l("Notice for the public (for example why and until when it is closed)"),
+        validators=[cleaned(editing.clean_text, 500)],
+    )
     accepting_new_clients = SelectField(_l("Accepting new clients"), choices=YES_NO_UNKNOWN)
-    waitlist_length = IntegerField(_l("People on the waitlist"),
-                                   validators=[Optional(), NumberRange(0, 100000)])
+    waitlist_length = IntegerField(
+        _l("People on the waitlist"), validators=[Optional(), NumberRange(0, 100000)]
+    )
     capacity = FieldList(FormField(CapacityForm), min_entries=0)
 
     def validate_maximum_age(self, field) -> None:
-        if (field.data is not None and self.minimum_age.data is not None
-                and field.data < self.minimum_age.data):
+        if (
+            field.data is not None
+            and self.minimum_age.data is not None
+            and field.data < self.minimum_age.data
+        ):
             raise ValidationError(_l("The oldest age must not be below the youngest age."))
 
     def validate_alert(self, field) -> None:
@@ -242,42 +275,58 @@ class ServiceForm(HoursFields, ListingFields):
             "accepting_new_clients": accepting,
             "waitlist_length": self.waitlist_length.data,
             "capacity": sorted(
-                ({"unit_id": row.form.unit_id.data, "available": row.form.available.data,
-                  "maximum": row.form.maximum.data}
-                 for row in self.capacity if row.form.available.data is not None),
-                key=lambda c: c["unit_id"]),
+                (
+                    {
+                        "unit_id": row.form.unit_id.data,
+                        "available": row.form.available.data,
+                        "maximum": row.form.maximum.data,
+                    }
+                    for row in self.capacity
+                    if row.form.available.data is not None
+                ),
+                key=lambda c: c["unit_id"],
+            ),
         }
 
 
 class LocationForm(HoursFields, ListingFields):
     address_1 = StringField(_l("Street address"), validators=[cleaned(editing.clean_text, 255)])
-    address_2 = StringField(_l("Suite, floor or building (optional)"),
-                            validators=[cleaned(editing.clean_text, 255)])
+    address_2 = StringField(
+        _l("Suite, floor or building (optional)"), validators=[cleaned(editing.clean_text, 255)]
+    )
     city = StringField(_l("City"), validators=[cleaned(editing.clean_text, 255)])
     state_province = StringField(_l("State"), validators=[cleaned(editing.clean_text, 2)])
     postal_code = StringField(_l("ZIP code"), validators=[cleaned(editing.clean_text, 10)])
-    transportation = TextAreaField(_l("Getting there (bus, parking)"),
-                                   validators=[cleaned(editing.clean_text)])
-    accessibility = TextAreaField(_l("Accessibility (one item a line)"),
-                                  validators=[cleaned(editing.clean_lines)])
+    transportation = TextAreaField(
+        _l("Getting there (bus, parking)"), validators=[cleaned(editing.clean_text)]
+    )
+    accessibility = TextAreaField(
+        _l("Accessibility (one item a line)"), validators=[cleaned(editing.clean_lines)]
+    )
 
     def validate(self, extra_validators=None) -> bool:
         # After every field is cleaned: the city, state and ZIP code come after the street.
         if not super().validate(extra_validators):
             return False
-        if _c(self.address_1) and not (_c(self.city) and _c(self.state_province)
-                                       and _c(self.postal_code)):
+        if _c(self.address_1) and not (
+            _c(self.city) and _c(self.state_province) and _c(self.postal_code)
+        ):
             self.address_1.errors.append(
-                _l("Give the city, state and ZIP code with the street address."))
+                _l("Give the city, state and ZIP code with the street address.")
+            )
             return False
         return True
 
     def proposal(self) -> dict:
         address = None
         if _c(self.address_1):
-            address = {"address_1": _c(self.address_1), "address_2": _c(self.address_2),
-                       "city": _c(self.city), "state_province": _c(self.state_province).upper(),
-                       "postal_code": _c(self.postal_code)}
+            address = {
+                "address_1": _c(self.address_1),
+                "address_2": _c(self.address_2),
+                "city": _c(self.city),
+                "state_province": _c(self.state_province).upper(),
+                "postal_code": _c(self.postal_code),
+            }
         return {
             "name": _c(self.name),
             "description": _c(self.description),
@@ -295,9 +344,13 @@ class OrganizationForm(ListingFields):
     website = StringField(_l("Website"), validators=[cleaned(editing.clean_url)])
 
     def proposal(self) -> dict:
-        return {"name": _c(self.name), "description": _c(self.description) or "",
-                "email": _c(self.email), "website": _c(self.website),
-                "phones": _phones(self.phones)}
+        return {
+            "name": _c(self.name),
+            "description": _c(self.description) or "",
+            "email": _c(self.email),
+            "website": _c(self.website),
+            "phones": _phones(self.phones),
+        }
 
 
 def _whole(value):
@@ -319,13 +372,17 @@ def form_data(values: dict, units=()) -> dict:
         data["phones"] = [*data["phones"], {}][:MAX_PHONES]
     if "accepting_new_clients" in data:
         data["accepting_new_clients"] = {True: "yes", False: "no"}.get(
-            data["accepting_new_clients"], "")
+            data["accepting_new_clients"], ""
+        )
     if data.get("address"):
         data.update(data.pop("address"))
     if "capacity" in data:
         known = {c["unit_id"]: c for c in data["capacity"]}
         data["capacity"] = [
-            {"unit_id": unit.id, **{k: _whole(v) for k, v in known.get(unit.id, {}).items()
-                                   if k != "unit_id"}}
-            for unit in units]
+            {
+                "unit_id": unit.id,
+                **{k: _whole(v) for k, v in known.get(unit.id, {}).items() if k != "unit_id"},
+            }
+            for unit in units
+        ]
     return data

@@ -1,5 +1,6 @@
 """Who may see which client record (DESIGN.md, "Who may do what"), as scope rules for
 portal.auth.permissions.get_in_scope_or_404: a record outside the scope answers 404."""
+
 from __future__ import annotations
 
 from portal.auth.permissions import scope
@@ -15,8 +16,11 @@ def is_program_staff(user: User) -> bool:
 
 def is_receiving_staff(user: User, referral: Referral) -> bool:
     """Provider staff of the organization the referral was sent to (a draft is never sent)."""
-    return (user.role == Role.provider.value and referral.status != "draft"
-            and referral.organization_id in user.organization_ids)
+    return (
+        user.role == Role.provider.value
+        and referral.status != "draft"
+        and referral.organization_id in user.organization_ids
+    )
 
 
 @scope(Client)

@@ -1,5 +1,6 @@
 """`flask referrals overdue`: list referrals waiting too long for the provider's answer, and
 with --notify tell both sides once (from cron, each working morning)."""
+
 from __future__ import annotations
 
 import click

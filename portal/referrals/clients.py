@@ -1,4 +1,5 @@
 """Client records and encounters: search, create, change, and a client's timeline."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,10 +12,25 @@ from portal.extensions import db
 from portal.models import Client, Encounter, Role, User
 
 SEARCH_LIMIT = 50
-CLIENT_FIELDS = ("name", "date_of_birth", "approximate_age", "phone", "preferred_language",
-                 "contact_preference", "notes")
-ENCOUNTER_FIELDS = ("occurred_at", "place", "postal_code", "source", "disposition",
-                    "arrest_eligible", "diverted", "notes")
+CLIENT_FIELDS = (
+    "name",
+    "date_of_birth",
+    "approximate_age",
+    "phone",
+    "preferred_language",
+    "contact_preference",
+    "notes",
+)
+ENCOUNTER_FIELDS = (
+    "occurred_at",
+    "place",
+    "postal_code",
+    "source",
+    "disposition",
+    "arrest_eligible",
+    "diverted",
+    "notes",
+)
 
 
 def _clean(value):
@@ -47,14 +63,24 @@ def update(client: Client, values: dict, *, by: User) -> None:
 
 def clinicians() -> list[User]:
     """Who can be named as present at an encounter."""
-    return list(db.session.scalars(
-        select(User).where(User.role == Role.clinician.value, User.active.is_(True))
-        .order_by(User.email)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.clinician.value, User.active.is_(True))
+            .order_by(User.email)
+        )
+    )
 
 
-def record_encounter(values: dict, *, client: Client | None, team: list[User], by: User) -> Encounter:
-    encounter = Encounter(client=client, recorded_by_id=by.id, team_members=team,
-                          **{k: _clean(values.get(k)) for k in ENCOUNTER_FIELDS})
+def record_encounter(
+    values: dict, *, client: Client | None, team: list[User], by: User
+) -> Encounter:
+    encounter = Encounter(
+        client=client,
+        recorded_by_id=by.id,
+        team_members=team,
+        **{k: _clean(values.get(k)) for k in ENCOUNTER_FIELDS},
+    )
     encounter.arrest_eligible = bool(encounter.arrest_eligible)
     encounter.diverted = bool(encounter.diverted) and encounter.arrest_eligible
     db.session.add(encounter)

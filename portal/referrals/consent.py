@@ -4,6 +4,7 @@ A consent is valid for one receiving organization while it is not revoked and it
 date has not passed. An expiry *event* ("when treatment ends") cannot be checked by the
 portal: when it happens, the clinician revokes the consent, which ends it the same way.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,12 +35,17 @@ def is_valid(consent: Consent, today: dt.date | None = None) -> bool:
     return consent.expires_on is None or consent.expires_on >= today
 
 
-def valid_consent(client: Client, organization_id: str, today: dt.date | None = None) -> Consent | None:
+def valid_consent(
+    client: Client, organization_id: str, today: dt.date | None = None
+) -> Consent | None:
     """The most recent valid consent naming this organization, if any."""
     candidates = db.session.scalars(
         select(Consent)
-        .where(Consent.client_id == client.id, Consent.organization_id == organization_id,
-               Consent.revoked_at.is_(None))
+        .where(
+            Consent.client_id == client.id,
+            Consent.organization_id == organization_id,
+            Consent.revoked_at.is_(None),
+        )
         .order_by(Consent.given_at.desc())
     )
     return next((c for c in candidates if is_valid(c, today)), None)
@@ -67,13 +73,16 @@ def record(
     if not (purpose or "").strip():
         raise ConsentError(_("Say why the information is shared."), "purpose")
     if expires_on is None and not (expiry_event or "").strip():
-        raise ConsentError(_("Give an expiry date or the event that ends the consent."), "expires_on")
+        raise ConsentError(
+            _("Give an expiry date or the event that ends the consent."), "expires_on"
+        )
     if given_at > utcnow() + dt.timedelta(minutes=5):
         raise ConsentError(_("The consent cannot be given in the future."), "given_at")
     given_day = localtime.today(given_at)
     if expires_on is not None and expires_on < given_day:
-        raise ConsentError(_("The expiry date must be on or after the day the consent was given."),
-                           "expires_on")
+        raise ConsentError(
+            _("The expiry date must be on or after the day the consent was given."), "expires_on"
+        )
     if method == "verbal" and not (witness_name or "").strip():
         raise ConsentError(_("A verbal consent needs the name of the witness."), "witness_name")
     if method == "signed-on-screen" and not (signature or "").strip():

@@ -1,4 +1,5 @@
 """Forms for clients, consent, encounters, referrals and the provider inbox."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -55,9 +56,12 @@ METHOD_CHOICES = [
     SelectChoice("paper", _l("Signed on paper")),
     SelectChoice("verbal", _l("Verbal, with a witness")),
 ]
-URGENCY_CHOICES = [SelectChoice(u, wf.URGENCY_LABELS[u]) for u in ("routine", "urgent", "emergency")]
+URGENCY_CHOICES = [
+    SelectChoice(u, wf.URGENCY_LABELS[u]) for u in ("routine", "urgent", "emergency")
+]
 OUTCOME_CHOICES = [SelectChoice("", _l("Choose an outcome"))] + [
-    SelectChoice(o, wf.OUTCOME_LABELS[o]) for o in wf.OUTCOMES]
+    SelectChoice(o, wf.OUTCOME_LABELS[o]) for o in wf.OUTCOMES
+]
 
 SHORT = 200
 LONG = 5000
@@ -77,22 +81,38 @@ def _convertible(form, field) -> None:
 
 
 def _when(label):
-    return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", validators=[
-        DataRequired(message=_l("Enter the date and time.")), _convertible])
+    return DateTimeLocalField(
+        label,
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(message=_l("Enter the date and time.")), _convertible],
+    )
 
 
 class ClientForm(PortalForm):
     name = _text(_l("Name or alias"), required=_l("Enter a name or an alias."))
-    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()],
-                              description=_l("If known. Otherwise give an approximate age."))
-    approximate_age = IntegerField(_l("Approximate age"), validators=[
-        Optional(), NumberRange(min=0, max=120, message=_l("Enter an age from 0 to 120."))])
+    date_of_birth = DateField(
+        _l("Date of birth"),
+        validators=[Optional()],
+        description=_l("If known. Otherwise give an approximate age."),
+    )
+    approximate_age = IntegerField(
+        _l("Approximate age"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=120, message=_l("Enter an age from 0 to 120.")),
+        ],
+    )
     phone = _text(_l("Phone"), max_length=40)
     preferred_language = _text(_l("Preferred language"), max_length=100)
-    contact_preference = RadioField(_l("How may the person be contacted?"),
-                                    choices=CONTACT_CHOICES, default="call")
-    notes = _text(_l("Notes"), max_length=LONG, area=True,
-                  description=_l("Only what the program needs. Providers never see these notes."))
+    contact_preference = RadioField(
+        _l("How may the person be contacted?"), choices=CONTACT_CHOICES, default="call"
+    )
+    notes = _text(
+        _l("Notes"),
+        max_length=LONG,
+        area=True,
+        description=_l("Only what the program needs. Providers never see these notes."),
+    )
 
 
 class ClientSearchForm(PortalForm):
@@ -103,19 +123,37 @@ class ClientSearchForm(PortalForm):
 
 
 class ConsentForm(PortalForm):
-    organization_id = SelectField(_l("Organization that receives the information"), choices=[],
-                                  validate_choice=True,
-                                  validators=[DataRequired(message=_l("Choose the organization."))])
-    information = _text(_l("Information to share"), required=_l("Say what may be shared."),
-                        max_length=LONG, area=True,
-                        description=_l("For example: name, phone, the reason for the referral."))
-    purpose = _text(_l("Purpose"), required=_l("Say why it is shared."), max_length=LONG, area=True,
-                    description=_l("For example: to connect the person with treatment."))
+    organization_id = SelectField(
+        _l("Organization that receives the information"),
+        choices=[],
+        validate_choice=True,
+        validators=[DataRequired(message=_l("Choose the organization."))],
+    )
+    information = _text(
+        _l("Information to share"),
+        required=_l("Say what may be shared."),
+        max_length=LONG,
+        area=True,
+        description=_l("For example: name, phone, the reason for the referral."),
+    )
+    purpose = _text(
+        _l("Purpose"),
+        required=_l("Say why it is shared."),
+        max_length=LONG,
+        area=True,
+        description=_l("For example: to connect the person with treatment."),
+    )
     expires_on = DateField(_l("Expiry date"), validators=[Optional()])
-    expiry_event = _text(_l("Or the event that ends the consent"), max_length=300,
-                         description=_l("For example: when treatment ends."))
-    method = RadioField(_l("How was consent given?"), choices=METHOD_CHOICES,
-                        validators=[InputRequired(message=_l("Choose how consent was given."))])
+    expiry_event = _text(
+        _l("Or the event that ends the consent"),
+        max_length=300,
+        description=_l("For example: when treatment ends."),
+    )
+    method = RadioField(
+        _l("How was consent given?"),
+        choices=METHOD_CHOICES,
+        validators=[InputRequired(message=_l("Choose how consent was given."))],
+    )
     signature = _text(_l("Signature: the person types their full name"))
     witness_name = _text(_l("Witness name (for verbal consent)"))
     given_at = _when(_l("When consent was given"))
@@ -129,11 +167,17 @@ class EncounterForm(PortalForm):
     client_id = HiddenField()
     occurred_at = _when(_l("When"))
     place = _text(_l("Where (place or address)"))
-    postal_code = StringField(_l("ZIP code"), validators=[
-        Optional(), Length(min=5, max=10, message=_l("Enter a 5-digit ZIP code."))])
+    postal_code = StringField(
+        _l("ZIP code"),
+        validators=[Optional(), Length(min=5, max=10, message=_l("Enter a 5-digit ZIP code."))],
+    )
     source = SelectField(_l("Source"), choices=SOURCE_CHOICES, validate_choice=True)
-    team_members = SelectMultipleField(_l("Team members present"), choices=[], validate_choice=True,
-                                       description=_l("Hold Ctrl (or Cmd) to choose more than one."))
+    team_members = SelectMultipleField(
+        _l("Team members present"),
+        choices=[],
+        validate_choice=True,
+        description=_l("Hold Ctrl (or Cmd) to choose more than one."),
+    )
     disposition = SelectField(_l("Disposition"), choices=DISPOSITION_CHOICES, validate_choice=True)
     arrest_eligible = BooleanField(_l("The person could have been arrested"))
     diverted = BooleanField(_l("Diverted from arrest"))
@@ -141,29 +185,42 @@ class EncounterForm(PortalForm):
 
 
 class ReferralForm(PortalForm):
-    client_id = SelectField(_l("Client"), choices=[], validate_choice=True,
-                            validators=[DataRequired(message=_l("Choose the client."))])
-    location_id = SelectField(_l("Location"), choices=[], validate_choice=True,
-                              validators=[Optional()])
+    client_id = SelectField(
+        _l("Client"),
+        choices=[],
+        validate_choice=True,
+        validators=[DataRequired(message=_l("Choose the client."))],
+    )
+    location_id = SelectField(
+        _l("Location"), choices=[], validate_choice=True, validators=[Optional()]
+    )
     urgency = RadioField(_l("Urgency"), choices=URGENCY_CHOICES, default="routine")
-    need = _text(_l("What the person needs"), required=_l("Say what the person needs."),
-                 max_length=500)
-    note = _text(_l("Note for the provider"), max_length=LONG, area=True,
-                 description=_l("The provider sees this note. Share only what the consent allows."))
+    need = _text(
+        _l("What the person needs"), required=_l("Say what the person needs."), max_length=500
+    )
+    note = _text(
+        _l("Note for the provider"),
+        max_length=LONG,
+        area=True,
+        description=_l("The provider sees this note. Share only what the consent allows."),
+    )
     follow_up_on = DateField(_l("Follow up on"), validators=[Optional()])
 
 
 class VersionedForm(PortalForm):
     # The version of the referral the page showed; a change made meanwhile answers 409.
-    version = IntegerField(widget=HiddenField.widget, validators=[
-        InputRequired(message=_l("This form is out of date; reload the page."))])
+    version = IntegerField(
+        widget=HiddenField.widget,
+        validators=[InputRequired(message=_l("This form is out of date; reload the page."))],
+    )
 
 
 class StatusForm(VersionedForm):
     to = HiddenField(validators=[DataRequired()])
     reason = _text(_l("Reason"), max_length=500)
-    outcome = SelectField(_l("Outcome"), choices=OUTCOME_CHOICES, validate_choice=True,
-                          validators=[Optional()])
+    outcome = SelectField(
+        _l("Outcome"), choices=OUTCOME_CHOICES, validate_choice=True, validators=[Optional()]
+    )
     note = _text(_l("Note"), max_length=LONG, area=True)
 
 
@@ -176,5 +233,9 @@ class FollowUpForm(VersionedForm):
 
 
 class ServiceListForm(PortalForm):
-    service_ids = SelectMultipleField(_l("Services to include"), choices=[], validate_choice=True,
-                                      validators=[DataRequired(message=_l("Choose at least one service."))])
+    service_ids = SelectMultipleField(
+        _l("Services to include"),
+        choices=[],
+        validate_choice=True,
+        validators=[DataRequired(message=_l("Choose at least one service."))],
+    )

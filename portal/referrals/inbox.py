@@ -3,6 +3,7 @@
 Provider staff see only what the consent allows: the client's name, contact preference and
 phone, the need and the note; never other referrals, encounters, a date of birth or notes.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -21,8 +22,11 @@ from portal.referrals.views import apply_change, status_change
 bp = Blueprint("inbox", __name__, url_prefix="/provider/referrals")
 provider_only = requires(Role.provider)
 
-TABS = {"new": (wf.REQUESTED,), "open": (wf.ACCEPTED, wf.IN_PROGRESS, wf.ON_HOLD),
-        "closed": wf.FINAL}
+TABS = {
+    "new": (wf.REQUESTED,),
+    "open": (wf.ACCEPTED, wf.IN_PROGRESS, wf.ON_HOLD),
+    "closed": wf.FINAL,
+}
 
 
 @bp.get("")
@@ -31,13 +35,17 @@ def inbox():
     tab = request.args.get("tab", "new")
     if tab not in TABS:
         tab = "new"
-    referrals = db.session.scalars(wf.for_listing(
-        select(Referral)
-        .where(Referral.organization_id.in_(current_user.organization_ids),
-               Referral.status.in_(TABS[tab]))
-        .order_by(Referral.sent_at.desc())
-        .limit(200)
-    )).all()
+    referrals = db.session.scalars(
+        wf.for_listing(
+            select(Referral)
+            .where(
+                Referral.organization_id.in_(current_user.organization_ids),
+                Referral.status.in_(TABS[tab]),
+            )
+            .order_by(Referral.sent_at.desc())
+            .limit(200)
+        )
+    ).all()
     audit.record("referral.listed", detail=f"inbox {tab}")
     db.session.commit()
     return render_template("referrals/inbox.html", referrals=referrals, tab=tab, tabs=TABS, wf=wf)
@@ -45,11 +53,15 @@ def inbox():
 
 def inbox_page(referral: Referral, status: int = 200, *, form=None, message: str | None = None):
     return render_template(
-        "referrals/inbox_referral.html", referral=referral, wf=wf, message=message,
+        "referrals/inbox_referral.html",
+        referral=referral,
+        wf=wf,
+        message=message,
         form=form if isinstance(form, StatusForm) else None,
         next_statuses=wf.next_statuses(referral, current_user),
-        appointment_form=form if isinstance(form, AppointmentForm) else AppointmentForm(
-            version=referral.version, appointment_on=referral.appointment_on),
+        appointment_form=form
+        if isinstance(form, AppointmentForm)
+        else AppointmentForm(version=referral.version, appointment_on=referral.appointment_on),
     ), status
 
 
@@ -75,8 +87,12 @@ def status(referral_id):
 def appointment(referral_id):
     record = get_in_scope_or_404(Referral, referral_id)
     refused = apply_change(
-        record, AppointmentForm(),
-        lambda form: wf.set_appointment(record, form.appointment_on.data, by=current_user,
-                                        expected_version=form.version.data),
-        inbox_page, done=lambda: _("The appointment date is saved."))
+        record,
+        AppointmentForm(),
+        lambda form: wf.set_appointment(
+            record, form.appointment_on.data, by=current_user, expected_version=form.version.data
+        ),
+        inbox_page,
+        done=lambda: _("The appointment date is saved."),
+    )
     return refused or redirect(url_for("inbox.referral", referral_id=record.id), 303)

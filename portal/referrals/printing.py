@@ -1,6 +1,7 @@
 """Pages for the client to keep: a printable referral, and a printable list of services the
 clinician picks, which also lives at a short public link (with a QR code) holding no client
 data. Plain language; the crisis lines are on every page."""
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,9 @@ def _without_nul(text: str) -> str:
 
 
 def find_services(text: str | None) -> list[Service]:
-    statement = (select(Service).where(Service.status.in_(PUBLIC_STATUSES))
-                 .order_by(Service.name).limit(50))
+    statement = (
+        select(Service).where(Service.status.in_(PUBLIC_STATUSES)).order_by(Service.name).limit(50)
+    )
     text = _without_nul(text or "").strip()[:200]
     if text:
         statement = statement.where(Service.name.icontains(text, autoescape=True))
@@ -51,9 +53,11 @@ def find_services(text: str | None) -> list[Service]:
 
 
 def create_list(services: list[Service], *, by) -> ServiceList:
-    service_list = ServiceList(token=secrets.token_urlsafe(TOKEN_BYTES), created_by_id=by.id,
-                               items=[ServiceListItem(service_id=s.id, position=i)
-                                      for i, s in enumerate(services)])
+    service_list = ServiceList(
+        token=secrets.token_urlsafe(TOKEN_BYTES),
+        created_by_id=by.id,
+        items=[ServiceListItem(service_id=s.id, position=i) for i, s in enumerate(services)],
+    )
     db.session.add(service_list)
     return service_list
 
@@ -72,8 +76,10 @@ def print_referral(referral_id):
 @requires(Role.clinician)
 def new_service_list():
     form = ServiceListForm()
-    picked = [_without_nul(i) for i in
-              request.values.getlist("service_ids") or request.args.getlist("service_id")]
+    picked = [
+        _without_nul(i)
+        for i in request.values.getlist("service_ids") or request.args.getlist("service_id")
+    ]
     candidates = find_services(request.args.get("q"))
     known = {s.id for s in candidates}
     candidates += [s for s in queries.services_by_ids(picked) if s.id not in known]
@@ -84,13 +90,15 @@ def new_service_list():
             form.service_ids.errors = [_("Choose at most %(max)d services.", max=MAX_SERVICES)]
             valid = False
         if not valid:
-            return render_template("referrals/list_form.html", form=form, candidates=candidates,
-                                   picked=set(picked)), 422
+            return render_template(
+                "referrals/list_form.html", form=form, candidates=candidates, picked=set(picked)
+            ), 422
         service_list = create_list(queries.services_by_ids(form.service_ids.data), by=current_user)
         db.session.commit()
         return redirect(url_for("printing.service_list", token=service_list.token), 303)
-    return render_template("referrals/list_form.html", form=form, candidates=candidates,
-                           picked=set(picked))
+    return render_template(
+        "referrals/list_form.html", form=form, candidates=candidates, picked=set(picked)
+    )
 
 
 @bp.get("/l/<token>")
@@ -102,7 +110,12 @@ def service_list(token):
     if found is None:
         abort(404)
     link = external_url("printing.service_list", token=token)
-    pages = [service_page(item.service) for item in found.items
-             if item.service.status in PUBLIC_STATUSES]
-    return render_template("referrals/print_list.html", pages=pages, link=link,
-                           qr=qr_svg(link, _("QR code: a link to this list")))
+    pages = [
+        service_page(item.service) for item in found.items if item.service.status in PUBLIC_STATUSES
+    ]
+    return render_template(
+        "referrals/print_list.html",
+        pages=pages,
+        link=link,
+        qr=qr_svg(link, _("QR code: a link to this list")),
+    )

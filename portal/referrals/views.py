@@ -3,6 +3,7 @@
 HTTP only: the rules are in workflow.py, consent.py and clients.py; who may see a record in
 access.py. Supervisors read; only clinicians change anything.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,7 +29,16 @@ from portal import audit, localtime
 from portal.auth.permissions import get_in_scope_or_404, login_required, requires
 from portal.errors import wants_json
 from portal.extensions import db
-from portal.models import Client, Consent, Encounter, Location, Organization, Referral, Role, Service
+from portal.models import (
+    Client,
+    Consent,
+    Encounter,
+    Location,
+    Organization,
+    Referral,
+    Role,
+    Service,
+)
 from portal.referrals import access, clients, forms
 from portal.referrals import consent as consents
 from portal.referrals import workflow as wf
@@ -69,11 +79,15 @@ def dashboard():
     follow_ups = wf.due_follow_ups()
     audit.record("referral.listed", detail="dashboard")
     db.session.commit()
-    return render_template("referrals/dashboard.html", rows=rows, follow_ups=follow_ups,
-                           notifications=wf.notifications_for(current_user))
+    return render_template(
+        "referrals/dashboard.html",
+        rows=rows,
+        follow_ups=follow_ups,
+        notifications=wf.notifications_for(current_user),
+    )
 
 
-# --- clients ---------------------------------------------------------------------------------------
+# --- clients -------------------------------------------------------------------------------
 
 
 @bp.get("/clients")
@@ -107,9 +121,13 @@ def new_client():
 def client(client_id):
     record = get_in_scope_or_404(Client, client_id)
     _viewed("client.viewed", record)
-    return render_template("referrals/client.html", client=record,
-                           timeline=clients.timeline(record), is_valid=consents.is_valid,
-                           revoke_form=RevokeConsentForm())
+    return render_template(
+        "referrals/client.html",
+        client=record,
+        timeline=clients.timeline(record),
+        is_valid=consents.is_valid,
+        revoke_form=RevokeConsentForm(),
+    )
 
 
 @bp.route("/clients/<uuid:client_id>/edit", methods=["GET", "POST"])
@@ -135,7 +153,8 @@ def edit_client(client_id):
 def _organization_choices() -> list[SelectChoice]:
     organizations = db.session.scalars(select(Organization).order_by(Organization.name))
     return [SelectChoice("", _("Choose an organization"))] + [
-        SelectChoice(o.id, o.name) for o in organizations]
+        SelectChoice(o.id, o.name) for o in organizations
+    ]
 
 
 @bp.route("/clients/<uuid:client_id>/consents/new", methods=["GET", "POST"])
@@ -150,11 +169,17 @@ def new_consent(client_id):
     if form.validate():
         try:
             consents.record(
-                record, db.session.get(Organization, form.organization_id.data),
-                information=form.information.data, purpose=form.purpose.data,
-                method=form.method.data, given_at=localtime.to_utc(form.given_at.data), by=current_user,
-                expires_on=form.expires_on.data, expiry_event=form.expiry_event.data,
-                witness_name=form.witness_name.data, signature=form.signature.data,
+                record,
+                db.session.get(Organization, form.organization_id.data),
+                information=form.information.data,
+                purpose=form.purpose.data,
+                method=form.method.data,
+                given_at=localtime.to_utc(form.given_at.data),
+                by=current_user,
+                expires_on=form.expires_on.data,
+                expiry_event=form.expiry_event.data,
+                witness_name=form.witness_name.data,
+                signature=form.signature.data,
             )
         except consents.ConsentError as error:
             getattr(form, error.field or "information").errors = [str(error)]
@@ -187,8 +212,10 @@ def revoke_consent(consent_id):
         flash(str(error), "error")
         return redirect(url_for("referrals.client", client_id=record.client_id), 303)
     db.session.commit()
-    flash(_("The consent is revoked. Referrals to this organization can no longer be sent."),
-          "success")
+    flash(
+        _("The consent is revoked. Referrals to this organization can no longer be sent."),
+        "success",
+    )
     return redirect(url_for("referrals.client", client_id=record.client_id), 303)
 
 
@@ -199,8 +226,11 @@ def revoke_consent(consent_id):
 @program_staff
 def encounter_list():
     encounters = db.session.scalars(
-        select(Encounter).options(selectinload(Encounter.client))
-        .order_by(Encounter.occurred_at.desc()).limit(100)).all()
+        select(Encounter)
+        .options(selectinload(Encounter.client))
+        .order_by(Encounter.occurred_at.desc())
+        .limit(100)
+    ).all()
     audit.record("encounter.listed")
     db.session.commit()
     return render_template("referrals/encounters.html", encounters=encounters)
@@ -262,13 +292,16 @@ def _service_or_404(service_id) -> Service:
 @clinician_only
 def new_referral():
     service = _service_or_404(request.args.get("service_id"))
-    form = ReferralForm(client_id=request.args.get("client_id"),
-                        location_id=request.args.get("location_id"))
+    form = ReferralForm(
+        client_id=request.args.get("client_id"), location_id=request.args.get("location_id")
+    )
     form.client_id.choices = [SelectChoice("", _("Choose the client"))] + [
-        SelectChoice(c.id, c.name) for c in db.session.scalars(select(Client).order_by(Client.name))]
+        SelectChoice(c.id, c.name) for c in db.session.scalars(select(Client).order_by(Client.name))
+    ]
     form.location_id.choices = [SelectChoice("", _("Any location"))] + [
         SelectChoice(sal.location.id, sal.location.name or sal.location.id)
-        for sal in service.service_at_locations]
+        for sal in service.service_at_locations
+    ]
     template = "referrals/referral_form.html"
     if request.method == "GET":
         return render_template(template, form=form, service=service)
@@ -277,9 +310,16 @@ def new_referral():
     client_record = get_in_scope_or_404(Client, form.client_id.data)
     location = db.session.get(Location, form.location_id.data) if form.location_id.data else None
     try:
-        referral = wf.create(client_record, service, by=current_user, urgency=form.urgency.data,
-                             need=form.need.data, note=form.note.data, location=location,
-                             follow_up_on=form.follow_up_on.data)
+        referral = wf.create(
+            client_record,
+            service,
+            by=current_user,
+            urgency=form.urgency.data,
+            need=form.need.data,
+            note=form.note.data,
+            location=location,
+            follow_up_on=form.follow_up_on.data,
+        )
     except wf.WorkflowError as error:
         getattr(form, error.field or "need").errors = [error.message]
         return render_template(template, form=form, service=service), error.status
@@ -287,28 +327,35 @@ def new_referral():
     problem = None
     if sending:
         try:
-            wf.change_status(referral, wf.REQUESTED, by=current_user,
-                             expected_version=referral.version)
+            wf.change_status(
+                referral, wf.REQUESTED, by=current_user, expected_version=referral.version
+            )
         except wf.WorkflowError as error:
             problem = error.message
     db.session.commit()
     if problem:
         flash(problem, "error")
     else:
-        flash(_("The referral is sent.") if sending else _("The referral is saved as a draft."),
-              "success")
+        flash(
+            _("The referral is sent.") if sending else _("The referral is saved as a draft."),
+            "success",
+        )
     return redirect(url_for("referrals.referral", referral_id=referral.id))
 
 
 def referral_page(referral: Referral, status: int = 200, *, form=None, message: str | None = None):
     return render_template(
-        "referrals/referral.html", referral=referral, wf=wf, message=message,
+        "referrals/referral.html",
+        referral=referral,
+        wf=wf,
+        message=message,
         form=form if isinstance(form, StatusForm) else None,
         next_statuses=wf.next_statuses(referral, current_user),
         consent=consents.valid_consent(referral.client, referral.organization_id),
         overdue=wf.is_overdue(referral),
-        follow_up_form=form if isinstance(form, FollowUpForm) else FollowUpForm(
-            version=referral.version, follow_up_on=referral.follow_up_on),
+        follow_up_form=form
+        if isinstance(form, FollowUpForm)
+        else FollowUpForm(version=referral.version, follow_up_on=referral.follow_up_on),
     ), status
 
 
@@ -335,10 +382,15 @@ def apply_change(record: Referral, form, change, page, done):
         db.session.rollback()
         current = db.session.get(Referral, record.id)
         if wants_json():
-            return jsonify(error={"status": error.status, "detail": error.message},
-                           referral={"id": current.id, "status": current.status,
-                                     "version": current.version, "outcome": current.outcome}
-                           ), error.status
+            return jsonify(
+                error={"status": error.status, "detail": error.message},
+                referral={
+                    "id": current.id,
+                    "status": current.status,
+                    "version": current.version,
+                    "outcome": current.outcome,
+                },
+            ), error.status
         if error.field in form:
             form[error.field].errors = [error.message]
         return page(current, error.status, form=form, message=error.message)
@@ -348,12 +400,25 @@ def apply_change(record: Referral, form, change, page, done):
 
 def status_change(record: Referral, page):
     """The status form's POST, the same for the clinician and the provider side."""
-    def change(form: StatusForm) -> None:
-        wf.change_status(record, form.to.data, by=current_user, expected_version=form.version.data,
-                         reason=form.reason.data, note=form.note.data, outcome=form.outcome.data)
 
-    return apply_change(record, StatusForm(), change, page, done=lambda: _(
-        "The referral is now: %(status)s.", status=wf.STATUS_LABELS[record.status]))
+    def change(form: StatusForm) -> None:
+        wf.change_status(
+            record,
+            form.to.data,
+            by=current_user,
+            expected_version=form.version.data,
+            reason=form.reason.data,
+            note=form.note.data,
+            outcome=form.outcome.data,
+        )
+
+    return apply_change(
+        record,
+        StatusForm(),
+        change,
+        page,
+        done=lambda: _("The referral is now: %(status)s.", status=wf.STATUS_LABELS[record.status]),
+    )
 
 
 @bp.post("/referrals/<uuid:referral_id>/status")
@@ -369,10 +434,14 @@ def referral_status(referral_id):
 def referral_follow_up(referral_id):
     record = get_in_scope_or_404(Referral, referral_id)
     refused = apply_change(
-        record, FollowUpForm(),
-        lambda form: wf.set_follow_up(record, form.follow_up_on.data, by=current_user,
-                                      expected_version=form.version.data),
-        referral_page, done=lambda: _("The follow-up date is saved."))
+        record,
+        FollowUpForm(),
+        lambda form: wf.set_follow_up(
+            record, form.follow_up_on.data, by=current_user, expected_version=form.version.data
+        ),
+        referral_page,
+        done=lambda: _("The follow-up date is saved."),
+    )
     return refused or redirect(url_for("referrals.referral", referral_id=record.id), 303)
 
 

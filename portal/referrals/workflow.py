@@ -3,6 +3,7 @@ which change, what each change needs, optimistic concurrency, overdue referrals,
 follow-ups and the notices each change sends. Pages, the provider inbox and the CLI call
 these functions; none of them decides a rule itself.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,8 +38,18 @@ FAILED = "failed"
 CANCELLED = "cancelled"
 ENTERED_IN_ERROR = "entered-in-error"
 
-STATUSES = (DRAFT, REQUESTED, ACCEPTED, REJECTED, IN_PROGRESS, ON_HOLD, COMPLETED, FAILED,
-            CANCELLED, ENTERED_IN_ERROR)
+STATUSES = (
+    DRAFT,
+    REQUESTED,
+    ACCEPTED,
+    REJECTED,
+    IN_PROGRESS,
+    ON_HOLD,
+    COMPLETED,
+    FAILED,
+    CANCELLED,
+    ENTERED_IN_ERROR,
+)
 OPEN = (REQUESTED, ACCEPTED, IN_PROGRESS, ON_HOLD)  # sent and not yet ended
 FINAL = (REJECTED, CANCELLED, COMPLETED, FAILED, ENTERED_IN_ERROR)
 
@@ -47,7 +58,7 @@ FINAL = (REJECTED, CANCELLED, COMPLETED, FAILED, ENTERED_IN_ERROR)
 CLINICIAN = "clinician"
 PROVIDER = "provider"
 
-_P = {to: PROVIDER for to in (ON_HOLD, COMPLETED, FAILED)}
+_P = dict.fromkeys((ON_HOLD, COMPLETED, FAILED), PROVIDER)
 # (from, to) -> the side that may make the change (DESIGN.md, "Referrals").
 TRANSITIONS: dict[tuple[str, str], str] = {
     (DRAFT, REQUESTED): CLINICIAN,
@@ -68,8 +79,15 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 REASON_REQUIRED = (REJECTED, CANCELLED, ON_HOLD, FAILED)
 OUTCOME_REQUIRED = (COMPLETED, FAILED)
-OUTCOMES = ("got-help", "could-not-contact", "no-capacity", "not-eligible",
-            "no-longer-interested", "referred-elsewhere", "other")
+OUTCOMES = (
+    "got-help",
+    "could-not-contact",
+    "no-capacity",
+    "not-eligible",
+    "no-longer-interested",
+    "referred-elsewhere",
+    "other",
+)
 # An appointment date is recorded by the provider while the referral is being worked on.
 APPOINTMENT_STATUSES = (ACCEPTED, IN_PROGRESS, ON_HOLD)
 
@@ -151,13 +169,19 @@ def next_statuses(referral: Referral, user: User) -> list[str]:
     side = side_of(user, referral)
     if side is None:
         return []
-    return [to for (start, to), who in TRANSITIONS.items() if start == referral.status and who == side]
+    return [
+        to for (start, to), who in TRANSITIONS.items() if start == referral.status and who == side
+    ]
 
 
 def check_version(referral: Referral, expected_version: int | None) -> None:
     if expected_version is None or expected_version != referral.version:
-        raise StaleVersion(_("Someone else changed this referral after you opened it. "
-                             "Nothing was saved; here is how it stands now."))
+        raise StaleVersion(
+            _(
+                "Someone else changed this referral after you opened it. "
+                "Nothing was saved; here is how it stands now."
+            )
+        )
 
 
 def _stale_is_a_conflict(change):
@@ -171,8 +195,12 @@ def _stale_is_a_conflict(change):
             return change(*args, **kwargs)
         except StaleDataError:
             db.session.rollback()
-            raise StaleVersion(_("Someone else changed this referral at the same moment. "
-                                 "Nothing was saved; here is how it stands now.")) from None
+            raise StaleVersion(
+                _(
+                    "Someone else changed this referral at the same moment. "
+                    "Nothing was saved; here is how it stands now."
+                )
+            ) from None
 
     return guarded
 
@@ -185,17 +213,37 @@ def commit() -> None:
 # --- changes -------------------------------------------------------------------------------------
 
 
-def _event(referral: Referral, by: User, from_status: str | None, to_status: str,
-           reason: str | None = None, note: str | None = None) -> ReferralEvent:
-    event = ReferralEvent(referral=referral, actor_id=by.id, from_status=from_status,
-                          to_status=to_status, reason=reason, note=note)
+def _event(
+    referral: Referral,
+    by: User,
+    from_status: str | None,
+    to_status: str,
+    reason: str | None = None,
+    note: str | None = None,
+) -> ReferralEvent:
+    event = ReferralEvent(
+        referral=referral,
+        actor_id=by.id,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        note=note,
+    )
     db.session.add(event)
     return event
 
 
-def create(client: Client, service: Service, *, by: User, urgency: str, need: str,
-           note: str | None = None, location: Location | None = None,
-           follow_up_on: dt.date | None = None) -> Referral:
+def create(
+    client: Client,
+    service: Service,
+    *,
+    by: User,
+    urgency: str,
+    need: str,
+    note: str | None = None,
+    location: Location | None = None,
+    follow_up_on: dt.date | None = None,
+) -> Referral:
     """A draft referral of the client to the service (at the location); audited."""
     if by.role != Role.clinician.value:
         raise NotPermitted(_("Only clinicians refer clients."))
@@ -203,15 +251,29 @@ def create(client: Client, service: Service, *, by: User, urgency: str, need: st
         raise WorkflowError(_("Choose how urgent the referral is."), "urgency")
     if not (need or "").strip():
         raise WorkflowError(_("Say what the person needs."), "need")
-    if location is not None and db.session.scalar(
-        select(ServiceAtLocation.id).where(ServiceAtLocation.service_id == service.id,
-                                           ServiceAtLocation.location_id == location.id)
-    ) is None:
+    if (
+        location is not None
+        and db.session.scalar(
+            select(ServiceAtLocation.id).where(
+                ServiceAtLocation.service_id == service.id,
+                ServiceAtLocation.location_id == location.id,
+            )
+        )
+        is None
+    ):
         raise WorkflowError(_("This service is not offered at that location."), "location_id")
-    referral = Referral(client=client, service=service, organization_id=service.organization_id,
-                        location=location, urgency=urgency, need=need.strip(),
-                        note=(note or "").strip() or None, follow_up_on=follow_up_on,
-                        created_by_id=by.id, status=DRAFT)
+    referral = Referral(
+        client=client,
+        service=service,
+        organization_id=service.organization_id,
+        location=location,
+        urgency=urgency,
+        need=need.strip(),
+        note=(note or "").strip() or None,
+        follow_up_on=follow_up_on,
+        created_by_id=by.id,
+        status=DRAFT,
+    )
     db.session.add(referral)
     _event(referral, by, None, DRAFT)
     db.session.flush()
@@ -220,22 +282,35 @@ def create(client: Client, service: Service, *, by: User, urgency: str, need: st
 
 
 @_stale_is_a_conflict
-def change_status(referral: Referral, to: str, *, by: User, expected_version: int | None,
-                  reason: str | None = None, note: str | None = None,
-                  outcome: str | None = None) -> ReferralEvent:
+def change_status(
+    referral: Referral,
+    to: str,
+    *,
+    by: User,
+    expected_version: int | None,
+    reason: str | None = None,
+    note: str | None = None,
+    outcome: str | None = None,
+) -> ReferralEvent:
     """Move the referral to `to`, or raise WorkflowError saying why not. Adds the event, the
     audit row and the other side's notices to the session."""
     check_version(referral, expected_version)
     start = referral.status
     side = TRANSITIONS.get((start, to))
     if side is None:
-        raise IllegalTransition(_("A referral that is “%(status)s” cannot become “%(to)s”.",
-                                  status=STATUS_LABELS.get(start, start),
-                                  to=STATUS_LABELS.get(to, to)))
+        raise IllegalTransition(
+            _(
+                "A referral that is “%(status)s” cannot become “%(to)s”.",
+                status=STATUS_LABELS.get(start, start),
+                to=STATUS_LABELS.get(to, to),
+            )
+        )
     if side_of(by, referral) != side:
-        raise NotPermitted(_("Only the referring clinician's program may do this.")
-                           if side == CLINICIAN else
-                           _("Only staff of the receiving organization may do this."))
+        raise NotPermitted(
+            _("Only the referring clinician's program may do this.")
+            if side == CLINICIAN
+            else _("Only staff of the receiving organization may do this.")
+        )
     reason = (reason or "").strip() or None
     note = (note or "").strip() or None
     if to in REASON_REQUIRED and not reason:
@@ -246,10 +321,18 @@ def change_status(referral: Referral, to: str, *, by: User, expected_version: in
         raise WorkflowError(_("Choose the outcome."), "outcome")
     if outcome and to not in FINAL:
         raise WorkflowError(_("An outcome is recorded only when the referral ends."), "outcome")
-    if to == REQUESTED and consents.valid_consent(referral.client, referral.organization_id) is None:
-        raise WorkflowError(_("There is no valid consent to share with %(organization)s. Record "
-                              "the person's consent first; the referral is kept as a draft.",
-                              organization=referral.organization.name), "consent")
+    if (
+        to == REQUESTED
+        and consents.valid_consent(referral.client, referral.organization_id) is None
+    ):
+        raise WorkflowError(
+            _(
+                "There is no valid consent to share with %(organization)s. Record "
+                "the person's consent first; the referral is kept as a draft.",
+                organization=referral.organization.name,
+            ),
+            "consent",
+        )
     now = utcnow()
     referral.status = to
     if to == REQUESTED:
@@ -266,16 +349,18 @@ def change_status(referral: Referral, to: str, *, by: User, expected_version: in
 
 
 @_stale_is_a_conflict
-def set_appointment(referral: Referral, day: dt.date | None, *, by: User,
-                    expected_version: int | None) -> ReferralEvent:
+def set_appointment(
+    referral: Referral, day: dt.date | None, *, by: User, expected_version: int | None
+) -> ReferralEvent:
     check_version(referral, expected_version)
     if side_of(by, referral) != PROVIDER:
         raise NotPermitted(_("Only staff of the receiving organization may do this."))
     if referral.status not in APPOINTMENT_STATUSES:
         raise IllegalTransition(_("Accept the referral before recording an appointment."))
     referral.appointment_on = day
-    note = (_("Appointment on %(day)s", day=day.isoformat()) if day
-            else _("Appointment date cleared"))
+    note = (
+        _("Appointment on %(day)s", day=day.isoformat()) if day else _("Appointment date cleared")
+    )
     event = _event(referral, by, referral.status, referral.status, note=note)
     audit.record("referral.updated", record=referral, actor=by, detail="appointment")
     _notify_other_side(referral, PROVIDER, kind="appointment")
@@ -283,8 +368,9 @@ def set_appointment(referral: Referral, day: dt.date | None, *, by: User,
 
 
 @_stale_is_a_conflict
-def set_follow_up(referral: Referral, day: dt.date | None, *, by: User,
-                  expected_version: int | None) -> None:
+def set_follow_up(
+    referral: Referral, day: dt.date | None, *, by: User, expected_version: int | None
+) -> None:
     check_version(referral, expected_version)
     if side_of(by, referral) != CLINICIAN:
         raise NotPermitted(_("Only the program's clinicians set follow-up dates."))
@@ -300,18 +386,27 @@ def set_follow_up(referral: Referral, day: dt.date | None, *, by: User,
 
 def _recipients(referral: Referral, acting_side: str) -> list[User]:
     if acting_side == CLINICIAN:
-        return list(db.session.scalars(
-            select(User).where(User.role == Role.provider.value, User.active.is_(True),
-                               User.organizations.any(id=referral.organization_id))
-            .order_by(User.email)
-        ))
+        return list(
+            db.session.scalars(
+                select(User)
+                .where(
+                    User.role == Role.provider.value,
+                    User.active.is_(True),
+                    User.organizations.any(id=referral.organization_id),
+                )
+                .order_by(User.email)
+            )
+        )
     creator = referral.created_by
     if creator is not None and creator.active and creator.role == Role.clinician.value:
         return [creator]
-    return list(db.session.scalars(
-        select(User).where(User.role == Role.clinician.value, User.active.is_(True))
-        .order_by(User.email)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.clinician.value, User.active.is_(True))
+            .order_by(User.email)
+        )
+    )
 
 
 def link_for(user: User, referral: Referral) -> str:
@@ -324,19 +419,29 @@ def _notify_other_side(referral: Referral, acting_side: str, *, kind: str) -> No
     """An in-app notice and an email to each person on the other side. Neither carries client
     details: the email says only that something changed, and links to the page."""
     for user in _recipients(referral, acting_side):
-        db.session.add(Notification(user_id=user.id, referral=referral, kind=kind,
-                                    status=referral.status))
-        notify.queue(user.email, _("A referral was updated"),
-                     _("A referral you follow has changed. Sign in to see it:\n\n%(link)s\n\n"
-                       "For privacy, this email holds no details about the person.",
-                       link=link_for(user, referral)))
+        db.session.add(
+            Notification(user_id=user.id, referral=referral, kind=kind, status=referral.status)
+        )
+        notify.queue(
+            user.email,
+            _("A referral was updated"),
+            _(
+                "A referral you follow has changed. Sign in to see it:\n\n%(link)s\n\n"
+                "For privacy, this email holds no details about the person.",
+                link=link_for(user, referral),
+            ),
+        )
 
 
 def notifications_for(user: User, limit: int = 20) -> list[Notification]:
-    return list(db.session.scalars(
-        select(Notification).where(Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 # --- overdue and follow-ups -------------------------------------------------------------------
@@ -361,8 +466,11 @@ def answer_due_at(referral: Referral) -> dt.datetime | None:
     """When the provider's answer is due, for a sent referral still waiting for one."""
     if referral.status != REQUESTED or referral.sent_at is None:
         return None
-    return add_business_days(referral.sent_at, current_app.config[
-        "PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS"], localtime.zone())
+    return add_business_days(
+        referral.sent_at,
+        current_app.config["PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS"],
+        localtime.zone(),
+    )
 
 
 def is_overdue(referral: Referral, now: dt.datetime | None = None) -> bool:
@@ -393,17 +501,25 @@ def notify_overdue(now: dt.datetime | None = None) -> list[Referral]:
 def for_listing(statement):
     """A referral query that loads what the lists show (client, service, organization) in
     one query each, not one per row."""
-    return statement.options(selectinload(Referral.client), selectinload(Referral.service),
-                             selectinload(Referral.organization))
+    return statement.options(
+        selectinload(Referral.client),
+        selectinload(Referral.service),
+        selectinload(Referral.organization),
+    )
 
 
 def due_follow_ups(today: dt.date | None = None) -> list[Referral]:
     """Referrals not yet ended whose follow-up date has come."""
     today = today or localtime.today()
-    return list(db.session.scalars(for_listing(
-        select(Referral).where(Referral.follow_up_on <= today, Referral.status.not_in(FINAL))
-        .order_by(Referral.follow_up_on)
-    )))
+    return list(
+        db.session.scalars(
+            for_listing(
+                select(Referral)
+                .where(Referral.follow_up_on <= today, Referral.status.not_in(FINAL))
+                .order_by(Referral.follow_up_on)
+            )
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -417,6 +533,8 @@ def open_referrals(now: dt.datetime | None = None) -> list[DashboardRow]:
     """Sent referrals not yet ended, most urgent first, then oldest first."""
     now = now or utcnow()
     referrals = db.session.scalars(for_listing(select(Referral).where(Referral.status.in_(OPEN))))
-    rows = [DashboardRow(r, (now - r.sent_at).days if r.sent_at else 0, is_overdue(r, now))
-            for r in referrals]
+    rows = [
+        DashboardRow(r, (now - r.sent_at).days if r.sent_at else 0, is_overdue(r, now))
+        for r in referrals
+    ]
     return sorted(rows, key=lambda row: (URGENCIES.index(row.referral.urgency), -row.age_days))

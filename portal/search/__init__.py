@@ -1,9 +1,10 @@
 """Full-text search of the public catalog. The only package that imports Whoosh.
 
-    rebuild_index()            index every public service into a new folder, swap it in
-    search_services(params)    run a SearchParams; returns a SearchPage
-    init_app(app)              listings changed through the ORM reach the index after commit
+rebuild_index()            index every public service into a new folder, swap it in
+search_services(params)    run a SearchParams; returns a SearchPage
+init_app(app)              listings changed through the ORM reach the index after commit
 """
+
 from portal.search import geo  # noqa: F401
 from portal.search.query import (  # noqa: F401
     MAX_QUERY_LENGTH,

@@ -1,4 +1,5 @@
 """`flask search …` commands."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,8 +30,13 @@ def rebuild_command() -> None:
 
 @search_cli.command("sync")
 @click.option("--follow", is_flag=True, help="Keep applying changes as they arrive.")
-@click.option("--interval", type=click.FloatRange(min=0.1), default=1.0, show_default=True,
-              help="Seconds between checks with --follow.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=1.0,
+    show_default=True,
+    help="Seconds between checks with --follow.",
+)
 def sync_command(follow: bool, interval: float) -> None:
     """Apply listing changes the index has not seen yet (builds the index if it is missing)."""
     while True:

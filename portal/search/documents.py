@@ -1,4 +1,5 @@
 """One index document per public service, built from the database."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,8 @@ _LOAD = (
     selectinload(Service.languages),
     selectinload(Service.schedules),
     selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),
-    selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+    selectinload(Service.service_at_locations)
+    .selectinload(ServiceAtLocation.location)
     .selectinload(Location.schedules),
 )
 
@@ -48,8 +50,9 @@ class Terms:
         return found
 
 
-def public_services(session: Session, ids: list[str] | None = None, after: str = "",
-                    limit: int | None = None) -> list[Service]:
+def public_services(
+    session: Session, ids: list[str] | None = None, after: str = "", limit: int | None = None
+) -> list[Service]:
     query = select(Service).where(Service.status.in_(PUBLIC_STATUSES)).options(*_LOAD)
     if ids is not None:
         query = query.where(Service.id.in_(ids))
@@ -87,8 +90,11 @@ def open_hours_tokens(service: Service) -> list[str]:
         if all(covered.get(hour) == 60 for hour in block_hours):
             tokens.add(f"b{block}")
             continue
-        tokens.update(f"{'f' if covered[hour] == 60 else 'p'}{hour}"
-                      for hour in block_hours if hour in covered)
+        tokens.update(
+            f"{'f' if covered[hour] == 60 else 'p'}{hour}"
+            for hour in block_hours
+            if hour in covered
+        )
     for hour in _minutes_covered(hours.weekly_intervals(irregular)):
         if f"f{hour}" not in tokens and f"b{hour // OPEN_BLOCK_HOURS}" not in tokens:
             tokens.add(f"p{hour}")
@@ -103,8 +109,10 @@ def hours_columns(service: Service) -> dict[str, bytes]:
         return {"weekly_minutes": b"", "schedules": b""}
     if all(hours.is_regular(s) for s in timed):
         intervals = hours.merge(hours.weekly_intervals(timed))
-        return {"weekly_minutes": ";".join(f"{i.start}-{i.end}" for i in intervals).encode(),
-                "schedules": b""}
+        return {
+            "weekly_minutes": ";".join(f"{i.start}-{i.end}" for i in intervals).encode(),
+            "schedules": b"",
+        }
     facts = [hours.ScheduleFacts.of(s).as_strings() for s in timed]
     return {"weekly_minutes": b"", "schedules": json.dumps(facts).encode()}
 
@@ -159,7 +167,9 @@ def document(service: Service, terms: Terms) -> dict:
         "eligibility": service.eligibility_description or "",
     }
     accepting = {True: "yes", False: "no", None: "unknown"}[service.accepting_new_clients]
-    language_codes = sorted({(lang.code or lang.name).lower().replace(" ", "-") for lang in languages})
+    language_codes = sorted(
+        {(lang.code or lang.name).lower().replace(" ", "-") for lang in languages}
+    )
     return {
         "id": service.id,
         **text,
@@ -172,7 +182,9 @@ def document(service: Service, terms: Terms) -> dict:
         "geo": ",".join(sorted({cell for p in points for cell in geo.cells_of(p)})) or geo.NOWHERE,
         "min_age": _age(service.minimum_age, 0),
         "max_age": _age(service.maximum_age, NO_AGE_LIMIT),
-        "temporarily_closed": "yes" if service.status == ServiceStatus.temporarily_closed.value else "no",
+        "temporarily_closed": "yes"
+        if service.status == ServiceStatus.temporarily_closed.value
+        else "no",
         "name_key": service.name.lower(),
         "coords": ";".join(f"{p.latitude:.6f},{p.longitude:.6f}" for p in points).encode(),
         **hours_columns(service),

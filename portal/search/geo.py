@@ -3,11 +3,12 @@
 Services are indexed with the grid cells of their locations at two sizes, so a distance
 search first narrows to the cells its radius touches and then measures exact distances.
 """
+
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import zipcodes
 
@@ -52,8 +53,10 @@ def radians(point: Point) -> Radians:
 
 def miles_between_radians(a: Radians, b: Radians) -> float:
     """Great-circle distance (haversine)."""
-    h = (math.sin((b.latitude - a.latitude) / 2) ** 2
-         + a.cos_latitude * b.cos_latitude * math.sin((b.longitude - a.longitude) / 2) ** 2)
+    h = (
+        math.sin((b.latitude - a.latitude) / 2) ** 2
+        + a.cos_latitude * b.cos_latitude * math.sin((b.longitude - a.longitude) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
 
 
@@ -74,10 +77,14 @@ def cells_within(centre: Point, radius_miles: float) -> list[str] | None:
     dlat = radius_miles / 69.0
     dlng = radius_miles / max(1e-6, 69.172 * math.cos(math.radians(centre.latitude)))
     for size in CELL_SIZES:
-        rows = range(math.floor((centre.latitude - dlat) / size),
-                     math.floor((centre.latitude + dlat) / size) + 1)
-        cols = range(math.floor((centre.longitude - dlng) / size),
-                     math.floor((centre.longitude + dlng) / size) + 1)
+        rows = range(
+            math.floor((centre.latitude - dlat) / size),
+            math.floor((centre.latitude + dlat) / size) + 1,
+        )
+        cols = range(
+            math.floor((centre.longitude - dlng) / size),
+            math.floor((centre.longitude + dlng) / size) + 1,
+        )
         if len(rows) * len(cols) <= MAX_CELLS:
             return [f"{size:g}:{r}:{c}" for r in rows for c in cols]
     return None

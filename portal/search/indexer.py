@@ -1,4 +1,5 @@
 """Writing the index: full rebuilds, and updates of single services after commits."""
+
 from __future__ import annotations
 
 import shutil
@@ -9,7 +10,6 @@ from sqlalchemy.orm import Session
 from whoosh.reading import SegmentReader
 
 from portal.models.search import SearchOutbox
-
 from portal.search import documents
 from portal.search.store import IndexStore, OutboxPosition
 
@@ -58,8 +58,10 @@ def rebuild(session: Session) -> int:
     if built != count:
         # Whoosh's parallel writer drops a worker's segment that comes back late, silently.
         shutil.rmtree(target, ignore_errors=True)
-        raise IncompleteBuild(f"the new search index holds {built} of {count} services; "
-                              "the current index stays in use")
+        raise IncompleteBuild(
+            f"the new search index holds {built} of {count} services; "
+            "the current index stays in use"
+        )
     store().write_position(OutboxPosition(position), folder=target)
     store().swap_to(target)
     return count
@@ -73,8 +75,10 @@ def update(session: Session, service_ids: list[str]) -> None:
     """
     with Session(bind=session.get_bind()) as reading:
         terms = documents.Terms.load(reading)
-        public = {s.id: documents.document(s, terms)
-                  for s in documents.public_services(reading, ids=list(service_ids))}
+        public = {
+            s.id: documents.document(s, terms)
+            for s in documents.public_services(reading, ids=list(service_ids))
+        }
     ix = store().open()
     try:
         writer = ix.writer(timeout=current_app.config["PORTAL_SEARCH_LOCK_TIMEOUT"])

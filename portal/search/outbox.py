@@ -10,6 +10,7 @@ Each index folder remembers the last outbox id it applied, and which rows of the
 it applied: on PostgreSQL a transaction that took a lower id can commit after a higher one was
 applied, so rows of the last minute below that id are applied when they first appear.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,9 +56,13 @@ _LOCATION_CHILDREN = (Address, Accessibility)
 def _services_at(session: Session, location_ids: set[str]) -> set[str]:
     if not location_ids:
         return set()
-    return set(session.scalars(
-        select(ServiceAtLocation.service_id).where(ServiceAtLocation.location_id.in_(location_ids))
-    ))
+    return set(
+        session.scalars(
+            select(ServiceAtLocation.service_id).where(
+                ServiceAtLocation.location_id.in_(location_ids)
+            )
+        )
+    )
 
 
 def services_touched(session: Session) -> set[str]:
@@ -67,8 +72,11 @@ def services_touched(session: Session) -> set[str]:
     locations: set[str] = set()
     organizations: set[str] = set()
     terms: set[str] = set()
-    changed = [*session.new, *session.deleted,
-               *(o for o in session.dirty if session.is_modified(o))]
+    changed = [
+        *session.new,
+        *session.deleted,
+        *(o for o in session.dirty if session.is_modified(o)),
+    ]
     for obj in changed:
         if isinstance(obj, Service):
             services.add(obj.id)
@@ -91,15 +99,25 @@ def services_touched(session: Session) -> set[str]:
     with session.no_autoflush:
         services |= _services_at(session, locations)
         if placements:
-            services |= set(session.scalars(
-                select(ServiceAtLocation.service_id).where(ServiceAtLocation.id.in_(placements))))
+            services |= set(
+                session.scalars(
+                    select(ServiceAtLocation.service_id).where(ServiceAtLocation.id.in_(placements))
+                )
+            )
         if organizations:
-            services |= set(session.scalars(
-                select(Service.id).where(Service.organization_id.in_(organizations))))
+            services |= set(
+                session.scalars(
+                    select(Service.id).where(Service.organization_id.in_(organizations))
+                )
+            )
         if terms:
-            services |= set(session.scalars(
-                select(Attribute.link_id).where(Attribute.taxonomy_term_id.in_(terms),
-                                                Attribute.link_entity == "service")))
+            services |= set(
+                session.scalars(
+                    select(Attribute.link_id).where(
+                        Attribute.taxonomy_term_id.in_(terms), Attribute.link_entity == "service"
+                    )
+                )
+            )
     services.discard(None)
     return services
 
@@ -129,8 +147,9 @@ def _after_commit(session: Session) -> None:
         except IndexMissing as exc:
             log.info("no search index to update (%s); `flask search sync` will build it", exc)
         except Exception:  # the change is committed; sync will index it
-            log.warning("search index not updated after commit; `flask search sync` will",
-                        exc_info=True)
+            log.warning(
+                "search index not updated after commit; `flask search sync` will", exc_info=True
+            )
 
 
 def _after_rollback(session: Session) -> None:
@@ -145,24 +164,31 @@ def apply_pending(session: Session | None = None) -> int:
     applied = store.read_position()
     window_start = utcnow() - LATE_COMMIT_WINDOW
     rows = session.execute(
-        select(SearchOutbox.id, SearchOutbox.service_id, SearchOutbox.created_at).where(or_(
-            SearchOutbox.id > applied.last_id, SearchOutbox.created_at >= window_start))
+        select(SearchOutbox.id, SearchOutbox.service_id, SearchOutbox.created_at).where(
+            or_(SearchOutbox.id > applied.last_id, SearchOutbox.created_at >= window_start)
+        )
     ).all()
     pending = [row for row in rows if row.id > applied.last_id or row.id not in applied.recent]
     if not pending:
         return 0
     service_ids = sorted({row.service_id for row in pending})
     indexer.update(session, service_ids)
-    store.write_position(OutboxPosition(
-        max(applied.last_id, max(row.id for row in rows)),
-        frozenset(row.id for row in rows if row.created_at >= window_start)))
+    store.write_position(
+        OutboxPosition(
+            max(applied.last_id, max(row.id for row in rows)),
+            frozenset(row.id for row in rows if row.created_at >= window_start),
+        )
+    )
     return len(service_ids)
 
 
 def prune(session: Session, older_than: dt.timedelta) -> int:
     """Remove outbox rows every host has long applied."""
-    deleted = session.query(SearchOutbox).filter(
-        SearchOutbox.created_at < utcnow() - older_than).delete(synchronize_session=False)
+    deleted = (
+        session.query(SearchOutbox)
+        .filter(SearchOutbox.created_at < utcnow() - older_than)
+        .delete(synchronize_session=False)
+    )
     session.commit()
     return deleted
 

@@ -1,4 +1,5 @@
 """Running a search: plain words with synonyms and typo forgiveness, filters, facets, distance."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,8 @@ import math
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
-from whoosh import highlight, query as wq
+from whoosh import highlight
+from whoosh import query as wq
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.reading import TermNotFound
 
@@ -30,11 +32,57 @@ FUZZY_FIELDS = ("name", "categories", "description")
 CALLER_CACHE_SIZE = 2000
 _stems = StemmingAnalyzer()
 # Words that carry no meaning for finding a service ("I need help near me tonight").
-FILLER_WORDS = frozenset("""
-    i me my mine im i'm need needs want wants looking look find finding get getting help
-    please where whats what's how who which some someone somebody place places tonight today
-    now right just go going do does know like would could should there here near around
-""".split())
+FILLER_WORDS = frozenset(
+    [
+        "i",
+        "me",
+        "my",
+        "mine",
+        "im",
+        "i'm",
+        "need",
+        "needs",
+        "want",
+        "wants",
+        "looking",
+        "look",
+        "find",
+        "finding",
+        "get",
+        "getting",
+        "help",
+        "please",
+        "where",
+        "whats",
+        "what's",
+        "how",
+        "who",
+        "which",
+        "some",
+        "someone",
+        "somebody",
+        "place",
+        "places",
+        "tonight",
+        "today",
+        "now",
+        "right",
+        "just",
+        "go",
+        "going",
+        "do",
+        "does",
+        "know",
+        "like",
+        "would",
+        "could",
+        "should",
+        "there",
+        "here",
+        "near",
+        "around",
+    ]
+)
 
 
 @dataclass
@@ -56,8 +104,15 @@ class SearchParams:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.categories or self.languages or self.details or self.age is not None
-                    or self.accepting or self.open_at or self.near)
+        return bool(
+            self.categories
+            or self.languages
+            or self.details
+            or self.age is not None
+            or self.accepting
+            or self.open_at
+            or self.near
+        )
 
 
 @dataclass
@@ -125,8 +180,9 @@ def search_services(params: SearchParams) -> SearchPage:
         log.warning("search unavailable: %s", exc)
         result.available = False
         return result
-    result.index_cache = _memo("callers", None, lambda: BoundedCache(CALLER_CACHE_SIZE),
-                               carry=_without_changed_services)
+    result.index_cache = _memo(
+        "callers", None, lambda: BoundedCache(CALLER_CACHE_SIZE), carry=_without_changed_services
+    )
     reader = searcher.reader()
     if reader.doc_count() == 0:  # an empty index has no columns to read
         return result
@@ -159,16 +215,19 @@ def search_services(params: SearchParams) -> SearchPage:
     stems = match.stems if match is not None else frozenset()
     for docnum in page_docs:
         stored = reader.stored_fields(docnum)
-        result.hits.append(Hit(
-            service_id=stored["id"],
-            distance_miles=distances.get(docnum),
-            name_html=_highlighted(stored.get("name", ""), stems, whole=True),
-            snippet_html=_highlighted(stored.get("description", ""), stems) if stems else None,
-        ))
+        result.hits.append(
+            Hit(
+                service_id=stored["id"],
+                distance_miles=distances.get(docnum),
+                name_html=_highlighted(stored.get("name", ""), stems, whole=True),
+                snippet_html=_highlighted(stored.get("description", ""), stems) if stems else None,
+            )
+        )
     return result
 
 
 # --- plain words ------------------------------------------------------------------------
+
 
 def _meaningful(words: tuple[str, ...]) -> tuple[str, ...]:
     """Drop filler words, unless they are all there is or part of a synonym phrase."""
@@ -198,8 +257,7 @@ class _TextMatch:
     suggestion: str | None
 
 
-def _term_scores(reader, stem: str, weight: float, doc_count: int,
-                 parts=None) -> dict[int, float]:
+def _term_scores(reader, stem: str, weight: float, doc_count: int, parts=None) -> dict[int, float]:
     """A stem's score in every document that has it, summed over the text fields.
 
     BM25-like without length normalisation: idf × saturating term frequency × field boost.
@@ -235,8 +293,13 @@ def _cached_term_scores(reader, stem: str, weight: float, doc_count: int) -> dic
         scores.update(_term_scores(reader, stem, weight, doc_count, parts=change.added))
         return scores
 
-    return _memo("terms", (stem, weight), lambda: _term_scores(reader, stem, weight, doc_count),
-                 carry, size=TERM_CACHE_SIZE)
+    return _memo(
+        "terms",
+        (stem, weight),
+        lambda: _term_scores(reader, stem, weight, doc_count),
+        carry,
+        size=TERM_CACHE_SIZE,
+    )
 
 
 def _variant_scores(reader, stems: list[str], weight: float, doc_count: int) -> dict[int, float]:
@@ -266,14 +329,21 @@ def _match_words(words: tuple[str, ...], searcher) -> _TextMatch:
     for span, alternatives in synonyms.concepts(words):
         variants: list[tuple[list[str], float]] = [(_stems_of(span), 1.0)]
         variants += [(_stems_of(alt), ALTERNATIVE_WEIGHT) for alt in alternatives]
-        if len(span) == 1 and not alternatives and len(span[0]) >= 4 \
-                and not span[0].isdigit() and not _known(reader, span[0]):
+        if (
+            len(span) == 1
+            and not alternatives
+            and len(span[0]) >= 4
+            and not span[0].isdigit()
+            and not _known(reader, span[0])
+        ):
             fix, near_stems = _spelling(searcher, span[0])
             if fix:
                 corrected[words.index(span[0])] = fix
                 variants.append((_stems_of((fix,)), ALTERNATIVE_WEIGHT))
-                variants += [(_stems_of(alt), ALTERNATIVE_WEIGHT ** 2)
-                             for alt in synonyms.table().get((fix,), [])]
+                variants += [
+                    (_stems_of(alt), ALTERNATIVE_WEIGHT**2)
+                    for alt in synonyms.table().get((fix,), [])
+                ]
             variants += [([near], FUZZY_WEIGHT) for near in near_stems]
         best: dict[int, float] = {}
         for stems, weight in variants:
@@ -309,6 +379,7 @@ def _spelling(searcher, word: str) -> tuple[str | None, list[str]]:
     """An unknown word's likeliest correction (a word in the index; the first letter is
     taken as typed) and the indexed stems near its stem; kept per index version, as the
     same misspellings come back and walking the term lists costs milliseconds."""
+
     def compute():
         corrector = searcher.corrector(SPELLING_FIELD)
         fix = next(iter(corrector.suggest(word, limit=1, maxdist=2, prefix=1)), None)
@@ -336,7 +407,8 @@ class _MarkFormatter(highlight.Formatter):
     between = " … "
 
     def format_token(self, text, token, replace=False):
-        return f"<mark>{highlight.htmlescape(highlight.get_text(text, token, replace), quote=False)}</mark>"
+        marked = highlight.get_text(text, token, replace)
+        return f"<mark>{highlight.htmlescape(marked, quote=False)}</mark>"
 
     def _text(self, text):
         return highlight.htmlescape(text, quote=False)
@@ -347,10 +419,12 @@ def _highlighted(text: str, terms: frozenset[str], whole: bool = False) -> Marku
         return Markup("")
     if not terms:
         return Markup.escape(text)
-    fragmenter = highlight.WholeFragmenter() if whole else highlight.ContextFragmenter(
-        maxchars=160, surround=60)
-    marked = highlight.highlight(text, terms, _stems, fragmenter, _MarkFormatter(),
-                                 top=2)
+    fragmenter = (
+        highlight.WholeFragmenter()
+        if whole
+        else highlight.ContextFragmenter(maxchars=160, surround=60)
+    )
+    marked = highlight.highlight(text, terms, _stems, fragmenter, _MarkFormatter(), top=2)
     # The formatter escaped everything it returns; a text with no match is escaped here.
     return Markup(marked) if marked else Markup.escape(text if whole else text[:200])
 
@@ -362,6 +436,7 @@ TERM_DOCS_CACHE_SIZE = 4096
 
 def _term_docs(reader, fieldname: str, value: str) -> frozenset[int]:
     """The documents that have this exact term, read once per index version."""
+
     def compute() -> frozenset[int]:
         try:
             return frozenset(reader.postings(fieldname, value).all_ids())
@@ -382,8 +457,12 @@ def _any_of(reader, fieldname: str, values) -> frozenset[int]:
 
 
 def _live_docs(searcher) -> frozenset[int]:
-    return _memo("live", None, lambda: frozenset(searcher.docs_for_query(wq.Every())),
-                 lambda old, change: frozenset((old - change.removed) | change.added_docs()))
+    return _memo(
+        "live",
+        None,
+        lambda: frozenset(searcher.docs_for_query(wq.Every())),
+        lambda old, change: frozenset((old - change.removed) | change.added_docs()),
+    )
 
 
 def _filter_docs(searcher, params: SearchParams) -> set[int] | None:
@@ -424,6 +503,7 @@ def _filter_docs(searcher, params: SearchParams) -> set[int] | None:
 
 def _ages(reader) -> tuple[list[int], list[int]]:
     """Every document's minimum and maximum age, by document number."""
+
     def of(parts) -> tuple[list[int], list[int]]:
         lows: list[int] = []
         highs: list[int] = []
@@ -434,20 +514,25 @@ def _ages(reader) -> tuple[list[int], list[int]]:
 
     def carry(old, change: IndexChange):
         more = of(change.added)
-        return old[0][:change.kept] + more[0], old[1][:change.kept] + more[1]
+        return old[0][: change.kept] + more[0], old[1][: change.kept] + more[1]
 
     return _memo("ages", None, lambda: of([(reader, 0)]), carry)
 
 
 def _of_age(searcher, age: int) -> frozenset[int]:
     """Services whose minimum and maximum ages admit this age."""
+
     def admitted(docs) -> frozenset[int]:
         lows, highs = _ages(searcher.reader())
         return frozenset(d for d in docs if lows[d] <= age <= highs[d])
 
-    return _memo("age", age, lambda: admitted(_live_docs(searcher)),
-                 lambda old, change: (old - change.removed) | admitted(change.added_docs()),
-                 size=NO_AGE_LIMIT + 1)
+    return _memo(
+        "age",
+        age,
+        lambda: admitted(_live_docs(searcher)),
+        lambda old, change: (old - change.removed) | admitted(change.added_docs()),
+        size=NO_AGE_LIMIT + 1,
+    )
 
 
 def _open_at(searcher, docs: set[int], moment: dt.datetime) -> set[int]:
@@ -496,8 +581,10 @@ def _coordinates(parts) -> dict[int, tuple[geo.Radians, ...]]:
         for docnum in range(part.doc_count_all()):
             raw = column[docnum]
             if raw:
-                found[offset + docnum] = tuple(geo.radians(geo.Point(*map(float, pair.split(","))))
-                                               for pair in raw.decode().split(";"))
+                found[offset + docnum] = tuple(
+                    geo.radians(geo.Point(*map(float, pair.split(","))))
+                    for pair in raw.decode().split(";")
+                )
     return found
 
 
@@ -509,8 +596,9 @@ def _carry_coordinates(old: dict, change: IndexChange) -> dict[int, tuple[geo.Ra
 
 def _within(reader, docs: set[int], centre: geo.Point, radius: float | None):
     """Documents within the radius with their distance; ones with no location stay (None)."""
-    coordinates = _memo("coordinates", None, lambda: _coordinates([(reader, 0)]),
-                        _carry_coordinates)
+    coordinates = _memo(
+        "coordinates", None, lambda: _coordinates([(reader, 0)]), _carry_coordinates
+    )
     origin = geo.radians(centre)
     kept, distances = set(), {}
     for docnum in docs:
@@ -549,7 +637,8 @@ def _facet_values(parts, known: dict[str, list[str]] | None = None) -> dict[str,
         for fieldname in FACET_FIELDS:
             if fieldname in part.indexed_field_names():
                 found.setdefault(fieldname, set()).update(
-                    term.decode("utf-8") for term in part.lexicon(fieldname))
+                    term.decode("utf-8") for term in part.lexicon(fieldname)
+                )
     return {fieldname: sorted(values) for fieldname, values in found.items()}
 
 
@@ -557,8 +646,12 @@ def _facet_counts(searcher, docs: set[int]) -> dict[str, dict[str, int]]:
     """How many of the results have each filter value: intersections with the documents of
     each value, read once per index version."""
     reader = searcher.reader()
-    values = _memo("facet_values", None, lambda: _facet_values([(reader, 0)]),
-                   lambda old, change: _facet_values(change.added, old))
+    values = _memo(
+        "facet_values",
+        None,
+        lambda: _facet_values([(reader, 0)]),
+        lambda old, change: _facet_values(change.added, old),
+    )
     counts: dict[str, dict[str, int]] = {}
     for fieldname, terms in values.items():
         found = {value: len(docs & _term_docs(reader, fieldname, value)) for value in terms}

@@ -1,4 +1,5 @@
 """The index schema: what is searched, what is filtered on, what is stored for results."""
+
 from __future__ import annotations
 
 from whoosh import columns
@@ -42,39 +43,41 @@ def _with_lengths(schema: Schema) -> Schema:
 
 def build() -> Schema:
     stemming = StemmingAnalyzer()
-    return _with_lengths(Schema(
-        id=ID(stored=True, unique=True),
-        name=_text(stemming, TEXT_FIELDS["name"], stored=True),
-        categories=_text(stemming, TEXT_FIELDS["categories"]),
-        facts=_text(stemming, TEXT_FIELDS["facts"]),
-        organization=_text(stemming, TEXT_FIELDS["organization"]),
-        description=_text(stemming, TEXT_FIELDS["description"], stored=True),
-        eligibility=_text(stemming, TEXT_FIELDS["eligibility"]),
-        # Read only by the spelling corrector, which needs each word's presence, not which
-        # documents have it: a full build indexes each word once (see indexer.rebuild).
-        words=_text(SPELLING_ANALYZER),
-        # Filters: exact tokens.
-        category=KEYWORD(commas=True),  # the term ids and all their ancestors
-        language=KEYWORD(commas=True, lowercase=True),  # ISO codes
-        detail=KEYWORD(commas=True),  # payment-medicaid, delivery-telehealth, …
-        accepting=ID,  # yes / no / unknown
-        # always, b<block>, f<hour>, p<hour>. Named open_times since the blocks came, so an
-        # index with the former terms (open_hours) is rebuilt instead of misread.
-        open_times=KEYWORD(commas=True),
-        geo=KEYWORD(commas=True),  # grid cells of the locations
-        # Sorting and results.
-        temporarily_closed=ID,  # yes / no: these come last
-        name_key=ID(sortable=True),  # lower-cased name: the order when no words are given
-        # Coordinates as a column, not indexed: read per candidate during a distance search.
-        coords=COLUMN(columns.VarBytesColumn()),
-        # Ages as columns (a numeric field costs eight index terms per value): the age filter
-        # reads them once per index version and age.
-        min_age=COLUMN(columns.NumericColumn("H")),
-        max_age=COLUMN(columns.NumericColumn("H", default=NO_AGE_LIMIT)),
-        # Open intervals in minutes of the week, when every schedule is the same each week:
-        # the open-at filter checks these instead of loading the schedules.
-        weekly_minutes=COLUMN(columns.VarBytesColumn()),
-        # Otherwise (monthly, dated hours) the schedules themselves, as JSON.
-        schedules=COLUMN(columns.VarBytesColumn()),
-        location_count=STORED,
-    ))
+    return _with_lengths(
+        Schema(
+            id=ID(stored=True, unique=True),
+            name=_text(stemming, TEXT_FIELDS["name"], stored=True),
+            categories=_text(stemming, TEXT_FIELDS["categories"]),
+            facts=_text(stemming, TEXT_FIELDS["facts"]),
+            organization=_text(stemming, TEXT_FIELDS["organization"]),
+            description=_text(stemming, TEXT_FIELDS["description"], stored=True),
+            eligibility=_text(stemming, TEXT_FIELDS["eligibility"]),
+            # Read only by the spelling corrector, which needs each word's presence, not which
+            # documents have it: a full build indexes each word once (see indexer.rebuild).
+            words=_text(SPELLING_ANALYZER),
+            # Filters: exact tokens.
+            category=KEYWORD(commas=True),  # the term ids and all their ancestors
+            language=KEYWORD(commas=True, lowercase=True),  # ISO codes
+            detail=KEYWORD(commas=True),  # payment-medicaid, delivery-telehealth, …
+            accepting=ID,  # yes / no / unknown
+            # always, b<block>, f<hour>, p<hour>. Named open_times since the blocks came, so an
+            # index with the former terms (open_hours) is rebuilt instead of misread.
+            open_times=KEYWORD(commas=True),
+            geo=KEYWORD(commas=True),  # grid cells of the locations
+            # Sorting and results.
+            temporarily_closed=ID,  # yes / no: these come last
+            name_key=ID(sortable=True),  # lower-cased name: the order when no words are given
+            # Coordinates as a column, not indexed: read per candidate during a distance search.
+            coords=COLUMN(columns.VarBytesColumn()),
+            # Ages as columns (a numeric field costs eight index terms per value): the age filter
+            # reads them once per index version and age.
+            min_age=COLUMN(columns.NumericColumn("H")),
+            max_age=COLUMN(columns.NumericColumn("H", default=NO_AGE_LIMIT)),
+            # Open intervals in minutes of the week, when every schedule is the same each week:
+            # the open-at filter checks these instead of loading the schedules.
+            weekly_minutes=COLUMN(columns.VarBytesColumn()),
+            # Otherwise (monthly, dated hours) the schedules themselves, as JSON.
+            schedules=COLUMN(columns.VarBytesColumn()),
+            location_count=STORED,
+        )
+    )

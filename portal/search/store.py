@@ -4,8 +4,10 @@ PORTAL_SEARCH_INDEX_DIR/builds/<name>/ holds complete indexes; the symlink `curr
 at the one in use. A rebuild writes a new folder and swaps the link atomically, so searches
 go on reading the old index until they see the new one.
 """
+
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -70,8 +72,10 @@ class IndexStore:
             raise IndexMissing(f"search index at {target} cannot be opened: {exc!r}") from exc
         if set(ix.schema.names()) != _field_names():
             ix.close()
-            raise IndexMissing(f"search index at {target} has other fields than this version "
-                               "of the portal: run `flask search rebuild`")
+            raise IndexMissing(
+                f"search index at {target} has other fields than this version "
+                "of the portal: run `flask search rebuild`"
+            )
         return ix
 
     def read_position(self) -> OutboxPosition:
@@ -80,8 +84,11 @@ class IndexStore:
         try:
             lines = (current / POSITION_FILE).read_text().splitlines() if current else []
             recent = lines[1].split(",") if len(lines) > 1 and lines[1] else []
-            return OutboxPosition(int(lines[0]), frozenset(map(int, recent))) if lines \
+            return (
+                OutboxPosition(int(lines[0]), frozenset(map(int, recent)))
+                if lines
                 else OutboxPosition()
+            )
         except (OSError, ValueError):
             return OutboxPosition()
 
@@ -149,24 +156,35 @@ class IndexChange:
         """None when no segment carries over (a rebuild, or every segment merged)."""
         old_leaves, new_leaves = list(old.leaf_readers()), list(new.leaf_readers())
         shared = 0
-        for (before, _offset), (after, _new_offset) in zip(old_leaves, new_leaves):
-            if before.segment() is None or before.segment() != after.segment() \
-                    or before.doc_count_all() != after.doc_count_all():
+        for (before, _offset), (after, _new_offset) in zip(old_leaves, new_leaves, strict=False):
+            if (
+                before.segment() is None
+                or before.segment() != after.segment()
+                or before.doc_count_all() != after.doc_count_all()
+            ):
                 break
             shared += 1
         if not shared:
             return None
         removed: set[int] = set()
-        for (before, offset), (after, _offset) in zip(old_leaves[:shared], new_leaves):
-            removed.update(offset + docnum for docnum in after.deleted_docs_set
-                           if not before.is_deleted(docnum))
+        for (before, offset), (after, _offset) in zip(
+            old_leaves[:shared], new_leaves, strict=False
+        ):
+            removed.update(
+                offset + docnum
+                for docnum in after.deleted_docs_set
+                if not before.is_deleted(docnum)
+            )
         # Numbers after the shared segments now belong to other documents: all of them go.
         kept = sum(leaf.doc_count_all() for leaf, _offset in old_leaves[:shared])
         removed.update(range(kept, old.doc_count_all()))
         added = tuple(new_leaves[shared:])
         ids = {old.stored_fields(docnum)["id"] for docnum in removed}
-        ids.update(leaf.stored_fields(docnum)["id"] for leaf, _offset in added
-                   for docnum in leaf.all_doc_ids())
+        ids.update(
+            leaf.stored_fields(docnum)["id"]
+            for leaf, _offset in added
+            for docnum in leaf.all_doc_ids()
+        )
         return cls(kept, frozenset(removed), added, frozenset(ids))
 
     def added_docs(self) -> set[int]:
@@ -175,10 +193,10 @@ class IndexChange:
     def added_docs_with(self, fieldname: str, value: str) -> set[int]:
         found: set[int] = set()
         for leaf, offset in self.added:
-            try:
-                found.update(offset + docnum for docnum in leaf.postings(fieldname, value).all_ids())
-            except TermNotFound:
-                pass
+            with contextlib.suppress(TermNotFound):
+                found.update(
+                    offset + docnum for docnum in leaf.postings(fieldname, value).all_ids()
+                )
         return found
 
 
@@ -189,7 +207,9 @@ class IndexMemo:
     instead: reading a term's postings across 100,000 services costs far more than
     adjusting its document set for a few changed ones."""
 
-    def __init__(self, previous: IndexMemo | None = None, change: IndexChange | None = None) -> None:
+    def __init__(
+        self, previous: IndexMemo | None = None, change: IndexChange | None = None
+    ) -> None:
         self._values: dict[str, BoundedCache] = {}
         # One step back only: the previous version's own predecessor is released.
         self._previous = previous._values if previous is not None and change is not None else {}

@@ -3,6 +3,7 @@
 `a, b, c` makes a group whose members stand for each other; `x => y, z` lets x also find y
 and z, not the reverse. Expansion happens at query time, so editing the file needs no rebuild.
 """
+
 from __future__ import annotations
 
 import re
@@ -64,7 +65,7 @@ def concepts(words: tuple[str, ...]) -> list[tuple[tuple[str, ...], list[tuple[s
     i = 0
     while i < len(words):
         for size in range(min(longest, len(words) - i), 0, -1):
-            span = words[i:i + size]
+            span = words[i : i + size]
             if span in known:
                 found.append((span, known[span]))
                 i += size

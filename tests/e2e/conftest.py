@@ -10,6 +10,7 @@
 Chromium comes from PORTAL_CHROMIUM or /usr/bin/chromium (Debian's `apt-get install chromium`);
 never from `playwright install`. Without it the tests skip locally and fail in CI (CI=true).
 """
+
 from __future__ import annotations
 
 import os
@@ -37,7 +38,9 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORTS = {
     "phone": dict(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
         device_scale_factor=2,
     ),
     "desktop": dict(viewport={"width": 1280, "height": 900}),
@@ -99,8 +102,11 @@ def _find_catalog() -> Catalog:
     def schedules(service):
         if service.schedules:
             return list(service.schedules)
-        return [s for sal in service.service_at_locations
-                for s in (sal.schedules or sal.location.schedules)]
+        return [
+            s
+            for sal in service.service_at_locations
+            for s in (sal.schedules or sal.location.schedules)
+        ]
 
     def always_open(service) -> bool:
         week = hours.week(schedules(service), local_now().date())
@@ -119,8 +125,11 @@ def _find_catalog() -> Catalog:
         return False
 
     def addressed_locations(service):
-        return [sal.location for sal in service.service_at_locations
-                if sal.location.physical_address is not None]
+        return [
+            sal.location
+            for sal in service.service_at_locations
+            if sal.location.physical_address is not None
+        ]
 
     crisis = [s for s in services if is_crisis(s) and always_open(s)]
     multi = [s for s in services if len(addressed_locations(s)) >= 2]
@@ -299,9 +308,7 @@ def axe_violations(page, source: str) -> list[dict]:
     """
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(source)
-    results = page.evaluate(
-        "() => axe.run(document, {resultTypes: ['violations']})"
-    )
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     return [v for v in results["violations"] if v.get("impact") in BLOCKING_IMPACTS]
 
 
@@ -311,8 +318,9 @@ def format_violations(violations: list[dict]) -> str:
         lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v.get('helpUrl', '')})")
         for node in v["nodes"][:10]:
             target = " ".join(str(t) for t in node.get("target", []))
-            lines.append(f"    at {target}: {node.get('failureSummary', '').strip()}".replace(
-                "\n", " | "))
+            lines.append(
+                f"    at {target}: {node.get('failureSummary', '').strip()}".replace("\n", " | ")
+            )
             lines.append(f"       {node.get('html', '')[:200]}")
         if len(v["nodes"]) > 10:
             lines.append(f"    … and {len(v['nodes']) - 10} more")

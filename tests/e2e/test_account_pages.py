@@ -1,5 +1,6 @@
 """The account pages in a real browser: accessible at phone and desktop sizes, working under
 the Content-Security-Policy."""
+
 from __future__ import annotations
 
 

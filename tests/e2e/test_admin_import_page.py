@@ -3,6 +3,7 @@
 Signing in as an admin (password and two-step code) is not scripted in the browser: the page is
 rendered by the app for a signed-in admin and loaded into the live server's origin, so its
 own CSS applies."""
+
 from __future__ import annotations
 
 import io
@@ -20,9 +21,15 @@ def _import_report_page(app) -> str:
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sorted(LEGACY.iterdir()):
             archive.write(path, arcname=path.name)
-    response = client.post("/admin/import", content_type="multipart/form-data", data={
-        "csrf_token": token_for(client, "/admin/import"), "dry_run": "y",
-        "file": (io.BytesIO(buffer.getvalue()), "legacy.zip")})
+    response = client.post(
+        "/admin/import",
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": token_for(client, "/admin/import"),
+            "dry_run": "y",
+            "file": (io.BytesIO(buffer.getvalue()), "legacy.zip"),
+        },
+    )
     assert response.status_code == 200
     return response.get_data(as_text=True)
 

@@ -1,5 +1,6 @@
 """A provider keeps a listing true, in a real browser: edits hours and capacity, an admin
 approves the change, and the public page, a search and the change history all show it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,13 +20,19 @@ def accounts(live_server):
     """A provider of the catalog's organization and an admin with two-step sign-in."""
     with live_server.app.app_context():
         organization = db.session.get(Organization, live_server.catalog.organization_id)
-        provider = UserFactory(role="provider", organizations=[organization],
-                               email="e2e.provider@example.org")
+        provider = UserFactory(
+            role="provider", organizations=[organization], email="e2e.provider@example.org"
+        )
         admin = UserFactory(role="admin", with_mfa=True, email="e2e.admin@example.org")
         service = db.session.get(Service, live_server.catalog.multi_location_service_id)
         db.session.commit()
-        info = dict(provider=provider.email, admin=admin.email, secret=admin.totp_secret,
-                    service_id=service.id, service_name=service.name)
+        info = dict(
+            provider=provider.email,
+            admin=admin.email,
+            secret=admin.totp_secret,
+            service_id=service.id,
+            service_name=service.name,
+        )
         db.session.remove()
     return info
 
@@ -56,8 +63,9 @@ def sign_in(page, live_server, email, secret=None):
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
-def test_provider_edit_is_approved_and_shows_everywhere(open_page, live_server, accounts,
-                                                       assert_accessible):
+def test_provider_edit_is_approved_and_shows_everywhere(
+    open_page, live_server, accounts, assert_accessible
+):
     provider = open_page("desktop")
     sign_in(provider, live_server, accounts["provider"])
     provider.get_by_role("link", name="Your listings").click()
@@ -72,8 +80,10 @@ def test_provider_edit_is_approved_and_shows_everywhere(open_page, live_server, 
     provider.get_by_role("button", name="Send the changes").click()
     assert provider.get_by_role("alert").is_visible()
     assert "closes after midnight" in provider.get_by_role("alert").inner_text()
-    assert provider.get_by_label("Saturday: closes", exact=True).get_attribute(
-        "aria-invalid") == "true"
+    assert (
+        provider.get_by_label("Saturday: closes", exact=True).get_attribute("aria-invalid")
+        == "true"
+    )
     assert_accessible(provider)
 
     provider.get_by_label("Saturday: opens", exact=True).fill("10:00")
@@ -137,10 +147,15 @@ def test_report_a_problem_form_is_accessible(open_page, live_server, accounts, a
 def test_listing_admin_pages_are_accessible(open_page, live_server, accounts, assert_accessible):
     page = open_page("phone")
     sign_in(page, live_server, accounts["admin"], accounts["secret"])
-    for path in ("/admin/stale", "/admin/problems", "/admin/organizations",
-                 f"/admin/organizations/{live_server.catalog.organization_id}",
-                 "/admin/taxonomy", f"/provider/locations/{live_server.catalog.location_id}/edit",
-                 f"/provider/organizations/{live_server.catalog.organization_id}/edit"):
+    for path in (
+        "/admin/stale",
+        "/admin/problems",
+        "/admin/organizations",
+        f"/admin/organizations/{live_server.catalog.organization_id}",
+        "/admin/taxonomy",
+        f"/provider/locations/{live_server.catalog.location_id}/edit",
+        f"/provider/organizations/{live_server.catalog.organization_id}/edit",
+    ):
         response = page.goto(live_server(path))
         assert response.status == 200, path
         assert_accessible(page)

@@ -5,6 +5,7 @@ lines, a working skip link and no sideways scrolling on a phone. Then the paths 
 searching from the home page, browsing without JavaScript, reading a service page, and the
 404 page.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-PAGES = ["home", "category", "crisis-service", "multi-location-service", "organization",
-         "location", "search", "not-found"]
+PAGES = [
+    "home",
+    "category",
+    "crisis-service",
+    "multi-location-service",
+    "organization",
+    "location",
+    "search",
+    "not-found",
+]
 CRISIS_RED = "rgb(138, 28, 28)"  # --crisis in portal.css: proves the stylesheet loaded
 MAPS = re.compile(r"^https://www\.google\.com/maps/dir/")
 
@@ -33,8 +42,7 @@ def path_of(name: str, page, live_server) -> tuple[str, int]:
         "home": lambda: ("/", 200),
         "category": lambda: (first_category_path(page), 200),
         "crisis-service": lambda: (f"/services/{catalog.crisis_service_id}", 200),
-        "multi-location-service": lambda: (
-            f"/services/{catalog.multi_location_service_id}", 200),
+        "multi-location-service": lambda: (f"/services/{catalog.multi_location_service_id}", 200),
         "organization": lambda: (f"/organizations/{catalog.organization_id}", 200),
         "location": lambda: (f"/locations/{catalog.location_id}", 200),
         "search": lambda: ("/search?q=counseling", 200),
@@ -92,7 +100,8 @@ def test_home_search_submits_and_shows_results(page):
     expect(page).to_have_url(re.compile(r"/search\?q=counseling$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Search results")
     expect(page.locator(".result-count")).to_have_text(
-        re.compile(r"^\d+ services? match(es)? “counseling”$"))
+        re.compile(r"^\d+ services? match(es)? “counseling”$")
+    )
     results = page.locator(".listings .card-title a")
     expect(results.first).to_be_visible()
     name = results.first.inner_text()
@@ -137,7 +146,8 @@ def test_service_page_shows_hours_phone_locations_and_directions(page, live_serv
         directions = place.get_by_role("link", name=re.compile(r"^Directions to "))
         expect(directions).to_have_attribute("href", MAPS)
     expect(main.locator(".actions").get_by_role("link", name="Get directions")).to_have_attribute(
-        "href", MAPS)
+        "href", MAPS
+    )
 
 
 def test_crisis_service_is_open_around_the_clock(page, live_server):
@@ -181,18 +191,24 @@ def test_service_page_screenshot_at_phone_size(phone_page, live_server):
     phone_page.screenshot(path="/tmp/e2e-service-phone.png", full_page=True)
 
 
-def test_axe_check_reports_problems_even_under_a_strict_csp(page, live_server,
-                                                            serious_axe_violations):
+def test_axe_check_reports_problems_even_under_a_strict_csp(
+    page, live_server, serious_axe_violations
+):
     """The checker itself: it finds a planted problem on a page whose CSP forbids inline
     scripts, so passing pages mean something, also after the app sends a CSP."""
     probe = live_server("/__axe-probe")
-    page.route(probe, lambda route: route.fulfill(
-        status=200,
-        headers={"Content-Type": "text/html; charset=utf-8",
-                 "Content-Security-Policy": "default-src 'self'; script-src 'self'"},
-        body="<!doctype html><html lang='en'><title>probe</title>"
-             "<main><img src='/static/none.png'><button></button></main></html>",
-    ))
+    page.route(
+        probe,
+        lambda route: route.fulfill(
+            status=200,
+            headers={
+                "Content-Type": "text/html; charset=utf-8",
+                "Content-Security-Policy": "default-src 'self'; script-src 'self'",
+            },
+            body="<!doctype html><html lang='en'><title>probe</title>"
+            "<main><img src='/static/none.png'><button></button></main></html>",
+        ),
+    )
     page.goto(probe)
     found = {v["id"] for v in serious_axe_violations(page)}
     assert {"image-alt", "button-name"} <= found, found

@@ -2,6 +2,7 @@
 person's consent and sends a referral; the provider accepts it, records an appointment and
 completes it with "got help"; the clinician sees each change and the timeline. Every page on
 the way is checked with axe-core."""
+
 from __future__ import annotations
 
 from playwright.sync_api import expect
@@ -17,8 +18,9 @@ def make_people(live_server):
         service = db.session.get(Service, live_server.catalog.multi_location_service_id)
         organization = db.session.get(Organization, service.organization_id)
         clinician = UserFactory(role="clinician", email="loop-clinician@example.org")
-        provider = UserFactory(role="provider", email="loop-provider@example.org",
-                               organizations=[organization])
+        provider = UserFactory(
+            role="provider", email="loop-provider@example.org", organizations=[organization]
+        )
         ClientFactory(name="Morgan Example", phone="703-555-0188")
         db.session.commit()
         names = (service.name, organization.name, clinician.email, provider.email)
@@ -57,7 +59,8 @@ def test_the_referral_loop(open_page, live_server, assert_accessible):
     clinician.get_by_role("link", name="Record consent").click()
     assert_accessible(clinician)
     expect(clinician.get_by_label("Organization that receives the information")).to_have_value(
-        clinician.url.split("organization_id=")[1].split("&")[0])
+        clinician.url.split("organization_id=")[1].split("&")[0]
+    )
     clinician.get_by_label("Information to share").fill("Name, phone and the need")
     clinician.get_by_label("Purpose").fill("To connect the person with counseling")
     clinician.get_by_label("Expiry date").fill("2030-12-31")
@@ -92,12 +95,19 @@ def test_the_referral_loop(open_page, live_server, assert_accessible):
     expect(clinician.locator(".status-line")).to_contain_text("Completed")
     expect(clinician.locator(".status-line")).to_contain_text("Got help")
     history = clinician.locator("ol.timeline")
-    for step in ("Draft", "Sent, waiting for an answer", "Accepted", "Appointment on 2030-01-15",
-                 "Completed"):
+    for step in (
+        "Draft",
+        "Sent, waiting for an answer",
+        "Accepted",
+        "Appointment on 2030-01-15",
+        "Completed",
+    ):
         expect(history).to_contain_text(step)
     clinician.get_by_role("link", name="Morgan Example").click()
     expect(clinician.locator("ol.timeline")).to_contain_text(f"Referral to {service_name}")
-    expect(clinician.locator("ol.timeline")).to_contain_text(f"Consent to share with {organization_name}")
+    expect(clinician.locator("ol.timeline")).to_contain_text(
+        f"Consent to share with {organization_name}"
+    )
     assert_accessible(clinician)
     clinician.goto("/dashboard")
     expect(clinician.locator(".notifications")).to_contain_text("A referral is now: Completed")
@@ -107,8 +117,9 @@ def test_the_referral_loop(open_page, live_server, assert_accessible):
     assert_accessible(clinician)
 
 
-def test_a_printable_list_with_a_qr_code_works_without_an_account(open_page, live_server,
-                                                                  assert_accessible):
+def test_a_printable_list_with_a_qr_code_works_without_an_account(
+    open_page, live_server, assert_accessible
+):
     with live_server.app.app_context():
         UserFactory(role="clinician", email="list-clinician@example.org")
         db.session.commit()
