@@ -171,6 +171,9 @@ class Referral(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(30))
     urgency: Mapped[str] = mapped_column(String(20), default="routine")
     need: Mapped[str] = mapped_column(String(500))
+    # The client's name as it was sent to the organization: what a provider may still see once
+    # the consent has ended (portal/referrals/disclosure.py).
+    disclosed_client_name: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     follow_up_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     appointment_on: Mapped[dt.date | None] = mapped_column(Date)

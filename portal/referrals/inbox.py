@@ -1,7 +1,8 @@
 """The provider inbox: referrals sent to the organizations a staff member works for.
 
 Provider staff see only what the consent allows: the client's name, contact preference and
-phone, the need and the note; never other referrals, encounters, a date of birth or notes.
+phone, the need and the note; never other referrals, encounters, a date of birth or notes. The
+client is read through disclosure.provider_view, which hides everything once the consent ends.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from portal import audit
 from portal.auth.permissions import get_in_scope_or_404, requires
 from portal.extensions import db
 from portal.models import Referral, Role
+from portal.referrals import disclosure
 from portal.referrals import workflow as wf
 from portal.referrals.forms import AppointmentForm, StatusForm
 from portal.referrals.views import apply_change, status_change
@@ -48,13 +50,21 @@ def inbox():
     ).all()
     audit.record("referral.listed", detail=f"inbox {tab}")
     db.session.commit()
-    return render_template("referrals/inbox.html", referrals=referrals, tab=tab, tabs=TABS, wf=wf)
+    return render_template(
+        "referrals/inbox.html",
+        referrals=referrals,
+        views=disclosure.provider_views(referrals),
+        tab=tab,
+        tabs=TABS,
+        wf=wf,
+    )
 
 
 def inbox_page(referral: Referral, status: int = 200, *, form=None, message: str | None = None):
     return render_template(
         "referrals/inbox_referral.html",
         referral=referral,
+        view=disclosure.provider_view(referral),
         wf=wf,
         message=message,
         form=form if isinstance(form, StatusForm) else None,

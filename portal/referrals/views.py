@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -207,15 +208,28 @@ def revoke_consent(consent_id):
     if not form.validate():
         abort(INVALID)
     try:
-        consents.revoke(record, by=current_user, note=form.note.data)
+        withdrawn = wf.revoke_consent(record, by=current_user, note=form.note.data)
+        wf.commit()
     except consents.ConsentError as error:
         flash(str(error), "error")
         return redirect(url_for("referrals.client", client_id=record.client_id), 303)
-    db.session.commit()
+    except wf.WorkflowError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("referrals.client", client_id=record.client_id), 303)
     flash(
         _("The consent is revoked. Referrals to this organization can no longer be sent."),
         "success",
     )
+    if withdrawn:
+        flash(
+            ngettext(
+                "%(num)d open referral to this organization was withdrawn.",
+                "%(num)d open referrals to this organization were withdrawn.",
+                len(withdrawn),
+            ),
+            "success",
+        )
     return redirect(url_for("referrals.client", client_id=record.client_id), 303)
 
 

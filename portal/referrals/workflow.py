@@ -21,10 +21,19 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import audit, localtime, notify
 from portal.auth.tokens import external_url
 from portal.extensions import db
-from portal.models import Location, Notification, Referral, ReferralEvent, Role, Service, User
+from portal.models import (
+    Consent,
+    Location,
+    Notification,
+    Referral,
+    ReferralEvent,
+    Role,
+    Service,
+    User,
+)
 from portal.models.catalog import ServiceAtLocation, utcnow
 from portal.models.referrals import URGENCIES, Client
-from portal.referrals import access
+from portal.referrals import access, disclosure
 from portal.referrals import consent as consents
 
 DRAFT = "draft"
@@ -149,6 +158,21 @@ class IllegalTransition(WorkflowError):
     status = 409
 
 
+class ConsentEnded(IllegalTransition):
+    """The consent that let the program disclose to the organization was revoked or expired:
+    the provider can no longer act on the referral."""
+
+
+def _refuse_after_consent_ended(referral: Referral) -> None:
+    if not disclosure.consent_in_force(referral):
+        raise ConsentEnded(
+            _(
+                "This referral was withdrawn: the person's consent to share with your "
+                "organization has ended. Nothing was saved."
+            )
+        )
+
+
 class StaleVersion(WorkflowError):
     """Someone else changed the referral since the form was shown."""
 
@@ -167,7 +191,7 @@ def side_of(user: User, referral: Referral) -> str | None:
 def next_statuses(referral: Referral, user: User) -> list[str]:
     """The changes this user may make to the referral now, in the machine's order."""
     side = side_of(user, referral)
-    if side is None:
+    if side is None or (side == PROVIDER and not disclosure.consent_in_force(referral)):
         return []
     return [
         to for (start, to), who in TRANSITIONS.items() if start == referral.status and who == side
@@ -311,6 +335,8 @@ def change_status(
             if side == CLINICIAN
             else _("Only staff of the receiving organization may do this.")
         )
+    if side == PROVIDER:
+        _refuse_after_consent_ended(referral)
     reason = (reason or "").strip() or None
     note = (note or "").strip() or None
     if to in REASON_REQUIRED and not reason:
@@ -337,6 +363,7 @@ def change_status(
     referral.status = to
     if to == REQUESTED:
         referral.sent_at = now
+        referral.disclosed_client_name = referral.client.name
     if start == REQUESTED and to != CANCELLED:
         referral.responded_at = now
     if to in FINAL:
@@ -355,6 +382,7 @@ def set_appointment(
     check_version(referral, expected_version)
     if side_of(by, referral) != PROVIDER:
         raise NotPermitted(_("Only staff of the receiving organization may do this."))
+    _refuse_after_consent_ended(referral)
     if referral.status not in APPOINTMENT_STATUSES:
         raise IllegalTransition(_("Accept the referral before recording an appointment."))
     referral.appointment_on = day
@@ -379,6 +407,34 @@ def set_follow_up(
     referral.follow_up_on = day
     # Changes the row, so the version moves on as for any other change.
     audit.record("referral.updated", record=referral, actor=by, detail="follow-up")
+
+
+def revoke_consent(consent: Consent, *, by: User, note: str | None = None) -> list[Referral]:
+    """Revoke the consent (audited) and withdraw the open referrals it let the program send to
+    its organization, unless another valid consent still names that organization. Returns the
+    withdrawn referrals; each gets its event, audit row and notices like any cancellation."""
+    consents.revoke(consent, by=by, note=note)
+    db.session.flush()
+    if consents.valid_consent(consent.client, consent.organization_id) is not None:
+        return []
+    still_open = db.session.scalars(
+        select(Referral)
+        .where(
+            Referral.client_id == consent.client_id,
+            Referral.organization_id == consent.organization_id,
+            Referral.status.in_(OPEN),
+        )
+        .order_by(Referral.sent_at)
+    ).all()
+    for referral in still_open:
+        change_status(
+            referral,
+            CANCELLED,
+            by=by,
+            expected_version=referral.version,
+            reason=_("The person revoked their consent to share."),
+        )
+    return list(still_open)
 
 
 # --- notices -------------------------------------------------------------------------------------
