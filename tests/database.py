@@ -168,36 +168,28 @@ class _Row:
     identity: tuple
 
 
+def _walk(value, leaf: Callable):
+    """The value with leaf() applied to everything inside dicts, lists, tuples and
+    dataclasses."""
+    value = leaf(value)
+    if isinstance(value, dict):
+        return type(value)((key, _walk(item, leaf)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_walk(item, leaf) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = [f.name for f in dataclasses.fields(value) if f.init]
+        return dataclasses.replace(value, **{f: _walk(getattr(value, f), leaf) for f in fields})
+    return value
+
+
 def _freeze(value):
     if hasattr(type(value), "__mapper__") and object_session(value) is not None:
         return _Row(type(value), sa.inspect(value).identity)
-    if isinstance(value, dict):
-        return type(value)((key, _freeze(item)) for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return type(value)(_freeze(item) for item in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(
-            value,
-            **{
-                f.name: _freeze(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
-            },
-        )
     return value
 
 
 def _thaw(value):
-    if isinstance(value, _Row):
-        return db.session.get(value.model, value.identity)
-    if isinstance(value, dict):
-        return type(value)((key, _thaw(item)) for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return type(value)(_thaw(item) for item in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(
-            value,
-            **{f.name: _thaw(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init},
-        )
-    return value
+    return db.session.get(value.model, value.identity) if isinstance(value, _Row) else value
 
 
 # --- the database ----------------------------------------------------------------------------
@@ -344,7 +336,7 @@ class SuiteDatabase:
             self.attach(app)
             value = spec.build(**_arguments(spec.build, app))
             db.session.commit()
-            spec.recipe = _freeze(value)
+            spec.recipe = _walk(value, _freeze)
         self._transactional_apps.discard(id(app))
         spec.index = Path(app.config["PORTAL_SEARCH_INDEX_DIR"])
 
@@ -354,7 +346,7 @@ class SuiteDatabase:
             db.session.commit()
             return value
         assert spec in self._layers, f"{spec.name} was not built for {request.node.nodeid}"
-        return _thaw(spec.recipe)
+        return _walk(spec.recipe, _thaw)
 
     # --- fresh databases ---
 
