@@ -221,6 +221,9 @@ class SuiteDatabase:
         self.engine = sa.create_engine(self.url)
         if self.engine.dialect.name == "sqlite":
             _savepoints_on_sqlite(self.engine)
+        # db.session joins a connection already in a transaction with a savepoint of its own;
+        # on a connection of its own (a fresh database) it begins a transaction as usual.
+        db.session.session_factory.configure(join_transaction_mode="create_savepoint")
 
     def _postgres_schemas(self, statement: str) -> None:
         admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
