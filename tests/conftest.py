@@ -13,9 +13,9 @@ Rules for writing tests:
 1. Use `app`, `db`, `client` and the helpers in tests/accounts.py and tests/factories.py.
    Nothing else is needed for a test that reads and writes through the app in its own thread.
 2. Mark a test `@pytest.mark.fresh_database` when it needs a real database that commits:
-   when another thread or process must see its rows (a live server, a subprocess, a thread
-   pool), when it plays "another writer" whose change must survive the app's rollback, or
-   when it runs migrations. It gets a copy of an empty SQLite file, or on PostgreSQL a schema
+   when another thread or process must see its rows (a subprocess, a thread pool, a live
+   server: tests/e2e has its own), when it plays "another writer" whose change must survive
+   the app's rollback, or when it runs migrations. It gets a copy of an empty SQLite file, or on PostgreSQL a schema
    emptied after it. A transactional test that touches the database from another thread
    fails with a message saying so.
 3. A fixture that loads a lot and only writes rows and the search index (the sample catalog,
