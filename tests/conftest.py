@@ -15,9 +15,9 @@ Rules for writing tests:
 2. Mark a test `@pytest.mark.fresh_database` when it needs a real database that commits:
    when another thread or process must see its rows (a subprocess, a thread pool, a live
    server: tests/e2e has its own), when it plays "another writer" whose change must survive
-   the app's rollback, or when it runs migrations. It gets a copy of an empty SQLite file, or on PostgreSQL a schema
-   emptied after it. A transactional test that touches the database from another thread
-   fails with a message saying so.
+   the app's rollback, or when it runs migrations. It gets a copy of an empty SQLite file,
+   or on PostgreSQL a schema emptied after it. A transactional test that touches the
+   database from another thread fails with a message saying so.
 3. A fixture that loads a lot and only writes rows and the search index (the sample catalog,
    a catalog plus `rebuild_index()`) can be `@built_once` (from tests.database): it runs
    once for the tests of a module that use it in a row, in a transaction below each test's,
@@ -25,9 +25,9 @@ Rules for writing tests:
    set config in a test or an ordinary fixture instead), commits at the end, and returns
    ids, plain values or model instances, which each test gets loaded in its own session.
    Tests may change its rows and index freely: each test starts from the same state.
-4. A test that builds its own app (create_app) is on its own: use tmp_path for SQLite, and
-   mark it `fresh_database` and use `app.config["SQLALCHEMY_DATABASE_URI"]` of the `app`
-   fixture if it needs PostgreSQL when TEST_DATABASE_URL is set.
+4. A test that builds its own app with create_app() does not get the suite database: give
+   it a SQLite file in tmp_path, or, to run on PostgreSQL too, mark it fresh_database and
+   take the URL from the `app` fixture's config.
 5. Process-wide caches that outlive an app are emptied before each test
    (`_forget_process_caches`); add a new one there.
 
