@@ -6,6 +6,10 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# xdist processes; each module stays on one and the browser tests share one (tests/conftest.py).
+# PYTEST_WORKERS=0 runs the suite in this process.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: run test test-postgres lint bench setup clean
 
@@ -31,17 +35,18 @@ run: setup
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 # Lint and format check (settings in pyproject.toml); `ruff format .` fixes the format.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The suite against PostgreSQL (the browser tests already ran in `make test`).
+# The suite against PostgreSQL (the browser tests already ran in `make test`); each worker
+# makes schemas of its own in that database and drops them at the end.
 test-postgres: $(VENV)/.dev
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-		$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+		$(PYTEST) -m "not e2e" $(PYTEST_ARGS)
 
 # Figures only (no asserts): page renders, then search at 10,000 services (add
 # SIZES="10000 100000" for the large catalog; that run takes about half an hour).

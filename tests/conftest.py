@@ -1,63 +1,141 @@
-"""Fixtures: a fresh app, database and search index folder for every test.
+"""Fixtures, and the rules for tests that use the database.
 
-The database is SQLite in the test's tmp_path unless TEST_DATABASE_URL names another one
-(CI runs the suite again with PostgreSQL); CSRF stays on as in production.
+The fast path (the default). The database is created once per test session (per xdist worker):
+a SQLite file, or schemas of their own in the TEST_DATABASE_URL database on PostgreSQL. Each
+test gets a new `app` (CSRF on, as in production) whose sessions all run inside one
+transaction on one connection, rolled back when the test ends. `db.session.commit()`,
+requests through `client`, CLI commands and `with db.engine.begin()` all work as usual: a
+commit only releases a savepoint, so the next query sees it and the next test does not.
+The search index folder is the test's own (tmp_path/search_index).
+
+Rules for writing tests:
+
+1. Use `app`, `db`, `client` and the helpers in tests/accounts.py and tests/factories.py.
+   Nothing else is needed for a test that reads and writes through the app in its own thread.
+2. Mark a test `@pytest.mark.fresh_database` when it needs a real database that commits:
+   when another thread or process must see its rows (a subprocess, a thread pool, a live
+   server: tests/e2e has its own), when it plays "another writer" whose change must survive
+   the app's rollback, or when it runs migrations. It gets a copy of an empty SQLite file,
+   or on PostgreSQL a schema emptied after it. A transactional test that touches the
+   database from another thread fails with a message saying so.
+3. A fixture that loads a lot and only writes rows and the search index (the sample catalog,
+   a catalog plus `rebuild_index()`) can be `@built_once` (from tests.database): it runs
+   once for the tests of a module that use it in a row, in a transaction below each test's,
+   and each test gets a copy of its index. It takes `db` and/or `app` (an app of its own:
+   set config in a test or an ordinary fixture instead), commits at the end, and returns
+   ids, plain values or model instances, which each test gets loaded in its own session.
+   Tests may change its rows and index freely: each test starts from the same state.
+4. A test that builds its own app with create_app() does not get the suite database: give
+   it a SQLite file in tmp_path, or, to run on PostgreSQL too, mark it fresh_database and
+   take the URL from the `app` fixture's config.
+5. Process-wide caches that outlive an app are emptied before each test
+   (`_forget_process_caches`); add a new one there.
+
+`make test` runs the suite on two xdist workers, grouped by module (all browser tests on
+one worker); `-n 0` runs it in one process. Factory users' passwords are hashed with cheap
+scrypt parameters; the app itself hashes with the real ones (tests/test_fixtures.py).
 """
 
 from __future__ import annotations
 
-import os
+import itertools
 import re
+from pathlib import Path
 
 import pytest
 
 from portal import create_app
 from portal.extensions import db as _db
+from tests import database
+from tests.database import (
+    FRESH_MARKER,
+    TEST_DATABASE_URL,
+    SuiteDatabase,
+    app_config,
+    built_once_requested,
+    release_database,
+)
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+E2E_DIR = Path(__file__).resolve().parent / "e2e"
 
 
 def pytest_report_header(config):
-    return f"database: {TEST_DATABASE_URL or 'SQLite in tmp_path'}"
+    where = f"PostgreSQL {TEST_DATABASE_URL}" if TEST_DATABASE_URL else "SQLite"
+    return f"database: {where}, one schema per worker, a rolled-back transaction per test"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Within each module, tests that use the same @built_once fixtures run in a row (so each
+    is built once); with xdist, a module stays on one worker and the browser tests share one
+    (one live server and one Chromium)."""
+    ordered = []
+    for _module, tests in itertools.groupby(items, key=lambda item: item.nodeid.split("::")[0]):
+        tests = list(tests)
+        first_seen: dict[tuple, int] = {}
+        for item in tests:
+            first_seen.setdefault(_built_once_key(item), len(first_seen))
+        ordered += sorted(tests, key=lambda item: first_seen[_built_once_key(item)])
+    items[:] = ordered
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        group = "e2e" if path.is_relative_to(E2E_DIR) else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _built_once_key(item) -> tuple:
+    if not hasattr(item, "module") or not hasattr(item, "fixturenames"):
+        return ()
+    return tuple(id(spec) for spec in built_once_requested(item))
+
+
+@pytest.fixture(scope="session")
+def suite_database(tmp_path_factory):
+    suite = SuiteDatabase(tmp_path_factory.mktemp("database"))
+    database.suite = suite
+    yield suite
+    database.suite = None
+    suite.close()
 
 
 @pytest.fixture(scope="session")
 def _clean_shared_database():
-    """A shared database (PostgreSQL) starts each run with the current schema."""
+    """Kept for tests written before the suite database: a PostgreSQL TEST_DATABASE_URL
+    starts the run with the current tables in its default schema."""
     if TEST_DATABASE_URL:
         app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL})
         with app.app_context():
             _db.drop_all()
+            _db.create_all()
             _db.engine.dispose()
     yield
 
 
+def _forget_process_caches() -> None:
+    """Caches kept per process and database URL: every test is a new database."""
+    from portal.catalog import queries
+
+    queries._choices.clear()
+
+
 @pytest.fixture
-def app(tmp_path, _clean_shared_database):
-    app = create_app(
-        {
-            "PORTAL_ENV": "testing",
-            "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.db'}",
-            "PORTAL_SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
-            "PORTAL_HSDS_DOWNLOAD_PATH": str(tmp_path / "hsds-datapackage.zip"),
-        }
-    )
+def app(request, tmp_path, suite_database):
+    fresh = request.node.get_closest_marker(FRESH_MARKER) is not None
+    url = suite_database.fresh_url_for(tmp_path) if fresh else suite_database.url
+    app = create_app(app_config(url, tmp_path))
+    _forget_process_caches()
+    if fresh:
+        with app.app_context():
+            yield app
+            release_database()
+        return
     with app.app_context():
-        _db.create_all()
-        yield app
-        release_database()
-
-
-def release_database() -> None:
-    """After an app's tests: empty a shared database (PostgreSQL keeps its tables for the
-    next test) and close the connections."""
-    _db.session.remove()
-    if TEST_DATABASE_URL:
-        with _db.engine.begin() as connection:
-            for table in reversed(_db.metadata.sorted_tables):
-                connection.execute(table.delete())
-    _db.engine.dispose()
+        suite_database.attach(app)
+    level = suite_database.begin_test(app, built_once_requested(request))
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        suite_database.end_test(app, level)
 
 
 @pytest.fixture

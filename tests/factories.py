@@ -8,8 +8,8 @@ from functools import cache
 import factory
 import pyotp
 from factory.alchemy import SQLAlchemyModelFactory
+from werkzeug.security import generate_password_hash
 
-from portal.auth import passwords
 from portal.catalog import vocabulary
 from portal.extensions import db
 from portal.models import (
@@ -148,10 +148,15 @@ class AttributeFactory(BaseFactory):
 DEFAULT_PASSWORD = "a calm river at dawn"
 
 
+# scrypt with the smallest cost: the hash carries its parameters, so signing in as a factory
+# user is quick. The app's own hashes use passwords.HASH_METHOD (tests/test_fixtures.py).
+CHEAP_HASH_METHOD = "scrypt:1024:8:1"
+
+
 @cache
 def password_hash_of(password: str) -> str:
-    """scrypt is slow on purpose; hash each test password once per run."""
-    return passwords.hash_password(password)
+    """A scrypt hash of a test password, cheap to make and to check, made once per run."""
+    return generate_password_hash(password, method=CHEAP_HASH_METHOD)
 
 
 class UserFactory(BaseFactory):

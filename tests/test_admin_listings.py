@@ -10,6 +10,7 @@ from portal.catalog import vocabulary
 from portal.models import Attribute, Organization, TaxonomyTerm
 from portal.search import SearchParams, rebuild_index, search_services
 from tests.accounts import post_form, sign_in_as
+from tests.database import built_once
 from tests.factories import (
     AttributeFactory,
     OrganizationFactory,
@@ -63,7 +64,7 @@ def test_admins_create_organizations_mark_trust_and_link_staff(app, db, admin_cl
     assert post_form(admin_client, path, {"name": ""}).status_code == 422
 
 
-@pytest.fixture
+@built_once
 def terms(db):
     TaxonomyFactory()
     parent = TaxonomyTermFactory(

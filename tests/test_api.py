@@ -21,6 +21,7 @@ from portal.models import (
     TaxonomyTerm,
 )
 from portal.search import rebuild_index
+from tests.database import built_once
 from tests.factories import (
     AddressFactory,
     LocationFactory,
@@ -34,7 +35,7 @@ from tests.hsds_validation import errors, page_errors
 NOWHERE = "00000000-0000-4000-8000-000000000000"
 
 
-@pytest.fixture
+@built_once
 def catalog(app, db):
     """The sample catalog, plus an inactive and a defunct service (never published) with a
     placement, a phone and a contact of their own."""

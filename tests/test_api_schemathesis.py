@@ -22,12 +22,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from portal import create_app
 from portal.api.openapi import definition
 from portal.catalog.seed import load_sample_catalog
-from portal.extensions import db as _db
 from portal.search import rebuild_index
-from tests.conftest import TEST_DATABASE_URL, release_database
+from tests.database import built_once
 from tests.hsds_spec import spec_dir
 from tests.hsds_validation import PUBLISHED_AT
 
@@ -71,26 +69,18 @@ own_schema = schemathesis.openapi.from_dict(
 )
 
 
-@pytest.fixture(scope="module")
-def sample_catalog(tmp_path_factory, _clean_shared_database):
-    """One app with the sample catalog for every operation (requests only read)."""
-    folder = tmp_path_factory.mktemp("schemathesis")
-    app = create_app(
-        {
-            "PORTAL_ENV": "testing",
-            "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{folder / 'test.db'}",
-            "PORTAL_SEARCH_INDEX_DIR": str(folder / "search_index"),
-            "PORTAL_API_RATE_LIMIT": "100000 per minute",
-        }
-    )
-    with app.app_context():
-        _db.create_all()
-        load_sample_catalog(_db.session)
-        _db.session.commit()
-        rebuild_index()
-        yield app
-        release_database()
+@built_once
+def sample_listings(db):
+    load_sample_catalog(db.session)
+    db.session.commit()
+    rebuild_index()
+
+
+@pytest.fixture
+def sample_catalog(app, sample_listings):
+    """The app with the sample catalog for every operation (requests only read)."""
+    app.config["PORTAL_API_RATE_LIMIT"] = "100000 per minute"
+    return app
 
 
 @schema.parametrize()

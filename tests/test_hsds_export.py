@@ -13,9 +13,15 @@ from portal.catalog.seed import load_sample_catalog
 from portal.hsds.export import export_csv, export_json, export_zip
 from portal.hsds.importer import import_source
 from portal.hsds.sources import read_path
+from tests.database import built_once
 from tests.factories import PhoneFactory, ServiceFactory
 from tests.hsds_spec import spec_dir
 from tests.hsds_validation import errors
+
+
+@built_once
+def sample_catalog(db):
+    load_sample_catalog(db.session)
 
 
 def csv_rows(path) -> list[dict]:
@@ -31,9 +37,7 @@ def same_files(left, right) -> list[str]:
     return sorted(set(names + mismatch + failed))
 
 
-def test_csv_package_follows_the_official_descriptor(app, db, tmp_path):
-    load_sample_catalog(db.session)
-    db.session.commit()
+def test_csv_package_follows_the_official_descriptor(app, db, tmp_path, sample_catalog):
     counts = export_csv(tmp_path)
     official = json.loads((spec_dir() / "datapackage.json").read_text())
     official_fields = {
@@ -67,9 +71,7 @@ def test_only_public_listings_are_exported(app, db, tmp_path):
     assert hidden.id not in (tmp_path / "organizations.json").read_text()
 
 
-def test_json_export_validates_against_the_hsds_schemas(app, db, tmp_path):
-    load_sample_catalog(db.session)
-    db.session.commit()
+def test_json_export_validates_against_the_hsds_schemas(app, db, tmp_path, sample_catalog):
     counts = export_json(tmp_path)
     services = json.loads((tmp_path / "services.json").read_text())
     assert len(services) == counts["services"] > 100
@@ -89,9 +91,7 @@ def import_into_an_empty_database(db, folder) -> None:
     assert report.fatal is None and report.problems == []
 
 
-def test_round_trip_of_the_sample_catalog_gives_identical_files(app, db, tmp_path):
-    load_sample_catalog(db.session)
-    db.session.commit()
+def test_round_trip_of_the_sample_catalog_gives_identical_files(app, db, tmp_path, sample_catalog):
     first, second = tmp_path / "first", tmp_path / "second"
     export_csv(first)
     export_json(first)
@@ -101,9 +101,7 @@ def test_round_trip_of_the_sample_catalog_gives_identical_files(app, db, tmp_pat
     assert same_files(first, second) == []
 
 
-def test_json_export_imports_back_to_the_same_package(app, db, tmp_path):
-    load_sample_catalog(db.session)
-    db.session.commit()
+def test_json_export_imports_back_to_the_same_package(app, db, tmp_path, sample_catalog):
     package, json_only, again = tmp_path / "package", tmp_path / "json", tmp_path / "again"
     export_csv(package)
     export_json(json_only)
@@ -112,9 +110,7 @@ def test_json_export_imports_back_to_the_same_package(app, db, tmp_path):
     assert same_files(package, again) == []
 
 
-def test_zip_and_cli_export(app, db, tmp_path):
-    load_sample_catalog(db.session)
-    db.session.commit()
+def test_zip_and_cli_export(app, db, tmp_path, sample_catalog):
     counts = export_zip(tmp_path / "download" / "hsds.zip")
     with zipfile.ZipFile(tmp_path / "download" / "hsds.zip") as archive:
         names = set(archive.namelist())
@@ -128,9 +124,7 @@ def test_zip_and_cli_export(app, db, tmp_path):
     assert runner.invoke(args=["hsds", "export"]).exit_code != 0
 
 
-def test_footer_download_serves_the_latest_package(app, db, client):
-    load_sample_catalog(db.session)
-    db.session.commit()
+def test_footer_download_serves_the_latest_package(app, db, client, sample_catalog):
     assert 'href="/api/datapackage.zip"' in client.get("/").get_data(as_text=True)
     response = client.get("/api/datapackage.zip")  # missing: built on demand
     assert response.status_code == 200 and response.mimetype == "application/zip"

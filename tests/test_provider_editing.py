@@ -20,6 +20,7 @@ from portal.models import (
 )
 from portal.search import SearchParams, rebuild_index, search_services
 from tests.accounts import post_form, signed_in
+from tests.database import built_once
 from tests.factories import (
     LocationFactory,
     OrganizationFactory,
@@ -32,7 +33,7 @@ from tests.factories import (
 from tests.listing_forms import submit_form
 
 
-@pytest.fixture
+@built_once
 def world(app, db):
     org_a = OrganizationFactory(name="Riverbend Community Services")
     org_b = OrganizationFactory(name="Hilltop Family Center")

@@ -353,6 +353,7 @@ def test_a_stale_version_is_refused_and_nothing_changes(db, people):
     assert referral.status == "accepted" and len(referral.events) == 1  # the acceptance only
 
 
+@pytest.mark.fresh_database  # the other writer's change must outlive the app's rollback
 def test_a_concurrent_update_of_the_same_row_raises_stale_version(app, db, people):
     referral = make_referral(people, "requested")
     db.session.commit()

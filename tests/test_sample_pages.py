@@ -3,7 +3,6 @@
 import datetime as dt
 import html
 
-import pytest
 from sqlalchemy import select
 
 from portal.catalog import hours, phones, vocabulary
@@ -11,9 +10,10 @@ from portal.catalog.seed import load_sample_catalog
 from portal.extensions import db as _db
 from portal.models import Service
 from portal.models.catalog import PUBLIC_STATUSES
+from tests.database import built_once
 
 
-@pytest.fixture
+@built_once
 def sample(db):
     load_sample_catalog(db.session)
     db.session.commit()

@@ -8,6 +8,7 @@ import pytest
 from portal.catalog import vocabulary
 from portal.models import Attribute, Language, Schedule, TaxonomyTerm
 from portal.search import SearchParams, geo, rebuild_index, search_services
+from tests.database import built_once
 from tests.factories import (
     AddressFactory,
     AttributeFactory,
@@ -59,7 +60,7 @@ def located(service, lat, lng):
     ServiceAtLocationFactory(service=service, location=location)
 
 
-@pytest.fixture
+@built_once
 def catalog(db):
     taxonomy = TaxonomyFactory()
     substance = TaxonomyTermFactory(name="Substance use", taxonomy_detail=taxonomy)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal.models import Organization, SearchOutbox, Service
 from portal.search import SearchParams, rebuild_index, search_services
 from portal.search.indexer import store
+from tests.database import built_once
 from tests.factories import (
     AddressFactory,
     AttributeFactory,
@@ -33,7 +34,7 @@ def found(words: str) -> list[str]:
     return [db.session.get(Service, i).name for i in page.service_ids]
 
 
-@pytest.fixture
+@built_once
 def indexed(db):
     service = ServiceFactory(name="Harbor Counseling", description="Talk therapy.")
     db.session.commit()
@@ -213,6 +214,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.fresh_database  # other processes write to the database
 def test_several_processes_writing_at_once_lose_nothing(app, db):
     services = [ServiceFactory(name=f"Program {n}", description=f"zebra{n:02d}") for n in range(24)]
     db.session.commit()

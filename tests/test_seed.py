@@ -7,7 +7,6 @@ import json
 import re
 import uuid
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -32,6 +31,7 @@ from portal.models import (
     TaxonomyTerm,
 )
 from portal.models.catalog import PUBLIC_STATUSES
+from tests.database import built_once
 
 FICTIONAL_PHONE = re.compile(r"^(703|571)-555-01\d\d$")
 REAL_NUMBERS_ALLOWED = {"988", "911"}
@@ -75,7 +75,7 @@ REQUIRED_COVERAGE = {
 }
 
 
-@pytest.fixture
+@built_once
 def seeded(db):
     counts = load_sample_catalog(db.session)
     db.session.commit()
