@@ -94,6 +94,36 @@ def test_result_cards_show_a_change_to_any_of_their_records(client, db, indexed)
     assert "(703) 555-0122" in page and "(703) 555-0111" not in page
 
 
+def first_card(client, words: str) -> dict:
+    results = client.get("/search.json", query_string={"q": words}).get_json()["results"]
+    assert len(results) == 1
+    return results[0]
+
+
+def test_a_card_shows_a_phone_added_to_its_organization(client, db, indexed):
+    from portal.models import Phone
+
+    assert first_card(client, "harbor")["phone"] is None
+    # An organization's own phone is the card's last resort; it is no part of the index.
+    db.session.add(
+        Phone(organization_id=indexed.organization_id, number="703-555-0133", type="voice")
+    )
+    db.session.commit()
+    assert first_card(client, "harbor")["phone"] == "(703) 555-0133"
+
+
+def test_a_card_follows_a_renamed_capacity_unit(client, db, indexed):
+    from portal.models import ServiceCapacity, Unit
+
+    beds = Unit(name="beds")
+    db.session.add(ServiceCapacity(service_id=indexed.id, unit=beds, available=3))
+    db.session.commit()
+    assert first_card(client, "harbor")["capacity"] == ["3 beds open"]
+    beds.name = "cots"
+    db.session.commit()
+    assert first_card(client, "harbor")["capacity"] == ["3 cots open"]
+
+
 def test_hours_at_one_location_reach_the_index(db, indexed):
     import datetime as dt
 
