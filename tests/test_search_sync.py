@@ -187,6 +187,46 @@ def test_a_held_lock_leaves_the_change_for_sync(app, db, indexed):
     assert found("beacon") == ["Beacon Counseling"]
 
 
+def test_a_request_never_waits_long_for_the_lock_and_the_follower_applies_its_change(
+    app, db, indexed
+):
+    import threading
+    import time
+
+    from portal.search import outbox
+
+    app.config["PORTAL_SEARCH_LOCK_TIMEOUT"] = 120  # what sync may wait, never a request
+    ix = store().open()
+    blocker = ix.writer()  # another process is writing the index
+    try:
+        started = time.monotonic()
+        indexed.name = "Beacon Counseling"
+        db.session.commit()
+        waited = time.monotonic() - started
+        assert waited < 60, "the commit waited for the lock as long as sync may"
+        assert found("beacon") == []
+    finally:
+        blocker.cancel()
+        ix.close()
+
+    stop = threading.Event()
+
+    def follower() -> None:
+        with app.app_context():
+            outbox.follow(0.05, keep_going=lambda: not stop.is_set())
+
+    thread = threading.Thread(target=follower)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while found("beacon") != ["Beacon Counseling"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join()
+    assert found("beacon") == ["Beacon Counseling"]
+
+
 def test_sync_rebuilds_a_missing_index(app, db):
     ServiceFactory(name="Meadow Recovery House")
     db.session.commit()  # no index yet: the change waits
@@ -302,7 +342,7 @@ def test_each_commit_indexes_only_its_own_changes_and_late_commits_are_caught(
     monkeypatch.setattr(
         indexer,
         "update",
-        lambda session, ids: updated.append(list(ids)) or real_update(session, ids),
+        lambda session, ids, **how: updated.append(list(ids)) or real_update(session, ids, **how),
     )
     others = [ServiceFactory(name=f"Program {n}", description=f"zebra{n}") for n in range(3)]
     db.session.commit()

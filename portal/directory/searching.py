@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -94,18 +93,16 @@ def run(args: MultiDict) -> SearchOutcome:
 
 
 def _listings(page: SearchPage) -> list[presenters.ServiceListing]:
-    """The results as list entries. Their cards are kept as long as the search index is
-    unchanged: every listing change re-indexes its service, which starts a new cache."""
-    cards = page.index_cache
-    locale = str(get_locale())
-    missing = [i for i in page.service_ids if (i, locale) not in cards]
-    for service in queries.services_by_ids(missing):
-        cards.put((service.id, locale), presenters.card(service))
+    """The results as list entries, read afresh for each search (no cache to go stale)."""
+    cards = {
+        service.id: presenters.card(service)
+        for service in queries.services_by_ids(page.service_ids)
+    }
     now = presenters.local_now()
     return [
-        presenters.listing_at(cards[(hit.service_id, locale)], now, hit)
+        presenters.listing_at(cards[hit.service_id], now, hit)
         for hit in page.hits
-        if (hit.service_id, locale) in cards
+        if hit.service_id in cards
     ]
 
 

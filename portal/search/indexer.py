@@ -67,8 +67,9 @@ def rebuild(session: Session) -> int:
     return count
 
 
-def update(session: Session, service_ids: list[str]) -> None:
-    """Re-index these services (removing the ones no longer public), waiting for the lock.
+def update(session: Session, service_ids: list[str], lock_wait: float) -> None:
+    """Re-index these services (removing the ones no longer public), waiting up to lock_wait
+    seconds for the index lock (whoosh's LockError after that).
 
     Reads the committed rows through a session of its own (the caller's may hold stale
     copies). Each update adds a small segment; see merge_small_tail.
@@ -81,7 +82,7 @@ def update(session: Session, service_ids: list[str]) -> None:
         }
     ix = store().open()
     try:
-        writer = ix.writer(timeout=current_app.config["PORTAL_SEARCH_LOCK_TIMEOUT"])
+        writer = ix.writer(timeout=lock_wait)
         try:
             for service_id in service_ids:
                 if service_id in public:
