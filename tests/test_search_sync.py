@@ -309,7 +309,7 @@ def test_several_processes_writing_at_once_lose_nothing(app, db):
 
 
 def test_an_update_is_an_index_change_and_a_merge_is_not(db, indexed):
-    from portal.search.store import IndexChange
+    from portal.search.index_view import IndexChange
 
     ix = store().open()
     before = ix.reader()

@@ -60,7 +60,7 @@ def term_and_descendant_ids(term: TaxonomyTerm) -> list[str]:
 
 
 def _listing_options():
-    """What a list entry shows (presenters.listing): no more, as lists load 20 at a time."""
+    """What a service's page and the services picked for a list show of each service."""
     return (
         selectinload(Service.organization).selectinload(Organization.phones),
         selectinload(Service.phones),

@@ -94,16 +94,7 @@ def run(args: MultiDict) -> SearchOutcome:
 
 def _listings(page: SearchPage) -> list[presenters.ServiceListing]:
     """The results as list entries, read afresh for each search (no cache to go stale)."""
-    cards = {
-        service.id: presenters.card(service)
-        for service in queries.services_by_ids(page.service_ids)
-    }
-    now = presenters.local_now()
-    return [
-        presenters.listing_at(cards[hit.service_id], now, hit)
-        for hit in page.hits
-        if hit.service_id in cards
-    ]
+    return presenters.listings(page.service_ids, {hit.service_id: hit for hit in page.hits})
 
 
 def _facet_groups(form, page, categories, labels) -> list[FacetGroup]:

@@ -36,7 +36,7 @@ from portal.hsds.tables import (
 )
 from portal.models.catalog import ServiceStatus
 from portal.models.search import SearchOutbox
-from portal.search.touched import services_touched_by_ids
+from portal.search import services_touched_by_ids
 
 log = logging.getLogger(__name__)
 
