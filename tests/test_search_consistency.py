@@ -260,10 +260,21 @@ def _index_contents() -> dict:
 
 @pytest.fixture
 def empty_catalog(app):
+    from portal.models import catalog
+
+    emptied = {
+        model.__table__.name
+        for model in vars(catalog).values()
+        if isinstance(model, type)
+        and getattr(model, "__module__", "") == catalog.__name__
+        and hasattr(model, "__table__")
+    } | {"search_outbox"}
+
     def empty() -> None:
         db.session.rollback()
         for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
+            if table.name in emptied:
+                db.session.execute(table.delete())
         db.session.commit()
         open_views.close()
 

@@ -22,7 +22,8 @@ def _values(parts, known: dict[str, list[str]] | None = None) -> dict[str, list[
 
 
 def counts(view: IndexView, docs: np.ndarray) -> dict[str, dict[str, int]]:
-    """Each facet value's count among these documents (values with none left out)."""
+    """Each facet value's count among these documents (values and fields with none left
+    out, so values only deleted documents had leave no trace)."""
     values = view.derived(
         "facet_values",
         None,
@@ -31,9 +32,8 @@ def counts(view: IndexView, docs: np.ndarray) -> dict[str, dict[str, int]]:
     )
     found: dict[str, dict[str, int]] = {}
     for fieldname, terms in values.items():
-        found[fieldname] = {}
         for value in terms:
             count = int(np.count_nonzero(docs & view.term_docs(fieldname, value)))
             if count:
-                found[fieldname][value] = count
+                found.setdefault(fieldname, {})[value] = count
     return found

@@ -1,10 +1,8 @@
 """The order of results: temporarily closed services last; then by relevance, by distance
 (nearest first, those with no location after), or by name when no words were given. Ties go
-to the lower document number, so an order never depends on how the sort went."""
+by name, then service id: never by document number, which depends on the order of updates."""
 
 from __future__ import annotations
-
-import heapq
 
 import numpy as np
 
@@ -29,26 +27,27 @@ def page_of(
         if distances is not None:
             # No location (NaN) after every distance.
             keys = np.where(np.isnan(distances[candidates]), np.inf, distances[candidates])
-            ordered += _smallest(candidates, keys, wanted - len(ordered))
         elif scores is not None:
-            ordered += _smallest(candidates, -scores[candidates], wanted - len(ordered))
+            keys = -scores[candidates]
         else:
-            names = view.reader.column_reader("name_key")
-            ordered += heapq.nsmallest(
-                wanted - len(ordered), candidates.tolist(), key=lambda d: (names[d], d)
-            )
+            keys = np.zeros(len(candidates))
+        ordered += _smallest(view, candidates, keys, wanted - len(ordered))
         if len(ordered) >= wanted:
             break
     return ordered[first:wanted]
 
 
-def _smallest(candidates: np.ndarray, keys: np.ndarray, count: int) -> list[int]:
-    """The `count` candidates with the smallest keys, lower document numbers first on ties."""
+def _smallest(view: IndexView, candidates: np.ndarray, keys: np.ndarray, count: int) -> list[int]:
+    """The `count` candidates with the smallest keys, in order; ties by name, then id."""
     if count <= 0 or not len(candidates):
         return []
     if len(candidates) > count:
         threshold = np.partition(keys, count - 1)[count - 1]
         near = keys <= threshold
         candidates, keys = candidates[near], keys[near]
-    order = np.lexsort((candidates, keys))[:count]
-    return candidates[order].tolist()
+    names = view.reader.column_reader("name_key")
+    ranked = sorted(
+        zip(keys.tolist(), candidates.tolist(), strict=True),
+        key=lambda pair: (pair[0], names[pair[1]], view.reader.stored_fields(pair[1])["id"]),
+    )
+    return [docnum for _key, docnum in ranked[:count]]

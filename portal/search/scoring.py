@@ -82,16 +82,17 @@ def postings(view: IndexView, fieldname: str, stem: str) -> Postings:
 
 
 def stem_scores(view: IndexView, stem: str, weight: float) -> np.ndarray:
-    """A stem's score in every document, summed over the text fields."""
-    reader = view.reader
-    doc_count = max(1, view.doc_count)
+    """A stem's score in every document, summed over the text fields. Rarity counts the
+    documents there are, not those an update deleted and a merge has not yet removed (which
+    whoosh's doc_frequency still counts), so scores are those of an index built afresh."""
+    live = max(1, view.reader.doc_count())
     scores = np.zeros(view.doc_count, dtype=np.float64)
     for fieldname, boost in TEXT_FIELDS.items():
-        frequency = reader.doc_frequency(fieldname, stem)
+        found = postings(view, fieldname, stem)
+        frequency = len(found.docs)
         if not frequency:
             continue
-        idf = math.log(1 + (doc_count - frequency + 0.5) / (frequency + 0.5))
-        found = postings(view, fieldname, stem)
+        idf = math.log(1 + (live - frequency + 0.5) / (frequency + 0.5))
         tf = found.frequencies
         scores[found.docs] += weight * boost * idf * tf / (tf + TF_SATURATION)
     return scores

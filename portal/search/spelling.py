@@ -17,12 +17,14 @@ def stems_of(phrase: tuple[str, ...]) -> list[str]:
 
 
 def is_known(view: IndexView, word: str) -> bool:
-    """In the index as typed, or its stem is ("friend" is known when only "friends" is)."""
-    reader = view.reader
-    if reader.doc_frequency(SPELLING_FIELD, word) > 0:
+    """In the index as typed, or its stem is in a document ("friend" is known when only
+    "friends" is)."""
+    from portal.search.scoring import postings
+
+    if view.reader.doc_frequency(SPELLING_FIELD, word) > 0:
         return True
     stems = stems_of((word,))
-    return bool(stems) and any(reader.doc_frequency(f, stems[0]) > 0 for f in TEXT_FIELDS)
+    return bool(stems) and any(len(postings(view, f, stems[0]).docs) for f in TEXT_FIELDS)
 
 
 def correction(view: IndexView, word: str) -> tuple[str | None, list[str]]:
