@@ -153,7 +153,7 @@ def open_at(view: IndexView, docs: np.ndarray, moment: dt.datetime) -> np.ndarra
     kept = certain | (unsure & weekly.open_at(view.doc_count, minute))
     has_weekly = np.zeros(view.doc_count, dtype=bool)
     has_weekly[weekly.docs] = True
-    schedules = view.reader.column_reader("schedules")
+    schedules = view.column("schedules")
     for docnum in np.flatnonzero(unsure & ~has_weekly).tolist():
         if raw := schedules[docnum]:
             facts = [hours.ScheduleFacts.from_strings(values) for values in json.loads(raw)]

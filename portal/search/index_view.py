@@ -131,6 +131,11 @@ class IndexView:
             return values.put(key, carry(old[key], self.change))
         return values.put(key, compute())
 
+    def column(self, name: str):
+        """A column's values by document number (opening a column reader reads its table of
+        offsets, so each view opens each column once)."""
+        return self.derived("column", name, lambda: self.reader.column_reader(name), size=8)
+
     def term_docs(self, fieldname: str, value: str) -> np.ndarray:
         """Which documents (a boolean per document number) have this exact term."""
         return self.derived(

@@ -15,10 +15,10 @@ from portal.search.store import IndexStore, OutboxPosition
 
 REBUILD_BATCH = 1000
 # Updates leave small segments at the end of the index; more than UPDATE_SEGMENTS of them
-# are merged. Each segment costs every search a little (300 made a cold search 17 times
-# slower at 10,000 services), and a merge costs the update that does it about 55 ms plus
-# 0.6 ms a document: a merged segment counts as small up to SMALL_SEGMENT_DOCS, which keeps
-# that under 200 ms while segments grow by about one per 200 updates until the next rebuild.
+# are merged. Each segment costs every search a little, and a merge costs the update that
+# does it in proportion to the documents merged: a merged segment counts as small up to
+# SMALL_SEGMENT_DOCS, which bounds that cost, while the number of segments grows slowly
+# until the next rebuild (bench/search_updates.py measures both).
 UPDATE_SEGMENTS = 8
 SMALL_SEGMENT_DOCS = 200
 

@@ -45,9 +45,24 @@ def _smallest(view: IndexView, candidates: np.ndarray, keys: np.ndarray, count: 
         threshold = np.partition(keys, count - 1)[count - 1]
         near = keys <= threshold
         candidates, keys = candidates[near], keys[near]
-    names = view.reader.column_reader("name_key")
-    ranked = sorted(
-        zip(keys.tolist(), candidates.tolist(), strict=True),
-        key=lambda pair: (pair[0], names[pair[1]], view.reader.stored_fields(pair[1])["id"]),
-    )
-    return [docnum for _key, docnum in ranked[:count]]
+    order = np.argsort(keys, kind="stable")
+    candidates, keys = candidates[order].tolist(), keys[order].tolist()
+    ranked: list[int] = []
+    start = 0
+    while start < len(candidates) and len(ranked) < count:
+        end = start + 1
+        while end < len(candidates) and keys[end] == keys[start]:
+            end += 1
+        ranked += _by_name(view, candidates[start:end]) if end - start > 1 else [candidates[start]]
+        start = end
+    return ranked[:count]
+
+
+def _by_name(view: IndexView, docnums: list[int]) -> list[int]:
+    """Documents of equal rank by name, then service id (read only for equal names)."""
+    names = view.column("name_key")
+    named = sorted((names[d], d) for d in docnums)
+    if len({name for name, _d in named}) == len(named):
+        return [d for _name, d in named]
+    named.sort(key=lambda pair: (pair[0], view.reader.stored_fields(pair[1])["id"]))
+    return [d for _name, d in named]
