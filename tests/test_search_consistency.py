@@ -91,6 +91,8 @@ def _edit(kind: str, n: int) -> None:
     """One edit of the kind drawn; n chooses which record and which value."""
     service, organization = _pick(Service, n), _pick(Organization, n)
     location, term = _pick(Location, n), _pick(TaxonomyTerm, n)
+    if location is None and kind in LOCATION_EDITS:
+        return  # every location was deleted
     if kind == "service":
         service.name = f"Program {['delta', 'epsilon', 'zeta'][n % 3]} {n}"
         service.status = ["active", "temporarily closed", "inactive", "active"][n % 4]
@@ -181,6 +183,14 @@ def _edit(kind: str, n: int) -> None:
     db.session.commit()
 
 
+LOCATION_EDITS = {
+    "location phone",
+    "move location",
+    "address",
+    "location hours",
+    "place",
+    "delete location",
+}
 EDITS = [
     "service",
     "organization",

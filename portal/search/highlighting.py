@@ -43,7 +43,7 @@ def _stem(word: str) -> str:
 
 
 def _words(text: str) -> list[_Word]:
-    return [_Word(m.start(), m.end(), _stem(m.group().lower())) for m in _WORD.finditer(text)]
+    return [_Word(*m.span(), _stem(m.group().lower())) for m in _WORD.finditer(text)]
 
 
 def _marked(text: str, start: int, end: int, matches: list[_Word]) -> str:

@@ -193,7 +193,7 @@ class IndexView:
         self.searcher.close()
 
 
-TERM_DOCS_CACHE_SIZE = 2048
+TERM_DOCS_CACHE_SIZE = 512
 
 
 class OpenViews:

@@ -25,7 +25,7 @@ ALTERNATIVE_WEIGHT = 0.8
 FUZZY_WEIGHT = 0.5
 ALL_CONCEPTS_BOOST = 3.0
 TF_SATURATION = 1.2
-POSTINGS_CACHE_SIZE = 2048
+POSTINGS_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -81,33 +81,52 @@ def postings(view: IndexView, fieldname: str, stem: str) -> Postings:
     )
 
 
-def stem_scores(view: IndexView, stem: str, weight: float) -> np.ndarray:
-    """A stem's score in every document, summed over the text fields. Rarity counts the
-    documents there are, not those an update deleted and a merge has not yet removed (which
-    whoosh's doc_frequency still counts), so scores are those of an index built afresh."""
-    live = max(1, view.reader.doc_count())
-    scores = np.zeros(view.doc_count, dtype=np.float64)
-    for fieldname, boost in TEXT_FIELDS.items():
-        found = postings(view, fieldname, stem)
-        frequency = len(found.docs)
-        if not frequency:
-            continue
-        idf = math.log(1 + (live - frequency + 0.5) / (frequency + 0.5))
-        tf = found.frequencies
-        scores[found.docs] += weight * boost * idf * tf / (tf + TF_SATURATION)
-    return scores
+@dataclass(frozen=True)
+class StemScores:
+    """A stem's score (at weight 1) in the documents that have it, summed over the text
+    fields: document numbers in ascending order, and their scores."""
+
+    docs: np.ndarray
+    scores: np.ndarray
 
 
-def variant_scores(view: IndexView, stems: list[str], weight: float) -> np.ndarray:
+def stem_scores(view: IndexView, stem: str) -> StemScores:
+    """Rarity counts the documents there are, not those an update deleted and a merge has
+    not yet removed (which whoosh's doc_frequency still counts), so scores are those of an
+    index built afresh. Computed once per view: a view never carries scores over."""
+
+    def compute() -> StemScores:
+        live = max(1, view.reader.doc_count())
+        docs, contributions = [], []
+        for fieldname, boost in TEXT_FIELDS.items():
+            found = postings(view, fieldname, stem)
+            frequency = len(found.docs)
+            if not frequency:
+                continue
+            idf = math.log(1 + (live - frequency + 0.5) / (frequency + 0.5))
+            tf = found.frequencies
+            docs.append(found.docs)
+            contributions.append(boost * idf * tf / (tf + TF_SATURATION))
+        if not docs:
+            return StemScores(np.zeros(0, dtype=np.int64), np.zeros(0))
+        unique, where = np.unique(np.concatenate(docs), return_inverse=True)
+        return StemScores(unique, np.bincount(where, weights=np.concatenate(contributions)))
+
+    return view.derived("stem_scores", stem, compute, size=POSTINGS_CACHE_SIZE)
+
+
+def variant_scores(view: IndexView, stems: list[str], weight: float) -> StemScores:
     """All stems of a phrase must appear (in any text field); their scores add up."""
-    total = np.zeros(view.doc_count, dtype=np.float64)
-    everywhere = np.ones(view.doc_count, dtype=bool)
-    for stem in stems:
-        scores = stem_scores(view, stem, weight)
-        everywhere &= scores > 0
-        total += scores
-    total[~everywhere] = 0.0
-    return total
+    found = [stem_scores(view, stem) for stem in stems]
+    if len(found) == 1:
+        return StemScores(found[0].docs, weight * found[0].scores)
+    docs = found[0].docs
+    for other in found[1:]:
+        docs = np.intersect1d(docs, other.docs, assume_unique=True)
+    total = np.zeros(len(docs))
+    for each in found:
+        total += each.scores[np.searchsorted(each.docs, docs)]
+    return StemScores(docs, weight * total)
 
 
 def match_words(view: IndexView, interpretation: Interpretation) -> TextMatch:
@@ -143,10 +162,10 @@ def match_words(view: IndexView, interpretation: Interpretation) -> TextMatch:
         for stems, weight in variants:
             if not stems:
                 continue
-            scores = variant_scores(view, stems, weight)
-            if scores.any():
+            found = variant_scores(view, stems, weight)
+            if len(found.docs):
                 used.update(stems)
-                np.maximum(best, scores, out=best)
+                best[found.docs] = np.maximum(best[found.docs], found.scores)
         if any(stems for stems, _weight in variants):
             concept_scores.append(best)
     totals = np.zeros(view.doc_count, dtype=np.float64)
