@@ -469,7 +469,9 @@ def _derived_value_searches(db) -> list[dict]:
     ]
 
 
-def _answers(searches: list[dict]) -> list:
+def answers_to(searches: list[dict]) -> list:
+    """What each search answers: counts, facets, suggestion, services in order, and each
+    hit's distance and marked words."""
     found = []
     for params in searches:
         page = search_services(SearchParams(per_page=50, **params))
@@ -482,6 +484,7 @@ def _answers(searches: list[dict]) -> list:
                 page.service_ids,  # in order: scores use the current word rarity, always
                 {h.service_id: h.distance_miles for h in page.hits},
                 {h.service_id: str(h.name_html) for h in page.hits},
+                {h.service_id: str(h.snippet_html) for h in page.hits},
             )
         )
     return found
@@ -495,19 +498,19 @@ def test_an_update_carries_derived_values_over_exactly(catalog, db):
     from portal.search.index_view import open_views
 
     searches = _derived_value_searches(db)
-    _answers(searches)  # every kind of derived value exists for the first version
+    answers_to(searches)  # every kind of derived value exists for the first version
     family = catalog["family"]
     family.name = "Family Counseling and Detox Clinic"
     family.maximum_age = 12
     db.session.add(Language(service_id=family.id, code="es", name="Spanish"))
     db.session.commit()
-    carried = _answers(searches)
+    carried = answers_to(searches)
     assert (
         open_views.current(indexer.store()).change is not None
     )  # the update was carried, not recomputed
     assert family.id in open_views.current(indexer.store()).change.service_ids
     open_views.close()
-    assert carried == _answers(searches)
+    assert carried == answers_to(searches)
 
     catalog["detox"].status = "inactive"
     detox_term = db.session.query(TaxonomyTerm).filter_by(name="Withdrawal management").one()
@@ -523,7 +526,7 @@ def test_an_update_carries_derived_values_over_exactly(catalog, db):
     db.session.add(hours_of(riverside, "MO,TU,WE,TH,FR", "08:00", "20:00"))
     located(riverside, 38.8100, -77.0500)
     db.session.commit()
-    carried = _answers(searches)
+    carried = answers_to(searches)
     assert open_views.current(indexer.store()).change is not None
     assert {catalog["detox"].id, riverside.id} <= open_views.current(
         indexer.store()
@@ -531,7 +534,7 @@ def test_an_update_carries_derived_values_over_exactly(catalog, db):
     assert "Riverside Detox Clinic" in run(q="detox", languages=["vi"], age=16)
     assert "Medical Stabilization Unit" not in run(q="detox")
     open_views.close()
-    assert carried == _answers(searches)
+    assert carried == answers_to(searches)
 
 
 def test_merged_update_segments_carry_over_too(catalog, db, monkeypatch):
@@ -547,19 +550,19 @@ def test_merged_update_segments_carry_over_too(catalog, db, monkeypatch):
     monkeypatch.setattr(indexer, "UPDATE_SEGMENTS", 1)
     rebuild_index()  # one segment of four
     searches = _derived_value_searches(db)
-    _answers(searches)
+    answers_to(searches)
     segments, kept = [], []
     for number, key in enumerate(["family", "late", "detox", "family", "closed"]):
         catalog[key].name = f"{catalog[key].name} {number}"
         catalog[key].minimum_age = number
         db.session.commit()
-        carried = _answers(searches)
+        carried = answers_to(searches)
         change = open_views.current(indexer.store()).change
         assert change is not None, number
         kept.append(change.kept)
         segments.append(len(list(open_views.current(indexer.store()).reader.leaf_readers())))
         open_views.close()
-        assert carried == _answers(searches), number
+        assert carried == answers_to(searches), number
     # The third and fifth updates merged the small segments before them into theirs: only
     # the build's four documents kept their numbers then.
     assert segments == [2, 3, 2, 3, 2]

@@ -32,9 +32,10 @@ from portal.models import (
     TaxonomyTerm,
     Unit,
 )
-from portal.search import SearchParams, geo, indexer, rebuild_index, search_services
+from portal.search import geo, indexer, rebuild_index
 from portal.search.index_view import open_views
 from tests.factories import TaxonomyFactory
+from tests.test_search import answers_to
 
 SUNDAY_NOON = dt.datetime(2026, 11, 29, 12, 0)
 OLD_TOWN = geo.Point(38.8048, -77.0469)
@@ -87,6 +88,14 @@ def _pick(model, number: int):
     return rows[number % len(rows)] if rows else None
 
 
+def _link(service: Service, term: TaxonomyTerm, link_type: str) -> None:
+    db.session.add(
+        Attribute(
+            link_id=service.id, link_entity="service", link_type=link_type, taxonomy_term=term
+        )
+    )
+
+
 def _edit(kind: str, n: int) -> None:
     """One edit of the kind drawn; n chooses which record and which value."""
     service, organization = _pick(Service, n), _pick(Organization, n)
@@ -116,26 +125,11 @@ def _edit(kind: str, n: int) -> None:
         db.session.add(ServiceCapacity(service_id=service.id, unit=_pick(Unit, n), available=n % 5))
     elif kind == "term":
         term.name = f"{['Mentoring', 'Outreach', 'Housing'][n % 3]} {n}"
-    elif kind == "category":
-        if term.code != "payment-medicaid":
-            db.session.add(
-                Attribute(
-                    link_id=service.id,
-                    link_entity="service",
-                    link_type=vocabulary.CATEGORY_LINK,
-                    taxonomy_term=term,
-                )
-            )
+    elif kind == "category" and term.code != "payment-medicaid":
+        _link(service, term, vocabulary.CATEGORY_LINK)
     elif kind == "payment":
         medicaid = db.session.scalar(select(TaxonomyTerm).filter_by(code="payment-medicaid"))
-        db.session.add(
-            Attribute(
-                link_id=service.id,
-                link_entity="service",
-                link_type=vocabulary.DETAIL_LINK,
-                taxonomy_term=medicaid,
-            )
-        )
+        _link(service, medicaid, vocabulary.DETAIL_LINK)
     elif kind == "unlink":
         attribute = _pick(Attribute, n)
         if attribute is not None:
@@ -231,22 +225,8 @@ SEARCHES = [
 
 
 def _answers(client) -> list:
-    found = []
-    for params in SEARCHES:
-        page = search_services(SearchParams(per_page=50, **params))
-        found.append(
-            (
-                params,
-                page.total,
-                page.facets,
-                page.suggestion,
-                page.service_ids,
-                [(h.distance_miles, str(h.name_html), str(h.snippet_html)) for h in page.hits],
-            )
-        )
-    cards = client.get("/search.json", query_string={"q": "program"})
-    found.append(cards.get_json()["results"])
-    return found
+    cards = client.get("/search.json", query_string={"q": "program"}).get_json()["results"]
+    return [*answers_to(SEARCHES), cards]
 
 
 def _index_contents() -> dict:

@@ -164,26 +164,13 @@ def public_cards(session: Session, service_ids: Sequence[str]) -> list[CardFacts
         .where(ServiceCapacity.service_id.in_(ids))
     ).all()
 
-    def own(rows, column: str, value: str) -> list:
-        return [r for r in rows if getattr(r, column) == value and not r.service_at_location_id]
-
     by_id = {}
     for service in services:
         at = [p for p in placements if p.service_id == service.id]
-        phone_rows = own(phones, "service_id", service.id)
-        if not phone_rows:
-            for p in at:
-                phone_rows += [r for r in phones if r.service_at_location_id == p.id] or own(
-                    phones, "location_id", p.location_id
-                )
-        if not phone_rows:
-            phone_rows = [r for r in phones if r.organization_id == service.organization_id]
-        schedule_rows = own(schedules, "service_id", service.id)
-        if not schedule_rows:
-            for p in at:
-                schedule_rows += [r for r in schedules if r.service_at_location_id == p.id] or own(
-                    schedules, "location_id", p.location_id
-                )
+        phone_rows = _own_else_at_places(phones, service.id, at) or [
+            r for r in phones if r.organization_id == service.organization_id
+        ]
+        schedule_rows = _own_else_at_places(schedules, service.id, at)
         street = None
         for p in at:
             here = [a for a in addresses if a.location_id == p.location_id]
@@ -226,3 +213,19 @@ def public_cards(session: Session, service_ids: Sequence[str]) -> list[CardFacts
             schedules=tuple(hours.ScheduleFacts.of(s) for s in schedule_rows),
         )
     return [by_id[i] for i in service_ids if i in by_id]
+
+
+def _own_else_at_places(rows: list, service_id: str, placements: list) -> list:
+    """A service's own rows (phones, hours); else, place by place, the rows of its placement
+    there or, without any, those of the location itself."""
+    own = [r for r in rows if r.service_id == service_id and not r.service_at_location_id]
+    if own:
+        return own
+    found = []
+    for placement in placements:
+        found += [r for r in rows if r.service_at_location_id == placement.id] or [
+            r
+            for r in rows
+            if r.location_id == placement.location_id and not r.service_at_location_id
+        ]
+    return found
