@@ -48,7 +48,9 @@ def _remember(session: Session, services: set[str]) -> None:
 def _collect_deleted(session: Session, _flush_context, _instances) -> None:
     # Before the flush, while the rows that lead from a deleted record to its services
     # (placements, services of an organization) are still in the database.
-    _remember(session, touched.services_touched(session, touched.orm_rows(session.deleted)))
+    with session.no_autoflush:
+        rows = list(touched.orm_rows(session.deleted))
+    _remember(session, touched.services_touched(session, rows))
 
 
 def _collect(session: Session, _flush_context) -> None:
