@@ -35,6 +35,13 @@ class _Word(NamedTuple):
     stem: str
 
 
+class _Fragment(NamedTuple):
+    score: int
+    start: int
+    end: int
+    matches: list[_Word]
+
+
 @lru_cache(maxsize=50_000)
 def _stem(word: str) -> str:
     if len(word) < _STOP.min or word in _STOP.stops:
@@ -70,20 +77,16 @@ def snippet_html(text: str, stems: frozenset[str]) -> Markup | None:
     """Up to two passages around matched words; the start of the text when none matches."""
     if not text:
         return Markup("")
-    fragments = [f for f in _fragments(_words(text), stems) if f[0] > 0]
+    fragments = [f for f in _fragments(_words(text), stems) if f.score > 0]
     if not fragments:
         return Markup(escape(text[:UNMATCHED_SNIPPET_CHARS]))
-    best = sorted(fragments, key=lambda f: (-f[0], f[1]))[:SNIPPET_FRAGMENTS]
-    best.sort(key=lambda f: f[1])
-    return Markup(
-        BETWEEN_FRAGMENTS.join(
-            _marked(text, start, end, matches) for _s, start, end, matches in best
-        )
-    )
+    best = sorted(fragments, key=lambda f: (-f.score, f.start))[:SNIPPET_FRAGMENTS]
+    best.sort(key=lambda f: f.start)
+    return Markup(BETWEEN_FRAGMENTS.join(_marked(text, f.start, f.end, f.matches) for f in best))
 
 
 def _fragments(words: list[_Word], stems: frozenset[str]):
-    """(score, start, end, matched words) of each passage, as whoosh's ContextFragmenter
+    """Each passage (score, start, end, matched words) as whoosh's ContextFragmenter
     cuts them; a passage scores its matches times a hundred per distinct matched word."""
     first: int | None = None
     befores: deque[int] = deque()
@@ -120,5 +123,5 @@ def _fragments(words: list[_Word], stems: frozenset[str]):
         yield _scored(first, end, matches)
 
 
-def _scored(start, end, matches):
-    return len(matches) * len({w.stem for w in matches}) * 100, start or 0, end, matches
+def _scored(start: int | None, end: int, matches: list[_Word]) -> _Fragment:
+    return _Fragment(len(matches) * len({w.stem for w in matches}) * 100, start or 0, end, matches)
