@@ -101,7 +101,7 @@ def merge_small_tail(writer, segments: list) -> list:
     """Whoosh merge policy for updates: once updates have left more than UPDATE_SEGMENTS
     small segments at the end of the index, merge them into the segment being written.
     The large segments before them stay as they are and in order, so their documents keep
-    their numbers and searchers carry over what they derived from them (store.IndexChange).
+    their numbers and views carry over what they derived from them (index_view.IndexChange).
     A nightly `flask search rebuild` makes one compact index again."""
     tail = 0
     for segment in reversed(segments):
