@@ -14,9 +14,13 @@ its own (so the peak memory figures belong to that size alone):
       (b) the whole GET /search request through the Flask test client (HTML);
   * the same text words as plain SQLite FTS5 queries (bm25, OR-ed tokens, LIMIT 20 plus a
     COUNT) on the same database file, as the baseline;
+  * the JSON mix of issue 17: four searches, each alone and with a language, a ZIP distance,
+    open now and an age filter (20 queries), as whole GET /search.json requests (top 20),
+    against the four searches' words as FTS5 queries in the same run;
   * how long a listing change takes to be searchable after its commit.
 
-It prints figures only; nothing is asserted. The targets of issue 3 are printed beside them.
+It prints figures only; nothing is asserted. The targets of issues 3 and 17 are printed beside
+them.
 
 Run: `PYTHONPATH=. .venv/bin/python bench/search.py` (about 25 minutes on 2 cores), or
 `--sizes 2000 --runs 3` for a quick look. `--profile K` adds cProfile listings of the K
@@ -69,6 +73,19 @@ TARGET_MAX_MS = 1000.0
 TARGET_BUILD_RATE = 500.0
 TARGET_CHANGE_S = 1.0
 SLOW_MS = 1000.0
+# Issue 17: the JSON mix's request p95 against FTS5's p95 on the same words, same run.
+TARGET_JSON_FTS_RATIO_10K = 8.0
+TARGET_JSON_FTS_RATIO_100K = 3.0
+
+# The JSON mix of issue 17: each search alone and with each filter.
+JSON_SEARCHES = ["counseling", "food pantry", "mental health crisis", "housing"]
+JSON_FILTERS: dict[str, dict] = {
+    "text only": {},
+    "language": {"language": "es"},
+    "zip distance": {"zip": "22314", "radius": "10", "sort": "distance"},
+    "open now": {"open": "now"},
+    "age": {"age": "30"},
+}
 
 # The fixed query mix: (label, GET parameters). "@code" in a category value is replaced by the
 # id of the category term with that code. Words come from portal/catalog/synthetic.py
@@ -154,6 +171,11 @@ QUERIES: list[tuple[str, dict]] = [
     ("page 3 of 'health'", {"q": "health", "page": "3"}),
 ]
 FTS_WORD = re.compile(r"[a-z0-9]+")
+FTS_TOP = (
+    "SELECT s.id FROM bench_fts f JOIN service s ON s.rowid = f.rowid "
+    "WHERE bench_fts MATCH ? ORDER BY bm25(bench_fts, 4.0, 1.0, 0.8, 1.2) LIMIT 20"
+)
+FTS_COUNT = "SELECT count(*) FROM bench_fts WHERE bench_fts MATCH ?"
 
 
 # --- small helpers ----------------------------------------------------------------------
@@ -349,43 +371,92 @@ class Bench:
         for query in self.queries:
             query["req"] = [self.time_request(client, query["url"]) for _ in range(self.runs)]
 
+    # -- the JSON mix of issue 17 --
+
+    def json_mix(self) -> None:
+        """The whole /search.json request for each search with each filter, after one warm-up
+        pass, against the searches' words as plain FTS5 queries on the same file."""
+        client = self.app.test_client()
+        mix = [
+            (name, "/search.json?" + urlencode({"q": words, **extra}))
+            for words in JSON_SEARCHES
+            for name, extra in JSON_FILTERS.items()
+        ]
+        for _name, url in mix:
+            self.time_request(client, url)
+        by_filter: dict[str, list[float]] = {name: [] for name in JSON_FILTERS}
+        for _ in range(self.runs):
+            for name, url in mix:
+                by_filter[name].append(self.time_request(client, url))
+        fts = self.fts5_samples([FTS_WORD.findall(words) for words in JSON_SEARCHES], self.runs * 5)
+        every = [ms for samples in by_filter.values() for ms in samples]
+        print(f"\n/search.json mix: {len(mix)} queries x {self.runs} runs, after one warm-up pass")
+        for name, samples in by_filter.items():
+            print(f"  {name:<14}{fmt(summary(samples))}")
+        print(f"  {'all':<14}{fmt(summary(every))}")
+        print(f"  {'FTS5':<14}{fmt(summary(fts))}  ({len(JSON_SEARCHES)} searches' words)")
+        ratio = summary(every)["p95"] / summary(fts)["p95"]
+        print(f"  ratio /search.json p95 / FTS5 p95: {ratio:.1f}x")
+        self.result.update(
+            json_mix={name: summary(samples) for name, samples in by_filter.items()},
+            json_all=summary(every),
+            json_fts=summary(fts),
+            json_ratio=ratio,
+        )
+
     # -- FTS5 baseline --
+
+    def fts5_table(self, connection) -> float:
+        started = time.perf_counter()
+        connection.executescript("""
+            DROP TABLE IF EXISTS bench_fts;
+            CREATE VIRTUAL TABLE bench_fts USING fts5(
+                name, description, eligibility, organization, tokenize = 'porter unicode61');
+            INSERT INTO bench_fts (rowid, name, description, eligibility, organization)
+            SELECT s.rowid, coalesce(s.name, ''), coalesce(s.description, ''),
+                   coalesce(s.eligibility_description, ''), o.name
+            FROM service s JOIN organization o ON o.id = s.organization_id
+            WHERE s.status IN ('active', 'temporarily closed');
+        """)
+        connection.commit()
+        return time.perf_counter() - started
+
+    def fts5_samples(self, searches: list[list[str]], runs: int) -> list[float]:
+        """Each search's words OR-ed, top 20 by bm25 plus the count, timed runs times."""
+        connection = sqlite3.connect(self.db_path)
+        try:
+            self.fts5_table(connection)
+            samples = []
+            for words in searches:
+                match = " OR ".join(f'"{w}"' for w in words)
+                connection.execute(FTS_TOP, (match,)).fetchall()  # warm-up
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    connection.execute(FTS_TOP, (match,)).fetchall()
+                    connection.execute(FTS_COUNT, (match,)).fetchone()
+                    samples.append(ms_since(started))
+            return samples
+        finally:
+            connection.close()
 
     def fts5(self) -> None:
         connection = sqlite3.connect(self.db_path)
         try:
-            started = time.perf_counter()
-            connection.executescript("""
-                DROP TABLE IF EXISTS bench_fts;
-                CREATE VIRTUAL TABLE bench_fts USING fts5(
-                    name, description, eligibility, organization, tokenize = 'porter unicode61');
-                INSERT INTO bench_fts (rowid, name, description, eligibility, organization)
-                SELECT s.rowid, coalesce(s.name, ''), coalesce(s.description, ''),
-                       coalesce(s.eligibility_description, ''), o.name
-                FROM service s JOIN organization o ON o.id = s.organization_id
-                WHERE s.status IN ('active', 'temporarily closed');
-            """)
-            connection.commit()
-            build = time.perf_counter() - started
+            build = self.fts5_table(connection)
             print(
                 f"FTS5 baseline table built in {build:.1f} s "
                 f"({self.result['public'] / build:,.0f} services/s)"
             )
-            top = (
-                "SELECT s.id FROM bench_fts f JOIN service s ON s.rowid = f.rowid "
-                "WHERE bench_fts MATCH ? ORDER BY bm25(bench_fts, 4.0, 1.0, 0.8, 1.2) LIMIT 20"
-            )
-            count = "SELECT count(*) FROM bench_fts WHERE bench_fts MATCH ?"
             for query in self.queries:
                 if not query["words"]:
                     continue
                 match = " OR ".join(f'"{w}"' for w in query["words"])
-                connection.execute(top, (match,)).fetchall()  # warm-up
+                connection.execute(FTS_TOP, (match,)).fetchall()  # warm-up
                 samples = []
                 for _ in range(self.runs):
                     started = time.perf_counter()
-                    connection.execute(top, (match,)).fetchall()
-                    query["fts_total"] = connection.execute(count, (match,)).fetchone()[0]
+                    connection.execute(FTS_TOP, (match,)).fetchall()
+                    query["fts_total"] = connection.execute(FTS_COUNT, (match,)).fetchone()[0]
                     samples.append(ms_since(started))
                 query["fts"] = samples
             self.result["fts_build_s"] = build
@@ -558,6 +629,7 @@ class Bench:
         self.run_queries()
         self.fts5()
         self.report()
+        self.json_mix()
         if self.profile:
             self.profile_slowest()
         print()
@@ -575,7 +647,7 @@ def verdict(ok: bool | None) -> str:
 
 
 def targets_table(results: list[dict]) -> None:
-    print("\n##### figures against the targets of issue 3 #####")
+    print("\n##### figures against the targets of issues 3 and 17 #####")
     rows = []
     for r in results:
         n = f"{r['size']:,}"
@@ -623,6 +695,22 @@ def targets_table(results: list[dict]) -> None:
                     verdict(r["req"]["max"] <= TARGET_MAX_MS),
                 )
             )
+        if r.get("json_all"):
+            target = (
+                TARGET_JSON_FTS_RATIO_10K if r["size"] <= 10_000 else TARGET_JSON_FTS_RATIO_100K
+            )
+            rows.append(
+                (
+                    n,
+                    "/search.json mix p95 / FTS5 p95",
+                    f"{r['json_all']['p95']:.1f} ms / {r['json_fts']['p95']:.1f} ms = "
+                    f"{r['json_ratio']:.1f}x",
+                    f"<= {target:.0f}x",
+                    verdict(r["json_ratio"] <= target),
+                )
+            )
+            for name, figures in r["json_mix"].items():
+                rows.append((n, f"  /search.json {name} p95", f"{figures['p95']:.1f} ms", "-", ""))
         rows.append((n, "search_services() p95", f"{r['fn']['p95']:.1f} ms", "-", ""))
         rows.append((n, "first search (opens searcher)", f"{r['first_search_ms']:.0f} ms", "-", ""))
         rows.append(

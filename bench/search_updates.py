@@ -32,7 +32,7 @@ from portal.extensions import db
 from portal.models import Service
 from portal.models.catalog import ServiceStatus
 from portal.search import SearchParams, indexer, rebuild_index, search_services
-from portal.search.store import searchers
+from portal.search.index_view import open_views
 
 MIX = [
     dict(q="counseling"),
@@ -59,7 +59,7 @@ def line(label: str, samples: list[float]) -> str:
 
 
 def segments() -> int:
-    return len(list(searchers.get(indexer.store()).reader().leaf_readers()))
+    return len(list(open_views.current(indexer.store()).reader.leaf_readers()))
 
 
 def run(services: int, updates: int, folder: Path) -> None:
@@ -76,7 +76,7 @@ def run(services: int, updates: int, folder: Path) -> None:
         generate_catalog(db.session, services, seed=1)
         db.session.commit()
         rebuild_index()
-        searchers.close()
+        open_views.close()
         print(line("fresh build: mix, nothing derived yet", timed_mix()))
         print(line("fresh build: the same mix again", timed_mix()))
         ids = list(
@@ -99,7 +99,7 @@ def run(services: int, updates: int, folder: Path) -> None:
         print(line(f"{len(ids)} updates: commit, index update included", commits))
         print(line(f"mix after every {MIX_EVERY}th update (carried over)", after_change))
         print(f"segments after the updates: {segments()}")
-        searchers.close()
+        open_views.close()
         print(line("after the updates: mix, nothing derived yet", timed_mix()))
         print(line("after the updates: the same mix again", timed_mix()))
 

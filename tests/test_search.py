@@ -401,9 +401,9 @@ def test_corrupt_index_keeps_the_site_up(catalog, client, app):
     from pathlib import Path
 
     current = Path(app.config["PORTAL_SEARCH_INDEX_DIR"]) / "current"
-    from portal.search.store import searchers
+    from portal.search.index_view import open_views
 
-    searchers.close()
+    open_views.close()
     for path in current.resolve().iterdir():  # the index's files are gone
         path.unlink()
     response = client.get("/search?q=counseling")
@@ -416,9 +416,9 @@ def test_index_from_an_older_version_is_reported_not_used(catalog, client, app):
 
     from whoosh import fields, index
 
-    from portal.search.store import searchers
+    from portal.search.index_view import open_views
 
-    searchers.close()
+    open_views.close()
     current = Path(app.config["PORTAL_SEARCH_INDEX_DIR"]) / "current"
     for path in current.resolve().iterdir():
         path.unlink()
@@ -470,20 +470,22 @@ def _derived_value_searches(db) -> list[dict]:
     ]
 
 
-def _answers(searches: list[dict]) -> list:
+def answers_to(searches: list[dict]) -> list:
+    """What each search answers: counts, facets, suggestion, services in order, and each
+    hit's distance and marked words."""
     found = []
     for params in searches:
         page = search_services(SearchParams(per_page=50, **params))
-        order = sorted if params.get("q") else list  # word rarity may drift after updates
         found.append(
             (
                 params,
                 page.total,
                 page.facets,
                 page.suggestion,
-                order(page.service_ids),
+                page.service_ids,  # in order: scores use the current word rarity, always
                 {h.service_id: h.distance_miles for h in page.hits},
                 {h.service_id: str(h.name_html) for h in page.hits},
+                {h.service_id: str(h.snippet_html) for h in page.hits},
             )
         )
     return found
@@ -493,20 +495,23 @@ def test_an_update_carries_derived_values_over_exactly(catalog, db):
     """After a listing change, what searches derived from the old version of the index is
     adjusted for the change instead of recomputed; every answer must equal a fresh
     searcher's."""
-    from portal.search.store import searchers
+    from portal.search import indexer
+    from portal.search.index_view import open_views
 
     searches = _derived_value_searches(db)
-    _answers(searches)  # every kind of derived value exists for the first version
+    answers_to(searches)  # every kind of derived value exists for the first version
     family = catalog["family"]
     family.name = "Family Counseling and Detox Clinic"
     family.maximum_age = 12
     db.session.add(Language(service_id=family.id, code="es", name="Spanish"))
     db.session.commit()
-    carried = _answers(searches)
-    assert searchers.memo().change is not None  # the update was carried, not recomputed
-    assert family.id in searchers.memo().change.service_ids
-    searchers.close()
-    assert carried == _answers(searches)
+    carried = answers_to(searches)
+    assert (
+        open_views.current(indexer.store()).change is not None
+    )  # the update was carried, not recomputed
+    assert family.id in open_views.current(indexer.store()).change.service_ids
+    open_views.close()
+    assert carried == answers_to(searches)
 
     catalog["detox"].status = "inactive"
     detox_term = db.session.query(TaxonomyTerm).filter_by(name="Withdrawal management").one()
@@ -522,13 +527,15 @@ def test_an_update_carries_derived_values_over_exactly(catalog, db):
     db.session.add(hours_of(riverside, "MO,TU,WE,TH,FR", "08:00", "20:00"))
     located(riverside, 38.8100, -77.0500)
     db.session.commit()
-    carried = _answers(searches)
-    assert searchers.memo().change is not None
-    assert {catalog["detox"].id, riverside.id} <= searchers.memo().change.service_ids
+    carried = answers_to(searches)
+    assert open_views.current(indexer.store()).change is not None
+    assert {catalog["detox"].id, riverside.id} <= open_views.current(
+        indexer.store()
+    ).change.service_ids
     assert "Riverside Detox Clinic" in run(q="detox", languages=["vi"], age=16)
     assert "Medical Stabilization Unit" not in run(q="detox")
-    searchers.close()
-    assert carried == _answers(searches)
+    open_views.close()
+    assert carried == answers_to(searches)
 
 
 def test_merged_update_segments_carry_over_too(catalog, db, monkeypatch):
@@ -537,26 +544,26 @@ def test_merged_update_segments_carry_over_too(catalog, db, monkeypatch):
     from datetime import timedelta
 
     from portal.search import indexer, outbox
-    from portal.search.store import searchers
+    from portal.search.index_view import open_views
 
     monkeypatch.setattr(outbox, "LATE_COMMIT_WINDOW", timedelta(0))  # the rebuild re-applies none
     monkeypatch.setattr(indexer, "SMALL_SEGMENT_DOCS", 4)  # the build's segment is "large"
     monkeypatch.setattr(indexer, "UPDATE_SEGMENTS", 1)
     rebuild_index()  # one segment of four
     searches = _derived_value_searches(db)
-    _answers(searches)
+    answers_to(searches)
     segments, kept = [], []
     for number, key in enumerate(["family", "late", "detox", "family", "closed"]):
         catalog[key].name = f"{catalog[key].name} {number}"
         catalog[key].minimum_age = number
         db.session.commit()
-        carried = _answers(searches)
-        change = searchers.memo().change
+        carried = answers_to(searches)
+        change = open_views.current(indexer.store()).change
         assert change is not None, number
         kept.append(change.kept)
-        segments.append(len(list(searchers.get(indexer.store()).reader().leaf_readers())))
-        searchers.close()
-        assert carried == _answers(searches), number
+        segments.append(len(list(open_views.current(indexer.store()).reader.leaf_readers())))
+        open_views.close()
+        assert carried == answers_to(searches), number
     # The third and fifth updates merged the small segments before them into theirs: only
     # the build's four documents kept their numbers then.
     assert segments == [2, 3, 2, 3, 2]

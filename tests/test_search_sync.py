@@ -95,6 +95,36 @@ def test_result_cards_show_a_change_to_any_of_their_records(client, db, indexed)
     assert "(703) 555-0122" in page and "(703) 555-0111" not in page
 
 
+def first_card(client, words: str) -> dict:
+    results = client.get("/search.json", query_string={"q": words}).get_json()["results"]
+    assert len(results) == 1
+    return results[0]
+
+
+def test_a_card_shows_a_phone_added_to_its_organization(client, db, indexed):
+    from portal.models import Phone
+
+    assert first_card(client, "harbor")["phone"] is None
+    # An organization's own phone is the card's last resort; it is no part of the index.
+    db.session.add(
+        Phone(organization_id=indexed.organization_id, number="703-555-0133", type="voice")
+    )
+    db.session.commit()
+    assert first_card(client, "harbor")["phone"] == "(703) 555-0133"
+
+
+def test_a_card_follows_a_renamed_capacity_unit(client, db, indexed):
+    from portal.models import ServiceCapacity, Unit
+
+    beds = Unit(name="beds")
+    db.session.add(ServiceCapacity(service_id=indexed.id, unit=beds, available=3))
+    db.session.commit()
+    assert first_card(client, "harbor")["capacity"] == ["3 beds open"]
+    beds.name = "cots"
+    db.session.commit()
+    assert first_card(client, "harbor")["capacity"] == ["3 cots open"]
+
+
 def test_hours_at_one_location_reach_the_index(db, indexed):
     import datetime as dt
 
@@ -155,6 +185,46 @@ def test_a_held_lock_leaves_the_change_for_sync(app, db, indexed):
     result = app.test_cli_runner().invoke(args=["search", "sync"])
     assert result.exit_code == 0, result.output
     assert "Applied changes to 1 services." in result.output
+    assert found("beacon") == ["Beacon Counseling"]
+
+
+def test_a_request_never_waits_long_for_the_lock_and_the_follower_applies_its_change(
+    app, db, indexed
+):
+    import threading
+    import time
+
+    from portal.search import outbox
+
+    app.config["PORTAL_SEARCH_LOCK_TIMEOUT"] = 120  # what sync may wait, never a request
+    ix = store().open()
+    blocker = ix.writer()  # another process is writing the index
+    try:
+        started = time.monotonic()
+        indexed.name = "Beacon Counseling"
+        db.session.commit()
+        waited = time.monotonic() - started
+        assert waited < 60, "the commit waited for the lock as long as sync may"
+        assert found("beacon") == []
+    finally:
+        blocker.cancel()
+        ix.close()
+
+    stop = threading.Event()
+
+    def follower() -> None:
+        with app.app_context():
+            outbox.follow(0.05, keep_going=lambda: not stop.is_set())
+
+    thread = threading.Thread(target=follower)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while found("beacon") != ["Beacon Counseling"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join()
     assert found("beacon") == ["Beacon Counseling"]
 
 
@@ -241,7 +311,7 @@ def test_several_processes_writing_at_once_lose_nothing(app, db):
 
 
 def test_an_update_is_an_index_change_and_a_merge_is_not(db, indexed):
-    from portal.search.store import IndexChange
+    from portal.search.index_view import IndexChange
 
     ix = store().open()
     before = ix.reader()
@@ -274,7 +344,7 @@ def test_each_commit_indexes_only_its_own_changes_and_late_commits_are_caught(
     monkeypatch.setattr(
         indexer,
         "update",
-        lambda session, ids: updated.append(list(ids)) or real_update(session, ids),
+        lambda session, ids, **how: updated.append(list(ids)) or real_update(session, ids, **how),
     )
     others = [ServiceFactory(name=f"Program {n}", description=f"zebra{n}") for n in range(3)]
     db.session.commit()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 DEFAULT_REGION = "US"
+# Parsing a number costs about as much as the rest of a list entry, and every list of
+# services formats its phones: formatted numbers are kept, as they depend on the text alone.
+FORMATTED_NUMBERS = 4096
 
 
 def _parse(number: str) -> phonenumbers.PhoneNumber | None:
@@ -19,6 +24,7 @@ def _is_short(number: str) -> bool:
     return 0 < len(digits) <= 6 and digits == number.strip()
 
 
+@lru_cache(maxsize=FORMATTED_NUMBERS)
 def display(number: str) -> str:
     if _is_short(number):
         return number.strip()
@@ -32,11 +38,19 @@ def tel_uri(number: str, extension: int | None = None) -> str | None:
     """A tel: link, or None when the text cannot be dialled."""
     if _is_short(number):
         return f"tel:{number.strip()}"
+    dialled = _e164(number)
+    if dialled is None:
+        return None
+    uri = "tel:" + dialled
+    return f"{uri};ext={extension}" if extension else uri
+
+
+@lru_cache(maxsize=FORMATTED_NUMBERS)
+def _e164(number: str) -> str | None:
     parsed = _parse(number)
     if parsed is None:
         return None
-    uri = "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return f"{uri};ext={extension}" if extension else uri
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def sms_uri(number: str) -> str | None:

@@ -60,7 +60,7 @@ def term_and_descendant_ids(term: TaxonomyTerm) -> list[str]:
 
 
 def _listing_options():
-    """What a list entry shows (presenters.listing): no more, as lists load 20 at a time."""
+    """What a service's page and the services picked for a list show of each service."""
     return (
         selectinload(Service.organization).selectinload(Organization.phones),
         selectinload(Service.phones),
@@ -91,7 +91,6 @@ def services_in_category(term: TaxonomyTerm, page: int, per_page: int):
     query = (
         select(Service)
         .where(Service.id.in_(in_term), Service.status.in_(PUBLIC_STATUSES))
-        .options(*_listing_options())
         .order_by(*_OPEN_FIRST)
     )
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
@@ -133,7 +132,6 @@ def public_services_of(organization: Organization) -> list[Service]:
         db.session.scalars(
             select(Service)
             .where(Service.organization_id == organization.id, Service.status.in_(PUBLIC_STATUSES))
-            .options(*_listing_options())
             .order_by(*_OPEN_FIRST)
         )
     )
@@ -162,14 +160,13 @@ def public_services_at(location: Location) -> list[Service]:
             .where(
                 ServiceAtLocation.location_id == location.id, Service.status.in_(PUBLIC_STATUSES)
             )
-            .options(*_listing_options())
             .order_by(*_OPEN_FIRST)
         )
     )
 
 
 def services_by_ids(service_ids: list[str]) -> list[Service]:
-    """Public services in the order given (search results)."""
+    """Public services in the order given, with what a list entry shows of them."""
     if not service_ids:
         return []
     found = {

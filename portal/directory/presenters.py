@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal import localtime
-from portal.catalog import freshness, hours, phones, vocabulary
+from portal.catalog import freshness, hours, listing_cards, phones, vocabulary
 from portal.directory.templating import nice_number
+from portal.extensions import db
 from portal.models import Location, Phone, Schedule, Service
 from portal.models.catalog import ServiceStatus
 
@@ -58,9 +59,8 @@ class LocationView:
 
 @dataclass(frozen=True)
 class ListingCard:
-    """What a list entry shows that does not change with the clock. Built from the database,
-    it can be kept between requests while the listing is unchanged (searching.py keeps the
-    search results' cards as long as the search index is unchanged)."""
+    """What a list entry shows that does not change with the clock (catalog/listing_cards.py
+    reads it for a page of services at once)."""
 
     id: str
     name: str
@@ -104,7 +104,9 @@ class ServicePage:
     capacities: list = field(default_factory=list)
 
 
-def phone_view(phone: Phone, *, with_languages: bool = True) -> PhoneView:
+def phone_view(
+    phone: Phone | listing_cards.PhoneFacts, *, with_languages: bool = True
+) -> PhoneView:
     """A dialable phone; lists (with_languages=False) skip the phone's languages."""
     return PhoneView(
         number=phone.number,
@@ -161,16 +163,6 @@ def status_label(service: Service) -> str:
     }[service.status_enum]
 
 
-def _all_phones(service: Service) -> list[Phone]:
-    found = list(service.phones)
-    if not found:
-        for sal in service.service_at_locations:
-            found.extend(sal.phones or sal.location.phones)
-    if not found:
-        found.extend(service.organization.phones)
-    return found
-
-
 def directions_url(location: Location) -> str | None:
     address = location.physical_address
     if address is not None:
@@ -206,31 +198,36 @@ def location_view(
     )
 
 
-def card(service: Service) -> ListingCard:
-    phone_list = _all_phones(service)
+def card(facts: listing_cards.CardFacts) -> ListingCard:
     place = None
-    for sal in service.service_at_locations:
-        address = sal.location.physical_address
-        if address is not None:
-            place = f"{address.address_1}, {address.city}"
-            break
-    else:
-        if service.service_at_locations:
-            place = _("Online or by phone")
+    if facts.address is not None:
+        place = f"{facts.address[0]}, {facts.address[1]}"
+    elif facts.has_locations:
+        place = _("Online or by phone")
     return ListingCard(
-        id=service.id,
-        name=service.name,
-        status=service.status,
-        organization_name=service.organization.name,
-        phone=phone_view(phone_list[0], with_languages=False) if phone_list else None,
-        languages=_languages(service),
-        payment=_details(service).get("payment", []),
+        id=facts.id,
+        name=facts.name,
+        status=facts.status,
+        organization_name=facts.organization_name,
+        phone=phone_view(facts.phone, with_languages=False) if facts.phone else None,
+        languages=list(facts.languages),
+        payment=list(facts.payment),
         place=place,
-        last_verified=service.assured_date,
-        accepting_new_clients=service.accepting_new_clients,
-        capacity=[capacity_label(c) for c in sorted(service.capacities, key=lambda c: c.unit.name)],
-        schedules=tuple(hours.ScheduleFacts.of(s) for s in hours.service_schedules(service)),
+        last_verified=facts.last_verified,
+        accepting_new_clients=facts.accepting_new_clients,
+        capacity=[capacity_label(c.available, c.maximum, c.unit) for c in facts.capacities],
+        schedules=facts.schedules,
     )
+
+
+def listings(service_ids: list[str], hits: dict | None = None) -> list[ServiceListing]:
+    """List entries for these public services, in this order (search results pass their
+    hits by service id: distance and marked words)."""
+    now = local_now()
+    return [
+        listing_at(card(facts), now, (hits or {}).get(facts.id))
+        for facts in listing_cards.public_cards(db.session, service_ids)
+    ]
 
 
 def listing_at(entry: ListingCard, now: dt.datetime, hit=None) -> ServiceListing:
@@ -246,22 +243,18 @@ def listing_at(entry: ListingCard, now: dt.datetime, hit=None) -> ServiceListing
     )
 
 
-def listing(service: Service) -> ServiceListing:
-    return listing_at(card(service), local_now())
-
-
-def capacity_label(capacity) -> str:
-    if capacity.maximum:
+def capacity_label(available: float, maximum: float | None, unit: str) -> str:
+    if maximum:
         return _(
             "%(available)s of %(maximum)s %(unit)s open",
-            available=nice_number(capacity.available),
-            maximum=nice_number(capacity.maximum),
-            unit=capacity.unit.name,
+            available=nice_number(available),
+            maximum=nice_number(maximum),
+            unit=unit,
         )
     return _(
         "%(available)s %(unit)s open",
-        available=nice_number(capacity.available),
-        unit=capacity.unit.name,
+        available=nice_number(available),
+        unit=unit,
     )
 
 

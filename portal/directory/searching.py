@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -94,19 +93,8 @@ def run(args: MultiDict) -> SearchOutcome:
 
 
 def _listings(page: SearchPage) -> list[presenters.ServiceListing]:
-    """The results as list entries. Their cards are kept as long as the search index is
-    unchanged: every listing change re-indexes its service, which starts a new cache."""
-    cards = page.index_cache
-    locale = str(get_locale())
-    missing = [i for i in page.service_ids if (i, locale) not in cards]
-    for service in queries.services_by_ids(missing):
-        cards.put((service.id, locale), presenters.card(service))
-    now = presenters.local_now()
-    return [
-        presenters.listing_at(cards[(hit.service_id, locale)], now, hit)
-        for hit in page.hits
-        if (hit.service_id, locale) in cards
-    ]
+    """The results as list entries, read afresh for each search (no cache to go stale)."""
+    return presenters.listings(page.service_ids, {hit.service_id: hit for hit in page.hits})
 
 
 def _facet_groups(form, page, categories, labels) -> list[FacetGroup]:

@@ -41,7 +41,7 @@ def category(term_id: str):
         "directory/category.html",
         term=term,
         page=page,
-        listings=[presenters.listing(s) for s in page.items],
+        listings=presenters.listings([s.id for s in page.items]),
     )
 
 
@@ -59,7 +59,7 @@ def organization(organization_id: str):
         "directory/organization.html",
         organization=organization,
         phone_views=[presenters.phone_view(p) for p in organization.phones],
-        listings=[presenters.listing(s) for s in services],
+        listings=presenters.listings([s.id for s in services]),
     )
 
 
@@ -70,5 +70,5 @@ def location(location_id: str):
     return render_template(
         "directory/location.html",
         view=presenters.location_page(location),
-        listings=[presenters.listing(s) for s in services],
+        listings=presenters.listings([s.id for s in services]),
     )

@@ -34,9 +34,9 @@ from portal.hsds.tables import (
     from_value,
     hsds_id,
 )
-from portal.models import Attribute, Service, ServiceAtLocation
 from portal.models.catalog import ServiceStatus
 from portal.models.search import SearchOutbox
+from portal.search import services_touched_by_ids
 
 log = logging.getLogger(__name__)
 
@@ -294,53 +294,6 @@ def _check_and_write(source: Source, report: Report) -> dict[str, set[str]]:
     return written
 
 
-def _services_affected(written: dict[str, set[str]]) -> set[str]:
-    """The services whose search documents the written rows change."""
-    services = set(written.get("service", ()))
-    for table in ("phone", "schedule", "language", "cost_option", "service_at_location"):
-        ids = written.get(table)
-        if ids:
-            model = BY_NAME[table].model
-            services |= {
-                s
-                for s in db.session.scalars(select(model.service_id).where(model.id.in_(ids)))
-                if s
-            }
-    locations = set(written.get("location", ()))
-    for table in ("address", "accessibility"):
-        if written.get(table):
-            model = BY_NAME[table].model
-            locations |= set(
-                db.session.scalars(select(model.location_id).where(model.id.in_(written[table])))
-            )
-    if locations:
-        services |= set(
-            db.session.scalars(
-                select(ServiceAtLocation.service_id).where(
-                    ServiceAtLocation.location_id.in_(locations)
-                )
-            )
-        )
-    if written.get("organization"):
-        services |= set(
-            db.session.scalars(
-                select(Service.id).where(Service.organization_id.in_(written["organization"]))
-            )
-        )
-    terms = set(written.get("taxonomy_term", ()))
-    if terms or written.get("attribute"):
-        services |= set(
-            db.session.scalars(
-                select(Attribute.link_id).where(
-                    Attribute.link_entity == "service",
-                    Attribute.taxonomy_term_id.in_(terms)
-                    | Attribute.id.in_(written.get("attribute", set())),
-                )
-            )
-        )
-    return services
-
-
 def import_source(source: Source, *, dry_run: bool = False) -> Report:
     """Check and import; commits once (or rolls back for a dry run or a fatal error)."""
     report = Report(dry_run=dry_run)
@@ -349,7 +302,7 @@ def import_source(source: Source, *, dry_run: bool = False) -> Report:
     try:
         written = _check_and_write(source, report)
         if not dry_run and report.rows_written:
-            affected = _services_affected(written)
+            affected = services_touched_by_ids(db.session, written)
             rebuild = report.rows_written > OUTBOX_LIMIT
             if not rebuild:
                 db.session.add_all(SearchOutbox(service_id=s) for s in sorted(affected))

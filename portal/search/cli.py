@@ -12,7 +12,6 @@ from flask.cli import AppGroup
 from portal.extensions import db
 from portal.search import outbox, rebuild_index
 from portal.search.indexer import IncompleteBuild
-from portal.search.store import IndexMissing
 
 search_cli = AppGroup("search", help="Build and maintain the search index.")
 
@@ -38,19 +37,13 @@ def rebuild_command() -> None:
     help="Seconds between checks with --follow.",
 )
 def sync_command(follow: bool, interval: float) -> None:
-    """Apply listing changes the index has not seen yet (builds the index if it is missing)."""
-    while True:
-        try:
-            applied = outbox.apply_pending(db.session)
-        except IndexMissing:
-            click.echo("No usable search index; rebuilding it.")
-            applied = rebuild_index()
-        db.session.remove()
-        if applied or not follow:
-            click.echo(f"Applied changes to {applied} services.")
-        if not follow:
-            return
-        time.sleep(interval)
+    """Apply listing changes the index has not seen yet (builds the index if it is missing).
+    With --follow, keep doing it: run it beside the web server in production."""
+    if follow:
+        outbox.follow(interval, tell=click.echo)
+        return
+    applied = outbox.sync(db.session, tell=click.echo)
+    click.echo(f"Applied changes to {applied} services.")
 
 
 @search_cli.command("prune")

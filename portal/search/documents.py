@@ -194,8 +194,8 @@ def document(service: Service, terms: Terms) -> dict:
 
 class SpellingWords:
     """Keeps each spelling word to its first document during a full build. The corrector
-    reads only which words the field has, and a word repeated across 100,000 documents
-    would cost that many postings (a third of the build). Updates index a document's words
+    reads only which words the field has, and a word repeated across every document would
+    cost a posting in each (much of the build). Updates index a document's words
     in full, so the words of changed services stay known."""
 
     def __init__(self) -> None:

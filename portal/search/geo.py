@@ -37,9 +37,7 @@ def zip_centre(zip_code: str) -> Point | None:
 
 
 class Radians(NamedTuple):
-    """A point made ready for many distance measurements (radians and the cosine of its
-    latitude, computed once). A tuple of floats, so the garbage collector stops tracking the
-    100,000 of them a searcher keeps."""
+    """A point made ready for distance measurements: radians and the cosine of its latitude."""
 
     latitude: float
     longitude: float
@@ -52,7 +50,7 @@ def radians(point: Point) -> Radians:
 
 
 def miles_between_radians(a: Radians, b: Radians) -> float:
-    """Great-circle distance (haversine)."""
+    """Great-circle distance (haversine); search/distance.py does the same for many at once."""
     h = (
         math.sin((b.latitude - a.latitude) / 2) ** 2
         + a.cos_latitude * b.cos_latitude * math.sin((b.longitude - a.longitude) / 2) ** 2

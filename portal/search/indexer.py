@@ -15,10 +15,10 @@ from portal.search.store import IndexStore, OutboxPosition
 
 REBUILD_BATCH = 1000
 # Updates leave small segments at the end of the index; more than UPDATE_SEGMENTS of them
-# are merged. Each segment costs every search a little (300 made a cold search 17 times
-# slower at 10,000 services), and a merge costs the update that does it about 55 ms plus
-# 0.6 ms a document: a merged segment counts as small up to SMALL_SEGMENT_DOCS, which keeps
-# that under 200 ms while segments grow by about one per 200 updates until the next rebuild.
+# are merged. Each segment costs every search a little, and a merge costs the update that
+# does it in proportion to the documents merged: a merged segment counts as small up to
+# SMALL_SEGMENT_DOCS, which bounds that cost, while the number of segments grows slowly
+# until the next rebuild (bench/search_updates.py measures both).
 UPDATE_SEGMENTS = 8
 SMALL_SEGMENT_DOCS = 200
 
@@ -67,8 +67,9 @@ def rebuild(session: Session) -> int:
     return count
 
 
-def update(session: Session, service_ids: list[str]) -> None:
-    """Re-index these services (removing the ones no longer public), waiting for the lock.
+def update(session: Session, service_ids: list[str], lock_wait: float) -> None:
+    """Re-index these services (removing the ones no longer public), waiting up to lock_wait
+    seconds for the index lock (whoosh's LockError after that).
 
     Reads the committed rows through a session of its own (the caller's may hold stale
     copies). Each update adds a small segment; see merge_small_tail.
@@ -81,7 +82,7 @@ def update(session: Session, service_ids: list[str]) -> None:
         }
     ix = store().open()
     try:
-        writer = ix.writer(timeout=current_app.config["PORTAL_SEARCH_LOCK_TIMEOUT"])
+        writer = ix.writer(timeout=lock_wait)
         try:
             for service_id in service_ids:
                 if service_id in public:
@@ -100,7 +101,7 @@ def merge_small_tail(writer, segments: list) -> list:
     """Whoosh merge policy for updates: once updates have left more than UPDATE_SEGMENTS
     small segments at the end of the index, merge them into the segment being written.
     The large segments before them stay as they are and in order, so their documents keep
-    their numbers and searchers carry over what they derived from them (store.IndexChange).
+    their numbers and views carry over what they derived from them (index_view.IndexChange).
     A nightly `flask search rebuild` makes one compact index again."""
     tail = 0
     for segment in reversed(segments):

@@ -1,10 +1,11 @@
 """Keeping the index true to the database.
 
-A change to a listing adds search_outbox rows in the same transaction (collected after each
-flush, written before the commit), so a rolled-back change never reaches the index. After the
-commit, this process applies the pending rows with a writer that waits for the index lock;
-whatever could not be applied then (lock held too long, index missing, process died) is
-applied by `flask search sync`.
+A change to a listing adds search_outbox rows in the same transaction (collected at each
+flush through search/touched.py, written before the commit), so a rolled-back change never
+reaches the index. After the commit, the request applies the pending rows itself if the index
+lock is free within REQUEST_LOCK_WAIT; otherwise (another process is writing, the index is
+missing, the process dies) `flask search sync --follow`, which runs beside the web server,
+applies them within its interval.
 
 Each index folder remembers the last outbox id it applied, and which rows of the last minute
 it applied: on PostgreSQL a transaction that took a lower id can commit after a higher one was
@@ -15,125 +16,58 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from collections.abc import Callable
 
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
+from whoosh.index import LockError
 
 from portal.extensions import db
-from portal.models import (
-    Accessibility,
-    Address,
-    Attribute,
-    CostOption,
-    Language,
-    Location,
-    Organization,
-    Phone,
-    Schedule,
-    Service,
-    ServiceAtLocation,
-    ServiceCapacity,
-    TaxonomyTerm,
-)
 from portal.models.catalog import utcnow
 from portal.models.search import SearchOutbox
-from portal.search import indexer
+from portal.search import indexer, touched
 from portal.search.store import IndexMissing, OutboxPosition
 
 log = logging.getLogger(__name__)
 
 LATE_COMMIT_WINDOW = dt.timedelta(minutes=1)
+# How long a request waits for another process's index lock before it leaves its change to
+# `flask search sync --follow` (which waits PORTAL_SEARCH_LOCK_TIMEOUT).
+REQUEST_LOCK_WAIT = 0.5
 _PENDING_KEY = "search_outbox_pending"
 _TOUCHED_KEY = "search_outbox_touched"
 
-# Records whose own service_id says which service they describe.
-_SERVICE_CHILDREN = (Phone, Schedule, Language, CostOption, ServiceCapacity, ServiceAtLocation)
-# Records that describe a location, shared by the services offered there.
-_LOCATION_CHILDREN = (Address, Accessibility)
+
+def _remember(session: Session, services: set[str]) -> None:
+    if services:
+        session.info.setdefault(_TOUCHED_KEY, set()).update(services)
 
 
-def _services_at(session: Session, location_ids: set[str]) -> set[str]:
-    if not location_ids:
-        return set()
-    return set(
-        session.scalars(
-            select(ServiceAtLocation.service_id).where(
-                ServiceAtLocation.location_id.in_(location_ids)
-            )
-        )
-    )
+def _collect_deleted(session: Session, _flush_context, _instances) -> None:
+    # Before the flush, while the rows that lead from a deleted record to its services
+    # (placements, services of an organization) are still in the database.
+    with session.no_autoflush:
+        rows = list(touched.orm_rows(session.deleted))
+    _remember(session, touched.services_touched(session, rows))
 
 
-def services_touched(session: Session) -> set[str]:
-    """The services whose index documents the pending changes in this session affect."""
-    services: set[str] = set()
-    placements: set[str] = set()  # service_at_location ids
-    locations: set[str] = set()
-    organizations: set[str] = set()
-    terms: set[str] = set()
+def _collect(session: Session, _flush_context) -> None:
+    # After the flush, new records have their ids and foreign keys.
     changed = [
         *session.new,
         *session.deleted,
         *(o for o in session.dirty if session.is_modified(o)),
     ]
-    for obj in changed:
-        if isinstance(obj, Service):
-            services.add(obj.id)
-        elif isinstance(obj, _SERVICE_CHILDREN):
-            services.add(obj.service_id)
-            if isinstance(obj, (Phone, Schedule, Language)) and obj.location_id:
-                locations.add(obj.location_id)
-            if isinstance(obj, (Phone, Schedule)) and obj.service_at_location_id:
-                placements.add(obj.service_at_location_id)
-        elif isinstance(obj, Attribute) and obj.link_entity == "service":
-            services.add(obj.link_id)
-        elif isinstance(obj, Location):
-            locations.add(obj.id)
-        elif isinstance(obj, _LOCATION_CHILDREN):
-            locations.add(obj.location_id)
-        elif isinstance(obj, Organization):
-            organizations.add(obj.id)
-        elif isinstance(obj, TaxonomyTerm):
-            terms.add(obj.id)
-    with session.no_autoflush:
-        services |= _services_at(session, locations)
-        if placements:
-            services |= set(
-                session.scalars(
-                    select(ServiceAtLocation.service_id).where(ServiceAtLocation.id.in_(placements))
-                )
-            )
-        if organizations:
-            services |= set(
-                session.scalars(
-                    select(Service.id).where(Service.organization_id.in_(organizations))
-                )
-            )
-        if terms:
-            services |= set(
-                session.scalars(
-                    select(Attribute.link_id).where(
-                        Attribute.taxonomy_term_id.in_(terms), Attribute.link_entity == "service"
-                    )
-                )
-            )
-    services.discard(None)
-    return services
-
-
-def _collect(session: Session, _flush_context) -> None:
-    # After the flush, new records have their ids and foreign keys.
-    touched = services_touched(session)
-    if touched:
-        session.info.setdefault(_TOUCHED_KEY, set()).update(touched)
+    _remember(session, touched.services_touched(session, touched.orm_rows(changed)))
 
 
 def _record(session: Session) -> None:
     session.flush()  # collect what is still pending
-    touched = session.info.pop(_TOUCHED_KEY, None)
-    if touched:
-        session.add_all(SearchOutbox(service_id=service_id) for service_id in sorted(touched))
+    services = session.info.pop(_TOUCHED_KEY, None)
+    if services:
+        session.add_all(SearchOutbox(service_id=service_id) for service_id in sorted(services))
         session.info[_PENDING_KEY] = True
 
 
@@ -143,7 +77,9 @@ def _after_commit(session: Session) -> None:
     # A fresh session: the committed one must not be used from inside its own commit.
     with Session(bind=session.get_bind()) as work:
         try:
-            apply_pending(work)
+            apply_pending(work, lock_wait=REQUEST_LOCK_WAIT)
+        except LockError:
+            log.info("search index busy; `flask search sync --follow` applies the change")
         except IndexMissing as exc:
             log.info("no search index to update (%s); `flask search sync` will build it", exc)
         except Exception:  # the change is committed; sync will index it
@@ -157,8 +93,10 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_TOUCHED_KEY, None)
 
 
-def apply_pending(session: Session | None = None) -> int:
-    """Index the services changed since this index's position; returns how many."""
+def apply_pending(session: Session | None = None, lock_wait: float | None = None) -> int:
+    """Index the services changed since this index's position; returns how many. Waits up
+    to lock_wait seconds for the index lock (default PORTAL_SEARCH_LOCK_TIMEOUT), then
+    raises whoosh's LockError."""
     session = session or db.session
     store = indexer.store()
     applied = store.read_position()
@@ -172,7 +110,9 @@ def apply_pending(session: Session | None = None) -> int:
     if not pending:
         return 0
     service_ids = sorted({row.service_id for row in pending})
-    indexer.update(session, service_ids)
+    if lock_wait is None:
+        lock_wait = current_app.config["PORTAL_SEARCH_LOCK_TIMEOUT"]
+    indexer.update(session, service_ids, lock_wait=lock_wait)
     store.write_position(
         OutboxPosition(
             max(applied.last_id, max(row.id for row in rows)),
@@ -193,9 +133,37 @@ def prune(session: Session, older_than: dt.timedelta) -> int:
     return deleted
 
 
+def sync(session: Session, tell: Callable[[str], None] = log.warning) -> int:
+    """Apply what the index has not seen (building the index if it is missing or broken);
+    returns how many services were re-indexed. `tell` hears what it does beyond that."""
+    try:
+        return apply_pending(session)
+    except IndexMissing:
+        from portal.search import rebuild_index
+
+        tell("No usable search index; rebuilding it.")
+        return rebuild_index()
+
+
+def follow(
+    interval: float,
+    tell: Callable[[str], None] = log.info,
+    keep_going: Callable[[], bool] = lambda: True,
+) -> None:
+    """Sync, then again every interval seconds, while keep_going(): the loop that runs
+    beside the web server and applies what requests left when the index lock was busy."""
+    while keep_going():
+        applied = sync(db.session, tell)
+        db.session.remove()
+        if applied:
+            tell(f"Applied changes to {applied} services.")
+        time.sleep(interval)
+
+
 def init_app(app: Flask) -> None:
     session_class = db.session.session_factory.class_
     if not event.contains(session_class, "after_flush", _collect):
+        event.listen(session_class, "before_flush", _collect_deleted)
         event.listen(session_class, "after_flush", _collect)
         event.listen(session_class, "before_commit", _record)
         event.listen(session_class, "after_commit", _after_commit)

@@ -33,7 +33,7 @@ def _text(analyzer, boost: float = 1.0, stored: bool = False) -> TEXT:
 def _with_lengths(schema: Schema) -> Schema:
     """Give every indexed field a length column. Whoosh-reloaded looks for a field's length
     column once per posting while it writes a segment, and a missing column is a file-system
-    check each time (over a million at 10,000 services); a present one is read from memory."""
+    check each time; a present one is read from memory."""
     for name in schema.names():
         field = schema[name]
         if field.indexed:

@@ -54,13 +54,18 @@ def table() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
         return parse(handle)
 
 
+@lru_cache(maxsize=1)
+def _longest_phrase() -> int:
+    return max((len(k) for k in table()), default=1)
+
+
 def concepts(words: tuple[str, ...]) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
     """Split the user's words into concepts: the longest synonym phrases first, else words.
 
     Returns (the words as typed, their alternatives) in order.
     """
     known = table()
-    longest = max((len(k) for k in known), default=1)
+    longest = _longest_phrase()
     found = []
     i = 0
     while i < len(words):
