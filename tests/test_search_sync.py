@@ -188,6 +188,7 @@ def test_a_held_lock_leaves_the_change_for_sync(app, db, indexed):
     assert found("beacon") == ["Beacon Counseling"]
 
 
+@pytest.mark.fresh_database  # the follower thread reads what the request committed
 def test_a_request_never_waits_long_for_the_lock_and_the_follower_applies_its_change(
     app, db, indexed
 ):
