@@ -261,7 +261,9 @@ def open_page(browser, live_server, blocked_requests):
         contexts.append(context)
         _block_other_hosts(context, live_server, blocked_requests)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        # Generous: a loaded two-core machine can take seconds to serve a page; a test that
+        # waits for something that never comes still fails.
+        page.set_default_timeout(30_000)
         return page
 
     yield open_
