@@ -37,10 +37,11 @@ run: setup
 test: lint
 	$(PYTEST) $(PYTEST_ARGS)
 
-# Lint and format check (settings in pyproject.toml); `ruff format .` fixes the format.
+# Lint, format and type checks (settings in pyproject.toml); `ruff format .` fixes the format.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The suite against PostgreSQL (the browser tests already ran in `make test`); each worker
 # makes schemas of its own in that database and drops them at the end.

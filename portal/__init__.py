@@ -34,8 +34,8 @@ def create_app(config: dict | None = None) -> Flask:
 def freeze_loaded_objects() -> None:
     """Keep everything loaded so far (libraries, ZIP codes, phone metadata, the app) out of
     the garbage collector's full passes. It lives as long as the process, and scanning it
-    stalled one request in a few hundred by 60-90 ms (bench/service_page.py). Objects are
-    still freed when nothing refers to them. Called once per serving process (wsgi.py)."""
+    now and then stalled a request (bench/service_page.py measures it). Objects are still
+    freed when nothing refers to them. Called once per serving process (wsgi.py)."""
     gc.freeze()
 
 
@@ -57,32 +57,23 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.admin import organizations, problems, review, taxonomy  # noqa: F401 (admin routes)
-    from portal.admin.views import bp as admin_bp
-    from portal.api.views import bp as api_bp
-    from portal.auth.permissions import PUBLIC, blueprint_rule
-    from portal.auth.views import bp as auth_bp
-    from portal.directory.views import bp as directory_bp
-    from portal.problems.views import bp as problems_bp
-    from portal.providers.views import bp as providers_bp
-    from portal.referrals import access  # noqa: F401  (scope rules for client records)
-    from portal.referrals.inbox import bp as inbox_bp
-    from portal.referrals.printing import bp as printing_bp
-    from portal.referrals.views import bp as referrals_bp
+    # Each package holds its blueprint (and its access rule) in its __init__.py and loads its
+    # route modules at the bottom, as microblog does.
+    from portal import admin, api, auth, directory, inputs, problems, providers, referrals
 
-    # The public directory and search: anyone, signed in or not (DESIGN.md, "Who may do what").
-    blueprint_rule(directory_bp, PUBLIC)
-    app.register_blueprint(directory_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(referrals_bp)
-    app.register_blueprint(inbox_bp)
-    app.register_blueprint(printing_bp)
-    app.register_blueprint(providers_bp)
-    app.register_blueprint(problems_bp)
-    # The HSDS API: public, read-only, GET only (so no CSRF exemption is needed).
-    blueprint_rule(api_bp, PUBLIC)
-    app.register_blueprint(api_bp)
+    inputs.init_app(app)  # the URL converters, before any rule is added
+    for blueprint in (
+        directory.bp,
+        auth.bp,
+        admin.bp,
+        referrals.bp,
+        referrals.inbox_bp,
+        referrals.printing_bp,
+        providers.bp,
+        problems.bp,
+        api.bp,
+    ):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

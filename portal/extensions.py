@@ -1,5 +1,7 @@
 """Extension objects, created unbound and attached to the app in create_app."""
 
+from typing import TYPE_CHECKING
+
 from flask import request
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
@@ -31,6 +33,12 @@ def client_address() -> str:
 
 
 db = SQLAlchemy(model_class=Base)
+# The base of every model. Flask-SQLAlchemy builds db.Model at run time from Base, which a type
+# checker cannot follow; to it, the models are plain Base subclasses.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()

@@ -56,4 +56,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_set_headers)
     proxies = app.config.get("PORTAL_TRUSTED_PROXIES", 0)
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # Flask's documented way to wrap the app in WSGI middleware (its stubs call it a method).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )

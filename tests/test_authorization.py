@@ -17,7 +17,7 @@ import pytest
 from flask import url_for
 
 from portal.auth import accounts, sessions, tokens
-from portal.auth.permissions import in_scope
+from portal.auth.policies import can_edit_organization
 from portal.extensions import db as _db
 from portal.models import ChangeRequest, Encounter, Invitation, ProblemReport, Role, ServiceList
 from portal.models.catalog import utcnow
@@ -352,14 +352,16 @@ def test_provider_staff_reach_only_their_own_organizations(world):
         world.people["provider_a"].organizations[0],
         world.people["provider_b"].organizations[0],
     )
-    assert in_scope(world.people["provider_a"], org_a) and not in_scope(
+    assert can_edit_organization(world.people["provider_a"], org_a) and not can_edit_organization(
         world.people["provider_a"], org_b
     )
-    assert in_scope(world.people["provider_b"], org_b) and not in_scope(
+    assert can_edit_organization(world.people["provider_b"], org_b) and not can_edit_organization(
         world.people["provider_b"], org_a
     )
-    assert in_scope(world.people["admin"], org_a) and in_scope(world.people["admin"], org_b)
-    assert not in_scope(world.people["clinician"], org_a)
+    assert can_edit_organization(world.people["admin"], org_a) and can_edit_organization(
+        world.people["admin"], org_b
+    )
+    assert not can_edit_organization(world.people["clinician"], org_a)
 
 
 def test_guessing_ids_gives_404_not_403(app, world):

@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from portal import localtime
 from portal.models import AuditEvent, EmailMessage, Referral, ReferralEvent
-from portal.referrals import disclosure
-from portal.referrals import workflow as wf
+from portal.referrals import disclosure, workflow
 from tests.accounts import post_form, signed_in
 from tests.factories import (
     ClientFactory,
@@ -40,8 +39,12 @@ def world(app, db):
     provider = UserFactory(role="provider", organizations=[org], email="staff@example.org")
     client = ClientFactory(name=NAME, phone=PHONE)
     consent = ConsentFactory(client=client, organization=org)
-    referral = wf.create(client, service, by=clinician, urgency="urgent", need=NEED, note=NOTE)
-    wf.change_status(referral, wf.REQUESTED, by=clinician, expected_version=referral.version)
+    referral = workflow.create(
+        client, service, by=clinician, urgency="urgent", need=NEED, note=NOTE
+    )
+    workflow.change_status(
+        referral, workflow.REQUESTED, by=clinician, expected_version=referral.version
+    )
     db.session.commit()
     return dict(
         org=org,
@@ -161,12 +164,14 @@ def test_after_expiry_the_provider_cannot_accept_and_sees_only_the_name_sent(app
     referral = db.session.get(Referral, world["referral"].id)
     assert referral.status == "requested"
     assert db.session.query(ReferralEvent).count() == events_before
-    assert wf.next_statuses(referral, world["provider"]) == []
+    assert workflow.next_statuses(referral, world["provider"]) == []
 
 
 def test_after_consent_ends_an_accepted_referral_cannot_be_moved_or_booked(app, db, world):
     referral = world["referral"]
-    wf.change_status(referral, wf.ACCEPTED, by=world["provider"], expected_version=referral.version)
+    workflow.change_status(
+        referral, workflow.ACCEPTED, by=world["provider"], expected_version=referral.version
+    )
     db.session.commit()
     world["consent"].expires_on = localtime.today() - dt.timedelta(days=1)
     db.session.commit()
@@ -200,10 +205,12 @@ def test_revoking_one_of_two_valid_consents_withdraws_nothing(app, db, world):
 def test_revoking_leaves_referrals_to_other_organizations_alone(app, db, world):
     elsewhere = ServiceFactory(organization=world["other"])
     ConsentFactory(client=world["client"], organization=world["other"])
-    other = wf.create(
+    other = workflow.create(
         world["client"], elsewhere, by=world["clinician"], urgency="routine", need="x"
     )
-    wf.change_status(other, wf.REQUESTED, by=world["clinician"], expected_version=other.version)
+    workflow.change_status(
+        other, workflow.REQUESTED, by=world["clinician"], expected_version=other.version
+    )
     db.session.commit()
     revoke(app, world)
     assert db.session.get(Referral, other.id).status == "requested"
@@ -212,8 +219,11 @@ def test_revoking_leaves_referrals_to_other_organizations_alone(app, db, world):
 
 def test_entered_in_error_removes_the_client_from_the_providers_view(app, db, world):
     referral = world["referral"]
-    wf.change_status(
-        referral, wf.ENTERED_IN_ERROR, by=world["clinician"], expected_version=referral.version
+    workflow.change_status(
+        referral,
+        workflow.ENTERED_IN_ERROR,
+        by=world["clinician"],
+        expected_version=referral.version,
     )
     db.session.commit()
     pages = provider_pages(app, world)

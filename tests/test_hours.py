@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from flask_babel import force_locale
 
 from portal.catalog import hours
 from portal.models import Schedule
@@ -111,3 +112,12 @@ def test_overlapping_and_touching_hours_are_shown_once():
         schedule(byday="MO", opens="17:00", closes="20:00"),
     ]
     assert hours.week(rows, MONDAY)[0].label() == "8:30 am – 8 pm"
+
+
+def test_times_are_written_as_the_readers_language_writes_them(app):
+    # Babel's CLDR patterns: a 12-hour clock in English, a 24-hour one in Spanish.
+    with app.test_request_context():
+        assert hours.Interval(480, 1050).label() == "8 am – 5:30 pm"
+        with force_locale("es"):
+            assert hours.Interval(480, 1050).label() == "8:00 – 17:30"
+            assert hours.Interval(1200, 1560).label() == "20:00 – 2:00"

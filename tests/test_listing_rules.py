@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from portal.catalog import editing, hours
+from portal.catalog import cleaning, hours
 from portal.models import Schedule
 
 
@@ -22,41 +22,41 @@ from portal.models import Schedule
     ],
 )
 def test_phone_numbers_are_normalised_and_short_numbers_allowed(app, typed, stored):
-    assert editing.clean_phone(typed) == stored
+    assert cleaning.clean_phone(typed) == stored
 
 
 @pytest.mark.parametrize(
     "typed", ["12", "555-12", "555-0100", "call us", "703-555-01000000", "1" * 50]
 )
 def test_numbers_that_cannot_be_dialled_are_refused(app, typed):
-    with pytest.raises(editing.EditError):
-        editing.clean_phone(typed)
+    with pytest.raises(cleaning.CleaningError):
+        cleaning.clean_phone(typed)
 
 
 def test_urls_and_emails_are_checked(app):
-    assert editing.clean_url("www.example.org/help") == "https://www.example.org/help"
-    assert editing.clean_url("http://example.org") == "http://example.org"
+    assert cleaning.clean_url("www.example.org/help") == "https://www.example.org/help"
+    assert cleaning.clean_url("http://example.org") == "http://example.org"
     for bad in ("javascript:alert(1)", "ftp://example.org", "https://localhost", "not a url"):
-        with pytest.raises(editing.EditError):
-            editing.clean_url(bad)
-    assert editing.clean_email("intake@example.org") == "intake@example.org"
+        with pytest.raises(cleaning.CleaningError):
+            cleaning.clean_url(bad)
+    assert cleaning.clean_email("intake@example.org") == "intake@example.org"
     for bad in ("intake", "a@b", "two@@example.org"):
-        with pytest.raises(editing.EditError):
-            editing.clean_email(bad)
+        with pytest.raises(cleaning.CleaningError):
+            cleaning.clean_email(bad)
 
 
 def test_html_and_scripts_are_removed_from_text(app):
     typed = '<script>alert("x")</script><b>Walk-in</b> counseling & <a href="x">more</a>'
-    assert editing.clean_text(typed) == "Walk-in counseling & more"
-    assert editing.clean_text("&lt;script&gt;alert(1)&lt;/script&gt;ok") == "ok"
-    assert editing.clean_text("   ") is None
+    assert cleaning.clean_text(typed) == "Walk-in counseling & more"
+    assert cleaning.clean_text("&lt;script&gt;alert(1)&lt;/script&gt;ok") == "ok"
+    assert cleaning.clean_text("   ") is None
 
 
 def test_text_has_a_size_limit(app):
-    with pytest.raises(editing.EditError, match="4000"):
-        editing.clean_text("x" * 4001)
-    with pytest.raises(editing.EditError):
-        editing.clean_lines("\n".join(f"item {n}" for n in range(editing.LIST_ITEMS + 1)))
+    with pytest.raises(cleaning.CleaningError, match="4000"):
+        cleaning.clean_text("x" * 4001)
+    with pytest.raises(cleaning.CleaningError):
+        cleaning.clean_lines("\n".join(f"item {n}" for n in range(cleaning.LIST_ITEMS + 1)))
 
 
 def test_closing_before_opening_needs_the_past_midnight_box(app):

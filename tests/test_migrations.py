@@ -7,8 +7,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import CheckConstraint, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from portal import create_app
 from portal.extensions import db
@@ -82,3 +83,60 @@ def test_upgrading_a_database_with_listings_keeps_them(empty_database_url):
         db.engine.dispose()
     assert services == ["Sample Service"]
     assert trusted == [False]
+
+
+def test_vocabularies_and_placements_migrate_keeping_rows(empty_database_url):
+    """c17t00000001: a repeated placement is merged (its phone moves to the kept row), the
+    referral and its event stay, and afterwards the database itself refuses to change events
+    and audit rows, and holds the models' CHECK constraints."""
+    org, service, place = (f"00000000-0000-4000-8000-00000000000{n}" for n in (1, 2, 3))
+    kept, repeated = "00000000-0000-4000-8000-000000000010", "00000000-0000-4000-8000-000000000011"
+    app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="b7c0ffee0007")
+        with db.engine.begin() as connection:
+            for statement in (
+                f"INSERT INTO organization (id, name, description, trusted) "
+                f"VALUES ('{org}', 'Sample Org', 'x', false)",
+                f"INSERT INTO service (id, organization_id, name, status, last_modified) "
+                f"VALUES ('{service}', '{org}', 'Sample Service', 'active', CURRENT_TIMESTAMP)",
+                f"INSERT INTO location (id, location_type, organization_id) "
+                f"VALUES ('{place}', 'physical', '{org}')",
+                f"INSERT INTO service_at_location (id, service_id, location_id) "
+                f"VALUES ('{kept}', '{service}', '{place}'), "
+                f"('{repeated}', '{service}', '{place}')",
+                f"INSERT INTO phone (id, service_at_location_id, number) "
+                f"VALUES ('p1', '{repeated}', '703-555-0100')",
+                "INSERT INTO client (id, name, contact_preference, created_at, updated_at) "
+                "VALUES ('c1', 'Sample Person', 'call', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                f"INSERT INTO referral (id, version, client_id, organization_id, service_id, "
+                f"status, urgency, need, created_at) VALUES ('r1', 1, 'c1', '{org}', "
+                f"'{service}', 'draft', 'routine', 'Counseling', CURRENT_TIMESTAMP)",
+                "INSERT INTO referral_event (referral_id, at, to_status) "
+                "VALUES ('r1', CURRENT_TIMESTAMP, 'draft')",
+                "INSERT INTO audit_event (at, action) "
+                "VALUES (CURRENT_TIMESTAMP, 'referral.created')",
+            ):
+                connection.execute(text(statement))
+        upgrade()
+        with db.engine.connect() as connection:
+            placements = connection.execute(text("SELECT id FROM service_at_location")).scalars()
+            assert placements.all() == [kept]
+            phone = connection.execute(text("SELECT service_at_location_id FROM phone")).scalar()
+            assert phone == kept
+            assert connection.execute(text("SELECT COUNT(*) FROM referral_event")).scalar() == 1
+            inspector = db.inspect(connection)
+            for table in db.metadata.sorted_tables:
+                modelled = {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
+                found = {c["name"] for c in inspector.get_check_constraints(table.name)}
+                assert found == modelled, table.name
+        for statement in (
+            "UPDATE referral_event SET note = 'rewritten'",
+            "DELETE FROM referral_event",
+            "UPDATE audit_event SET detail = 'rewritten'",
+            "DELETE FROM audit_event",
+            "UPDATE referral SET status = 'made-up'",
+        ):
+            with pytest.raises(DBAPIError), db.engine.begin() as connection:
+                connection.execute(text(statement))
+        db.engine.dispose()

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from portal.catalog import editing
+from portal.catalog import change_requests
 from portal.models import (
     AuditEvent,
     ChangeRequest,
@@ -406,7 +406,7 @@ def test_approving_applies_to_the_current_record(app, db, world):
     world["service"].description = "Changed meanwhile."
     db.session.commit()
     change = db.session.scalars(select(ChangeRequest)).one()
-    editing.approve(change, world["admin"])
+    change_requests.approve(change, world["admin"])
     db.session.commit()
     row = db.session.scalars(select(Metadata)).one()
     assert (row.previous_value, row.replacement_value) == ("Changed meanwhile.", "Version two.")

@@ -21,7 +21,7 @@ from portal.models import (
     ServiceList,
 )
 from portal.models.catalog import utcnow
-from portal.referrals import workflow as wf
+from portal.referrals import workflow
 from tests.accounts import post_form, signed_in, token_for
 from tests.factories import (
     ClientFactory,
@@ -516,7 +516,7 @@ def test_the_overdue_command_lists_and_notifies_once(app, db, world):
     again = runner.invoke(args=["referrals", "overdue", "--notify"])
     assert "notified about 0 referral(s)" in again.output
     assert count(db, Notification, Notification.kind == "overdue") == 2
-    assert wf.overdue_referrals() == [referral]
+    assert workflow.overdue_referrals() == [referral]
 
 
 def test_clinicians_see_refer_links_on_search_results_and_service_pages(app, db, world):

@@ -15,7 +15,7 @@ from portal import localtime
 from portal.models import AuditEvent, EmailMessage, Notification, ReferralEvent
 from portal.models.referrals import ReferralEventIsAppendOnly
 from portal.referrals import consent as consents
-from portal.referrals import workflow as wf
+from portal.referrals import workflow
 from tests.factories import (
     ClientFactory,
     ConsentFactory,
@@ -62,7 +62,7 @@ ALLOWED = {
         )
     },
 }
-ALL_PAIRS = [(a, b) for a, b in itertools.product(wf.STATUSES, wf.STATUSES) if a != b]
+ALL_PAIRS = [(a, b) for a, b in itertools.product(workflow.STATUSES, workflow.STATUSES) if a != b]
 
 
 @pytest.fixture
@@ -94,13 +94,13 @@ def make_referral(people, status="draft", *, consent=True):
 
 def details_for(to):
     return {
-        "reason": "A reason" if to in wf.REASON_REQUIRED else None,
-        "outcome": "got-help" if to in wf.OUTCOME_REQUIRED else None,
+        "reason": "A reason" if to in workflow.REASON_REQUIRED else None,
+        "outcome": "got-help" if to in workflow.OUTCOME_REQUIRED else None,
     }
 
 
 def test_the_module_matches_the_design():
-    assert wf.TRANSITIONS == ALLOWED
+    assert workflow.TRANSITIONS == ALLOWED
 
 
 @pytest.mark.parametrize("start, to", sorted(ALLOWED))
@@ -112,11 +112,11 @@ def test_each_allowed_change_by_its_side_and_refused_to_the_other(db, people, st
         else (people["provider"], people["clinician"])
     )
     for refused in (other_side, people["outsider"], people["supervisor"], people["admin"]):
-        with pytest.raises(wf.NotPermitted):
-            wf.change_status(
+        with pytest.raises(workflow.NotPermitted):
+            workflow.change_status(
                 referral, to, by=refused, expected_version=referral.version, **details_for(to)
             )
-    event = wf.change_status(
+    event = workflow.change_status(
         referral, to, by=side, expected_version=referral.version, **details_for(to)
     )
     db.session.commit()
@@ -129,26 +129,26 @@ def test_each_allowed_change_by_its_side_and_refused_to_the_other(db, people, st
 def test_each_change_outside_the_machine_is_refused(db, people, start, to):
     referral = make_referral(people, start)
     for user in (people["clinician"], people["provider"]):
-        with pytest.raises(wf.IllegalTransition) as refused:
-            wf.change_status(
+        with pytest.raises(workflow.IllegalTransition) as refused:
+            workflow.change_status(
                 referral,
                 to,
                 by=user,
                 expected_version=referral.version,
                 reason="A reason",
-                outcome="got-help" if to in wf.FINAL else None,
+                outcome="got-help" if to in workflow.FINAL else None,
             )
         assert "cannot become" in refused.value.message
     assert referral.status == start
 
 
-@pytest.mark.parametrize("to", wf.REASON_REQUIRED)
+@pytest.mark.parametrize("to", workflow.REASON_REQUIRED)
 def test_a_reason_is_required(db, people, to):
     start = "requested" if to == "rejected" else "accepted"
     referral = make_referral(people, start)
     user = people["provider"] if ALLOWED[(start, to)] == P else people["clinician"]
-    with pytest.raises(wf.WorkflowError) as refused:
-        wf.change_status(
+    with pytest.raises(workflow.WorkflowError) as refused:
+        workflow.change_status(
             referral,
             to,
             by=user,
@@ -159,11 +159,11 @@ def test_a_reason_is_required(db, people, to):
     assert refused.value.field == "reason" and referral.status == start
 
 
-@pytest.mark.parametrize("to", wf.OUTCOME_REQUIRED)
+@pytest.mark.parametrize("to", workflow.OUTCOME_REQUIRED)
 def test_an_outcome_is_required_at_the_end(db, people, to):
     referral = make_referral(people, "in-progress")
-    with pytest.raises(wf.WorkflowError) as refused:
-        wf.change_status(
+    with pytest.raises(workflow.WorkflowError) as refused:
+        workflow.change_status(
             referral,
             to,
             by=people["provider"],
@@ -171,8 +171,8 @@ def test_an_outcome_is_required_at_the_end(db, people, to):
             reason="A reason",
         )
     assert refused.value.field == "outcome"
-    with pytest.raises(wf.WorkflowError):
-        wf.change_status(
+    with pytest.raises(workflow.WorkflowError):
+        workflow.change_status(
             referral,
             to,
             by=people["provider"],
@@ -180,7 +180,7 @@ def test_an_outcome_is_required_at_the_end(db, people, to):
             reason="A reason",
             outcome="made-up",
         )
-    wf.change_status(
+    workflow.change_status(
         referral,
         to,
         by=people["provider"],
@@ -193,8 +193,8 @@ def test_an_outcome_is_required_at_the_end(db, people, to):
 
 def test_no_outcome_before_the_end(db, people):
     referral = make_referral(people, "requested")
-    with pytest.raises(wf.WorkflowError) as refused:
-        wf.change_status(
+    with pytest.raises(workflow.WorkflowError) as refused:
+        workflow.change_status(
             referral,
             "accepted",
             by=people["provider"],
@@ -207,13 +207,13 @@ def test_no_outcome_before_the_end(db, people):
 def test_sending_needs_a_valid_consent_naming_the_organization(db, people):
     referral = make_referral(people, consent=False)
     ConsentFactory(client=referral.client)  # names another organization
-    with pytest.raises(wf.WorkflowError) as refused:
-        wf.change_status(
+    with pytest.raises(workflow.WorkflowError) as refused:
+        workflow.change_status(
             referral, "requested", by=people["clinician"], expected_version=referral.version
         )
     assert refused.value.field == "consent" and referral.status == "draft"
     ConsentFactory(client=referral.client, organization=people["org"])
-    wf.change_status(
+    workflow.change_status(
         referral, "requested", by=people["clinician"], expected_version=referral.version
     )
     assert referral.status == "requested" and referral.sent_at is not None
@@ -231,8 +231,8 @@ def test_an_expired_or_revoked_consent_does_not_allow_sending(db, people):
     assert not consents.is_valid(revoked)
     with pytest.raises(consents.ConsentError):
         consents.revoke(revoked, by=people["clinician"])
-    with pytest.raises(wf.WorkflowError):
-        wf.change_status(
+    with pytest.raises(workflow.WorkflowError):
+        workflow.change_status(
             referral, "requested", by=people["clinician"], expected_version=referral.version
         )
     last_day = ConsentFactory(client=referral.client, organization=people["org"], expires_on=today)
@@ -281,7 +281,7 @@ def test_recording_a_consent_needs_each_element(db, people):
 
 
 def test_events_are_append_only(db, people):
-    referral = wf.create(
+    referral = workflow.create(
         ClientFactory(),
         ServiceFactory(organization=people["org"]),
         by=people["clinician"],
@@ -303,8 +303,8 @@ def test_create_checks_its_input_and_writes_the_first_event(db, people):
     service = ServiceFactory(organization=people["org"])
     elsewhere = LocationFactory()
     client = ClientFactory()
-    with pytest.raises(wf.WorkflowError, match="not offered"):
-        wf.create(
+    with pytest.raises(workflow.WorkflowError, match="not offered"):
+        workflow.create(
             client,
             service,
             by=people["clinician"],
@@ -312,14 +312,18 @@ def test_create_checks_its_input_and_writes_the_first_event(db, people):
             need="Counseling",
             location=elsewhere,
         )
-    with pytest.raises(wf.WorkflowError):
-        wf.create(client, service, by=people["clinician"], urgency="whenever", need="Counseling")
-    with pytest.raises(wf.WorkflowError):
-        wf.create(client, service, by=people["clinician"], urgency="routine", need=" ")
-    with pytest.raises(wf.NotPermitted):
-        wf.create(client, service, by=people["provider"], urgency="routine", need="Counseling")
+    with pytest.raises(workflow.WorkflowError):
+        workflow.create(
+            client, service, by=people["clinician"], urgency="whenever", need="Counseling"
+        )
+    with pytest.raises(workflow.WorkflowError):
+        workflow.create(client, service, by=people["clinician"], urgency="routine", need=" ")
+    with pytest.raises(workflow.NotPermitted):
+        workflow.create(
+            client, service, by=people["provider"], urgency="routine", need="Counseling"
+        )
     here = ServiceAtLocationFactory(service=service).location
-    referral = wf.create(
+    referral = workflow.create(
         client, service, by=people["clinician"], urgency="urgent", need="Counseling", location=here
     )
     db.session.commit()
@@ -335,19 +339,19 @@ def test_a_stale_version_is_refused_and_nothing_changes(db, people):
     referral = make_referral(people, "requested")
     db.session.commit()
     shown = referral.version
-    wf.change_status(referral, "accepted", by=people["provider"], expected_version=shown)
-    wf.commit()
+    workflow.change_status(referral, "accepted", by=people["provider"], expected_version=shown)
+    workflow.commit()
     assert referral.version == shown + 1
-    with pytest.raises(wf.StaleVersion):
-        wf.change_status(
+    with pytest.raises(workflow.StaleVersion):
+        workflow.change_status(
             referral,
             "cancelled",
             by=people["clinician"],
             expected_version=shown,
             reason="Client moved",
         )
-    with pytest.raises(wf.StaleVersion):
-        wf.set_follow_up(
+    with pytest.raises(workflow.StaleVersion):
+        workflow.set_follow_up(
             referral, dt.date(2026, 12, 1), by=people["clinician"], expected_version=shown
         )
     assert referral.status == "accepted" and len(referral.events) == 1  # the acceptance only
@@ -361,15 +365,17 @@ def test_a_concurrent_update_of_the_same_row_raises_stale_version(app, db, peopl
     # Another writer changes the row after this session read it.
     with db.engine.begin() as connection:
         connection.execute(
-            wf.Referral.__table__.update()
-            .where(wf.Referral.id == referral_id)
+            workflow.Referral.__table__.update()
+            .where(workflow.Referral.id == referral_id)
             .values(status="rejected", version=version + 1)
         )
-    with pytest.raises(wf.StaleVersion):  # at the change's autoflush or at the commit
-        wf.change_status(referral, "accepted", by=people["provider"], expected_version=version)
-        wf.commit()
+    with pytest.raises(workflow.StaleVersion):  # at the change's autoflush or at the commit
+        workflow.change_status(
+            referral, "accepted", by=people["provider"], expected_version=version
+        )
+        workflow.commit()
     db.session.expire_all()
-    fresh = db.session.get(wf.Referral, referral_id)
+    fresh = db.session.get(workflow.Referral, referral_id)
     assert fresh.status == "rejected"
     assert (
         db.session.scalar(
@@ -383,35 +389,37 @@ def test_a_concurrent_update_of_the_same_row_raises_stale_version(app, db, peopl
 
 def test_appointments_and_follow_ups(db, people):
     referral = make_referral(people, "requested")
-    with pytest.raises(wf.IllegalTransition):
-        wf.set_appointment(
+    with pytest.raises(workflow.IllegalTransition):
+        workflow.set_appointment(
             referral, dt.date(2026, 12, 3), by=people["provider"], expected_version=referral.version
         )
-    wf.change_status(referral, "accepted", by=people["provider"], expected_version=referral.version)
+    workflow.change_status(
+        referral, "accepted", by=people["provider"], expected_version=referral.version
+    )
     db.session.commit()
-    with pytest.raises(wf.NotPermitted):
-        wf.set_appointment(
+    with pytest.raises(workflow.NotPermitted):
+        workflow.set_appointment(
             referral,
             dt.date(2026, 12, 3),
             by=people["clinician"],
             expected_version=referral.version,
         )
-    event = wf.set_appointment(
+    event = workflow.set_appointment(
         referral, dt.date(2026, 12, 3), by=people["provider"], expected_version=referral.version
     )
     db.session.commit()
     assert referral.appointment_on == dt.date(2026, 12, 3) and "2026-12-03" in event.note
-    with pytest.raises(wf.NotPermitted):
-        wf.set_follow_up(
+    with pytest.raises(workflow.NotPermitted):
+        workflow.set_follow_up(
             referral, dt.date(2026, 12, 4), by=people["provider"], expected_version=referral.version
         )
-    wf.set_follow_up(
+    workflow.set_follow_up(
         referral, dt.date(2026, 12, 4), by=people["clinician"], expected_version=referral.version
     )
     db.session.commit()
-    assert wf.due_follow_ups(dt.date(2026, 12, 3)) == []
-    assert wf.due_follow_ups(dt.date(2026, 12, 4)) == [referral]
-    wf.change_status(
+    assert workflow.due_follow_ups(dt.date(2026, 12, 3)) == []
+    assert workflow.due_follow_ups(dt.date(2026, 12, 4)) == [referral]
+    workflow.change_status(
         referral,
         "completed",
         by=people["provider"],
@@ -419,9 +427,9 @@ def test_appointments_and_follow_ups(db, people):
         outcome="got-help",
     )
     db.session.commit()
-    assert wf.due_follow_ups(dt.date(2026, 12, 5)) == []
-    with pytest.raises(wf.IllegalTransition):
-        wf.set_follow_up(
+    assert workflow.due_follow_ups(dt.date(2026, 12, 5)) == []
+    with pytest.raises(workflow.IllegalTransition):
+        workflow.set_follow_up(
             referral,
             dt.date(2026, 12, 9),
             by=people["clinician"],
@@ -444,7 +452,7 @@ NEW_YORK = ZoneInfo("America/New_York")
     ],
 )
 def test_business_days(sent, days, due):
-    result = wf.add_business_days(sent.replace(tzinfo=NEW_YORK), days, NEW_YORK)
+    result = workflow.add_business_days(sent.replace(tzinfo=NEW_YORK), days, NEW_YORK)
     assert result == due.replace(tzinfo=NEW_YORK)
 
 
@@ -454,23 +462,25 @@ def test_overdue_after_two_business_days_and_configurable(app, db, people):
     db.session.commit()
     tuesday_before = dt.datetime(2026, 12, 1, 14, 59, tzinfo=dt.UTC)
     tuesday_after = dt.datetime(2026, 12, 1, 15, 1, tzinfo=dt.UTC)
-    assert not wf.is_overdue(referral, tuesday_before)
-    assert wf.is_overdue(referral, tuesday_after)
-    assert wf.overdue_referrals(tuesday_after) == [referral]
+    assert not workflow.is_overdue(referral, tuesday_before)
+    assert workflow.is_overdue(referral, tuesday_after)
+    assert workflow.overdue_referrals(tuesday_after) == [referral]
     app.config["PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS"] = 3
-    assert not wf.is_overdue(referral, tuesday_after)
+    assert not workflow.is_overdue(referral, tuesday_after)
     app.config["PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS"] = 2
-    wf.change_status(referral, "accepted", by=people["provider"], expected_version=referral.version)
-    assert not wf.is_overdue(referral, tuesday_after)
+    workflow.change_status(
+        referral, "accepted", by=people["provider"], expected_version=referral.version
+    )
+    assert not workflow.is_overdue(referral, tuesday_after)
 
 
 def test_overdue_notices_go_once_to_both_sides(app, db, people):
     referral = make_referral(people, "requested")
     db.session.commit()
     later = referral.sent_at + dt.timedelta(days=10)
-    assert wf.notify_overdue(later) == [referral]
+    assert workflow.notify_overdue(later) == [referral]
     db.session.commit()
-    assert wf.notify_overdue(later) == []
+    assert workflow.notify_overdue(later) == []
     kinds = db.session.execute(select(Notification.user_id, Notification.kind)).all()
     assert sorted(kinds) == sorted(
         [(people["provider"].id, "overdue"), (people["clinician"].id, "overdue")]
@@ -482,11 +492,13 @@ def test_each_change_notifies_the_other_side_without_client_details(app, db, peo
     referral.client.name = "Riley Unique-Name"
     referral.need = "Detox bed tonight"
     db.session.commit()
-    wf.change_status(
+    workflow.change_status(
         referral, "requested", by=people["clinician"], expected_version=referral.version
     )
     db.session.commit()
-    wf.change_status(referral, "accepted", by=people["provider"], expected_version=referral.version)
+    workflow.change_status(
+        referral, "accepted", by=people["provider"], expected_version=referral.version
+    )
     db.session.commit()
     notices = db.session.execute(
         select(Notification.user_id, Notification.status).order_by(Notification.id)
@@ -512,6 +524,6 @@ def test_dashboard_orders_by_urgency_then_age(app, db, people):
     make_referral(people, "draft")
     make_referral(people, "completed")
     db.session.commit()
-    dashboard = wf.open_referrals(now)
+    dashboard = workflow.open_referrals(now)
     assert [r.referral for r in dashboard] == [rows[1], rows[3], rows[2], rows[0]]
     assert [r.overdue for r in dashboard] == [False, True, False, True]

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
+from portal.admin import INVALID, admin_only, bp
 from portal.admin.forms import ImportForm
-from portal.admin.views import INVALID, admin_only, bp
 from portal.extensions import db
 from portal.hsds.importer import import_source
 from portal.hsds.sources import SourceError, read_upload

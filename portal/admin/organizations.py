@@ -8,10 +8,12 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from portal import audit
+from portal.admin import INVALID, PAGE_SIZE, admin_only, bp
 from portal.admin.listing_forms import OrganizationAdminForm
-from portal.admin.views import INVALID, PAGE_SIZE, admin_only, bp
-from portal.auth.permissions import get_in_scope_or_404
-from portal.catalog import editing, freshness
+from portal.auth import policies
+from portal.auth.permissions import load_or_404
+from portal.catalog import freshness
+from portal.catalog.organizations import save_organization
 from portal.extensions import db
 from portal.models import Organization, Role, User
 
@@ -47,7 +49,7 @@ def _save(organization: Organization | None, form: OrganizationAdminForm):
         organization = Organization(name=form.name.data.strip(), description="")
         db.session.add(organization)
     staff = list(db.session.scalars(select(User).where(User.id.in_(form.staff.data))))
-    editing.save_organization(
+    save_organization(
         organization, name=form.name.data.strip(), trusted=form.trusted.data, staff=staff
     )
     db.session.flush()
@@ -82,7 +84,7 @@ def new_organization():
 @bp.route("/organizations/<uuid:organization_id>", methods=["GET", "POST"])
 @admin_only
 def organization(organization_id):
-    org = get_in_scope_or_404(Organization, organization_id)
+    org = load_or_404(Organization, organization_id, policy=policies.can_edit_organization)
     form = _form(org)
     if request.method == "POST":
         return _save(org, form)

@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
+from portal.admin import INVALID, PAGE_SIZE, admin_only, bp
 from portal.admin.listing_forms import ResolveForm
-from portal.admin.views import INVALID, PAGE_SIZE, admin_only, bp
 from portal.catalog import problems
 from portal.extensions import db
-from portal.models import ProblemReport
+from portal.models import ProblemReport, ProblemStatus
 
 
 def _queue(form: ResolveForm | None = None, failed_id: str | None = None, status: int = 200):
@@ -36,7 +36,7 @@ def problem_queue():
 @admin_only
 def resolve_problem(report_id):
     report = db.session.get(ProblemReport, str(report_id)) or abort(404)
-    if report.status != "open":
+    if report.status != ProblemStatus.open:
         abort(409, _("This report is already resolved."))
     form = ResolveForm()
     if not form.validate():

@@ -1,6 +1,6 @@
 """Admin: the dashboard with the listing queues, the review of provider changes (a
 field-by-field diff, approve or reject with a comment), the stale-listing queue and a listing's
-change history. Rules: portal/catalog/editing.py and portal/catalog/freshness.py."""
+change history. Rules: portal/catalog/change_requests.py and portal/catalog/freshness.py."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.admin import INVALID, PAGE_SIZE, admin_only, bp
 from portal.admin.listing_forms import NOTE_MAX, DecisionForm
-from portal.admin.views import INVALID, PAGE_SIZE, admin_only, bp
-from portal.auth.permissions import get_in_scope_or_404
-from portal.catalog import editing, freshness, problems
+from portal.auth import policies
+from portal.auth.permissions import load_or_404
+from portal.catalog import change_requests, cleaning, fields, freshness, problems
 from portal.extensions import db
 from portal.models import ChangeRequest, ChangeStatus
 
 
 def _count(statement) -> int:
-    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    counted = select(func.count()).select_from(statement.order_by(None).subquery())
+    return db.session.scalar(counted) or 0
 
 
 @bp.get("/")
@@ -28,7 +30,7 @@ def dashboard():
     return render_template(
         "admin/dashboard.html",
         counts={
-            "review": _count(editing.pending_changes()),
+            "review": _count(change_requests.pending_changes()),
             "stale": _count(freshness.stale_services()),
             "problems": _count(problems.open_reports()),
         },
@@ -38,12 +40,14 @@ def dashboard():
 @bp.get("/changes")
 @admin_only
 def review_queue():
-    page = db.paginate(editing.pending_changes(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
+    page = db.paginate(
+        change_requests.pending_changes(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE
+    )
     return render_template(
         "admin/review_queue.html",
         page=page,
-        target_label=editing.target_label,
-        targets={c.id: editing.target_of(c) for c in page.items},
+        target_label=fields.target_label,
+        targets={c.id: change_requests.target_of(c) for c in page.items},
     )
 
 
@@ -51,32 +55,34 @@ def _change_page(change: ChangeRequest, form: DecisionForm | None = None, status
     return render_template(
         "admin/review_change.html",
         change=change,
-        diff=editing.diff(change),
-        target=editing.target_of(change),
+        diff=fields.diff(change),
+        target=change_requests.target_of(change),
         form=form or DecisionForm(),
-        target_label=editing.target_label,
-        decision_label=editing.decision_label,
+        target_label=fields.target_label,
+        decision_label=change_requests.decision_label,
     ), status
 
 
 @bp.get("/changes/<uuid:change_id>")
 @admin_only
 def review_change(change_id):
-    return _change_page(get_in_scope_or_404(ChangeRequest, change_id))
+    return _change_page(
+        load_or_404(ChangeRequest, change_id, policy=policies.can_view_change_request)
+    )
 
 
 def _decide(change_id, approve: bool):
-    change = get_in_scope_or_404(ChangeRequest, change_id)
+    change = load_or_404(ChangeRequest, change_id, policy=policies.can_view_change_request)
     form = DecisionForm()
     if not form.validate():
         return _change_page(change, form, INVALID)
     try:
-        comment = editing.clean_text(form.comment.data, NOTE_MAX)
+        comment = cleaning.clean_text(form.comment.data, NOTE_MAX)
         if approve:
-            editing.approve(change, current_user, comment)
+            change_requests.approve(change, current_user, comment)
         else:
-            editing.reject(change, current_user, comment)
-    except editing.EditError as error:
+            change_requests.reject(change, current_user, comment)
+    except (cleaning.CleaningError, change_requests.ReviewError) as error:
         db.session.rollback()
         if change.status != ChangeStatus.pending.value:
             abort(409, str(error))
@@ -110,5 +116,5 @@ def stale_queue():
 @bp.get("/history/<uuid:resource_id>")
 @admin_only
 def listing_history(resource_id):
-    rows = editing.history(str(resource_id))
+    rows = change_requests.history(str(resource_id))
     return render_template("admin/history.html", rows=rows, resource_id=str(resource_id))

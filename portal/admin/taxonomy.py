@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from portal import audit
+from portal.admin import INVALID, admin_only, bp
 from portal.admin.listing_forms import MergeForm, TermForm
-from portal.admin.views import INVALID, admin_only, bp
 from portal.catalog import terms
 from portal.extensions import db
 from portal.models import TaxonomyTerm

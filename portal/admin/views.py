@@ -6,7 +6,6 @@ HTTP only: account rules are in portal/auth/accounts.py, audit reading in portal
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -23,19 +22,15 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from portal import audit, notify
+from portal.admin import INVALID, PAGE_SIZE, admin_only, bp
 from portal.admin.forms import AuditFilterForm, InviteForm, RoleForm
-from portal.auth import accounts
+from portal.auth import accounts, policies
 from portal.auth.forms import EmptyForm
-from portal.auth.permissions import get_in_scope_or_404, requires
+from portal.auth.permissions import load_or_404
 from portal.extensions import db
-from portal.models import EmailMessage, Invitation, Organization, Role, User
+from portal.models import EmailMessage, Invitation, Organization, User
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-INVALID = 422
-PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
-admin_only = requires(Role.admin)
 
 
 def _organization_choices() -> list[SelectChoice]:
@@ -106,13 +101,13 @@ def _user_page(user: User, status: int = 200, role_form: RoleForm | None = None)
 @bp.get("/users/<uuid:user_id>")
 @admin_only
 def user(user_id):
-    return _user_page(get_in_scope_or_404(User, user_id))
+    return _user_page(load_or_404(User, user_id, policy=policies.can_manage_user))
 
 
 @bp.post("/users/<uuid:user_id>/role")
 @admin_only
 def change_role(user_id):
-    user = get_in_scope_or_404(User, user_id)
+    user = load_or_404(User, user_id, policy=policies.can_manage_user)
     form = _with_organizations(RoleForm())
     if not form.validate():
         return _user_page(user, INVALID, form)
@@ -132,7 +127,7 @@ def change_role(user_id):
 
 
 def _set_active(user_id, active: bool):
-    user = get_in_scope_or_404(User, user_id)
+    user = load_or_404(User, user_id, policy=policies.can_manage_user)
     try:
         accounts.set_active(user, active, by=current_user)
     except accounts.AccountError as error:
@@ -204,6 +199,3 @@ def audit_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
     )
-
-
-from portal.admin import imports  # noqa: E402,F401  (the HSDS import page's routes)

@@ -7,6 +7,8 @@ official file leaves out: the 400 and 404 answers, ndjson, and the right schema 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from portal.api.queries import MAX_PER_PAGE
 
 SCHEMAS = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
@@ -117,7 +119,7 @@ def _list(operation: str, summary: str, parameters: list[str], schema_file: str)
     }
 
 
-def _one(operation: str, summary: str, schema_file: str, parameters: list[str] = ()) -> dict:
+def _one(operation: str, summary: str, schema_file: str, parameters: Sequence[str] = ()) -> dict:
     return {
         "parameters": ID,
         "get": {

@@ -179,7 +179,7 @@ def _placements_near(query: Select, nearby: Nearby) -> Select:
                 select(Address.location_id).where(Address.postal_code == nearby.postcode)
             )
         )
-    centre = geo.zip_centre(nearby.postcode)
+    centre = geo.zip_centre(nearby.postcode) if nearby.postcode else None
     if centre is None:
         raise BadParameter("postcode", "unknown postcode, so no distance can be measured")
     radius_miles = nearby.proximity_metres / METRES_PER_MILE

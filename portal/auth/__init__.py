@@ -6,10 +6,12 @@ every request and keeps administrators without MFA on the MFA set-up page.
 
 from __future__ import annotations
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Blueprint, Flask, g, redirect, request, url_for
 from flask_login import current_user
 
 from portal.extensions import login_manager
+
+bp = Blueprint("auth", __name__)
 
 # What an administrator without MFA may still reach: setting it up, and leaving.
 MFA_SETUP_ENDPOINTS = frozenset({"auth.mfa_settings", "auth.mfa_enable", "auth.logout", "static"})
@@ -45,3 +47,6 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_the_previous_request)
     permissions.init_app(app)
     app.before_request(_admins_set_up_mfa_first)
+
+
+from portal.auth import views  # noqa: E402,F401  (the routes, on bp)

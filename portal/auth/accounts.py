@@ -10,7 +10,7 @@ import datetime as dt
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import audit, notify
 from portal.auth import passwords, sessions, tokens
@@ -25,15 +25,6 @@ class AccountError(ValueError):
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
-
-
-def email_taken(email: str) -> bool:
-    return (
-        db.session.scalar(
-            select(func.count()).select_from(User).where(User.email == normalize_email(email))
-        )
-        > 0
-    )
 
 
 def invite(email: str, role: Role | str, *, organizations=(), by: User | None = None) -> str:

@@ -76,7 +76,10 @@ def check_password(email: str, password: str) -> Outcome:
         db.session.commit()
         return Outcome.locked
     usable = user is not None and user.active
-    if not passwords.verify(user.password_hash if usable else None, password):
+    verified = passwords.verify(
+        user.password_hash if user is not None and usable else None, password
+    )
+    if user is None or not verified:
         return _fail(user, email)
     user.failed_logins = 0
     if user.mfa_enabled:

@@ -34,11 +34,17 @@ def begin_setup(user: User) -> str:
     Kept while set-up is pending, so reloading the page shows the same one."""
     if not user.mfa_enabled and not user.totp_secret:
         user.totp_secret = pyotp.random_base32()
+    return _secret(user)
+
+
+def _secret(user: User) -> str:
+    if not user.totp_secret:
+        raise ValueError("two-step sign-in has no secret for this user")
     return user.totp_secret
 
 
 def provisioning_uri(user: User) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    return pyotp.TOTP(_secret(user)).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
 def _normalize(code: str) -> str:

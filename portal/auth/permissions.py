@@ -17,8 +17,12 @@ or a whole blueprint at once: `blueprint_rule(bp, PUBLIC)`. An endpoint with no 
 (deny by default) and the url_map test in tests/test_authorization.py fails until it has one.
 
 Outcomes: anonymous on a protected page → redirect to the sign-in page (with ?next=);
-signed in with the wrong role → 403. Records are checked too: `get_in_scope_or_404` answers 404
-for a record outside the user's scope, so guessing ids reveals nothing.
+signed in with the wrong role → 403. Records are checked too, by a named policy from
+portal.auth.policies passed where the record is loaded:
+
+    referral = load_or_404(Referral, referral_id, policy=policies.can_view_referral)
+
+answers 404 for a record the policy refuses, so guessing ids reveals nothing.
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ from typing import TypeVar
 from flask import Blueprint, Flask, abort, current_app, request
 from flask_login import current_user
 
+from portal import inputs
 from portal.extensions import db, login_manager
-from portal.models import Organization, Role, User, UserSession
+from portal.models import Role, User
 
 F = TypeVar("F", bound=Callable)
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,7 @@ class Rule:
 
 PUBLIC = Rule(signed_in=False)
 SIGNED_IN = Rule(signed_in=True)
-ATTRIBUTE = "_portal_access_rule"
-_blueprint_rules: dict[str, Rule] = {}
+ATTRIBUTE = "_portal_access_rule"  # on a view function, or on a blueprint for all of its views
 
 
 def _declare(view: F, rule: Rule) -> F:
@@ -75,7 +80,7 @@ def requires(*roles: Role | str) -> Callable[[F], F]:
 
 def blueprint_rule(bp: Blueprint, rule: Rule) -> None:
     """One rule for every endpoint of a blueprint whose views declare none themselves."""
-    _blueprint_rules[bp.name] = rule
+    setattr(bp, ATTRIBUTE, rule)
 
 
 def rule_for(app: Flask, endpoint: str) -> Rule | None:
@@ -84,7 +89,7 @@ def rule_for(app: Flask, endpoint: str) -> Rule | None:
     view = app.view_functions.get(endpoint)
     rule = getattr(view, ATTRIBUTE, None)
     if rule is None and "." in endpoint:
-        rule = _blueprint_rules.get(endpoint.rsplit(".", 1)[0])
+        rule = getattr(app.blueprints.get(endpoint.rsplit(".", 1)[0]), ATTRIBUTE, None)
     return rule
 
 
@@ -104,46 +109,14 @@ def enforce():
 
 # --- records ------------------------------------------------------------------------------
 
-# Model -> (user, record) -> bool: may this user see this record at all?
-_scopes: dict[type, Callable[[User, object], bool]] = {}
 
-
-def scope(model: type):
-    def register(check: Callable[[User, object], bool]):
-        _scopes[model] = check
-        return check
-
-    return register
-
-
-@scope(UserSession)
-def _own_session(user: User, row: UserSession) -> bool:
-    return row.user_id == user.id
-
-
-@scope(User)
-def _user_records(user: User, other: User) -> bool:
-    return user.is_admin
-
-
-@scope(Organization)
-def _organization(user: User, organization: Organization) -> bool:
-    # Provider staff work on their own organizations' records; admins on all of them.
-    return user.is_admin or organization.id in user.organization_ids
-
-
-def in_scope(user: User, record) -> bool:
-    check = _scopes.get(type(record))
-    if check is None:
-        raise LookupError(f"no scope rule for {type(record).__name__}")
-    return user.is_authenticated and check(user, record)
-
-
-def get_in_scope_or_404(model: type, record_id):
-    """The record, if it exists and the signed-in user may see it; 404 otherwise (the same
-    answer either way, so ids cannot be probed)."""
-    record = db.session.get(model, str(record_id))
-    if record is None or not in_scope(current_user, record):
+def load_or_404(model: type[R], record_id, *, policy: Callable[[User, R], bool]) -> R:
+    """The record, if it exists and the signed-in user passes `policy` (one of
+    portal.auth.policies); 404 otherwise, the same answer either way, so ids cannot be probed.
+    A malformed id (from a query or form value) is a 404 too."""
+    key = inputs.record_id(record_id)
+    record = db.session.get(model, key) if key is not None else None
+    if record is None or not (current_user.is_authenticated and policy(current_user, record)):
         abort(404)
     return record
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import cast
 
 from flask import current_app, g, has_request_context, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from portal.extensions import client_address, db
 from portal.models import User, UserSession
@@ -118,7 +119,8 @@ def end_all(user: User, reason: str, *, keep: UserSession | None = None) -> int:
     )
     if keep is not None:
         statement = statement.where(UserSession.id != keep.id)
-    return db.session.execute(statement).rowcount
+    # An UPDATE answers with a CursorResult, which counts the rows it matched.
+    return cast(CursorResult, db.session.execute(statement)).rowcount
 
 
 def active_for(user: User) -> list[UserSession]:

@@ -6,7 +6,6 @@ HTTP only: the rules are in login.py, accounts.py, sessions.py, mfa.py and token
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -20,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit, notify
-from portal.auth import accounts, login, mfa, passwords, sessions, tokens
+from portal.auth import accounts, bp, login, mfa, passwords, policies, sessions, tokens
 from portal.auth.forms import (
     ConfirmPasswordForm,
     EmptyForm,
@@ -30,11 +29,9 @@ from portal.auth.forms import (
     SecondFactorForm,
     TotpForm,
 )
-from portal.auth.permissions import get_in_scope_or_404, login_required, public
+from portal.auth.permissions import load_or_404, login_required, public
 from portal.extensions import client_address, db, limiter
 from portal.models import UserSession
-
-bp = Blueprint("auth", __name__)
 
 INVALID = 422  # a form that needs fixing is answered with its errors and this status
 
@@ -167,7 +164,7 @@ def _new_password_page(email: str, *, invitation: bool, save):
     ), status
 
 
-@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@bp.route("/invitations/<signed:token>", methods=["GET", "POST"])
 @public
 @limit_per_address
 def accept_invitation(token: str):
@@ -208,7 +205,7 @@ def forgot_password():
     return render_template("auth/forgot_password.html", form=form)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@bp.route("/password/reset/<signed:token>", methods=["GET", "POST"])
 @public
 @limit_per_address
 def reset_password(token: str):
@@ -260,7 +257,7 @@ def end_other_sessions():
 @bp.post("/account/sessions/<uuid:session_id>/end")
 @login_required
 def end_session(session_id):
-    row = get_in_scope_or_404(UserSession, session_id)
+    row = load_or_404(UserSession, session_id, policy=policies.owns_session)
     if row is sessions.current():
         login.logout()
         return redirect(url_for("auth.login_page"))

@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     def seed_command() -> None:
         """Load the fictional sample catalog, only if the catalog is empty."""
         try:
-            empty = catalog_is_empty(db.session)
+            empty = catalog_is_empty(db.session())
         except SQLAlchemyError as exc:
             reason = getattr(exc, "orig", None) or exc
             raise click.ClickException(
@@ -42,11 +42,13 @@ def init_app(app: Flask) -> None:
             ) from exc
         if not empty:
             click.echo(
-                f"The catalog already has {count_services(db.session)} services, so the sample "
+                f"The catalog already has {count_services(db.session())} services, so the sample "
                 "catalog was not loaded. (It loads only into an empty catalog.)"
             )
             return
-        counts = _commit_or_fail("load the sample catalog", lambda: load_sample_catalog(db.session))
+        counts = _commit_or_fail(
+            "load the sample catalog", lambda: load_sample_catalog(db.session())
+        )
         click.echo(f"Loaded the sample catalog: {_summary(counts)}.")
 
     @app.cli.command("generate-catalog")
@@ -75,7 +77,7 @@ def init_app(app: Flask) -> None:
         started = time.perf_counter()
         counts = _commit_or_fail(
             "generate the synthetic catalog",
-            lambda: generate_catalog(db.session, services, seed=seed, batch_size=batch_size),
+            lambda: generate_catalog(db.session(), services, seed=seed, batch_size=batch_size),
         )
         elapsed = time.perf_counter() - started
         click.echo(f"Added {_summary(counts)} in {elapsed:.1f} s.")

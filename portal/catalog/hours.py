@@ -16,11 +16,15 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, field
 
+from babel import Locale
+from babel.dates import format_time
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.models import Schedule, Service
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DEFAULT_LOCALE = "en"  # outside a request (the CLI, a script)
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 
@@ -129,18 +133,27 @@ class ScheduleFacts:
         )
 
 
+# What the rules here read: a schedule row, or its detached facts.
+ScheduleLike = Schedule | ScheduleFacts
+
+
 def format_minutes(minutes: int) -> str:
-    hour, minute = divmod(minutes, 60)
-    suffix = "am" if hour < 12 else "pm"
-    hour12 = hour % 12 or 12
-    return f"{hour12}:{minute:02d} {suffix}" if minute else f"{hour12} {suffix}"
+    """A time of day as the reader's language writes it (Babel's format_time, CLDR patterns):
+    "8 am" and "5:30 pm" in English, where a whole hour drops its ":00"; "20:00" in Spanish.
+    Lower case is the portal's plain style for am and pm."""
+    locale = get_locale() or Locale.parse(DEFAULT_LOCALE)
+    moment = time_of(minutes)
+    pattern = locale.time_formats["short"]
+    if "h" in pattern.pattern:  # a 12-hour clock
+        pattern = locale.datetime_skeletons["h" if moment.minute == 0 else "hm"]
+    return format_time(moment, pattern, locale=locale).lower()
 
 
 def _minutes(value: dt.time) -> int:
     return value.hour * 60 + value.minute
 
 
-def interval_of(schedule: Schedule) -> Interval | None:
+def interval_of(schedule: ScheduleLike) -> Interval | None:
     if schedule.opens_at is None or schedule.closes_at is None:
         return None
     start, end = _minutes(schedule.opens_at), _minutes(schedule.closes_at)
@@ -151,7 +164,7 @@ def interval_of(schedule: Schedule) -> Interval | None:
     return Interval(start, end)
 
 
-def _day_rules(schedule: Schedule) -> list[tuple[int, int | None]]:
+def _day_rules(schedule: ScheduleLike) -> list[tuple[int, int | None]]:
     """(weekday, nth occurrence in the month or None) for each byday entry."""
     if not schedule.byday:
         return [(day, None) for day in range(7)]
@@ -166,7 +179,7 @@ def _day_rules(schedule: Schedule) -> list[tuple[int, int | None]]:
     return rules
 
 
-def _occurs_on(schedule: Schedule, day: dt.date) -> bool:
+def _occurs_on(schedule: ScheduleLike, day: dt.date) -> bool:
     if schedule.valid_from and day < schedule.valid_from:
         return False
     if schedule.valid_to and day > schedule.valid_to:
@@ -199,11 +212,11 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
     return merged
 
 
-def has_regular_hours(schedules: Iterable[Schedule]) -> bool:
+def has_regular_hours(schedules: Iterable[ScheduleLike]) -> bool:
     return any(interval_of(s) is not None for s in schedules)
 
 
-def week(schedules: Sequence[Schedule], today: dt.date) -> list[DayHours]:
+def week(schedules: Sequence[ScheduleLike], today: dt.date) -> list[DayHours]:
     """The seven days starting Monday of today's week, as the schedules give them."""
     monday = today - dt.timedelta(days=today.weekday())
     names = day_names()
@@ -212,7 +225,7 @@ def week(schedules: Sequence[Schedule], today: dt.date) -> list[DayHours]:
     ]
 
 
-def day(schedules: Sequence[Schedule], date: dt.date, name: str | None = None) -> DayHours:
+def day(schedules: Sequence[ScheduleLike], date: dt.date, name: str | None = None) -> DayHours:
     """One date's hours, as the schedules give them."""
     hours = DayHours(weekday=date.weekday(), name=name or day_names()[date.weekday()])
     for schedule in schedules:
@@ -226,7 +239,7 @@ def day(schedules: Sequence[Schedule], date: dt.date, name: str | None = None) -
     return hours
 
 
-def is_open_at(schedules: Sequence[Schedule], moment: dt.datetime) -> bool | None:
+def is_open_at(schedules: Sequence[ScheduleLike], moment: dt.datetime) -> bool | None:
     """Open at this local moment? None when the schedules give no regular hours."""
     if not has_regular_hours(schedules):
         return None
@@ -243,7 +256,7 @@ def is_open_at(schedules: Sequence[Schedule], moment: dt.datetime) -> bool | Non
     return False
 
 
-def notes(schedules: Sequence[Schedule]) -> list[str]:
+def notes(schedules: Sequence[ScheduleLike]) -> list[str]:
     """What people should know beyond the weekly hours: by appointment, holidays, …"""
     seen: list[str] = []
     for schedule in schedules:
@@ -263,7 +276,7 @@ def service_schedules(service: Service) -> list[Schedule]:
     return found
 
 
-def is_regular(schedule: Schedule) -> bool:
+def is_regular(schedule: ScheduleLike) -> bool:
     """Weekly hours on fixed days, with no date limits: the same every week."""
     return (
         interval_of(schedule) is not None
@@ -275,7 +288,7 @@ def is_regular(schedule: Schedule) -> bool:
     )
 
 
-def weekly_intervals(schedules: Sequence[Schedule]) -> list[Interval]:
+def weekly_intervals(schedules: Sequence[ScheduleLike]) -> list[Interval]:
     """Open intervals in minutes from Monday 00:00 (end may pass the end of the week)."""
     found = []
     for schedule in schedules:
@@ -331,7 +344,7 @@ def day_periods(periods: Sequence[Interval]) -> list[Interval]:
     return ordered
 
 
-def weekly_grid(schedules: Sequence[Schedule]) -> list[list[Interval]]:
+def weekly_grid(schedules: Sequence[ScheduleLike]) -> list[list[Interval]]:
     """The regular weekly hours as seven lists of periods (what the editor shows).
     Irregular schedules (monthly, dated) are not part of it and are left as they are."""
     days: list[list[Interval]] = [[] for _day in range(7)]

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from portal import notify
 from portal.catalog import freshness
 from portal.extensions import db
-from portal.models import ProblemKind, ProblemReport, Service, User
+from portal.models import ProblemKind, ProblemReport, ProblemStatus, Service, User
 from portal.models.catalog import utcnow
 
 MIN_SECONDS = 3  # faster than this, no person has read the form
@@ -87,7 +87,7 @@ def report(service: Service, kind: str, text: str | None) -> ProblemReport:
 
 
 def resolve(problem: ProblemReport, by: User, note: str) -> None:
-    problem.status = "resolved"
+    problem.status = ProblemStatus.resolved.value
     problem.resolution_note = note
     problem.resolved_by_id = by.id
     problem.resolved_at = utcnow()
@@ -96,6 +96,6 @@ def resolve(problem: ProblemReport, by: User, note: str) -> None:
 def open_reports():
     return (
         select(ProblemReport)
-        .where(ProblemReport.status == "open")
+        .where(ProblemReport.status == ProblemStatus.open.value)
         .order_by(ProblemReport.created_at)
     )

@@ -20,6 +20,7 @@ from portal.models import (
     Service,
     ServiceAtLocation,
     TaxonomyTerm,
+    Unit,
 )
 from portal.models.catalog import PUBLIC_STATUSES, ServiceStatus
 
@@ -240,3 +241,8 @@ def service_languages(wanted: Iterable[str] = ()) -> list[Choice]:
         return [Choice(code, name) for code, name in sorted(names.items(), key=lambda i: i[1])]
 
     return _cached_choices("language", wanted, load)
+
+
+def units() -> list[Unit]:
+    """The units capacity is counted in (beds, appointment slots …), by name."""
+    return list(db.session.scalars(select(Unit).order_by(Unit.name)))

@@ -41,6 +41,7 @@ from portal.models import (
     TaxonomyTerm,
     Unit,
 )
+from portal.models.catalog import new_id
 
 SAMPLE_CATALOG_PATH = Path(__file__).with_name("sample_catalog.json")
 
@@ -63,7 +64,7 @@ DETAIL_GROUP_DESCRIPTIONS = {
 }
 
 # Parents before the rows that point at them.
-INSERT_ORDER = (
+INSERT_ORDER: tuple[type[Any], ...] = (
     Taxonomy,
     TaxonomyTerm,
     Unit,
@@ -89,18 +90,20 @@ class RowBatch:
     """Rows collected per model, inserted in foreign-key order with one statement per model."""
 
     def __init__(self) -> None:
-        self.rows: dict[type, list[dict[str, Any]]] = defaultdict(list)
+        self.rows: dict[type[Any], list[dict[str, Any]]] = defaultdict(list)
 
-    def add(self, model: type, **values: Any) -> str:
+    def add(self, model: type[Any], **values: Any) -> str:
+        """Queue a row; returns its id (made here when not given, as the column would)."""
+        values.setdefault("id", new_id())
         self.rows[model].append(values)
-        return values.get("id")
+        return values["id"]
 
     def insert_into(self, session: Session) -> Counter:
         counts: Counter = Counter()
         for model in INSERT_ORDER:
             rows = self.rows.get(model, [])
             # A Core executemany needs the same keys in every row; columns left out of a group
-            # still get their defaults. (Core is ~2.5x faster here than ORM bulk inserts.)
+            # still get their defaults. (Core is much faster here than ORM bulk inserts.)
             for group in _group_by_keys(rows):
                 session.execute(insert(model.__table__), group)
             if rows:

@@ -32,6 +32,18 @@ def all_terms() -> list[TaxonomyTerm]:
     return ordered
 
 
+def fileable_terms(taxonomy_id: str) -> list[TaxonomyTerm]:
+    """The terms of a taxonomy a service can be filed under: group headings only in the
+    categories, where services may sit at either level; in the details, only their terms."""
+    found = db.session.scalars(
+        select(TaxonomyTerm).where(TaxonomyTerm.taxonomy_id == taxonomy_id)
+    ).all()
+    if taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID:
+        return list(found)
+    parents = {t.parent_id for t in found if t.parent_id}
+    return [t for t in found if t.id not in parents]
+
+
 def depth(term: TaxonomyTerm) -> int:
     level, seen = 0, term
     while seen.parent is not None and level < 20:
@@ -40,13 +52,12 @@ def depth(term: TaxonomyTerm) -> int:
 
 
 def service_counts() -> dict[str, int]:
-    return dict(
-        db.session.execute(
-            select(Attribute.taxonomy_term_id, func.count())
-            .where(Attribute.link_entity == "service")
-            .group_by(Attribute.taxonomy_term_id)
-        ).all()
+    counts = db.session.execute(
+        select(Attribute.taxonomy_term_id, func.count())
+        .where(Attribute.link_entity == "service")
+        .group_by(Attribute.taxonomy_term_id)
     )
+    return dict(counts.tuples().all())
 
 
 def _check_parent(term: TaxonomyTerm | None, parent: TaxonomyTerm | None) -> None:
@@ -87,13 +98,14 @@ def merge(source: TaxonomyTerm, target: TaxonomyTerm) -> int:
         raise TermError(_("Merge into a term that is not this one or one of its sub-terms."))
     _check_same_taxonomy(source, target)
     moved = 0
-    existing = set(
-        db.session.execute(
+    existing = {
+        (row.link_id, row.link_entity, row.link_type)
+        for row in db.session.execute(
             select(Attribute.link_id, Attribute.link_entity, Attribute.link_type).where(
                 Attribute.taxonomy_term_id == target.id
             )
-        ).all()
-    )
+        )
+    }
     for attribute in db.session.scalars(
         select(Attribute).where(Attribute.taxonomy_term_id == source.id)
     ):

@@ -149,7 +149,7 @@ class SearchForm(FlaskForm):
         if near is None:
             match = _ZIP_IN_TEXT.search(text)
             centre = geo.zip_centre(match.group(1)) if match else None
-            if centre is not None:
+            if match is not None and centre is not None:
                 near, text = centre, _ZIP_IN_TEXT.sub(" ", text, count=1).strip()
                 self.zip.data = match.group(1)
         return SearchParams(

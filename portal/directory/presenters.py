@@ -116,7 +116,9 @@ def phone_view(
         sms=phones.sms_uri(phone.number) if phone.type in ("text", "cell") else None,
         type=phone.type,
         description=phone.description,
-        languages=[lang.name for lang in phone.languages if lang.name] if with_languages else [],
+        languages=[lang.name for lang in phone.languages if lang.name]
+        if with_languages and isinstance(phone, Phone)
+        else [],
     )
 
 
@@ -226,7 +228,7 @@ def listings(service_ids: list[str], hits: dict | None = None) -> list[ServiceLi
     now = local_now()
     return [
         listing_at(card(facts), now, (hits or {}).get(facts.id))
-        for facts in listing_cards.public_cards(db.session, service_ids)
+        for facts in listing_cards.public_cards(db.session(), service_ids)
     ]
 
 

@@ -136,12 +136,12 @@ def _facet_groups(form, page, categories, labels) -> list[FacetGroup]:
         )
     )
     chosen = set(form.detail.data or [])
-    for group, _name, terms in vocabulary.DETAIL_GROUPS:
+    for group_code, _name, terms in vocabulary.DETAIL_GROUPS:
         legend = {
             "payment": _("Payment accepted"),
             "delivery": _("How to get it"),
             "population": _("Who it is for"),
-        }[group]
+        }[group_code]
         groups.append(
             FacetGroup(
                 "detail",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime
@@ -10,9 +11,11 @@ from flask_babel import format_date, format_datetime
 
 def page_url(page: int) -> str:
     """The current URL with another page number, keeping every other query parameter."""
-    args = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    if request.endpoint is None:  # only a page that matched a route lists pages
+        raise RuntimeError("page_url needs a routed request")
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(flat=False)}
+    values["page"] = [str(page)]
+    return url_for(request.endpoint, **values)
 
 
 def nice_number(value: float | int | None) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import abort, current_app, jsonify, render_template, request
 
 from portal.catalog import queries
-from portal.directory import presenters, searching
-
-bp = Blueprint("directory", __name__)
+from portal.directory import bp, presenters, searching
 
 
 def _page_number() -> int:

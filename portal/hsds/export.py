@@ -14,6 +14,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -47,7 +48,7 @@ def _descriptor(counts: dict[str, int]) -> dict:
         fields = []
         for name in table.fields:
             column = table.column(name)
-            described = {"name": name, "type": kind_of(column)}
+            described: dict[str, Any] = {"name": name, "type": kind_of(column)}
             if name == "id" or column.foreign_keys:
                 described["format"] = "uuid"
             if not column.nullable:

@@ -169,7 +169,7 @@ class _Checker:
 
 
 def _existing_ids(model, ids) -> set[str]:
-    ids, found = list(ids), set()
+    ids, found = list(ids), set[str]()
     for start in range(0, len(ids), CHUNK):
         found.update(
             db.session.scalars(select(model.id).where(model.id.in_(ids[start : start + CHUNK])))
@@ -302,7 +302,7 @@ def import_source(source: Source, *, dry_run: bool = False) -> Report:
     try:
         written = _check_and_write(source, report)
         if not dry_run and report.rows_written:
-            affected = services_touched_by_ids(db.session, written)
+            affected = services_touched_by_ids(db.session(), written)
             rebuild = report.rows_written > OUTBOX_LIMIT
             if not rebuild:
                 db.session.add_all(SearchOutbox(service_id=s) for s in sorted(affected))

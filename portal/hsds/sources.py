@@ -15,6 +15,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from portal.hsds.tables import BY_CSV, BY_NAME
 
@@ -131,7 +132,7 @@ def _table_of(obj: dict, hint: str) -> str | None:
 
 
 def _flatten(source: Source, table: str, obj: dict, file: str, position: int) -> None:
-    values = {}
+    values: dict[str, Any] = {}
     for key, value in obj.items():
         nested = NESTED.get(table, {}).get(key)
         if key in LINKS and isinstance(value, list):

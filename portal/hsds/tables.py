@@ -12,6 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import Boolean, Date, Float, Integer, Numeric, Time
 
@@ -48,7 +49,7 @@ FOREIGN_ID_NAMESPACE = uuid.UUID("5f0c7b5e-2a41-4e0b-9d83-1c6e4f7a9b20")
 @dataclass(frozen=True)
 class Table:
     name: str  # HSDS table (and database table) name
-    model: type
+    model: type[Any]  # the model class, chosen by table name
     csv_name: str
     portal_only: frozenset[str] = field(default_factory=frozenset)
 

@@ -32,6 +32,7 @@ from portal.models.changes import (  # noqa: F401
     ListingReminder,
     ProblemKind,
     ProblemReport,
+    ProblemStatus,
     TargetType,
 )
 from portal.models.mail import EmailMessage  # noqa: F401
@@ -46,11 +47,18 @@ from portal.models.people import (  # noqa: F401
 from portal.models.referrals import (  # noqa: F401
     Client,
     Consent,
+    ConsentMethod,
+    ContactPreference,
+    Disposition,
     Encounter,
+    EncounterSource,
     Notification,
     Referral,
     ReferralEvent,
+    ReferralOutcome,
+    ReferralStatus,
     ServiceList,
     ServiceListItem,
+    Urgency,
 )
 from portal.models.search import SearchOutbox  # noqa: F401

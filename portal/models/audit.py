@@ -1,17 +1,16 @@
-"""The audit log: append-only. Rows are added by portal.audit.record and never changed.
-
-The ORM refuses to update or delete them (below), so no code path in the app can; the
-database role the app runs as in production should also lack UPDATE and DELETE on the table.
+"""The audit log: append-only. Rows are added by portal.audit.record and never changed: the
+ORM and the database refuse to update or delete them (portal.models.append_only).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Delete, Integer, String, Update, event
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model
+from portal.models.append_only import make_append_only
 from portal.models.catalog import UTCDateTime, utcnow
 
 
@@ -19,7 +18,7 @@ class AuditLogIsAppendOnly(RuntimeError):
     """Someone tried to change or delete an audit row."""
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(
@@ -38,19 +37,4 @@ class AuditEvent(db.Model):
     detail: Mapped[str | None] = mapped_column(String(500))
 
 
-@event.listens_for(AuditEvent, "before_update")
-@event.listens_for(AuditEvent, "before_delete")
-def _refuse_change(_mapper, _connection, target: AuditEvent) -> None:
-    raise AuditLogIsAppendOnly("audit rows cannot be changed or deleted")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_change(state: ORMExecuteState) -> None:
-    # session.execute(update(AuditEvent)…) and delete(…) skip the mapper events above.
-    statement = state.statement
-    if (
-        isinstance(statement, (Update, Delete))
-        and getattr(statement, "table", None) is not None
-        and statement.table.name == AuditEvent.__tablename__
-    ):
-        raise AuditLogIsAppendOnly("audit rows cannot be changed or deleted")
+make_append_only(AuditEvent, AuditLogIsAppendOnly)

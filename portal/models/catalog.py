@@ -14,9 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -27,11 +29,13 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    TypeDecorator,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 
 
 def new_id() -> str:
@@ -42,7 +46,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class UTCDateTime(db.TypeDecorator):
+class UTCDateTime(TypeDecorator):
     """Timestamps are stored in UTC and always come back timezone-aware (SQLite drops tzinfo)."""
 
     impl = DateTime(timezone=True)
@@ -62,18 +66,23 @@ class UTCDateTime(db.TypeDecorator):
 
 
 class ServiceStatus(enum.StrEnum):
+    """HSDS 3.0 service.status."""
+
     active = "active"
     inactive = "inactive"
     defunct = "defunct"
     temporarily_closed = "temporarily closed"
 
-    @property
-    def is_public(self) -> bool:
-        """Inactive and defunct services are kept for history but never listed."""
-        return self in (ServiceStatus.active, ServiceStatus.temporarily_closed)
 
-
+# Inactive and defunct services are kept for history but never listed.
 PUBLIC_STATUSES = [ServiceStatus.active.value, ServiceStatus.temporarily_closed.value]
+
+
+def one_of(column: str, vocabulary: type[enum.StrEnum]) -> CheckConstraint:
+    """A CHECK that `column` holds one of the vocabulary's values (or NULL, where the column
+    allows it), named after the column. Migrations write the same values out in full."""
+    values = ", ".join(f"'{member.value}'" for member in vocabulary)
+    return CheckConstraint(f"{column} IN ({values})", name=column)
 
 
 def id_column() -> Mapped[str]:
@@ -86,10 +95,11 @@ def fk(target: str, *, nullable: bool = True, ondelete: str = "CASCADE") -> Mapp
     )
 
 
-CHILD = dict(cascade="all, delete-orphan", passive_deletes=True)
+# A relationship to rows that live and die with their parent.
+CHILD: dict[str, Any] = dict(cascade="all, delete-orphan", passive_deletes=True)
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organization"
 
     id: Mapped[str] = id_column()
@@ -125,7 +135,7 @@ class Organization(db.Model):
     organization_identifiers: Mapped[list[OrganizationIdentifier]] = relationship(**CHILD)
 
 
-class OrganizationIdentifier(db.Model):
+class OrganizationIdentifier(Model):
     __tablename__ = "organization_identifier"
 
     id: Mapped[str] = id_column()
@@ -135,7 +145,7 @@ class OrganizationIdentifier(db.Model):
     identifier: Mapped[str] = mapped_column(String(255))
 
 
-class Program(db.Model):
+class Program(Model):
     __tablename__ = "program"
 
     id: Mapped[str] = id_column()
@@ -147,8 +157,9 @@ class Program(db.Model):
     organization: Mapped[Organization] = relationship(back_populates="programs")
 
 
-class Service(db.Model):
+class Service(Model):
     __tablename__ = "service"
+    __table_args__ = (one_of("status", ServiceStatus),)
 
     id: Mapped[str] = id_column()
     organization_id: Mapped[str] = fk("organization.id", nullable=False)
@@ -223,7 +234,7 @@ class Service(db.Model):
         return ServiceStatus(self.status)
 
 
-class Location(db.Model):
+class Location(Model):
     __tablename__ = "location"
 
     id: Mapped[str] = id_column()
@@ -271,8 +282,10 @@ class Location(db.Model):
         return self.addresses[0] if self.addresses else None
 
 
-class ServiceAtLocation(db.Model):
+class ServiceAtLocation(Model):
     __tablename__ = "service_at_location"
+    # A service is offered at a location once (its phones and hours there hang off that row).
+    __table_args__ = (UniqueConstraint("service_id", "location_id"),)
 
     id: Mapped[str] = id_column()
     service_id: Mapped[str] = fk("service.id", nullable=False)
@@ -298,7 +311,7 @@ class ServiceAtLocation(db.Model):
     )
 
 
-class Address(db.Model):
+class Address(Model):
     __tablename__ = "address"
 
     id: Mapped[str] = id_column()
@@ -321,7 +334,7 @@ class Address(db.Model):
         return f"{street}, {self.city}, {self.state_province} {self.postal_code}"
 
 
-class Phone(db.Model):
+class Phone(Model):
     __tablename__ = "phone"
     # The relationships ask "this service's (or location's) own rows, not a location's";
     # these let the database answer with one index instead of a NULL scan.
@@ -346,7 +359,7 @@ class Phone(db.Model):
     )
 
 
-class Contact(db.Model):
+class Contact(Model):
     __tablename__ = "contact"
     # The relationships ask "this service's (or location's) own rows, not a location's";
     # these let the database answer with one index instead of a NULL scan.
@@ -370,7 +383,7 @@ class Contact(db.Model):
     )
 
 
-class Schedule(db.Model):
+class Schedule(Model):
     __tablename__ = "schedule"
     # The relationships ask "this service's (or location's) own rows, not a location's";
     # these let the database answer with one index instead of a NULL scan.
@@ -404,7 +417,7 @@ class Schedule(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
-class Taxonomy(db.Model):
+class Taxonomy(Model):
     __tablename__ = "taxonomy"
 
     id: Mapped[str] = id_column()
@@ -416,7 +429,7 @@ class Taxonomy(db.Model):
     terms: Mapped[list[TaxonomyTerm]] = relationship(back_populates="taxonomy_detail")
 
 
-class TaxonomyTerm(db.Model):
+class TaxonomyTerm(Model):
     __tablename__ = "taxonomy_term"
 
     id: Mapped[str] = id_column()
@@ -439,7 +452,7 @@ class TaxonomyTerm(db.Model):
     )
 
 
-class Attribute(db.Model):
+class Attribute(Model):
     """Links a taxonomy term to any record; services' categories are attributes."""
 
     __tablename__ = "attribute"
@@ -457,7 +470,7 @@ class Attribute(db.Model):
     __table_args__ = (Index("ix_attribute_link", "link_id", "link_entity"),)
 
 
-class Language(db.Model):
+class Language(Model):
     __tablename__ = "language"
 
     id: Mapped[str] = id_column()
@@ -469,7 +482,7 @@ class Language(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class Accessibility(db.Model):
+class Accessibility(Model):
     __tablename__ = "accessibility"
 
     id: Mapped[str] = id_column()
@@ -479,7 +492,7 @@ class Accessibility(db.Model):
     url: Mapped[str | None] = mapped_column(String(2048))
 
 
-class CostOption(db.Model):
+class CostOption(Model):
     __tablename__ = "cost_option"
 
     id: Mapped[str] = id_column()
@@ -492,7 +505,7 @@ class CostOption(db.Model):
     amount_description: Mapped[str | None] = mapped_column(Text)
 
 
-class RequiredDocument(db.Model):
+class RequiredDocument(Model):
     __tablename__ = "required_document"
 
     id: Mapped[str] = id_column()
@@ -501,7 +514,7 @@ class RequiredDocument(db.Model):
     uri: Mapped[str | None] = mapped_column(String(2048))
 
 
-class ServiceArea(db.Model):
+class ServiceArea(Model):
     __tablename__ = "service_area"
 
     id: Mapped[str] = id_column()
@@ -513,7 +526,7 @@ class ServiceArea(db.Model):
     uri: Mapped[str | None] = mapped_column(String(2048))
 
 
-class Funding(db.Model):
+class Funding(Model):
     __tablename__ = "funding"
 
     id: Mapped[str] = id_column()
@@ -522,7 +535,7 @@ class Funding(db.Model):
     source: Mapped[str | None] = mapped_column(Text)
 
 
-class Unit(db.Model):
+class Unit(Model):
     """HSDS 3.1 unit of a capacity: beds, appointment slots, places on a waitlist."""
 
     __tablename__ = "unit"
@@ -534,7 +547,7 @@ class Unit(db.Model):
     uri: Mapped[str | None] = mapped_column(String(2048))
 
 
-class ServiceCapacity(db.Model):
+class ServiceCapacity(Model):
     """HSDS 3.1 service_capacity."""
 
     __tablename__ = "service_capacity"
@@ -550,7 +563,7 @@ class ServiceCapacity(db.Model):
     unit: Mapped[Unit] = relationship(lazy="joined")
 
 
-class Metadata(db.Model):
+class Metadata(Model):
     """HSDS change history: one row per changed field."""
 
     __tablename__ = "metadata"

@@ -1,6 +1,6 @@
 """Keeping listings true: providers' change requests, the public's problem reports and the
-freshness reminders already sent. The rules that act on them are in portal/catalog/editing.py,
-portal/catalog/freshness.py and portal/catalog/problems.py."""
+freshness reminders already sent. The rules that act on them are in
+portal/catalog/change_requests.py, portal/catalog/freshness.py and portal/catalog/problems.py."""
 
 from __future__ import annotations
 
@@ -10,8 +10,16 @@ import enum
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models.catalog import Organization, Service, UTCDateTime, fk, id_column, utcnow
+from portal.extensions import Model
+from portal.models.catalog import (
+    Organization,
+    Service,
+    UTCDateTime,
+    fk,
+    id_column,
+    one_of,
+    utcnow,
+)
 from portal.models.people import User
 
 
@@ -27,11 +35,13 @@ class TargetType(enum.StrEnum):
     location = "location"
 
 
-class ChangeRequest(db.Model):
+class ChangeRequest(Model):
     """A proposed change to one listing record (or a new one: target_id is None), reviewed by
-    an admin. Values are the normalised form the editing rules compare and apply."""
+    an admin. Values are in the form of portal.catalog.fields, which change requests compare
+    and apply."""
 
     __tablename__ = "change_request"
+    __table_args__ = (one_of("target_type", TargetType), one_of("status", ChangeStatus))
 
     id: Mapped[str] = id_column()
     organization_id: Mapped[str] = fk("organization.id", nullable=False)
@@ -63,17 +73,23 @@ class ProblemKind(enum.StrEnum):
     other = "other"
 
 
-class ProblemReport(db.Model):
+class ProblemStatus(enum.StrEnum):
+    open = "open"
+    resolved = "resolved"
+
+
+class ProblemReport(Model):
     """A member of the public says a listing is wrong. Nothing about the reporter is kept."""
 
     __tablename__ = "problem_report"
+    __table_args__ = (one_of("kind", ProblemKind), one_of("status", ProblemStatus))
 
     id: Mapped[str] = id_column()
     service_id: Mapped[str] = fk("service.id", nullable=False)
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ProblemStatus.open.value, index=True)
     resolution_note: Mapped[str | None] = mapped_column(Text)
     resolved_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -82,7 +98,7 @@ class ProblemReport(db.Model):
     resolved_by: Mapped[User | None] = relationship()
 
 
-class ListingReminder(db.Model):
+class ListingReminder(Model):
     """A freshness reminder sent about a listing, so each threshold period sends one only."""
 
     __tablename__ = "listing_reminder"

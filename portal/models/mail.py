@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.catalog import UTCDateTime, utcnow
 
 
-class EmailMessage(db.Model):
+class EmailMessage(Model):
     __tablename__ = "email_message"
 
     id: Mapped[int] = mapped_column(

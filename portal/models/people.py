@@ -7,18 +7,11 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    ForeignKey,
-    Integer,
-    String,
-)
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models.catalog import Organization, UTCDateTime, fk, id_column, utcnow
+from portal.extensions import Model
+from portal.models.catalog import Organization, UTCDateTime, fk, id_column, one_of, utcnow
 
 
 class Role(enum.StrEnum):
@@ -28,14 +21,9 @@ class Role(enum.StrEnum):
     provider = "provider"  # provider staff, tied to one or more organizations
 
 
-ROLE_VALUES = [r.value for r in Role]
-
-
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"  # "user" is a reserved word in PostgreSQL
-    __table_args__ = (
-        CheckConstraint(f"role IN ({', '.join(repr(v) for v in ROLE_VALUES)})", name="role"),
-    )
+    __table_args__ = (one_of("role", Role),)
 
     id: Mapped[str] = id_column()
     # Stored lower-cased (portal.auth.accounts.normalize_email), so the unique index is the rule.
@@ -64,7 +52,7 @@ class User(UserMixin, db.Model):
 
     # Flask-Login: an account that is disabled or has no password yet is not active.
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return bool(self.active)
 
     @property
@@ -79,7 +67,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
-class UserOrganization(db.Model):
+class UserOrganization(Model):
     """Which organizations' listings and inbound referrals a provider staff member works on."""
 
     __tablename__ = "user_organization"
@@ -95,7 +83,7 @@ class UserOrganization(db.Model):
     )
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A signed-in session, checked on every request so that it can be ended on the server.
 
     The browser holds a random token; only its SHA-256 is stored, so a copy of this table
@@ -118,7 +106,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship(back_populates="sessions")
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A single-use MFA recovery code, stored salted and hashed."""
 
     __tablename__ = "recovery_code"
@@ -131,7 +119,7 @@ class RecoveryCode(db.Model):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A set-password link sent to a new user; the signed token names this row, which makes the
     link single-use (used_at) and lets an admin see what is pending."""
 

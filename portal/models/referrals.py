@@ -5,6 +5,7 @@ portal/referrals (workflow.py, consent.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import (
     BigInteger,
@@ -16,11 +17,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model, db
+from portal.models.append_only import make_append_only
 from portal.models.catalog import (
     Location,
     Organization,
@@ -28,26 +29,78 @@ from portal.models.catalog import (
     UTCDateTime,
     fk,
     id_column,
+    one_of,
     utcnow,
 )
 from portal.models.people import User
 
-# Choices are kept as plain strings (validated by the forms and portal.referrals.workflow),
-# so a new one needs no migration.
-CONTACT_PREFERENCES = ("call", "text", "clinician", "do-not-contact")
-ENCOUNTER_SOURCES = ("dispatch", "first-responder", "outreach", "walk-in", "follow-up")
-DISPOSITIONS = (
-    "resolved",
-    "referred",
-    "voluntary-transport",
-    "eco",
-    "tdo",
-    "arrest",
-    "declined",
-    "other",
-)
-CONSENT_METHODS = ("signed-on-screen", "paper", "verbal")
-URGENCIES = ("emergency", "urgent", "routine")  # most urgent first
+# The vocabularies: the columns hold their values (a CHECK constraint each, so a new value
+# needs a migration), forms offer them with labels, portal.referrals.workflow acts on them.
+
+
+class ContactPreference(enum.StrEnum):
+    call = "call"
+    text = "text"
+    clinician = "clinician"  # only through the clinician
+    do_not_contact = "do-not-contact"
+
+
+class EncounterSource(enum.StrEnum):
+    dispatch = "dispatch"
+    first_responder = "first-responder"
+    outreach = "outreach"
+    walk_in = "walk-in"
+    follow_up = "follow-up"
+
+
+class Disposition(enum.StrEnum):
+    resolved = "resolved"
+    referred = "referred"
+    voluntary_transport = "voluntary-transport"
+    eco = "eco"  # emergency custody order
+    tdo = "tdo"  # temporary detention order
+    arrest = "arrest"
+    declined = "declined"
+    other = "other"
+
+
+class ConsentMethod(enum.StrEnum):
+    signed_on_screen = "signed-on-screen"
+    paper = "paper"
+    verbal = "verbal"
+
+
+class Urgency(enum.StrEnum):
+    """Most urgent first: the dashboard sorts in this order."""
+
+    emergency = "emergency"
+    urgent = "urgent"
+    routine = "routine"
+
+
+class ReferralStatus(enum.StrEnum):
+    """The HL7 FHIR Task statuses DESIGN.md's state machine uses (portal.referrals.workflow)."""
+
+    draft = "draft"
+    requested = "requested"
+    accepted = "accepted"
+    rejected = "rejected"
+    in_progress = "in-progress"
+    on_hold = "on-hold"
+    completed = "completed"
+    failed = "failed"
+    cancelled = "cancelled"
+    entered_in_error = "entered-in-error"
+
+
+class ReferralOutcome(enum.StrEnum):
+    got_help = "got-help"
+    could_not_contact = "could-not-contact"
+    no_capacity = "no-capacity"
+    not_eligible = "not-eligible"
+    no_longer_interested = "no-longer-interested"
+    referred_elsewhere = "referred-elsewhere"
+    other = "other"
 
 
 def _big_id() -> Mapped[int]:
@@ -56,10 +109,11 @@ def _big_id() -> Mapped[int]:
     )
 
 
-class Client(db.Model):
+class Client(Model):
     """A person the program works with: the minimum necessary, nothing more."""
 
     __tablename__ = "client"
+    __table_args__ = (one_of("contact_preference", ContactPreference),)
 
     id: Mapped[str] = id_column()
     name: Mapped[str] = mapped_column(String(200), index=True)  # name or alias
@@ -67,7 +121,9 @@ class Client(db.Model):
     approximate_age: Mapped[int | None] = mapped_column(Integer)
     phone: Mapped[str | None] = mapped_column(String(40))
     preferred_language: Mapped[str | None] = mapped_column(String(100))
-    contact_preference: Mapped[str] = mapped_column(String(20), default="call")
+    contact_preference: Mapped[str] = mapped_column(
+        String(20), default=ContactPreference.call.value
+    )
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
@@ -84,11 +140,12 @@ class Client(db.Model):
     )
 
 
-class Consent(db.Model):
+class Consent(Model):
     """A client's consent to disclose to one organization, with the elements 42 CFR Part 2
     asks for (§ 2.31): who, discloser, recipient, what, why, until when, how signed, when."""
 
     __tablename__ = "consent"
+    __table_args__ = (one_of("method", ConsentMethod),)
 
     id: Mapped[str] = id_column()
     client_id: Mapped[str] = fk("client.id", nullable=False, ondelete="RESTRICT")
@@ -129,10 +186,11 @@ encounter_team_member = Table(
 )
 
 
-class Encounter(db.Model):
+class Encounter(Model):
     """A call or an outreach contact, with a known client or anonymous."""
 
     __tablename__ = "encounter"
+    __table_args__ = (one_of("source", EncounterSource), one_of("disposition", Disposition))
 
     id: Mapped[str] = id_column()
     client_id: Mapped[str | None] = fk("client.id", ondelete="RESTRICT")
@@ -153,13 +211,18 @@ class Encounter(db.Model):
     )
 
 
-class Referral(db.Model):
+class Referral(Model):
     """A referral of a client to a service (at a location), followed to its end.
 
     `version` is SQLAlchemy's version counter: an UPDATE that meets another writer's change
     matches no row and fails, so a concurrent change is never silently overwritten."""
 
     __tablename__ = "referral"
+    __table_args__ = (
+        one_of("status", ReferralStatus),
+        one_of("urgency", Urgency),
+        one_of("outcome", ReferralOutcome),
+    )
 
     id: Mapped[str] = id_column()
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -167,9 +230,9 @@ class Referral(db.Model):
     organization_id: Mapped[str] = fk("organization.id", nullable=False, ondelete="RESTRICT")
     service_id: Mapped[str | None] = fk("service.id", ondelete="SET NULL")
     location_id: Mapped[str | None] = fk("location.id", ondelete="SET NULL")
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ReferralStatus.draft.value, index=True)
     outcome: Mapped[str | None] = mapped_column(String(30))
-    urgency: Mapped[str] = mapped_column(String(20), default="routine")
+    urgency: Mapped[str] = mapped_column(String(20), default=Urgency.routine.value)
     need: Mapped[str] = mapped_column(String(500))
     # The client's name as it was sent to the organization: what a provider may still see once
     # the consent has ended (portal/referrals/disclosure.py).
@@ -201,10 +264,11 @@ class ReferralEventIsAppendOnly(RuntimeError):
     """Someone tried to change or delete a referral event."""
 
 
-class ReferralEvent(db.Model):
-    """One change of a referral: append-only."""
+class ReferralEvent(Model):
+    """One change of a referral: append-only (portal.models.append_only)."""
 
     __tablename__ = "referral_event"
+    __table_args__ = (one_of("from_status", ReferralStatus), one_of("to_status", ReferralStatus))
 
     id: Mapped[int] = _big_id()
     referral_id: Mapped[str] = fk("referral.id", nullable=False, ondelete="RESTRICT")
@@ -219,16 +283,14 @@ class ReferralEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-@event.listens_for(ReferralEvent, "before_update")
-@event.listens_for(ReferralEvent, "before_delete")
-def _refuse_event_change(_mapper, _connection, target: ReferralEvent) -> None:
-    raise ReferralEventIsAppendOnly("referral events cannot be changed or deleted")
+make_append_only(ReferralEvent, ReferralEventIsAppendOnly)
 
 
-class Notification(db.Model):
+class Notification(Model):
     """An in-app notice to one user; the text is fixed and carries no client details."""
 
     __tablename__ = "notification"
+    __table_args__ = (one_of("status", ReferralStatus),)
 
     id: Mapped[int] = _big_id()
     user_id: Mapped[str] = fk("user_account.id", nullable=False)
@@ -241,7 +303,7 @@ class Notification(db.Model):
     referral: Mapped[Referral | None] = relationship()
 
 
-class ServiceList(db.Model):
+class ServiceList(Model):
     """A list of services a clinician picked for someone, reachable by a short random token
     on a public page. It holds no client data."""
 
@@ -257,7 +319,7 @@ class ServiceList(db.Model):
     )
 
 
-class ServiceListItem(db.Model):
+class ServiceListItem(Model):
     __tablename__ = "service_list_item"
 
     service_list_id: Mapped[str] = mapped_column(

@@ -11,11 +11,11 @@ import datetime as dt
 from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.catalog import UTCDateTime, utcnow
 
 
-class SearchOutbox(db.Model):
+class SearchOutbox(Model):
     __tablename__ = "search_outbox"
 
     id: Mapped[int] = mapped_column(

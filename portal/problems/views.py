@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from portal.auth.permissions import PUBLIC, blueprint_rule
-from portal.catalog import editing, problems, queries
+from portal.catalog import cleaning, problems, queries
 from portal.extensions import db, limiter
 from portal.forms import PortalForm
 from portal.models import ProblemKind
-
-bp = Blueprint("problems", __name__)
-blueprint_rule(bp, PUBLIC)
+from portal.problems import bp
 
 INVALID = 422
 
@@ -68,8 +65,8 @@ def report(service_id: str):
     if form.validate():
         try:
             problems.check_bot(form.website.data, form.shown.data)
-            text = editing.clean_text(form.text.data, problems.TEXT_MAX)
-        except (problems.ProblemError, editing.EditError) as error:
+            text = cleaning.clean_text(form.text.data, problems.TEXT_MAX)
+        except (problems.ProblemError, cleaning.CleaningError) as error:
             message = str(error)
         else:
             problems.report(service, form.kind.data, text)

@@ -1,7 +1,9 @@
 """Provider forms: a service, a location, an organization, and the weekly hours editor.
 
-Each form's `proposal()` gives the cleaned values in the shape portal.catalog.editing
-compares and publishes; the cleaning rules themselves live there.
+Typed values are normalised as they are read, by WTForms filters that apply the rules of
+portal.catalog.cleaning (a value a rule refuses becomes the field's error). Each form's
+`proposal()` gives the values in the shape of portal.catalog.fields, which change requests
+compare and publish. The service form builds its own choices (locations, categories, details).
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.catalog import editing, hours
-from portal.forms import PortalForm
+from portal.catalog import cleaning, hours, terms, vocabulary
+from portal.forms import PortalForm, cleaned
+from portal.models import Organization, Service, ServiceStatus
 
 DAY_MODES = [
     SelectChoice("closed", _l("Closed")),
@@ -40,10 +43,11 @@ PHONE_TYPES = [
     SelectChoice("textphone", _l("TTY / textphone")),
     SelectChoice("video", _l("Video")),
 ]
+# What a provider may set (defunct is for admins and imports).
 STATUS_CHOICES = [
-    SelectChoice("active", _l("Open (active)")),
-    SelectChoice("temporarily closed", _l("Temporarily closed")),
-    SelectChoice("inactive", _l("No longer offered (inactive)")),
+    SelectChoice(ServiceStatus.active.value, _l("Open (active)")),
+    SelectChoice(ServiceStatus.temporarily_closed.value, _l("Temporarily closed")),
+    SelectChoice(ServiceStatus.inactive.value, _l("No longer offered (inactive)")),
 ]
 YES_NO_UNKNOWN = [
     SelectChoice("", _l("Not saying")),
@@ -53,26 +57,33 @@ YES_NO_UNKNOWN = [
 MAX_PHONES = 5
 
 
-def cleaned(rule, *args):
-    """A validator that keeps what an editing rule makes of the field's data (as `clean`),
-    leaving the typed text to show again if the form has errors."""
-
-    def check(_form, field):
-        try:
-            field.clean = rule(field.data, *args)
-        except editing.EditError as error:
-            raise ValidationError(str(error)) from None
-
-    return check
-
-
-def _c(field):
-    return getattr(field, "clean", field.data)
-
-
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class LinesField(TextAreaField):
+    """One item a line; once cleaned, its data is the list of items."""
+
+    separator = "\n"
+
+    def _value(self) -> str:
+        if isinstance(self.data, list):
+            return self.separator.join(self.data)
+        return super()._value()
+
+
+class CommaListField(StringField):
+    """Items separated by commas; once cleaned, its data is the list of items."""
+
+    def _value(self) -> str:
+        if isinstance(self.data, list):
+            return ", ".join(self.data)
+        return super()._value()
+
+
+def _upper(value: str | None) -> str | None:
+    return value.upper() if value else value
 
 
 # --- hours -------------------------------------------------------------------------------
@@ -126,12 +137,12 @@ class DayForm(Form):
 
 
 def day_data(periods: list[list[int]]) -> dict:
-    """A day of editing.py's grid as the day form's data."""
+    """A day of the hours grid (portal.catalog.fields) as the day form's data."""
     if any(end - start >= hours.MINUTES_PER_DAY for start, end in periods):
         return {"mode": "all_day"}
     if not periods:
         return {"mode": "closed"}
-    data = {"mode": "hours"}
+    data: dict[str, object] = {"mode": "hours"}
     for n, (start, end) in enumerate(periods[:2], start=1):
         data[f"opens_{n}"] = hours.time_of(start)
         data[f"closes_{n}"] = hours.time_of(end)
@@ -146,11 +157,12 @@ class CapacityForm(Form):
 
 
 class PhoneForm(Form):
-    number = StringField(_l("Number"), validators=[cleaned(editing.clean_phone)])
+    number = StringField(_l("Number"), filters=[cleaned(cleaning.clean_phone)])
     extension = IntegerField(_l("Extension"), validators=[Optional(), NumberRange(1, 99999)])
     type = SelectField(_l("Kind"), choices=PHONE_TYPES, default="voice")
     description = StringField(
-        _l("Note (for example: after hours)"), validators=[cleaned(editing.clean_text, 255)]
+        _l("Note (for example: after hours)"),
+        filters=[cleaned(cleaning.clean_text, cleaning.SHORT_TEXT)],
     )
 
 
@@ -158,13 +170,13 @@ def _phones(entries) -> list[dict]:
     rows = [entry.form for entry in entries]
     return [
         {
-            "number": _c(r.number),
+            "number": r.number.data,
             "extension": r.extension.data,
             "type": r.type.data,
-            "description": _c(r.description),
+            "description": r.description.data,
         }
         for r in rows
-        if _c(r.number)
+        if r.number.data
     ]
 
 
@@ -173,7 +185,7 @@ def _grid(days) -> list[list[list[int]]]:
 
 
 def _languages(text: str | None) -> list[str]:
-    return sorted(editing.clean_lines((text or "").replace(",", "\n"), 80))
+    return sorted(cleaning.clean_lines((text or "").replace(",", "\n"), 80))
 
 
 class ListingFields(PortalForm):
@@ -181,22 +193,46 @@ class ListingFields(PortalForm):
 
     name = StringField(
         _l("Name"),
-        validators=[InputRequired(message=_l("Enter the name.")), cleaned(editing.clean_name)],
+        filters=[cleaned(cleaning.clean_text, cleaning.SHORT_TEXT)],
+        validators=[DataRequired(message=_l("Enter the name."))],
     )
-    description = TextAreaField(_l("Description"), validators=[cleaned(editing.clean_text)])
+    description = TextAreaField(_l("Description"), filters=[cleaned(cleaning.clean_text)])
     phones = FieldList(FormField(PhoneForm), min_entries=1, max_entries=MAX_PHONES)
 
 
 class HoursFields:
     hours = FieldList(FormField(DayForm), min_entries=7, max_entries=7)
-    languages = StringField(
-        _l("Languages (separate them with commas)"), validators=[cleaned(_languages)]
+    languages = CommaListField(
+        _l("Languages (separate them with commas)"), filters=[cleaned(_languages)]
     )
+
+
+def _location_choices(organization: Organization, service: Service | None) -> list[SelectChoice]:
+    """Where a service can be offered: the organization's own locations, and any other place
+    it is already linked to (which can be unlinked, not added anywhere else)."""
+    places = {loc.id: loc for loc in organization.locations}
+    for sal in service.service_at_locations if service is not None else []:
+        places.setdefault(sal.location_id, sal.location)
+    return [
+        SelectChoice(
+            loc.id, loc.name or (loc.physical_address.one_line if loc.physical_address else loc.id)
+        )
+        for loc in sorted(places.values(), key=lambda loc: loc.name or "")
+    ]
+
+
+def _term_choices(taxonomy_id: str) -> list[SelectChoice]:
+    """The terms a service can be filed under, as "Group: term"."""
+    choices = [
+        SelectChoice(t.id, f"{t.parent.name}: {t.name}" if t.parent else t.name)
+        for t in terms.fileable_terms(taxonomy_id)
+    ]
+    return sorted(choices, key=lambda c: c.label)
 
 
 class ServiceForm(HoursFields, ListingFields):
     eligibility_description = TextAreaField(
-        _l("Who is eligible"), validators=[cleaned(editing.clean_text)]
+        _l("Who is eligible"), filters=[cleaned(cleaning.clean_text)]
     )
     minimum_age = IntegerField(
         _l("Youngest age served"), validators=[Optional(), NumberRange(0, 120)]
@@ -205,19 +241,19 @@ class ServiceForm(HoursFields, ListingFields):
         _l("Oldest age served"), validators=[Optional(), NumberRange(0, 120)]
     )
     application_process = TextAreaField(
-        _l("How to apply or get started"), validators=[cleaned(editing.clean_text)]
+        _l("How to apply or get started"), filters=[cleaned(cleaning.clean_text)]
     )
-    required_documents = TextAreaField(
-        _l("What to bring (one item a line)"), validators=[cleaned(editing.clean_lines)]
+    required_documents = LinesField(
+        _l("What to bring (one item a line)"), filters=[cleaned(cleaning.clean_lines)]
     )
-    url = StringField(_l("Website"), validators=[cleaned(editing.clean_url)])
-    email = StringField(_l("Email"), validators=[cleaned(editing.clean_email)])
-    fees_description = TextAreaField(_l("Fees"), validators=[cleaned(editing.clean_text)])
-    cost_options = TextAreaField(
-        _l("Cost options (one a line)"), validators=[cleaned(editing.clean_lines)]
+    url = StringField(_l("Website"), filters=[cleaned(cleaning.clean_url)])
+    email = StringField(_l("Email"), filters=[cleaned(cleaning.clean_email)])
+    fees_description = TextAreaField(_l("Fees"), filters=[cleaned(cleaning.clean_text)])
+    cost_options = LinesField(
+        _l("Cost options (one a line)"), filters=[cleaned(cleaning.clean_lines)]
     )
-    service_areas = TextAreaField(
-        _l("Areas served (one a line)"), validators=[cleaned(editing.clean_lines)]
+    service_areas = LinesField(
+        _l("Areas served (one a line)"), filters=[cleaned(cleaning.clean_lines)]
     )
     locations = MultiCheckboxField(
         _l("Where it is offered (your locations)"), choices=[], validate_choice=True
@@ -226,16 +262,22 @@ class ServiceForm(HoursFields, ListingFields):
     details = MultiCheckboxField(
         _l("Payment, ways to get help and who it is for"), choices=[], validate_choice=True
     )
-    status = SelectField(_l("Status"), choices=STATUS_CHOICES, default="active")
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, default=ServiceStatus.active.value)
     alert = TextAreaField(
         _l("Notice for the public (for example why and until when it is closed)"),
-        validators=[cleaned(editing.clean_text, 500)],
+        filters=[cleaned(cleaning.clean_text, 500)],
     )
     accepting_new_clients = SelectField(_l("Accepting new clients"), choices=YES_NO_UNKNOWN)
     waitlist_length = IntegerField(
         _l("People on the waitlist"), validators=[Optional(), NumberRange(0, 100000)]
     )
     capacity = FieldList(FormField(CapacityForm), min_entries=0)
+
+    def __init__(self, *args, organization: Organization, service: Service | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locations.choices = _location_choices(organization, service)
+        self.categories.choices = _term_choices(vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID)
+        self.details.choices = _term_choices(vocabulary.SERVICE_DETAILS_TAXONOMY_ID)
 
     def validate_maximum_age(self, field) -> None:
         if (
@@ -246,32 +288,32 @@ class ServiceForm(HoursFields, ListingFields):
             raise ValidationError(_l("The oldest age must not be below the youngest age."))
 
     def validate_alert(self, field) -> None:
-        if self.status.data == "temporarily closed" and not _c(field):
+        if self.status.data == ServiceStatus.temporarily_closed and not field.data:
             raise ValidationError(_l("Tell people why the service is closed and until when."))
 
     def proposal(self) -> dict:
         accepting = {"yes": True, "no": False}.get(self.accepting_new_clients.data)
         return {
-            "name": _c(self.name),
-            "description": _c(self.description),
-            "eligibility_description": _c(self.eligibility_description),
+            "name": self.name.data,
+            "description": self.description.data,
+            "eligibility_description": self.eligibility_description.data,
             "minimum_age": self.minimum_age.data,
             "maximum_age": self.maximum_age.data,
-            "application_process": _c(self.application_process),
-            "required_documents": _c(self.required_documents),
-            "url": _c(self.url),
-            "email": _c(self.email),
+            "application_process": self.application_process.data,
+            "required_documents": self.required_documents.data,
+            "url": self.url.data,
+            "email": self.email.data,
             "locations": sorted(self.locations.data),
             "phones": _phones(self.phones),
             "hours": _grid(self.hours),
-            "languages": _c(self.languages),
-            "fees_description": _c(self.fees_description),
-            "cost_options": _c(self.cost_options),
-            "service_areas": _c(self.service_areas),
+            "languages": self.languages.data,
+            "fees_description": self.fees_description.data,
+            "cost_options": self.cost_options.data,
+            "service_areas": self.service_areas.data,
             "categories": sorted(self.categories.data),
             "details": sorted(self.details.data),
             "status": self.status.data,
-            "alert": _c(self.alert),
+            "alert": self.alert.data,
             "accepting_new_clients": accepting,
             "waitlist_length": self.waitlist_length.data,
             "capacity": sorted(
@@ -290,26 +332,26 @@ class ServiceForm(HoursFields, ListingFields):
 
 
 class LocationForm(HoursFields, ListingFields):
-    address_1 = StringField(_l("Street address"), validators=[cleaned(editing.clean_text, 255)])
+    address_1 = StringField(_l("Street address"), filters=[cleaned(cleaning.clean_text, 255)])
     address_2 = StringField(
-        _l("Suite, floor or building (optional)"), validators=[cleaned(editing.clean_text, 255)]
+        _l("Suite, floor or building (optional)"), filters=[cleaned(cleaning.clean_text, 255)]
     )
-    city = StringField(_l("City"), validators=[cleaned(editing.clean_text, 255)])
-    state_province = StringField(_l("State"), validators=[cleaned(editing.clean_text, 2)])
-    postal_code = StringField(_l("ZIP code"), validators=[cleaned(editing.clean_text, 10)])
+    city = StringField(_l("City"), filters=[cleaned(cleaning.clean_text, 255)])
+    state_province = StringField(_l("State"), filters=[cleaned(cleaning.clean_text, 2), _upper])
+    postal_code = StringField(_l("ZIP code"), filters=[cleaned(cleaning.clean_text, 10)])
     transportation = TextAreaField(
-        _l("Getting there (bus, parking)"), validators=[cleaned(editing.clean_text)]
+        _l("Getting there (bus, parking)"), filters=[cleaned(cleaning.clean_text)]
     )
-    accessibility = TextAreaField(
-        _l("Accessibility (one item a line)"), validators=[cleaned(editing.clean_lines)]
+    accessibility = LinesField(
+        _l("Accessibility (one item a line)"), filters=[cleaned(cleaning.clean_lines)]
     )
 
     def validate(self, extra_validators=None) -> bool:
         # After every field is cleaned: the city, state and ZIP code come after the street.
         if not super().validate(extra_validators):
             return False
-        if _c(self.address_1) and not (
-            _c(self.city) and _c(self.state_province) and _c(self.postal_code)
+        if self.address_1.data and not (
+            self.city.data and self.state_province.data and self.postal_code.data
         ):
             self.address_1.errors.append(
                 _l("Give the city, state and ZIP code with the street address.")
@@ -319,36 +361,36 @@ class LocationForm(HoursFields, ListingFields):
 
     def proposal(self) -> dict:
         address = None
-        if _c(self.address_1):
+        if self.address_1.data:
             address = {
-                "address_1": _c(self.address_1),
-                "address_2": _c(self.address_2),
-                "city": _c(self.city),
-                "state_province": _c(self.state_province).upper(),
-                "postal_code": _c(self.postal_code),
+                "address_1": self.address_1.data,
+                "address_2": self.address_2.data,
+                "city": self.city.data,
+                "state_province": self.state_province.data,
+                "postal_code": self.postal_code.data,
             }
         return {
-            "name": _c(self.name),
-            "description": _c(self.description),
+            "name": self.name.data,
+            "description": self.description.data,
             "address": address,
-            "transportation": _c(self.transportation),
+            "transportation": self.transportation.data,
             "phones": _phones(self.phones),
             "hours": _grid(self.hours),
-            "languages": _c(self.languages),
-            "accessibility": _c(self.accessibility),
+            "languages": self.languages.data,
+            "accessibility": self.accessibility.data,
         }
 
 
 class OrganizationForm(ListingFields):
-    email = StringField(_l("Email"), validators=[cleaned(editing.clean_email)])
-    website = StringField(_l("Website"), validators=[cleaned(editing.clean_url)])
+    email = StringField(_l("Email"), filters=[cleaned(cleaning.clean_email)])
+    website = StringField(_l("Website"), filters=[cleaned(cleaning.clean_url)])
 
     def proposal(self) -> dict:
         return {
-            "name": _c(self.name),
-            "description": _c(self.description) or "",
-            "email": _c(self.email),
-            "website": _c(self.website),
+            "name": self.name.data,
+            "description": self.description.data or "",
+            "email": self.email.data,
+            "website": self.website.data,
             "phones": _phones(self.phones),
         }
 
@@ -359,7 +401,7 @@ def _whole(value):
 
 
 def form_data(values: dict, units=()) -> dict:
-    """A record's current values (editing.current_values) as its form's data."""
+    """A record's current values (portal.catalog.fields.current_values) as its form's data."""
     data = dict(values)
     for name in ("required_documents", "cost_options", "service_areas", "accessibility"):
         if name in data:

@@ -1,18 +1,19 @@
 """Provider pages: staff keep their own organization's listings true (DESIGN.md, "Who may do
 what": own organization's listings, edited with review). HTTP only; the rules are in
-portal/catalog/editing.py and portal/catalog/freshness.py."""
+portal/catalog/change_requests.py, fields.py and freshness.py."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import audit
+from portal.auth import policies
 from portal.auth.forms import EmptyForm
-from portal.auth.permissions import Rule, blueprint_rule, get_in_scope_or_404, scope
-from portal.catalog import editing, freshness, hours, problems, vocabulary
+from portal.auth.permissions import load_or_404
+from portal.catalog import change_requests, fields, freshness, hours, problems, queries
 from portal.directory.presenters import status_label
 from portal.extensions import db
 from portal.models import (
@@ -21,15 +22,12 @@ from portal.models import (
     Location,
     Organization,
     ProblemReport,
-    Role,
+    ProblemStatus,
     Service,
     TargetType,
-    User,
 )
+from portal.providers import bp
 from portal.providers.forms import LocationForm, OrganizationForm, ServiceForm, form_data
-
-bp = Blueprint("providers", __name__, url_prefix="/provider")
-blueprint_rule(bp, Rule(signed_in=True, roles=frozenset({Role.provider.value, Role.admin.value})))
 
 INVALID = 422
 
@@ -38,27 +36,11 @@ INVALID = 422
 def _labels() -> dict:
     return {
         "day_names": hours.day_names(),
-        "decision_label": editing.decision_label,
-        "target_label": editing.target_label,
-        "field_labels": editing.field_labels,
+        "decision_label": change_requests.decision_label,
+        "target_label": fields.target_label,
+        "field_labels": fields.field_labels,
         "status_label": status_label,
     }
-
-
-# Provider staff reach their own organizations' records only; admins reach all of them.
-@scope(Service)
-def _own_service(user: User, service: Service) -> bool:
-    return user.is_admin or service.organization_id in user.organization_ids
-
-
-@scope(Location)
-def _own_location(user: User, location: Location) -> bool:
-    return user.is_admin or location.organization_id in user.organization_ids
-
-
-@scope(ChangeRequest)
-def _own_change(user: User, change: ChangeRequest) -> bool:
-    return user.is_admin or change.organization_id in user.organization_ids
 
 
 @bp.get("/")
@@ -72,7 +54,7 @@ def dashboard():
 
 @bp.get("/organizations/<uuid:organization_id>")
 def organization(organization_id):
-    org = get_in_scope_or_404(Organization, organization_id)
+    org = load_or_404(Organization, organization_id, policy=policies.can_edit_organization)
     changes = db.session.scalars(
         select(ChangeRequest)
         .where(ChangeRequest.organization_id == org.id)
@@ -82,7 +64,7 @@ def organization(organization_id):
     reports = db.session.scalars(
         select(ProblemReport)
         .join(Service)
-        .where(Service.organization_id == org.id, ProblemReport.status == "open")
+        .where(Service.organization_id == org.id, ProblemReport.status == ProblemStatus.open.value)
         .order_by(ProblemReport.created_at.desc())
     ).all()
     services = sorted(org.services, key=lambda s: s.name)
@@ -99,17 +81,10 @@ def organization(organization_id):
     )
 
 
-def _choices(form: ServiceForm, org: Organization, service: Service | None) -> ServiceForm:
-    form.locations.choices = editing.location_choices(org, service)
-    form.categories.choices = editing.term_choices(vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID)
-    form.details.choices = editing.term_choices(vocabulary.SERVICE_DETAILS_TAXONOMY_ID)
-    return form
-
-
 def _save(org: Organization, target_type: str, record, form, template: str, **context):
     """Validate and submit; re-render with the errors (422) or go back to the organization."""
     if request.method == "POST" and form.validate():
-        changes = editing.submit(org, target_type, record, form.proposal(), current_user)
+        changes = change_requests.submit(org, target_type, record, form.proposal(), current_user)
         if not changes:
             flash(_("Nothing was changed."), "info")
         else:
@@ -142,17 +117,16 @@ def _save(org: Organization, target_type: str, record, form, template: str, **co
 
 
 def _save_service(org: Organization, service: Service | None):
-    units = editing.units()
+    units = queries.units()
     if request.method == "POST":
-        form = ServiceForm()
+        form = ServiceForm(organization=org, service=service)
     else:
         values = (
-            editing.current_values("service", service)
+            fields.current_values("service", service)
             if service
             else {"hours": [[] for _day in range(7)], "capacity": []}
         )
-        form = ServiceForm(data=form_data(values, units))
-    form = _choices(form, org, service)
+        form = ServiceForm(data=form_data(values, units), organization=org, service=service)
     while len(form.capacity) < len(units):
         form.capacity.append_entry({"unit_id": units[len(form.capacity)].id})
     # One row per known unit: anything else was not sent by this page.
@@ -171,20 +145,22 @@ def _save_service(org: Organization, service: Service | None):
 
 @bp.route("/services/<uuid:service_id>/edit", methods=["GET", "POST"])
 def edit_service(service_id):
-    service = get_in_scope_or_404(Service, service_id)
+    service = load_or_404(Service, service_id, policy=policies.can_edit_service)
     return _save_service(service.organization, service)
 
 
 @bp.route("/organizations/<uuid:organization_id>/services/new", methods=["GET", "POST"])
 def new_service(organization_id):
-    return _save_service(get_in_scope_or_404(Organization, organization_id), None)
+    return _save_service(
+        load_or_404(Organization, organization_id, policy=policies.can_edit_organization), None
+    )
 
 
 def _location_form(location: Location | None) -> LocationForm:
     if request.method == "POST":
         return LocationForm()
     values = (
-        editing.current_values("location", location)
+        fields.current_values("location", location)
         if location
         else {"hours": [[] for _day in range(7)]}
     )
@@ -193,7 +169,7 @@ def _location_form(location: Location | None) -> LocationForm:
 
 @bp.route("/locations/<uuid:location_id>/edit", methods=["GET", "POST"])
 def edit_location(location_id):
-    location = get_in_scope_or_404(Location, location_id)
+    location = load_or_404(Location, location_id, policy=policies.can_edit_location)
     if location.organization is None:  # only admins reach a location without one
         abort(404)
     return _save(
@@ -207,7 +183,7 @@ def edit_location(location_id):
 
 @bp.route("/organizations/<uuid:organization_id>/locations/new", methods=["GET", "POST"])
 def new_location(organization_id):
-    org = get_in_scope_or_404(Organization, organization_id)
+    org = load_or_404(Organization, organization_id, policy=policies.can_edit_organization)
     return _save(
         org, TargetType.location.value, None, _location_form(None), "providers/location_form.html"
     )
@@ -215,18 +191,18 @@ def new_location(organization_id):
 
 @bp.route("/organizations/<uuid:organization_id>/edit", methods=["GET", "POST"])
 def edit_organization(organization_id):
-    org = get_in_scope_or_404(Organization, organization_id)
+    org = load_or_404(Organization, organization_id, policy=policies.can_edit_organization)
     form = (
         OrganizationForm()
         if request.method == "POST"
-        else OrganizationForm(data=form_data(editing.current_values("organization", org)))
+        else OrganizationForm(data=form_data(fields.current_values("organization", org)))
     )
     return _save(org, TargetType.organization.value, org, form, "providers/organization_form.html")
 
 
 @bp.post("/services/<uuid:service_id>/confirm")
 def confirm_service(service_id):
-    service = get_in_scope_or_404(Service, service_id)
+    service = load_or_404(Service, service_id, policy=policies.can_edit_service)
     if not EmptyForm().validate():
         abort(400)
     freshness.confirm(service, current_user)
@@ -238,10 +214,10 @@ def confirm_service(service_id):
 
 @bp.get("/changes/<uuid:change_id>")
 def change(change_id):
-    change = get_in_scope_or_404(ChangeRequest, change_id)
+    change = load_or_404(ChangeRequest, change_id, policy=policies.can_view_change_request)
     return render_template(
         "providers/change.html",
         change=change,
-        diff=editing.diff(change),
-        target=editing.target_of(change),
+        diff=fields.diff(change),
+        target=change_requests.target_of(change),
     )

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from portal.extensions import db
-from portal.referrals import workflow as wf
+from portal.referrals import workflow
 
 referrals_cli = AppGroup("referrals", help="Closed-loop referrals.")
 
@@ -17,12 +17,13 @@ referrals_cli = AppGroup("referrals", help="Closed-loop referrals.")
 @click.option("--notify", is_flag=True, help="Notify both sides (once per referral).")
 def overdue_command(notify: bool) -> None:
     """List overdue referrals: id, organization, sent at (no client details)."""
-    overdue = wf.overdue_referrals()
+    overdue = workflow.overdue_referrals()
     for referral in overdue:
-        click.echo(f"{referral.id}\t{referral.organization.name}\t{referral.sent_at.isoformat()}")
+        sent = referral.sent_at.isoformat() if referral.sent_at else ""
+        click.echo(f"{referral.id}\t{referral.organization.name}\t{sent}")
     click.echo(f"{len(overdue)} overdue referral(s)")
     if notify:
-        told = wf.notify_overdue()
+        told = workflow.notify_overdue()
         db.session.commit()
         click.echo(f"notified about {len(told)} referral(s)")
 

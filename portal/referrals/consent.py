@@ -17,7 +17,7 @@ from portal import audit, localtime
 from portal.extensions import db
 from portal.models import Consent, Organization, User
 from portal.models.catalog import utcnow
-from portal.models.referrals import CONSENT_METHODS, Client
+from portal.models.referrals import Client, ConsentMethod
 
 
 class ConsentError(ValueError):
@@ -66,7 +66,7 @@ def record(
     signature: str | None = None,
 ) -> Consent:
     """Add a consent to the session (audited); raises ConsentError when an element is missing."""
-    if method not in CONSENT_METHODS:
+    if method not in list(ConsentMethod):
         raise ConsentError(_("Choose how the consent was given."), "method")
     if not (information or "").strip():
         raise ConsentError(_("Say what information may be shared."), "information")

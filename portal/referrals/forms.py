@@ -25,42 +25,62 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.forms import PortalForm
-from portal.referrals import workflow as wf
+from portal.forms import PortalForm, vocabulary_choices
+from portal.models import (
+    ConsentMethod,
+    ContactPreference,
+    Disposition,
+    EncounterSource,
+    ReferralOutcome,
+    Urgency,
+)
+from portal.referrals import workflow
 
-CONTACT_CHOICES = [
-    SelectChoice("call", _l("Call")),
-    SelectChoice("text", _l("Text message")),
-    SelectChoice("clinician", _l("Only through the clinician")),
-    SelectChoice("do-not-contact", _l("Do not contact")),
-]
-SOURCE_CHOICES = [
-    SelectChoice("dispatch", _l("911 center dispatch")),
-    SelectChoice("first-responder", _l("Request by another first responder")),
-    SelectChoice("outreach", _l("Outreach")),
-    SelectChoice("walk-in", _l("Walk-in")),
-    SelectChoice("follow-up", _l("Follow-up")),
-]
-DISPOSITION_CHOICES = [
-    SelectChoice("resolved", _l("Resolved on scene")),
-    SelectChoice("referred", _l("Referred")),
-    SelectChoice("voluntary-transport", _l("Voluntary transport")),
-    SelectChoice("eco", _l("Emergency custody order")),
-    SelectChoice("tdo", _l("Temporary detention order")),
-    SelectChoice("arrest", _l("Arrest")),
-    SelectChoice("declined", _l("Declined services")),
-    SelectChoice("other", _l("Other")),
-]
-METHOD_CHOICES = [
-    SelectChoice("signed-on-screen", _l("Signed on screen (the person types their name)")),
-    SelectChoice("paper", _l("Signed on paper")),
-    SelectChoice("verbal", _l("Verbal, with a witness")),
-]
-URGENCY_CHOICES = [
-    SelectChoice(u, wf.URGENCY_LABELS[u]) for u in ("routine", "urgent", "emergency")
-]
-OUTCOME_CHOICES = [SelectChoice("", _l("Choose an outcome"))] + [
-    SelectChoice(o, wf.OUTCOME_LABELS[o]) for o in wf.OUTCOMES
+CONTACT_CHOICES = vocabulary_choices(
+    ContactPreference,
+    {
+        ContactPreference.call: _l("Call"),
+        ContactPreference.text: _l("Text message"),
+        ContactPreference.clinician: _l("Only through the clinician"),
+        ContactPreference.do_not_contact: _l("Do not contact"),
+    },
+)
+SOURCE_CHOICES = vocabulary_choices(
+    EncounterSource,
+    {
+        EncounterSource.dispatch: _l("911 center dispatch"),
+        EncounterSource.first_responder: _l("Request by another first responder"),
+        EncounterSource.outreach: _l("Outreach"),
+        EncounterSource.walk_in: _l("Walk-in"),
+        EncounterSource.follow_up: _l("Follow-up"),
+    },
+)
+DISPOSITION_CHOICES = vocabulary_choices(
+    Disposition,
+    {
+        Disposition.resolved: _l("Resolved on scene"),
+        Disposition.referred: _l("Referred"),
+        Disposition.voluntary_transport: _l("Voluntary transport"),
+        Disposition.eco: _l("Emergency custody order"),
+        Disposition.tdo: _l("Temporary detention order"),
+        Disposition.arrest: _l("Arrest"),
+        Disposition.declined: _l("Declined services"),
+        Disposition.other: _l("Other"),
+    },
+)
+METHOD_CHOICES = vocabulary_choices(
+    ConsentMethod,
+    {
+        ConsentMethod.signed_on_screen: _l("Signed on screen (the person types their name)"),
+        ConsentMethod.paper: _l("Signed on paper"),
+        ConsentMethod.verbal: _l("Verbal, with a witness"),
+    },
+)
+# Least urgent (the default) first.
+URGENCY_CHOICES = vocabulary_choices(Urgency, workflow.URGENCY_LABELS)[::-1]
+OUTCOME_CHOICES = [
+    SelectChoice("", _l("Choose an outcome")),
+    *vocabulary_choices(ReferralOutcome, workflow.OUTCOME_LABELS),
 ]
 
 SHORT = 200
@@ -105,7 +125,9 @@ class ClientForm(PortalForm):
     phone = _text(_l("Phone"), max_length=40)
     preferred_language = _text(_l("Preferred language"), max_length=100)
     contact_preference = RadioField(
-        _l("How may the person be contacted?"), choices=CONTACT_CHOICES, default="call"
+        _l("How may the person be contacted?"),
+        choices=CONTACT_CHOICES,
+        default=ContactPreference.call.value,
     )
     notes = _text(
         _l("Notes"),
@@ -194,7 +216,7 @@ class ReferralForm(PortalForm):
     location_id = SelectField(
         _l("Location"), choices=[], validate_choice=True, validators=[Optional()]
     )
-    urgency = RadioField(_l("Urgency"), choices=URGENCY_CHOICES, default="routine")
+    urgency = RadioField(_l("Urgency"), choices=URGENCY_CHOICES, default=Urgency.routine.value)
     need = _text(
         _l("What the person needs"), required=_l("Say what the person needs."), max_length=500
     )

@@ -7,27 +7,27 @@ client is read through disclosure.provider_view, which hides everything once the
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import audit
-from portal.auth.permissions import get_in_scope_or_404, requires
+from portal.auth import policies
+from portal.auth.permissions import load_or_404, requires
 from portal.extensions import db
 from portal.models import Referral, Role
-from portal.referrals import disclosure
-from portal.referrals import workflow as wf
+from portal.referrals import disclosure, workflow
+from portal.referrals import inbox_bp as bp
 from portal.referrals.forms import AppointmentForm, StatusForm
 from portal.referrals.views import apply_change, status_change
 
-bp = Blueprint("inbox", __name__, url_prefix="/provider/referrals")
 provider_only = requires(Role.provider)
 
 TABS = {
-    "new": (wf.REQUESTED,),
-    "open": (wf.ACCEPTED, wf.IN_PROGRESS, wf.ON_HOLD),
-    "closed": wf.FINAL,
+    "new": (workflow.REQUESTED,),
+    "open": (workflow.ACCEPTED, workflow.IN_PROGRESS, workflow.ON_HOLD),
+    "closed": workflow.FINAL,
 }
 
 
@@ -38,7 +38,7 @@ def inbox():
     if tab not in TABS:
         tab = "new"
     referrals = db.session.scalars(
-        wf.for_listing(
+        workflow.for_listing(
             select(Referral)
             .where(
                 Referral.organization_id.in_(current_user.organization_ids),
@@ -56,7 +56,7 @@ def inbox():
         views=disclosure.provider_views(referrals),
         tab=tab,
         tabs=TABS,
-        wf=wf,
+        workflow=workflow,
     )
 
 
@@ -65,10 +65,10 @@ def inbox_page(referral: Referral, status: int = 200, *, form=None, message: str
         "referrals/inbox_referral.html",
         referral=referral,
         view=disclosure.provider_view(referral),
-        wf=wf,
+        workflow=workflow,
         message=message,
         form=form if isinstance(form, StatusForm) else None,
-        next_statuses=wf.next_statuses(referral, current_user),
+        next_statuses=workflow.next_statuses(referral, current_user),
         appointment_form=form
         if isinstance(form, AppointmentForm)
         else AppointmentForm(version=referral.version, appointment_on=referral.appointment_on),
@@ -78,7 +78,7 @@ def inbox_page(referral: Referral, status: int = 200, *, form=None, message: str
 @bp.get("/<uuid:referral_id>")
 @provider_only
 def referral(referral_id):
-    record = get_in_scope_or_404(Referral, referral_id)
+    record = load_or_404(Referral, referral_id, policy=policies.can_view_referral)
     audit.record("referral.viewed", record=record)
     db.session.commit()
     return inbox_page(record)
@@ -87,7 +87,7 @@ def referral(referral_id):
 @bp.post("/<uuid:referral_id>/status")
 @provider_only
 def status(referral_id):
-    record = get_in_scope_or_404(Referral, referral_id)
+    record = load_or_404(Referral, referral_id, policy=policies.can_view_referral)
     refused = status_change(record, inbox_page)
     return refused or redirect(url_for("inbox.referral", referral_id=record.id), 303)
 
@@ -95,11 +95,11 @@ def status(referral_id):
 @bp.post("/<uuid:referral_id>/appointment")
 @provider_only
 def appointment(referral_id):
-    record = get_in_scope_or_404(Referral, referral_id)
+    record = load_or_404(Referral, referral_id, policy=policies.can_view_referral)
     refused = apply_change(
         record,
         AppointmentForm(),
-        lambda form: wf.set_appointment(
+        lambda form: workflow.set_appointment(
             record, form.appointment_on.data, by=current_user, expected_version=form.version.data
         ),
         inbox_page,

@@ -8,24 +8,24 @@ import re
 import secrets
 
 import segno
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from portal import audit
-from portal.auth.permissions import get_in_scope_or_404, public, requires
+from portal import audit, inputs
+from portal.auth import policies
+from portal.auth.permissions import load_or_404, public, requires
 from portal.auth.tokens import external_url
 from portal.catalog import queries
 from portal.directory.presenters import service_page
 from portal.extensions import db
 from portal.models import Referral, Role, Service, ServiceList, ServiceListItem
 from portal.models.catalog import PUBLIC_STATUSES
+from portal.referrals import printing_bp as bp
 from portal.referrals.forms import ServiceListForm
-
-bp = Blueprint("printing", __name__)
 
 MAX_SERVICES = 20
 TOKEN_BYTES = 8  # 11 characters in the link; 2^64 possible lists
@@ -37,16 +37,11 @@ def qr_svg(link: str, title: str) -> Markup:
     return Markup(segno.make(link, error="m").svg_inline(scale=4, title=title))
 
 
-def _without_nul(text: str) -> str:
-    """Query values reach SQL here without a form; PostgreSQL refuses a NUL byte (a 500)."""
-    return text.replace("\x00", "")
-
-
 def find_services(text: str | None) -> list[Service]:
     statement = (
         select(Service).where(Service.status.in_(PUBLIC_STATUSES)).order_by(Service.name).limit(50)
     )
-    text = _without_nul(text or "").strip()[:200]
+    text = (inputs.strip_control_characters(text) or "").strip()[:200]
     if text:
         statement = statement.where(Service.name.icontains(text, autoescape=True))
     return list(db.session.scalars(statement))
@@ -65,7 +60,7 @@ def create_list(services: list[Service], *, by) -> ServiceList:
 @bp.get("/referrals/<uuid:referral_id>/print")
 @requires(Role.clinician, Role.supervisor)
 def print_referral(referral_id):
-    referral = get_in_scope_or_404(Referral, referral_id)
+    referral = load_or_404(Referral, referral_id, policy=policies.can_view_referral)
     audit.record("referral.printed", record=referral)
     db.session.commit()
     page = service_page(referral.service) if referral.service else None
@@ -77,8 +72,9 @@ def print_referral(referral_id):
 def new_service_list():
     form = ServiceListForm()
     picked = [
-        _without_nul(i)
+        i
         for i in request.values.getlist("service_ids") or request.args.getlist("service_id")
+        if inputs.record_id(i) is not None
     ]
     candidates = find_services(request.args.get("q"))
     known = {s.id for s in candidates}

@@ -1,16 +1,14 @@
 """Clinician pages: clients, consent, encounters, referrals and the dashboard.
 
 HTTP only: the rules are in workflow.py, consent.py and clients.py; who may see a record in
-access.py. Supervisors read; only clinicians change anything.
+portal/auth/policies.py. Supervisors read; only clinicians change anything.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from flask import (
-    Blueprint,
     abort,
     flash,
     jsonify,
@@ -26,8 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from portal import audit, localtime
-from portal.auth.permissions import get_in_scope_or_404, login_required, requires
+from portal import audit, inputs, localtime
+from portal.auth import policies
+from portal.auth.permissions import load_or_404, login_required, requires
 from portal.errors import wants_json
 from portal.extensions import db
 from portal.models import (
@@ -40,9 +39,8 @@ from portal.models import (
     Role,
     Service,
 )
-from portal.referrals import access, clients, forms
+from portal.referrals import bp, clients, forms, workflow
 from portal.referrals import consent as consents
-from portal.referrals import workflow as wf
 from portal.referrals.forms import (
     ClientForm,
     ClientSearchForm,
@@ -53,8 +51,6 @@ from portal.referrals.forms import (
     RevokeConsentForm,
     StatusForm,
 )
-
-bp = Blueprint("referrals", __name__)
 
 INVALID = 422
 clinician_only = requires(Role.clinician)
@@ -76,15 +72,15 @@ def _viewed(action: str, record) -> None:
 @bp.get("/dashboard")
 @program_staff
 def dashboard():
-    rows = wf.open_referrals()
-    follow_ups = wf.due_follow_ups()
+    rows = workflow.open_referrals()
+    follow_ups = workflow.due_follow_ups()
     audit.record("referral.listed", detail="dashboard")
     db.session.commit()
     return render_template(
         "referrals/dashboard.html",
         rows=rows,
         follow_ups=follow_ups,
-        notifications=wf.notifications_for(current_user),
+        notifications=workflow.notifications_for(current_user),
     )
 
 
@@ -120,7 +116,7 @@ def new_client():
 @bp.get("/clients/<uuid:client_id>")
 @login_required
 def client(client_id):
-    record = get_in_scope_or_404(Client, client_id)
+    record = load_or_404(Client, client_id, policy=policies.can_view_client)
     _viewed("client.viewed", record)
     return render_template(
         "referrals/client.html",
@@ -134,7 +130,7 @@ def client(client_id):
 @bp.route("/clients/<uuid:client_id>/edit", methods=["GET", "POST"])
 @clinician_only
 def edit_client(client_id):
-    record = get_in_scope_or_404(Client, client_id)
+    record = load_or_404(Client, client_id, policy=policies.can_view_client)
     # A POST is read from the form alone: a field left out is empty, not the stored value.
     form = ClientForm() if request.method == "POST" else ClientForm(obj=record)
     if request.method == "POST":
@@ -161,7 +157,7 @@ def _organization_choices() -> list[SelectChoice]:
 @bp.route("/clients/<uuid:client_id>/consents/new", methods=["GET", "POST"])
 @clinician_only
 def new_consent(client_id):
-    record = get_in_scope_or_404(Client, client_id)
+    record = load_or_404(Client, client_id, policy=policies.can_view_client)
     form = ConsentForm(organization_id=request.args.get("organization_id"))
     form.organization_id.choices = _organization_choices()
     if request.method == "GET":
@@ -171,7 +167,7 @@ def new_consent(client_id):
         try:
             consents.record(
                 record,
-                db.session.get(Organization, form.organization_id.data),
+                db.session.get_one(Organization, form.organization_id.data),
                 information=form.information.data,
                 purpose=form.purpose.data,
                 method=form.method.data,
@@ -203,17 +199,17 @@ def _after_consent(record: Client) -> str:
 @bp.post("/consents/<uuid:consent_id>/revoke")
 @clinician_only
 def revoke_consent(consent_id):
-    record = get_in_scope_or_404(Consent, consent_id)
+    record = load_or_404(Consent, consent_id, policy=policies.can_view_consent)
     form = RevokeConsentForm()
     if not form.validate():
         abort(INVALID)
     try:
-        withdrawn = wf.revoke_consent(record, by=current_user, note=form.note.data)
-        wf.commit()
+        withdrawn = workflow.revoke_consent(record, by=current_user, note=form.note.data)
+        workflow.commit()
     except consents.ConsentError as error:
         flash(str(error), "error")
         return redirect(url_for("referrals.client", client_id=record.client_id), 303)
-    except wf.WorkflowError as error:
+    except workflow.WorkflowError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("referrals.client", client_id=record.client_id), 303)
@@ -256,7 +252,11 @@ def new_encounter():
     form = EncounterForm(client_id=request.args.get("client_id", ""))
     team = clients.clinicians()
     form.team_members.choices = [SelectChoice(u.id, u.email) for u in team]
-    known = _client_or_404(form.client_id.data) if form.client_id.data else None
+    known = (
+        load_or_404(Client, form.client_id.data, policy=policies.can_view_client)
+        if form.client_id.data
+        else None
+    )
     if request.method == "GET":
         form.occurred_at.data = local_input_now()
         form.team_members.data = [current_user.id]
@@ -272,20 +272,10 @@ def new_encounter():
     return redirect(url_for("referrals.encounter", encounter_id=encounter.id))
 
 
-def _client_or_404(client_id: str) -> Client:
-    """A client named by a query or form value; a malformed id (a NUL byte would make
-    PostgreSQL fail) is a 404 like an unknown one."""
-    try:
-        client_id = uuid.UUID(client_id)
-    except ValueError:
-        abort(404)
-    return get_in_scope_or_404(Client, client_id)
-
-
 @bp.get("/encounters/<uuid:encounter_id>")
 @login_required
 def encounter(encounter_id):
-    record = get_in_scope_or_404(Encounter, encounter_id)
+    record = load_or_404(Encounter, encounter_id, policy=policies.can_view_encounter)
     _viewed("encounter.viewed", record)
     return render_template("referrals/encounter.html", encounter=record)
 
@@ -293,10 +283,10 @@ def encounter(encounter_id):
 # --- referrals -----------------------------------------------------------------------------------
 
 
-def _service_or_404(service_id) -> Service:
-    service_id = str(service_id or "")
-    # Service ids come from imports and need not be UUIDs; a NUL byte would make PostgreSQL fail.
-    service = db.session.get(Service, service_id) if "\x00" not in service_id else None
+def _service_or_404(service_id: str | None) -> Service:
+    # Service ids come from imports and need not be UUIDs.
+    key = inputs.record_id(service_id)
+    service = db.session.get(Service, key) if key is not None else None
     if service is None:
         abort(404)
     return service
@@ -321,10 +311,10 @@ def new_referral():
         return render_template(template, form=form, service=service)
     if not form.validate():
         return render_template(template, form=form, service=service), INVALID
-    client_record = get_in_scope_or_404(Client, form.client_id.data)
+    client_record = load_or_404(Client, form.client_id.data, policy=policies.can_view_client)
     location = db.session.get(Location, form.location_id.data) if form.location_id.data else None
     try:
-        referral = wf.create(
+        referral = workflow.create(
             client_record,
             service,
             by=current_user,
@@ -334,17 +324,17 @@ def new_referral():
             location=location,
             follow_up_on=form.follow_up_on.data,
         )
-    except wf.WorkflowError as error:
+    except workflow.WorkflowError as error:
         getattr(form, error.field or "need").errors = [error.message]
         return render_template(template, form=form, service=service), error.status
     sending = request.form.get("action") == "send"
     problem = None
     if sending:
         try:
-            wf.change_status(
-                referral, wf.REQUESTED, by=current_user, expected_version=referral.version
+            workflow.change_status(
+                referral, workflow.REQUESTED, by=current_user, expected_version=referral.version
             )
-        except wf.WorkflowError as error:
+        except workflow.WorkflowError as error:
             problem = error.message
     db.session.commit()
     if problem:
@@ -361,12 +351,12 @@ def referral_page(referral: Referral, status: int = 200, *, form=None, message: 
     return render_template(
         "referrals/referral.html",
         referral=referral,
-        wf=wf,
+        workflow=workflow,
         message=message,
         form=form if isinstance(form, StatusForm) else None,
-        next_statuses=wf.next_statuses(referral, current_user),
+        next_statuses=workflow.next_statuses(referral, current_user),
         consent=consents.valid_consent(referral.client, referral.organization_id),
-        overdue=wf.is_overdue(referral),
+        overdue=workflow.is_overdue(referral),
         follow_up_form=form
         if isinstance(form, FollowUpForm)
         else FollowUpForm(version=referral.version, follow_up_on=referral.follow_up_on),
@@ -376,7 +366,7 @@ def referral_page(referral: Referral, status: int = 200, *, form=None, message: 
 @bp.get("/referrals/<uuid:referral_id>")
 @login_required
 def referral(referral_id):
-    record = get_in_scope_or_404(Referral, referral_id)
+    record = load_or_404(Referral, referral_id, policy=policies.can_view_referral)
     if current_user.role == Role.provider.value:
         return redirect(url_for("inbox.referral", referral_id=record.id))
     _viewed("referral.viewed", record)
@@ -391,10 +381,10 @@ def apply_change(record: Referral, form, change, page, done):
         return page(record, INVALID, form=form, message=_("Please fix the form and try again."))
     try:
         change(form)
-        wf.commit()
-    except wf.WorkflowError as error:
+        workflow.commit()
+    except workflow.WorkflowError as error:
         db.session.rollback()
-        current = db.session.get(Referral, record.id)
+        current = db.session.get_one(Referral, record.id)
         if wants_json():
             return jsonify(
                 error={"status": error.status, "detail": error.message},
@@ -416,7 +406,7 @@ def status_change(record: Referral, page):
     """The status form's POST, the same for the clinician and the provider side."""
 
     def change(form: StatusForm) -> None:
-        wf.change_status(
+        workflow.change_status(
             record,
             form.to.data,
             by=current_user,
@@ -431,14 +421,16 @@ def status_change(record: Referral, page):
         StatusForm(),
         change,
         page,
-        done=lambda: _("The referral is now: %(status)s.", status=wf.STATUS_LABELS[record.status]),
+        done=lambda: _(
+            "The referral is now: %(status)s.", status=workflow.STATUS_LABELS[record.status]
+        ),
     )
 
 
 @bp.post("/referrals/<uuid:referral_id>/status")
 @clinician_only
 def referral_status(referral_id):
-    record = get_in_scope_or_404(Referral, referral_id)
+    record = load_or_404(Referral, referral_id, policy=policies.can_view_referral)
     refused = status_change(record, referral_page)
     return refused or redirect(url_for("referrals.referral", referral_id=record.id), 303)
 
@@ -446,11 +438,11 @@ def referral_status(referral_id):
 @bp.post("/referrals/<uuid:referral_id>/follow-up")
 @clinician_only
 def referral_follow_up(referral_id):
-    record = get_in_scope_or_404(Referral, referral_id)
+    record = load_or_404(Referral, referral_id, policy=policies.can_view_referral)
     refused = apply_change(
         record,
         FollowUpForm(),
-        lambda form: wf.set_follow_up(
+        lambda form: workflow.set_follow_up(
             record, form.follow_up_on.data, by=current_user, expected_version=form.version.data
         ),
         referral_page,
@@ -474,14 +466,14 @@ def _labeller(choices):
 # Built once: the processor runs for every template the app renders. The labels are lazy, so
 # each is still translated at render time.
 _TEMPLATE_HELPERS = {
-    "wf": wf,
-    "wf_urgency": _labeller(forms.URGENCY_CHOICES),
+    "workflow": workflow,
+    "urgency_label": _labeller(forms.URGENCY_CHOICES),
     "contact_label": _labeller(forms.CONTACT_CHOICES),
     "disposition_label": _labeller(forms.DISPOSITION_CHOICES),
     "source_label": _labeller(forms.SOURCE_CHOICES),
     "method_label": _labeller(forms.METHOD_CHOICES),
-    "notifications_for": wf.notifications_for,
-    "is_program_staff": access.is_program_staff,
+    "notifications_for": workflow.notifications_for,
+    "is_program_staff": policies.is_program_staff,
 }
 
 

@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, localtime, notify
+from portal.auth import policies
 from portal.auth.tokens import external_url
 from portal.extensions import db
 from portal.models import (
@@ -32,33 +34,23 @@ from portal.models import (
     User,
 )
 from portal.models.catalog import ServiceAtLocation, utcnow
-from portal.models.referrals import URGENCIES, Client
-from portal.referrals import access, disclosure
+from portal.models.referrals import Client, ReferralOutcome, ReferralStatus, Urgency
 from portal.referrals import consent as consents
+from portal.referrals import disclosure
 
-DRAFT = "draft"
-REQUESTED = "requested"
-ACCEPTED = "accepted"
-REJECTED = "rejected"
-IN_PROGRESS = "in-progress"
-ON_HOLD = "on-hold"
-COMPLETED = "completed"
-FAILED = "failed"
-CANCELLED = "cancelled"
-ENTERED_IN_ERROR = "entered-in-error"
+# The statuses (portal.models.referrals.ReferralStatus), by the names the rules below use.
+DRAFT = ReferralStatus.draft
+REQUESTED = ReferralStatus.requested
+ACCEPTED = ReferralStatus.accepted
+REJECTED = ReferralStatus.rejected
+IN_PROGRESS = ReferralStatus.in_progress
+ON_HOLD = ReferralStatus.on_hold
+COMPLETED = ReferralStatus.completed
+FAILED = ReferralStatus.failed
+CANCELLED = ReferralStatus.cancelled
+ENTERED_IN_ERROR = ReferralStatus.entered_in_error
 
-STATUSES = (
-    DRAFT,
-    REQUESTED,
-    ACCEPTED,
-    REJECTED,
-    IN_PROGRESS,
-    ON_HOLD,
-    COMPLETED,
-    FAILED,
-    CANCELLED,
-    ENTERED_IN_ERROR,
-)
+STATUSES = tuple(ReferralStatus)
 OPEN = (REQUESTED, ACCEPTED, IN_PROGRESS, ON_HOLD)  # sent and not yet ended
 FINAL = (REJECTED, CANCELLED, COMPLETED, FAILED, ENTERED_IN_ERROR)
 
@@ -67,7 +59,8 @@ FINAL = (REJECTED, CANCELLED, COMPLETED, FAILED, ENTERED_IN_ERROR)
 CLINICIAN = "clinician"
 PROVIDER = "provider"
 
-_P = dict.fromkeys((ON_HOLD, COMPLETED, FAILED), PROVIDER)
+# Where an accepted or in-progress referral can go next on the provider's side.
+_PROVIDER_NEXT = dict.fromkeys((ON_HOLD, COMPLETED, FAILED), PROVIDER)
 # (from, to) -> the side that may make the change (DESIGN.md, "Referrals").
 TRANSITIONS: dict[tuple[str, str], str] = {
     (DRAFT, REQUESTED): CLINICIAN,
@@ -75,9 +68,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (REQUESTED, REJECTED): PROVIDER,
     (REQUESTED, CANCELLED): CLINICIAN,  # the clinician withdraws
     (ACCEPTED, IN_PROGRESS): PROVIDER,
-    **{(ACCEPTED, to): side for to, side in _P.items()},
+    **{(ACCEPTED, to): side for to, side in _PROVIDER_NEXT.items()},
     (ACCEPTED, CANCELLED): CLINICIAN,
-    **{(IN_PROGRESS, to): side for to, side in _P.items()},
+    **{(IN_PROGRESS, to): side for to, side in _PROVIDER_NEXT.items()},
     (IN_PROGRESS, CANCELLED): CLINICIAN,
     (ON_HOLD, IN_PROGRESS): PROVIDER,
     (ON_HOLD, COMPLETED): PROVIDER,
@@ -88,19 +81,11 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 REASON_REQUIRED = (REJECTED, CANCELLED, ON_HOLD, FAILED)
 OUTCOME_REQUIRED = (COMPLETED, FAILED)
-OUTCOMES = (
-    "got-help",
-    "could-not-contact",
-    "no-capacity",
-    "not-eligible",
-    "no-longer-interested",
-    "referred-elsewhere",
-    "other",
-)
+OUTCOMES = tuple(ReferralOutcome)
 # An appointment date is recorded by the provider while the referral is being worked on.
 APPOINTMENT_STATUSES = (ACCEPTED, IN_PROGRESS, ON_HOLD)
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, LazyString] = {
     DRAFT: _l("Draft"),
     REQUESTED: _l("Sent, waiting for an answer"),
     ACCEPTED: _l("Accepted"),
@@ -113,7 +98,7 @@ STATUS_LABELS = {
     ENTERED_IN_ERROR: _l("Entered in error"),
 }
 # What the button that makes the change says.
-ACTION_LABELS = {
+ACTION_LABELS: dict[str, LazyString] = {
     REQUESTED: _l("Send"),
     ACCEPTED: _l("Accept"),
     REJECTED: _l("Decline"),
@@ -124,16 +109,20 @@ ACTION_LABELS = {
     CANCELLED: _l("Cancel (withdraw)"),
     ENTERED_IN_ERROR: _l("Mark as entered in error"),
 }
-OUTCOME_LABELS = {
-    "got-help": _l("Got help"),
-    "could-not-contact": _l("Could not contact"),
-    "no-capacity": _l("No capacity"),
-    "not-eligible": _l("Not eligible"),
-    "no-longer-interested": _l("No longer interested"),
-    "referred-elsewhere": _l("Referred elsewhere"),
-    "other": _l("Other"),
+OUTCOME_LABELS: dict[str, LazyString] = {
+    ReferralOutcome.got_help: _l("Got help"),
+    ReferralOutcome.could_not_contact: _l("Could not contact"),
+    ReferralOutcome.no_capacity: _l("No capacity"),
+    ReferralOutcome.not_eligible: _l("Not eligible"),
+    ReferralOutcome.no_longer_interested: _l("No longer interested"),
+    ReferralOutcome.referred_elsewhere: _l("Referred elsewhere"),
+    ReferralOutcome.other: _l("Other"),
 }
-URGENCY_LABELS = {"emergency": _l("Emergency"), "urgent": _l("Urgent"), "routine": _l("Routine")}
+URGENCY_LABELS: dict[str, LazyString] = {
+    Urgency.emergency: _l("Emergency"),
+    Urgency.urgent: _l("Urgent"),
+    Urgency.routine: _l("Routine"),
+}
 
 
 # --- refusals -------------------------------------------------------------------------------
@@ -185,7 +174,7 @@ class StaleVersion(WorkflowError):
 def side_of(user: User, referral: Referral) -> str | None:
     if user.role == Role.clinician.value:
         return CLINICIAN
-    return PROVIDER if access.is_receiving_staff(user, referral) else None
+    return PROVIDER if policies.is_receiving_staff(user, referral) else None
 
 
 def next_statuses(referral: Referral, user: User) -> list[str]:
@@ -271,7 +260,7 @@ def create(
     """A draft referral of the client to the service (at the location); audited."""
     if by.role != Role.clinician.value:
         raise NotPermitted(_("Only clinicians refer clients."))
-    if urgency not in URGENCIES:
+    if urgency not in list(Urgency):
         raise WorkflowError(_("Choose how urgent the referral is."), "urgency")
     if not (need or "").strip():
         raise WorkflowError(_("Say what the person needs."), "need")
@@ -593,4 +582,7 @@ def open_referrals(now: dt.datetime | None = None) -> list[DashboardRow]:
         DashboardRow(r, (now - r.sent_at).days if r.sent_at else 0, is_overdue(r, now))
         for r in referrals
     ]
-    return sorted(rows, key=lambda row: (URGENCIES.index(row.referral.urgency), -row.age_days))
+    most_urgent_first: list[str] = list(Urgency)
+    return sorted(
+        rows, key=lambda row: (most_urgent_first.index(row.referral.urgency), -row.age_days)
+    )

@@ -18,8 +18,8 @@ def rebuild_index() -> int:
     from portal.search.indexer import rebuild
     from portal.search.outbox import apply_pending
 
-    count = rebuild(db.session)
-    apply_pending(db.session)
+    count = rebuild(db.session())
+    apply_pending(db.session())
     return count
 
 

@@ -42,7 +42,7 @@ def sync_command(follow: bool, interval: float) -> None:
     if follow:
         outbox.follow(interval, tell=click.echo)
         return
-    applied = outbox.sync(db.session, tell=click.echo)
+    applied = outbox.sync(db.session(), tell=click.echo)
     click.echo(f"Applied changes to {applied} services.")
 
 
@@ -50,7 +50,7 @@ def sync_command(follow: bool, interval: float) -> None:
 @click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
 def prune_command(days: int) -> None:
     """Delete outbox rows older than DAYS (every host must have synced since)."""
-    removed = outbox.prune(db.session, dt.timedelta(days=days))
+    removed = outbox.prune(db.session(), dt.timedelta(days=days))
     click.echo(f"Removed {removed} outbox rows.")
 
 

@@ -43,10 +43,11 @@ class Terms:
         return cls({r.id: r.parent_id for r in rows}, {r.id: r.name for r in rows})
 
     def lineage(self, term_id: str) -> list[str]:
-        found = []
-        while term_id and term_id not in found:
-            found.append(term_id)
-            term_id = self.parents.get(term_id)
+        found: list[str] = []
+        current: str | None = term_id
+        while current and current not in found:
+            found.append(current)
+            current = self.parents.get(current)
         return found
 
 
@@ -168,7 +169,11 @@ def document(service: Service, terms: Terms) -> dict:
     }
     accepting = {True: "yes", False: "no", None: "unknown"}[service.accepting_new_clients]
     language_codes = sorted(
-        {(lang.code or lang.name).lower().replace(" ", "-") for lang in languages}
+        {
+            (lang.code or lang.name or "").lower().replace(" ", "-")
+            for lang in languages
+            if lang.code or lang.name
+        }
     )
     return {
         "id": service.id,

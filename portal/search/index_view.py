@@ -127,7 +127,7 @@ class IndexView:
         if key in values:
             return values[key]
         old = self._previous.get(kind)
-        if carry is not None and old is not None and key in old:
+        if carry is not None and old is not None and self.change is not None and key in old:
             return values.put(key, carry(old[key], self.change))
         return values.put(key, compute())
 

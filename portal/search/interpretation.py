@@ -88,7 +88,7 @@ def interpret(text: str) -> Interpretation:
 
 def _meaningful(words: tuple[str, ...]) -> tuple[str, ...]:
     """Drop filler words, unless they are all there is or part of a synonym phrase."""
-    kept = []
+    kept: list[str] = []
     for span, alternatives in synonyms.concepts(words):
         if len(span) > 1 or alternatives or span[0] not in FILLER_WORDS:
             kept.extend(span)

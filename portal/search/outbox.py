@@ -97,7 +97,7 @@ def apply_pending(session: Session | None = None, lock_wait: float | None = None
     """Index the services changed since this index's position; returns how many. Waits up
     to lock_wait seconds for the index lock (default PORTAL_SEARCH_LOCK_TIMEOUT), then
     raises whoosh's LockError."""
-    session = session or db.session
+    session = session or db.session()
     store = indexer.store()
     applied = store.read_position()
     window_start = utcnow() - LATE_COMMIT_WINDOW
@@ -153,7 +153,7 @@ def follow(
     """Sync, then again every interval seconds, while keep_going(): the loop that runs
     beside the web server and applies what requests left when the index lock was busy."""
     while keep_going():
-        applied = sync(db.session, tell)
+        applied = sync(db.session(), tell)
         db.session.remove()
         if applied:
             tell(f"Applied changes to {applied} services.")

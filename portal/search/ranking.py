@@ -46,14 +46,15 @@ def _smallest(view: IndexView, candidates: np.ndarray, keys: np.ndarray, count: 
         near = keys <= threshold
         candidates, keys = candidates[near], keys[near]
     order = np.argsort(keys, kind="stable")
-    candidates, keys = candidates[order].tolist(), keys[order].tolist()
+    ordered: list[int] = candidates[order].tolist()
+    ordered_keys: list[float] = keys[order].tolist()
     ranked: list[int] = []
     start = 0
-    while start < len(candidates) and len(ranked) < count:
+    while start < len(ordered) and len(ranked) < count:
         end = start + 1
-        while end < len(candidates) and keys[end] == keys[start]:
+        while end < len(ordered) and ordered_keys[end] == ordered_keys[start]:
             end += 1
-        ranked += _by_name(view, candidates[start:end]) if end - start > 1 else [candidates[start]]
+        ranked += _by_name(view, ordered[start:end]) if end - start > 1 else [ordered[start]]
         start = end
     return ranked[:count]
 

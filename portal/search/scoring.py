@@ -19,7 +19,7 @@ from whoosh.reading import TermNotFound
 from portal.search import spelling, synonyms
 from portal.search.index_view import IndexChange, IndexView
 from portal.search.interpretation import Interpretation
-from portal.search.schema import TEXT_FIELDS
+from portal.search.schema import SPELLING_FIELD, TEXT_FIELDS
 
 ALTERNATIVE_WEIGHT = 0.8
 FUZZY_WEIGHT = 0.5
@@ -79,6 +79,15 @@ def postings(view: IndexView, fieldname: str, stem: str) -> Postings:
         ),
         size=POSTINGS_CACHE_SIZE,
     )
+
+
+def _is_known(view: IndexView, word: str) -> bool:
+    """In the index as typed, or its stem is in a document ("friend" is known when only
+    "friends" is)."""
+    if view.reader.doc_frequency(SPELLING_FIELD, word) > 0:
+        return True
+    stems = spelling.stems_of((word,))
+    return bool(stems) and any(len(postings(view, f, stems[0]).docs) for f in TEXT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -147,7 +156,7 @@ def match_words(view: IndexView, interpretation: Interpretation) -> TextMatch:
             and not concept.alternatives
             and len(span[0]) >= 4
             and not span[0].isdigit()
-            and not spelling.is_known(view, span[0])
+            and not _is_known(view, span[0])
         ):
             fix, near_stems = spelling.correction(view, span[0])
             if fix:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from whoosh.analysis import StemmingAnalyzer
 
 from portal.search.index_view import IndexView
-from portal.search.schema import SPELLING_FIELD, TEXT_FIELDS
+from portal.search.schema import SPELLING_FIELD
 
 FUZZY_FIELDS = ("name", "categories", "description")
 SPELLING_CACHE_SIZE = 512
@@ -14,17 +14,6 @@ _stems = StemmingAnalyzer()
 
 def stems_of(phrase: tuple[str, ...]) -> list[str]:
     return [token.text for token in _stems(" ".join(phrase))]
-
-
-def is_known(view: IndexView, word: str) -> bool:
-    """In the index as typed, or its stem is in a document ("friend" is known when only
-    "friends" is)."""
-    from portal.search.scoring import postings
-
-    if view.reader.doc_frequency(SPELLING_FIELD, word) > 0:
-        return True
-    stems = stems_of((word,))
-    return bool(stems) and any(len(postings(view, f, stems[0]).docs) for f in TEXT_FIELDS)
 
 
 def correction(view: IndexView, word: str) -> tuple[str | None, list[str]]:

@@ -126,7 +126,7 @@ def services_touched_by_ids(session: Session, written: Mapping[str, Iterable[str
             columns = [table.c[name] for name in _columns(table_name)]
             for chunk in _chunks(ids):
                 for row in session.execute(select(*columns).where(table.c.id.in_(chunk))):
-                    yield table_name, row._mapping
+                    yield table_name, dict(row._mapping)
 
     return services_touched(session, rows())
 
@@ -139,6 +139,7 @@ def orm_rows(objects: Iterable[object]) -> Iterator[tuple[str, dict[str, object]
         if table not in LINKS:
             continue
         state = inspect(obj)
+        assert state is not None  # every row here is a mapped object
         now = {name: getattr(obj, name) for name in _columns(table)}
         yield table, now
         before = dict(now)
