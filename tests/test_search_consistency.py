@@ -163,7 +163,12 @@ def _edit(kind: str, n: int) -> None:
         if schedule is not None:
             db.session.delete(schedule)
     elif kind == "place":
-        db.session.add(ServiceAtLocation(service_id=service.id, location_id=location.id))
+        # A service is placed at a location once (a unique constraint): placing it again is no edit.
+        placed = db.session.scalar(
+            select(ServiceAtLocation).filter_by(service_id=service.id, location_id=location.id)
+        )
+        if placed is None:
+            db.session.add(ServiceAtLocation(service_id=service.id, location_id=location.id))
     elif kind == "unplace":
         placement = _pick(ServiceAtLocation, n)
         if placement is not None:
