@@ -10,11 +10,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal import config as settings
-from portal import search
+from portal import logs, search
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
+    logs.install()  # before anything can log
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(settings.from_environment(app.instance_path))
     if config:

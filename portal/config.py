@@ -12,6 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+# hide_parameters: a failed statement's error (and so the log) never carries the values it was
+# given: names, dates of birth, notes (issue 18.2).
+ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+
+
 class ConfigError(RuntimeError):
     """The settings cannot run the portal; the message says which one and why."""
 
@@ -51,7 +56,7 @@ def from_environment(instance_path: str) -> dict:
         # Listings not verified for this many days are marked as possibly out of date.
         "PORTAL_STALE_AFTER_DAYS": _int("PORTAL_STALE_AFTER_DAYS", 180),
         "PORTAL_SHOW_SAMPLE_NOTICE": _bool("PORTAL_SHOW_SAMPLE_NOTICE", True),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": dict(ENGINE_OPTIONS),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         # Accounts and sessions (HIPAA automatic log-off; ASVS V3).
