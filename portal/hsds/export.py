@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from portal import spreadsheets
 from portal.extensions import db
 from portal.hsds import records
 from portal.hsds.tables import HSDS_VERSION, TABLES, Table, kind_of, to_text
@@ -84,6 +85,12 @@ def _descriptor(counts: dict[str, int]) -> dict:
     }
 
 
+def _cell(value) -> str:
+    # Listing text comes from providers and imports: never a formula in a spreadsheet.
+    text = to_text(value)
+    return spreadsheets.neutralise(text) if isinstance(value, str) else text
+
+
 def export_csv(directory: Path) -> dict[str, int]:
     """Write the CSV data package into `directory`; returns rows per table."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -94,7 +101,7 @@ def export_csv(directory: Path) -> dict[str, int]:
             writer.writerow(table.fields)
             count = 0
             for row in _public_rows(table):
-                writer.writerow([to_text(value) for value in row])
+                writer.writerow([_cell(value) for value in row])
                 count += 1
         counts[table.name] = count
     (directory / "datapackage.json").write_text(
