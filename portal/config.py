@@ -104,6 +104,39 @@ def from_environment(instance_path: str) -> dict:
     }
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def check_serving(config: dict, *, workers: int, bind: list[str]) -> None:
+    """Refuse a production server that would not keep its promises (issue 18.7).
+
+    - Several worker processes each counting rate limits in their own memory let through
+      workers × the limit: they must share Redis.
+    - With PORTAL_TRUSTED_PROXIES set, the app believes X-Forwarded-For; if it is reachable
+      other than through the proxy, anyone can rotate that header past the per-address
+      limits. It listens on loopback then, unless PORTAL_BIND_BEHIND_FIREWALL says only the
+      proxy can reach the address given.
+    """
+    if config["PORTAL_ENV"] == "development":
+        return
+    if not config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY is not set.")
+    if workers > 1 and str(config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        raise ConfigError(
+            f"{workers} workers would each count rate limits in their own memory. Set "
+            "PORTAL_RATELIMIT_STORAGE_URI=redis://… (or run one worker)."
+        )
+    if config["PORTAL_TRUSTED_PROXIES"] > 0 and not _bool("PORTAL_BIND_BEHIND_FIREWALL"):
+        public = [b for b in bind if b.rsplit(":", 1)[0] not in LOOPBACK_HOSTS]
+        if public:
+            raise ConfigError(
+                f"PORTAL_TRUSTED_PROXIES is set but the server listens on {', '.join(public)}: "
+                "a client reaching it directly could fake X-Forwarded-For. Listen on "
+                "127.0.0.1 behind the proxy, or set PORTAL_BIND_BEHIND_FIREWALL=true if only "
+                "the proxy can reach that address."
+            )
+
+
 def finalize(config: dict) -> None:
     """Check the merged settings and derive the ones that depend on others."""
     env = config["PORTAL_ENV"]

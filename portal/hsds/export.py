@@ -11,7 +11,6 @@ import csv
 import json
 import os
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -197,9 +196,10 @@ def export_zip(target: Path) -> dict[str, int]:
     return counts
 
 
-def latest_download(target: Path, max_age_hours: float) -> Path:
-    """The download's zip, built now when it is missing or older than max_age_hours
-    (`flask hsds export --zip`, run nightly, keeps it fresh without a request waiting)."""
-    if not target.exists() or time.time() - target.stat().st_mtime > max_age_hours * 3600:
+def latest_download(target: Path) -> Path:
+    """The download's zip, built here only when there is none yet. Refreshing it is the job of
+    `flask hsds export --zip` (make serve runs it every PORTAL_HSDS_DOWNLOAD_MAX_AGE_HOURS):
+    rebuilt inside requests, every worker spent seconds on it at 10,000 services."""
+    if not target.exists():
         export_zip(target)
     return target
