@@ -84,6 +84,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from portal import backup
     from portal.admin import cli as users_cli
     from portal.catalog import cli as catalog_cli
     from portal.hsds import cli as hsds_cli
@@ -92,6 +93,7 @@ def register_commands(app: Flask) -> None:
     from portal.referrals import cli as referrals_cli
     from portal.search import cli as search_cli
 
+    backup.init_app(app)
     catalog_cli.init_app(app)
     search_cli.init_app(app)
     users_cli.init_app(app)
