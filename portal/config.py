@@ -67,6 +67,8 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_LOCKOUT_MINUTES": _int("PORTAL_LOCKOUT_MINUTES", 15),
         "PORTAL_INVITATION_HOURS": _int("PORTAL_INVITATION_HOURS", 48),
         "PORTAL_PASSWORD_RESET_MINUTES": _int("PORTAL_PASSWORD_RESET_MINUTES", 60),
+        # Fernet keys, newest first, for client fields at rest (portal/models/encrypted.py).
+        "PORTAL_DATA_KEYS": os.environ.get("PORTAL_DATA_KEYS") or None,
         # Links in emails are built from this address, never from the request's Host header.
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000",
         # How many proxies in front of the app set X-Forwarded-For (0: use the peer address).
@@ -150,6 +152,15 @@ def finalize(config: dict) -> None:
                 "or set PORTAL_ENV=development for a local, throw-away key."
             )
         config["SECRET_KEY"] = "development-only-key-not-secret"
+    if not config.get("PORTAL_DATA_KEYS"):
+        if env == "production":
+            raise ConfigError(
+                "PORTAL_DATA_KEYS is not set: client notes, phones and dates of birth are "
+                "encrypted with it. Make a key with `flask --app wsgi keys new` (keep it apart "
+                "from the database backups)."
+            )
+        # Not secret, like the development SECRET_KEY: for throw-away data only.
+        config["PORTAL_DATA_KEYS"] = "ZGV2ZWxvcG1lbnQtb25seS1rZXktbm90LXNlY3JldCE="
     try:
         ZoneInfo(config["PORTAL_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

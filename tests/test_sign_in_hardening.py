@@ -3,6 +3,7 @@ before its fix."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import smtplib
 
@@ -122,3 +123,41 @@ def test_the_mail_command_sends_what_requests_queued(app, db, monkeypatch):
     assert result.exit_code == 0, result.output
     assert sent == ["known@example.org"]
     assert db.session.scalar(select(User.email)) == "known@example.org"
+
+
+def test_the_outbox_keeps_no_link_once_sent_or_expired(app, db, monkeypatch):
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self, **kwargs):
+            pass
+
+        def send_message(self, message):
+            sent.append(message.get_content())
+
+    UserFactory(email="known@example.org")
+    UserFactory(email="late@example.org")
+    db.session.commit()
+    accounts.request_password_reset("late@example.org")
+    db.session.commit()
+    late = db.session.scalars(select(EmailMessage)).one()
+    late.created_at -= dt.timedelta(hours=app.config["PORTAL_INVITATION_HOURS"] + 1)
+    db.session.commit()
+    accounts.request_password_reset("known@example.org")
+    db.session.commit()
+    app.config["PORTAL_SMTP_HOST"] = "mail.example.org"
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    assert app.test_cli_runner().invoke(args=["mail", "send-pending"]).exit_code == 0
+    assert len(sent) == 2 and sum("/password/reset/" in body for body in sent) == 1
+    db.session.expire_all()
+    for body in db.session.scalars(select(EmailMessage.body)):
+        assert "/password/reset/" not in body and "[link removed once sent]" in body
