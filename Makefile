@@ -43,7 +43,7 @@ serve: $(VENV)/.runtime
 	$(FLASK) db upgrade
 	$(FLASK) search sync
 	$(FLASK) hsds export --zip
-	set -m; trap 'kill 0' INT TERM EXIT; \
+	trap 'kill 0' INT TERM EXIT; \
 	$(FLASK) search sync --follow & \
 	if [ -n "$$PORTAL_SMTP_HOST" ]; then $(FLASK) mail send-pending --follow & fi; \
 	if $(FLASK) jobs --help >/dev/null 2>&1; then $(FLASK) jobs worker & fi; \
