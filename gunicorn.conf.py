@@ -1,8 +1,10 @@
 """gunicorn settings for `make serve` (production): `gunicorn -c gunicorn.conf.py wsgi:app`.
 
-gthread workers: a request mostly waits on PostgreSQL, and threads share each worker's search
-searcher and caches, where more processes would each hold their own. The server listens on
-loopback: a TLS proxy (README, "Production") is the only way in.
+gthread workers: idle keep-alive connections wait in the worker's poller instead of holding it.
+One thread per worker by default: page rendering and search are CPU work under the GIL, and
+more threads per worker lowered throughput here (bench/load.py); raise PORTAL_WORKERS with the
+cores instead. The server listens on loopback: a TLS proxy (README, "Production") is the only
+way in.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from portal import config as settings
 bind = [os.environ.get("PORTAL_BIND", "127.0.0.1:8000")]
 worker_class = "gthread"
 workers = int(os.environ.get("PORTAL_WORKERS", "2"))
-threads = int(os.environ.get("PORTAL_THREADS", "8"))
+threads = int(os.environ.get("PORTAL_THREADS", "1"))
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
