@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: run test test-postgres lint bench setup clean
+.PHONY: run serve test test-postgres lint bench setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,23 @@ setup: $(VENV)/.runtime
 
 run: setup
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production on this host: gunicorn (gthread, gunicorn.conf.py: loopback, refuses unsafe
+# settings) + the search follower + the email sender + the job worker, stopped together.
+# PostgreSQL and Redis come from the environment (DATABASE_URL, PORTAL_RATELIMIT_STORAGE_URI,
+# PORTAL_REDIS_URL); README.md, "Production", says how to put a TLS proxy in front.
+# The data package download is refreshed every PORTAL_HSDS_DOWNLOAD_MAX_AGE_HOURS.
+serve: $(VENV)/.runtime
+	$(FLASK) db upgrade
+	$(FLASK) search sync
+	$(FLASK) hsds export --zip
+	trap 'kill 0' INT TERM EXIT; \
+	$(FLASK) search sync --follow & \
+	if [ -n "$$PORTAL_SMTP_HOST" ]; then $(FLASK) mail send-pending --follow & fi; \
+	if $(FLASK) jobs --help >/dev/null 2>&1; then $(FLASK) jobs worker & fi; \
+	(while sleep $$(( $${PORTAL_HSDS_DOWNLOAD_MAX_AGE_HOURS:-24} * 3600 )); do \
+		$(FLASK) hsds export --zip; done) & \
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: lint
 	$(PYTEST) $(PYTEST_ARGS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -10,11 +11,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal import config as settings
-from portal import search
+from portal import logs, search
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
+    logs.install()  # before anything can log
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(settings.from_environment(app.instance_path))
     if config:
@@ -22,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings.finalize(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        _create_private(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
 
     register_extensions(app)
     register_blueprints(app)
@@ -29,6 +32,14 @@ def create_app(config: dict | None = None) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     return app
+
+
+def _create_private(path: str) -> None:
+    """Create the SQLite file readable by its owner only (0600) before SQLite makes it with
+    the umask's permissions: it holds client data."""
+    if path and path != ":memory:" and not os.path.exists(path):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def freeze_loaded_objects() -> None:
@@ -83,6 +94,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from portal import backup, keys
     from portal.admin import cli as users_cli
     from portal.catalog import cli as catalog_cli
     from portal.hsds import cli as hsds_cli
@@ -91,6 +103,8 @@ def register_commands(app: Flask) -> None:
     from portal.referrals import cli as referrals_cli
     from portal.search import cli as search_cli
 
+    backup.init_app(app)
+    keys.init_app(app)
     catalog_cli.init_app(app)
     search_cli.init_app(app)
     users_cli.init_app(app)

@@ -17,7 +17,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Select, select
 
-from portal import localtime
+from portal import localtime, spreadsheets
 from portal.extensions import client_address, db
 from portal.models import AuditEvent
 
@@ -48,6 +48,7 @@ ACTIONS = (
     "client.updated",
     "client.viewed",
     "client.searched",
+    "client.shown",  # a client's name on a list or a form: one row per client shown
     "consent.recorded",
     "consent.revoked",
     "encounter.created",
@@ -108,6 +109,12 @@ def record(
     return event
 
 
+def record_shown(clients: Iterable, where: str) -> None:
+    """Who was shown: one `client.shown` row per client listed on a page (`where` says which)."""
+    for client in clients:
+        record("client.shown", record=client, detail=where)
+
+
 # --- reading the log (the admin page and its CSV export) ------------------------------------
 
 
@@ -152,8 +159,6 @@ CSV_COLUMNS = (
     "user_agent",
     "detail",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_safe(value) -> str:
@@ -162,7 +167,7 @@ def _csv_safe(value) -> str:
         if value is None
         else (value.isoformat() if isinstance(value, dt.datetime) else str(value))
     )
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return spreadsheets.neutralise(text)
 
 
 def csv_export(filters: Filters) -> Iterator[str]:

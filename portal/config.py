@@ -12,6 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+# hide_parameters: a failed statement's error (and so the log) never carries the values it was
+# given: names, dates of birth, notes (issue 18.2).
+ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+
+
 class ConfigError(RuntimeError):
     """The settings cannot run the portal; the message says which one and why."""
 
@@ -51,7 +56,7 @@ def from_environment(instance_path: str) -> dict:
         # Listings not verified for this many days are marked as possibly out of date.
         "PORTAL_STALE_AFTER_DAYS": _int("PORTAL_STALE_AFTER_DAYS", 180),
         "PORTAL_SHOW_SAMPLE_NOTICE": _bool("PORTAL_SHOW_SAMPLE_NOTICE", True),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": dict(ENGINE_OPTIONS),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         # Accounts and sessions (HIPAA automatic log-off; ASVS V3).
@@ -62,6 +67,8 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_LOCKOUT_MINUTES": _int("PORTAL_LOCKOUT_MINUTES", 15),
         "PORTAL_INVITATION_HOURS": _int("PORTAL_INVITATION_HOURS", 48),
         "PORTAL_PASSWORD_RESET_MINUTES": _int("PORTAL_PASSWORD_RESET_MINUTES", 60),
+        # Fernet keys, newest first, for client fields at rest (portal/models/encrypted.py).
+        "PORTAL_DATA_KEYS": os.environ.get("PORTAL_DATA_KEYS") or None,
         # Links in emails are built from this address, never from the request's Host header.
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000",
         # How many proxies in front of the app set X-Forwarded-For (0: use the peer address).
@@ -99,6 +106,39 @@ def from_environment(instance_path: str) -> dict:
     }
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def check_serving(config: dict, *, workers: int, bind: list[str]) -> None:
+    """Refuse a production server that would not keep its promises (issue 18.7).
+
+    - Several worker processes each counting rate limits in their own memory let through
+      workers × the limit: they must share Redis.
+    - With PORTAL_TRUSTED_PROXIES set, the app believes X-Forwarded-For; if it is reachable
+      other than through the proxy, anyone can rotate that header past the per-address
+      limits. It listens on loopback then, unless PORTAL_BIND_BEHIND_FIREWALL says only the
+      proxy can reach the address given.
+    """
+    if config["PORTAL_ENV"] == "development":
+        return
+    if not config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY is not set.")
+    if workers > 1 and str(config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        raise ConfigError(
+            f"{workers} workers would each count rate limits in their own memory. Set "
+            "PORTAL_RATELIMIT_STORAGE_URI=redis://… (or run one worker)."
+        )
+    if config["PORTAL_TRUSTED_PROXIES"] > 0 and not _bool("PORTAL_BIND_BEHIND_FIREWALL"):
+        public = [b for b in bind if b.rsplit(":", 1)[0] not in LOOPBACK_HOSTS]
+        if public:
+            raise ConfigError(
+                f"PORTAL_TRUSTED_PROXIES is set but the server listens on {', '.join(public)}: "
+                "a client reaching it directly could fake X-Forwarded-For. Listen on "
+                "127.0.0.1 behind the proxy, or set PORTAL_BIND_BEHIND_FIREWALL=true if only "
+                "the proxy can reach that address."
+            )
+
+
 def finalize(config: dict) -> None:
     """Check the merged settings and derive the ones that depend on others."""
     env = config["PORTAL_ENV"]
@@ -112,6 +152,15 @@ def finalize(config: dict) -> None:
                 "or set PORTAL_ENV=development for a local, throw-away key."
             )
         config["SECRET_KEY"] = "development-only-key-not-secret"
+    if not config.get("PORTAL_DATA_KEYS"):
+        if env == "production":
+            raise ConfigError(
+                "PORTAL_DATA_KEYS is not set: client notes, phones and dates of birth are "
+                "encrypted with it. Make a key with `flask --app wsgi keys new` (keep it apart "
+                "from the database backups)."
+            )
+        # Not secret, like the development SECRET_KEY: for throw-away data only.
+        config["PORTAL_DATA_KEYS"] = "ZGV2ZWxvcG1lbnQtb25seS1rZXktbm90LXNlY3JldCE="
     try:
         ZoneInfo(config["PORTAL_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from portal import outages
 
 
 def wants_json() -> bool:
@@ -27,6 +30,7 @@ def _titles() -> dict[int, str]:
         422: _("Some of the information needs fixing"),
         429: _("Too many requests"),
         500: _("Something went wrong on our side"),
+        503: _("The site is busy for a moment"),
     }
 
 
@@ -38,6 +42,7 @@ def _descriptions() -> dict[int, str]:
             "try again. If you are in crisis, call or text 988 now."
         ),
         500: _("The problem has been logged. Please try again in a moment."),
+        503: _("Please try again in a few seconds. If you are in crisis, call or text 988 now."),
     }
 
 
@@ -50,10 +55,65 @@ def render_error(error: HTTPException):
     return render_template("error.html", code=code, title=title, description=description), code
 
 
+# Marks a 503 caused by the database being away, for RetryReadsOnce; never sent to the client.
+RETRY_MARK = "X-Portal-Database-Unavailable"
+
+
+class RetryReadsOnce:
+    """WSGI middleware: a GET or HEAD that met a database outage is tried once more (a read
+    changes nothing, and a dropped pooled connection is usually back at once); anything else,
+    or a second failure, gets the 503."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.wsgi_app(environ, _without_mark(start_response))
+        first: list = []
+        body = self.wsgi_app(environ, lambda *args: first.append(args))
+        status, headers = first[0][0], first[0][1]
+        if status.startswith("503") and any(name == RETRY_MARK for name, _v in headers):
+            if hasattr(body, "close"):
+                body.close()
+            return self.wsgi_app(environ, _without_mark(start_response))
+        _without_mark(start_response)(*first[0])
+        return body
+
+
+def _without_mark(start_response):
+    def start(status, headers, exc_info=None):
+        headers = [(name, value) for name, value in headers if name != RETRY_MARK]
+        return start_response(status, headers, exc_info)
+
+    return start
+
+
+def database_unavailable(error: Exception):
+    from portal.extensions import db
+
+    try:
+        db.session.rollback()
+        db.session.remove()
+    except SQLAlchemyError:  # the connection is already gone: nothing to undo
+        pass
+    # Only the class: the message may name a host or a statement.
+    current_app.logger.warning(
+        "Database unavailable (%s) on %s %s", type(error).__name__, request.method, request.path
+    )
+    response = make_response(render_error(ServiceUnavailable()))
+    response.headers["Retry-After"] = str(outages.RETRY_AFTER_SECONDS)
+    response.headers[RETRY_MARK] = "1"
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, render_error)
+    app.wsgi_app = RetryReadsOnce(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
+        if outages.database_unavailable(error):
+            return database_unavailable(error)
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return render_error(InternalServerError())

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pyotp
+from sqlalchemy import select
+
 from portal.auth import sessions
 from portal.extensions import db
+from portal.models import User
 from tests.conftest import csrf_token
 from tests.factories import DEFAULT_PASSWORD
 
@@ -19,8 +23,21 @@ def post_form(client, path: str, data: dict, *, token_from: str | None = None, *
     return client.post(path, data={"csrf_token": token, **data}, **kwargs)
 
 
-def log_in(client, email: str, password: str = DEFAULT_PASSWORD, **kwargs):
-    return post_form(client, "/login", {"email": email, "password": password}, **kwargs)
+def log_in(
+    client, email: str, password: str = DEFAULT_PASSWORD, *, second_factor: bool = True, **kwargs
+):
+    """Sign in through the forms; with `second_factor`, answer the MFA step with a fresh TOTP
+    code (the answer is then the MFA step's)."""
+    response = post_form(client, "/login", {"email": email, "password": password}, **kwargs)
+    location = response.headers.get("Location", "")
+    if not second_factor or not location.startswith("/login/verify"):
+        return response
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    user.totp_last_step = None  # each test sign-in may reuse the current time step
+    db.session.commit()
+    kwargs.pop("query_string", None)  # `next` travels in the verify page's own URL
+    code = pyotp.TOTP(user.totp_secret).now()
+    return post_form(client, location, {"code": code}, **kwargs)
 
 
 def sign_in_as(client, user):

@@ -36,6 +36,7 @@ from sqlalchemy.orm import object_session
 
 import portal.models  # noqa: F401  (every table in the metadata)
 from portal import create_app
+from portal.config import ENGINE_OPTIONS
 from portal.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -218,7 +219,7 @@ class SuiteDatabase:
             self._create_tables(f"sqlite:///{self._empty_sqlite}")
             shutil.copyfile(self._empty_sqlite, self.folder / "suite.db")
             self.url = f"sqlite:///{self.folder / 'suite.db'}"
-        self.engine = sa.create_engine(self.url)
+        self.engine = sa.create_engine(self.url, hide_parameters=ENGINE_OPTIONS["hide_parameters"])
         if self.engine.dialect.name == "sqlite":
             _savepoints_on_sqlite(self.engine)
         # db.session joins a connection already in a transaction with a savepoint of its own;

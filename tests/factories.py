@@ -31,6 +31,7 @@ from portal.models import (
     User,
 )
 from portal.models.catalog import utcnow
+from portal.models.people import MFA_REQUIRED_ROLES
 
 
 class BaseFactory(SQLAlchemyModelFactory):
@@ -173,6 +174,10 @@ class UserFactory(BaseFactory):
     role = "clinician"
     active = True
     password_hash = factory.LazyAttribute(lambda o: password_hash_of(o.password))
+    # Roles that must use MFA have it on, as in production; tests/accounts.py `log_in`
+    # answers the second step. `mfa_enabled=False` makes a user who still owes set-up.
+    mfa_enabled = factory.LazyAttribute(lambda o: o.role in MFA_REQUIRED_ROLES)
+    totp_secret = factory.LazyAttribute(lambda o: pyotp.random_base32() if o.mfa_enabled else None)
 
 
 # --- clients, consent and referrals (issue 5) ---------------------------------------------

@@ -1,6 +1,7 @@
 """The factory, settings and the error handling shared by every page."""
 
 import pytest
+from cryptography.fernet import Fernet
 
 from portal import create_app
 from portal.config import ConfigError
@@ -25,6 +26,7 @@ def test_development_gets_a_throwaway_key_and_insecure_cookies(monkeypatch, tmp_
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("PORTAL_DATA_KEYS", Fernet.generate_key().decode())
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
     monkeypatch.setenv("PORTAL_SEARCH_INDEX_DIR", str(tmp_path / "ix"))
     monkeypatch.delenv("PORTAL_TIMEZONE", raising=False)
@@ -96,6 +98,7 @@ def test_the_serving_process_keeps_startup_objects_out_of_full_collections(tmp_p
         "PYTHONPATH": str(root),
         "PORTAL_ENV": "production",
         "SECRET_KEY": "x" * 64,
+        "PORTAL_DATA_KEYS": Fernet.generate_key().decode(),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
     }
     done = subprocess.run(
@@ -108,3 +111,12 @@ def test_the_serving_process_keeps_startup_objects_out_of_full_collections(tmp_p
     )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 10_000  # the libraries and the app, not a handful of objects
+
+
+def test_production_refuses_to_start_without_data_keys(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.delenv("PORTAL_DATA_KEYS", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    with pytest.raises(ConfigError, match="PORTAL_DATA_KEYS"):
+        create_app()

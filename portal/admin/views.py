@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from portal import audit, notify
+from portal import audit
 from portal.admin import INVALID, PAGE_SIZE, admin_only, bp
 from portal.admin.forms import AuditFilterForm, InviteForm, RoleForm
 from portal.auth import accounts, policies
@@ -69,8 +69,7 @@ def invite():
         except accounts.AccountError as error:
             form.email.errors = [str(error)]
             return render_template("admin/invite.html", form=form), INVALID
-        db.session.commit()
-        notify.send_pending()
+        db.session.commit()  # the email waits in the outbox: `flask mail send-pending`
         flash(
             _("Invitation sent to %(email)s.", email=accounts.normalize_email(form.email.data)),
             "success",

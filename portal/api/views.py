@@ -20,7 +20,6 @@ from flask import (
     request,
     send_file,
     stream_with_context,
-    url_for,
 )
 
 from portal.api import bp, parameters, queries
@@ -29,6 +28,7 @@ from portal.api.queries import BadParameter, Nearby, Paging, ServiceFilters, Ter
 from portal.hsds import records
 from portal.hsds.export import latest_download
 from portal.hsds.tables import HSDS_VERSION
+from portal.links import external_url
 
 # Turns a page of records into HSDS objects.
 Shape = Callable[[list[Any]], list[dict]]
@@ -108,17 +108,14 @@ def index():
     return jsonify(
         version=HSDS_VERSION,
         profile=PROFILE_URL,
-        openapi_url=url_for("api.openapi", _external=True),
+        openapi_url=external_url("api.openapi"),
     )
 
 
 @bp.get("/datapackage.zip")
 def download():
     """The whole public catalog as an HSDS 3.0 CSV data package (linked from every page)."""
-    path = latest_download(
-        Path(current_app.config["PORTAL_HSDS_DOWNLOAD_PATH"]),
-        current_app.config["PORTAL_HSDS_DOWNLOAD_MAX_AGE_HOURS"],
-    )
+    path = latest_download(Path(current_app.config["PORTAL_HSDS_DOWNLOAD_PATH"]))
     return send_file(
         path,
         mimetype="application/zip",
@@ -131,7 +128,7 @@ def download():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(definition(url_for("api.index", _external=True).rstrip("/")))
+    return jsonify(definition(external_url("api.index").rstrip("/")))
 
 
 @bp.get("/services")

@@ -1,7 +1,7 @@
 """Accounts: sign-in, sessions, MFA, invitations, password reset, and authorization.
 
 `init_app` wires Flask-Login to the server-side sessions, turns on the authorization check for
-every request and keeps administrators without MFA on the MFA set-up page.
+every request and keeps anyone whose role requires MFA on the MFA set-up page until it is on.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from portal.extensions import login_manager
 
 bp = Blueprint("auth", __name__)
 
-# What an administrator without MFA may still reach: setting it up, and leaving.
+# What a user who still owes MFA set-up may reach: setting it up, and leaving.
 MFA_SETUP_ENDPOINTS = frozenset({"auth.mfa_settings", "auth.mfa_enable", "auth.logout", "static"})
 
 
@@ -28,12 +28,12 @@ def _forget_the_previous_request():
         g.pop(name, None)
 
 
-def _admins_set_up_mfa_first():
+def _set_up_mfa_first():
     if (
         request.endpoint
         and request.endpoint not in MFA_SETUP_ENDPOINTS
         and current_user.is_authenticated
-        and current_user.is_admin
+        and current_user.mfa_required
         and not current_user.mfa_enabled
     ):
         return redirect(url_for("auth.mfa_settings"))
@@ -46,7 +46,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(sessions.load_user)
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_the_previous_request)
     permissions.init_app(app)
-    app.before_request(_admins_set_up_mfa_first)
+    app.before_request(_set_up_mfa_first)
 
 
 from portal.auth import views  # noqa: E402,F401  (the routes, on bp)

@@ -10,7 +10,7 @@ import datetime as dt
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal import audit, notify
 from portal.auth import passwords, sessions, tokens
@@ -45,10 +45,17 @@ def invite(email: str, role: Role | str, *, organizations=(), by: User | None = 
     user.role = role.value
     user.organizations = list(organizations) if role is Role.provider else []
     db.session.flush()
+    now = utcnow()
+    # Only the newest link works: an older one may sit in a mailbox someone else can read.
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
+        .values(expires_at=now)
+    )
     invitation = Invitation(
         user_id=user.id,
         created_by_id=by.id if by is not None else None,
-        expires_at=utcnow() + dt.timedelta(hours=current_app.config["PORTAL_INVITATION_HOURS"]),
+        expires_at=now + dt.timedelta(hours=current_app.config["PORTAL_INVITATION_HOURS"]),
     )
     db.session.add(invitation)
     db.session.flush()

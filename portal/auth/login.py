@@ -13,9 +13,10 @@ import datetime as dt
 import enum
 
 from flask import current_app, session
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, notify
 from portal.auth import mfa, passwords, sessions
 from portal.auth.accounts import normalize_email
 from portal.extensions import db
@@ -56,10 +57,26 @@ def _fail(user: User | None, email: str, action: str = "login.failure") -> Outco
             actor_email=user.email,
             detail=f"{current_app.config['PORTAL_LOCKOUT_MINUTES']} minutes",
         )
+        _tell_about_lockout(user)
         db.session.commit()
         return Outcome.locked
     db.session.commit()
     return Outcome.refused
+
+
+def _tell_about_lockout(user: User) -> None:
+    minutes = current_app.config["PORTAL_LOCKOUT_MINUTES"]
+    notify.queue(
+        to=user.email,
+        subject=_("Sign-in to Community Help Finder is paused"),
+        body=_(
+            "Someone tried to sign in to your account and got the password or the code wrong "
+            "too many times, so sign-in is paused for %(minutes)d minutes.\n\n"
+            "If this was you, wait and try again. If it was not, reset your password and tell "
+            "your administrator.",
+            minutes=minutes,
+        ),
+    )
 
 
 def find_user(email: str) -> User | None:
@@ -81,7 +98,8 @@ def check_password(email: str, password: str) -> Outcome:
     )
     if user is None or not verified:
         return _fail(user, email)
-    user.failed_logins = 0
+    # The failure count stays until both factors are done: a right password must not wipe
+    # out the wrong codes guessed before it (they count toward the same lockout).
     if user.mfa_enabled:
         session.clear()
         session[PENDING_MFA_KEY] = {"user": user.id, "at": now.timestamp()}

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from urllib.parse import urlsplit
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal.extensions import db
+from portal.links import external_url
 from portal.models import Invitation, User
 from portal.models.catalog import utcnow
 
@@ -34,14 +34,6 @@ class LinkProblem(enum.StrEnum):
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"portal.{purpose}")
-
-
-def external_url(endpoint: str, **values) -> str:
-    base = urlsplit(current_app.config["PORTAL_BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def _load(purpose: str, token: str, max_age_seconds: int) -> dict | LinkProblem:

@@ -5,6 +5,8 @@ HTTP only: the rules are in login.py, accounts.py, sessions.py, mfa.py and token
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     abort,
     current_app,
@@ -18,7 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit, notify
+from portal import audit
 from portal.auth import accounts, bp, login, mfa, passwords, policies, sessions, tokens
 from portal.auth.forms import (
     ConfirmPasswordForm,
@@ -61,9 +63,20 @@ limit_per_account = limiter.limit(_per_account_limit, key_func=_account_key, met
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site, so the sign-in page cannot be used to send people elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only a path on this site, so the sign-in page cannot be used to send people elsewhere.
+
+    Control characters are refused outright: browsers drop tabs and line breaks from a URL
+    (`/<TAB>/evil.example` becomes `//evil.example`), and a CR or LF cannot go in a header."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)
+    ):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("directory.home")
 
 
@@ -191,8 +204,7 @@ def forgot_password():
         if not form.validate():
             return render_template("auth/forgot_password.html", form=form), INVALID
         accounts.request_password_reset(form.email.data)
-        db.session.commit()
-        notify.send_pending()
+        db.session.commit()  # the email waits in the outbox: `flask mail send-pending`
         # The same answer whether or not the address has an account.
         return _message(
             _("Check your email"),
@@ -283,8 +295,8 @@ def _mfa_page(status: int = 200, **forms):
         secret=None if user.mfa_enabled else user.totp_secret,
         uri=None if user.mfa_enabled else mfa.provisioning_uri(user),
         remaining=mfa.remaining_recovery_codes(user) if user.mfa_enabled else 0,
-        # Admins must keep MFA (DESIGN.md): they are not offered to turn it off.
-        can_disable=not user.is_admin,
+        # Roles that see client data must keep MFA: they are not offered to turn it off.
+        can_disable=not user.mfa_required,
     )
     context.update(forms)
     return render_template("auth/mfa.html", **context), status
@@ -347,8 +359,8 @@ def mfa_recovery_codes():
 @login_required
 @limit_per_address
 def mfa_disable():
-    if current_user.is_admin:
-        abort(403, _("Administrators must keep two-step sign-in turned on."))
+    if current_user.mfa_required:
+        abort(403, _("Your role must keep two-step sign-in turned on."))
     form = ConfirmPasswordForm(prefix="disable")
     if not current_user.mfa_enabled:
         return redirect(url_for("auth.mfa_settings"))

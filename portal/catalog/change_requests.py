@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select, update
 
 from portal.catalog.fields import MODELS, changed_fields, fields_of
 from portal.extensions import db
@@ -110,10 +110,29 @@ def _decide(
 ) -> None:
     if change.status != ChangeStatus.pending.value:
         raise ReviewError(_("This change was already decided."))
-    change.status = status.value
-    change.reviewer_id = reviewer.id if reviewer is not None else None
-    change.decision_comment = comment
-    change.decided_at = utcnow()
+    values = {
+        "status": status.value,
+        "reviewer_id": reviewer.id if reviewer is not None else None,
+        "decision_comment": comment,
+        "decided_at": utcnow(),
+    }
+    if not inspect(change).persistent:  # an admin's own change, decided as it is made
+        for name, value in values.items():
+            setattr(change, name, value)
+        return
+    # Claim the request with one conditional UPDATE: of two concurrent decisions the second
+    # waits for the first's row lock, then finds nothing pending (what this session read
+    # may already be stale).
+    claimed = db.session.execute(
+        update(ChangeRequest)
+        .where(
+            ChangeRequest.id == change.id,
+            ChangeRequest.status == ChangeStatus.pending.value,
+        )
+        .values(**values)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ReviewError(_("This change was already decided."))
 
 
 def approve(change: ChangeRequest, reviewer: User, comment: str | None = None):

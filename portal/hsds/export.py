@@ -11,7 +11,6 @@ import csv
 import json
 import os
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from portal import spreadsheets
 from portal.extensions import db
 from portal.hsds import records
 from portal.hsds.tables import HSDS_VERSION, TABLES, Table, kind_of, to_text
@@ -84,6 +84,12 @@ def _descriptor(counts: dict[str, int]) -> dict:
     }
 
 
+def _cell(value) -> str:
+    # Listing text comes from providers and imports: never a formula in a spreadsheet.
+    text = to_text(value)
+    return spreadsheets.neutralise(text) if isinstance(value, str) else text
+
+
 def export_csv(directory: Path) -> dict[str, int]:
     """Write the CSV data package into `directory`; returns rows per table."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -94,7 +100,7 @@ def export_csv(directory: Path) -> dict[str, int]:
             writer.writerow(table.fields)
             count = 0
             for row in _public_rows(table):
-                writer.writerow([to_text(value) for value in row])
+                writer.writerow([_cell(value) for value in row])
                 count += 1
         counts[table.name] = count
     (directory / "datapackage.json").write_text(
@@ -190,9 +196,10 @@ def export_zip(target: Path) -> dict[str, int]:
     return counts
 
 
-def latest_download(target: Path, max_age_hours: float) -> Path:
-    """The download's zip, built now when it is missing or older than max_age_hours
-    (`flask hsds export --zip`, run nightly, keeps it fresh without a request waiting)."""
-    if not target.exists() or time.time() - target.stat().st_mtime > max_age_hours * 3600:
+def latest_download(target: Path) -> Path:
+    """The download's zip, built here only when there is none yet. Refreshing it is the job of
+    `flask hsds export --zip` (make serve runs it every PORTAL_HSDS_DOWNLOAD_MAX_AGE_HOURS):
+    rebuilt inside requests, every worker spent seconds on it at 10,000 services."""
+    if not target.exists():
         export_zip(target)
     return target

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portal import spreadsheets
 from portal.hsds.tables import BY_CSV, BY_NAME
 
 MAX_ZIP_MEMBERS = 200
@@ -318,7 +319,7 @@ def _read_csv(source: Source, name: str, text: str) -> None:
         return
     reader = csv.DictReader(io.StringIO(text))
     for values in reader:
-        values = {k.strip(): v for k, v in values.items() if k is not None}
+        values = {k.strip(): spreadsheets.restore(v) for k, v in values.items() if k is not None}
         if spec is not None:
             values = _legacy_values(base, spec, values)
         source.add(table, SourceRow(file=name, row=reader.line_num, values=values))

@@ -21,6 +21,11 @@ class Role(enum.StrEnum):
     provider = "provider"  # provider staff, tied to one or more organizations
 
 
+# Roles that must sign in with two steps: every role that sees client data (clinician,
+# supervisor, provider staff) or can change who does (admin).
+MFA_REQUIRED_ROLES = frozenset({Role.admin, Role.supervisor, Role.clinician, Role.provider})
+
+
 class User(UserMixin, Model):
     __tablename__ = "user_account"  # "user" is a reserved word in PostgreSQL
     __table_args__ = (one_of("role", Role),)
@@ -58,6 +63,10 @@ class User(UserMixin, Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.admin.value
+
+    @property
+    def mfa_required(self) -> bool:
+        return self.role in MFA_REQUIRED_ROLES
 
     @property
     def organization_ids(self) -> set[str]:

@@ -32,6 +32,7 @@ from portal.models.catalog import (
     one_of,
     utcnow,
 )
+from portal.models.encrypted import EncryptedDate, EncryptedText
 from portal.models.people import User
 
 # The vocabularies: the columns hold their values (a CHECK constraint each, so a new value
@@ -117,14 +118,14 @@ class Client(Model):
 
     id: Mapped[str] = id_column()
     name: Mapped[str] = mapped_column(String(200), index=True)  # name or alias
-    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    date_of_birth: Mapped[dt.date | None] = mapped_column(EncryptedDate())
     approximate_age: Mapped[int | None] = mapped_column(Integer)
-    phone: Mapped[str | None] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(EncryptedText())
     preferred_language: Mapped[str | None] = mapped_column(String(100))
     contact_preference: Mapped[str] = mapped_column(
         String(20), default=ContactPreference.call.value
     )
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(EncryptedText())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -201,7 +202,7 @@ class Encounter(Model):
     disposition: Mapped[str] = mapped_column(String(20))
     arrest_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
     diverted: Mapped[bool] = mapped_column(Boolean, default=False)
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(EncryptedText())
     recorded_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -237,7 +238,7 @@ class Referral(Model):
     # The client's name as it was sent to the organization: what a provider may still see once
     # the consent has ended (portal/referrals/disclosure.py).
     disclosed_client_name: Mapped[str | None] = mapped_column(String(200))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText())
     follow_up_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     appointment_on: Mapped[dt.date | None] = mapped_column(Date)
     created_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")

@@ -7,6 +7,8 @@ the tests read them. `flask --app wsgi mail send-pending` retries what could not
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage as MimeMessage
@@ -19,6 +21,32 @@ from portal.models import EmailMessage
 from portal.models.catalog import utcnow
 
 MAX_ATTEMPTS = 10
+_LINK = re.compile(r"https?://\S+")
+
+
+def without_links(body: str) -> str:
+    """The body as the outbox keeps it once the email is gone: no link that still works (a
+    reset or invitation link is as good as a password while it lasts)."""
+    return _LINK.sub("[link removed once sent]", body)
+
+
+def forget_old_links(now: dt.datetime | None = None) -> int:
+    """Take the links out of messages that could not be sent while their links could work:
+    past the longest link lifetime, nobody should hold them. Returns how many were changed."""
+    config = current_app.config
+    longest = max(
+        dt.timedelta(hours=config["PORTAL_INVITATION_HOURS"]),
+        dt.timedelta(minutes=config["PORTAL_PASSWORD_RESET_MINUTES"]),
+    )
+    cutoff = (now or utcnow()) - longest
+    changed = 0
+    for message in db.session.scalars(
+        select(EmailMessage).where(EmailMessage.created_at < cutoff, EmailMessage.sent_at.is_(None))
+    ):
+        if _LINK.search(message.body):
+            message.body = without_links(message.body)
+            changed += 1
+    return changed
 
 
 def queue(to: str, subject: str, body: str) -> EmailMessage:
@@ -44,8 +72,10 @@ def send_pending(limit: int = 100) -> int:
     """Send waiting messages by SMTP and commit; returns how many were sent.
 
     A failure is logged and the message waits for the next try; it never fails the request
-    that queued it.
+    that queued it. Messages that waited past their links' lifetime lose their links first.
     """
+    if forget_old_links():
+        db.session.commit()
     if not smtp_configured():
         return 0
     config = current_app.config
@@ -70,6 +100,7 @@ def send_pending(limit: int = 100) -> int:
                 message.attempts += 1
                 smtp.send_message(_mime(message))
                 message.sent_at = utcnow()
+                message.body = without_links(message.body)
                 sent += 1
     except (OSError, smtplib.SMTPException):
         current_app.logger.exception(

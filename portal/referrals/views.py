@@ -94,7 +94,9 @@ def client_list():
     if not form.validate():
         return render_template("referrals/clients.html", form=form, found=[]), INVALID
     found = clients.search(form.q.data)
-    audit.record("client.searched")
+    # The terms go to the audit log (admins only), never to the access log (portal/logs.py).
+    audit.record("client.searched", detail=f"query: {(form.q.data or '').strip()}")
+    audit.record_shown(found, "client search")
     db.session.commit()
     return render_template("referrals/clients.html", form=form, found=found)
 
@@ -162,6 +164,7 @@ def new_consent(client_id):
     form.organization_id.choices = _organization_choices()
     if request.method == "GET":
         form.given_at.data = form.given_at.data or local_input_now()
+        _viewed("client.viewed", record)
         return render_template("referrals/consent_form.html", form=form, client=record)
     if form.validate():
         try:
@@ -260,6 +263,8 @@ def new_encounter():
     if request.method == "GET":
         form.occurred_at.data = local_input_now()
         form.team_members.data = [current_user.id]
+        if known is not None:
+            _viewed("client.viewed", known)
         return render_template("referrals/encounter_form.html", form=form, client=known)
     if not form.validate():
         return render_template("referrals/encounter_form.html", form=form, client=known), INVALID
@@ -299,8 +304,9 @@ def new_referral():
     form = ReferralForm(
         client_id=request.args.get("client_id"), location_id=request.args.get("location_id")
     )
+    listed = list(db.session.scalars(select(Client).order_by(Client.name)))
     form.client_id.choices = [SelectChoice("", _("Choose the client"))] + [
-        SelectChoice(c.id, c.name) for c in db.session.scalars(select(Client).order_by(Client.name))
+        SelectChoice(c.id, c.name) for c in listed
     ]
     form.location_id.choices = [SelectChoice("", _("Any location"))] + [
         SelectChoice(sal.location.id, sal.location.name or sal.location.id)
@@ -308,6 +314,8 @@ def new_referral():
     ]
     template = "referrals/referral_form.html"
     if request.method == "GET":
+        audit.record_shown(listed, "new referral form")
+        db.session.commit()
         return render_template(template, form=form, service=service)
     if not form.validate():
         return render_template(template, form=form, service=service), INVALID

@@ -21,12 +21,14 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from whoosh.index import LockError
 
 from portal.extensions import db
 from portal.models.catalog import utcnow
 from portal.models.search import SearchOutbox
+from portal.outages import database_unavailable
 from portal.search import indexer, touched
 from portal.search.store import IndexMissing, OutboxPosition
 
@@ -145,16 +147,33 @@ def sync(session: Session, tell: Callable[[str], None] = log.warning) -> int:
         return rebuild_index()
 
 
+MAX_BACKOFF = 60.0
+
+
 def follow(
     interval: float,
     tell: Callable[[str], None] = log.info,
     keep_going: Callable[[], bool] = lambda: True,
 ) -> None:
     """Sync, then again every interval seconds, while keep_going(): the loop that runs
-    beside the web server and applies what requests left when the index lock was busy."""
+    beside the web server and applies what requests left when the index lock was busy.
+
+    A database that goes away (a restart, a failover) is waited for, with a doubling pause up
+    to MAX_BACKOFF seconds, instead of ending the loop; the outbox keeps what it missed."""
+    pause = interval
     while keep_going():
-        applied = sync(db.session(), tell)
+        try:
+            applied = sync(db.session(), tell)
+        except DBAPIError as error:
+            if not database_unavailable(error):
+                raise
+            db.session.remove()
+            tell(f"The database is not answering; trying again in {pause:g} s.")
+            time.sleep(pause)
+            pause = min(pause * 2, MAX_BACKOFF)
+            continue
         db.session.remove()
+        pause = interval
         if applied:
             tell(f"Applied changes to {applied} services.")
         time.sleep(interval)

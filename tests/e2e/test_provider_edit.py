@@ -3,16 +3,12 @@ approves the change, and the public page, a search and the change history all sh
 
 from __future__ import annotations
 
-import datetime as dt
-import time
-
-import pyotp
 import pytest
-from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.models import Organization, Service
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.e2e.signing import sign_in
+from tests.factories import UserFactory
 
 
 @pytest.fixture(scope="module")
@@ -35,32 +31,6 @@ def accounts(live_server):
         )
         db.session.remove()
     return info
-
-
-_last_steps: dict[str, int] = {}
-
-
-def unused_code(secret: str) -> str:
-    """A code the portal accepts: each time step works only once, so a second sign-in within
-    the same 30 seconds takes the next step's code (one step of clock drift is allowed)."""
-    totp = pyotp.TOTP(secret)
-    step = max(totp.timecode(dt.datetime.now()), _last_steps.get(secret, -1) + 1)
-    while step > totp.timecode(dt.datetime.now()) + 1:
-        time.sleep(1)
-    _last_steps[secret] = step
-    return totp.generate_otp(step)
-
-
-def sign_in(page, live_server, email, secret=None):
-    page.goto(live_server("/login"))
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if secret:
-        page.get_by_label("Code from your authenticator app").fill(unused_code(secret))
-        page.get_by_role("button", name="Continue").click()
-    page.wait_for_load_state()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def test_provider_edit_is_approved_and_shows_everywhere(

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.models import Organization, Service
-from tests.factories import DEFAULT_PASSWORD, ClientFactory, UserFactory
+from tests.e2e.signing import sign_in
+from tests.factories import ClientFactory, UserFactory
 
 
 def make_people(live_server):
@@ -28,18 +29,10 @@ def make_people(live_server):
     return names
 
 
-def sign_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
 def test_the_referral_loop(open_page, live_server, assert_accessible):
     service_name, organization_name, clinician_email, provider_email = make_people(live_server)
     clinician = open_page("desktop")
-    sign_in(clinician, clinician_email)
+    sign_in(clinician, live_server, clinician_email)
 
     # Find the service and start a referral from its page.
     clinician.goto("/search?q=" + service_name.split()[0])
@@ -74,7 +67,7 @@ def test_the_referral_loop(open_page, live_server, assert_accessible):
 
     # The provider answers.
     provider = open_page("desktop")
-    sign_in(provider, provider_email)
+    sign_in(provider, live_server, provider_email)
     provider.goto("/provider/referrals")
     assert_accessible(provider)
     provider.get_by_role("link", name="Morgan Example").click()
@@ -125,7 +118,7 @@ def test_a_printable_list_with_a_qr_code_works_without_an_account(
         db.session.commit()
         db.session.remove()
     clinician = open_page("phone")
-    sign_in(clinician, "list-clinician@example.org")
+    sign_in(clinician, live_server, "list-clinician@example.org")
     clinician.goto(f"/lists/new?service_id={live_server.catalog.crisis_service_id}")
     assert_accessible(clinician)
     clinician.get_by_role("button", name="Make the printable list").click()

@@ -1,0 +1,68 @@
+"""Every page that shows client data writes who saw whom (issue 18.6): the forms that name a
+client, the new-referral form that lists every client, and client searches (query and who
+was shown)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import AuditEvent
+from tests.accounts import signed_in
+from tests.factories import ClientFactory, OrganizationFactory, ServiceFactory, UserFactory
+
+
+@pytest.fixture
+def world(app, db):
+    service = ServiceFactory(organization=OrganizationFactory(), name="Harbor Outpatient")
+    clinician = UserFactory(role="clinician")
+    avery = ClientFactory(name="Avery Example")
+    blake = ClientFactory(name="Blake Example")
+    db.session.commit()
+    return dict(service=service, clinician=clinician, avery=avery, blake=blake)
+
+
+def rows(db, *actions):
+    return db.session.execute(
+        select(AuditEvent.action, AuditEvent.record_id, AuditEvent.actor_id, AuditEvent.detail)
+        .where(AuditEvent.action.in_(actions))
+        .order_by(AuditEvent.id)
+    ).all()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/clients/{client}/consents/new", "/encounters/new?client_id={client}"],
+)
+def test_a_form_about_a_client_is_a_view_of_that_client(app, db, world, path):
+    who = world["clinician"].id
+    response = signed_in(app, world["clinician"]).get(path.format(client=world["avery"].id))
+    assert response.status_code == 200 and "Avery Example" in response.get_data(as_text=True)
+    assert rows(db, "client.viewed") == [("client.viewed", world["avery"].id, who, None)]
+
+
+def test_the_new_encounter_form_without_a_client_shows_nobody(app, db, world):
+    assert signed_in(app, world["clinician"]).get("/encounters/new").status_code == 200
+    assert rows(db, "client.viewed", "client.shown") == []
+
+
+def test_the_new_referral_form_records_every_client_it_lists(app, db, world):
+    page = signed_in(app, world["clinician"]).get(
+        f"/referrals/new?service_id={world['service'].id}"
+    )
+    assert page.status_code == 200
+    who = world["clinician"].id
+    assert rows(db, "client.shown") == [
+        ("client.shown", world["avery"].id, who, "new referral form"),
+        ("client.shown", world["blake"].id, who, "new referral form"),
+    ]
+
+
+def test_a_client_search_records_the_query_and_who_was_shown(app, db, world):
+    response = signed_in(app, world["clinician"]).get("/clients?q=avery")
+    assert response.status_code == 200
+    who = world["clinician"].id
+    assert rows(db, "client.searched", "client.shown") == [
+        ("client.searched", None, who, "query: avery"),
+        ("client.shown", world["avery"].id, who, "client search"),
+    ]
