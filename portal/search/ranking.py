@@ -1,4 +1,5 @@
-"""The order of results: temporarily closed services last; then by relevance, by distance
+"""The order of results: temporarily closed services last, and before them those a search
+puts first (the crisis services after a crisis answer); then by relevance, by distance
 (nearest first, those with no location after), or by name when no words were given. Ties go
 by name, then service id: never by document number, which depends on the order of updates."""
 
@@ -12,17 +13,21 @@ from portal.search.index_view import IndexView
 def page_of(
     view: IndexView,
     docs: np.ndarray,
-    first: int,
+    first_index: int,
     count: int,
     scores: np.ndarray | None = None,
     distances: np.ndarray | None = None,
+    first: np.ndarray | None = None,
 ) -> list[int]:
     """Document numbers of results first … first + count - 1 in order, by distance when
-    distances are given, else by scores when given, else by name."""
-    wanted = first + count
+    distances are given, else by scores when given, else by name; the open documents in
+    `first` before the other open ones."""
+    wanted = first_index + count
     closed = view.term_docs("temporarily_closed", "yes")
+    open_docs = docs & ~closed
+    groups = [open_docs] if first is None else [open_docs & first, open_docs & ~first]
     ordered: list[int] = []
-    for group in (docs & ~closed, docs & closed):
+    for group in (*groups, docs & closed):
         candidates = np.flatnonzero(group)
         if distances is not None:
             # No location (NaN) after every distance.
@@ -34,7 +39,7 @@ def page_of(
         ordered += _smallest(view, candidates, keys, wanted - len(ordered))
         if len(ordered) >= wanted:
             break
-    return ordered[first:wanted]
+    return ordered[first_index:wanted]
 
 
 def _smallest(view: IndexView, candidates: np.ndarray, keys: np.ndarray, count: int) -> list[int]:
