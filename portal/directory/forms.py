@@ -32,6 +32,7 @@ DAYS = [
 MAX_PAGE = 500
 DEFAULT_RADIUS_MILES = 10
 _ZIP_IN_TEXT = re.compile(r"\b(?:(?:near|in|around)\s+)?(\d{5})\b", re.IGNORECASE)
+_NEAR_ME = re.compile(r"\b(?:near|close to|around)\s+me\b|\bnearby\b|\bcerca\b", re.IGNORECASE)
 
 
 class SearchForm(FlaskForm):
@@ -111,6 +112,7 @@ class SearchForm(FlaskForm):
         self.detail.choices = [SelectChoice(v, label) for v, label in details]
         self.near_point: geo.Point | None = None
         self.shortened = False
+        self.text_without_zip: str | None = None  # set when the words gave the ZIP code
 
     def validate_zip(self, field) -> None:
         if field.data:
@@ -146,12 +148,18 @@ class SearchForm(FlaskForm):
         near = self.near_point
         if near is None and self.lat.data is not None and self.lng.data is not None:
             near = geo.Point(float(self.lat.data), float(self.lng.data))
+        sort = self.sort.data
         if near is None:
             match = _ZIP_IN_TEXT.search(text)
             centre = geo.zip_centre(match.group(1)) if match else None
             if match is not None and centre is not None:
-                near, text = centre, _ZIP_IN_TEXT.sub(" ", text, count=1).strip()
+                near, text = centre, " ".join(_ZIP_IN_TEXT.sub(" ", text, count=1).split())
                 self.zip.data = match.group(1)
+                self.text_without_zip = text
+        if near is not None and not self.sort.raw_data and (
+            self.text_without_zip is not None or _NEAR_ME.search(text)
+        ):
+            sort = "distance"  # "detox near 22314", "detox near me" (with a location)
         return SearchParams(
             q=text,
             categories=list(self.category.data or []),
@@ -164,7 +172,7 @@ class SearchForm(FlaskForm):
             radius_miles=float(self.radius.data)
             if self.radius.data is not None
             else (DEFAULT_RADIUS_MILES if near else None),
-            sort=self.sort.data if near else "relevance",
+            sort=sort if near else "relevance",
             page=self.page.data or 1,
             per_page=per_page,
         )

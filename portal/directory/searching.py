@@ -201,6 +201,16 @@ def _applied_filters(args: MultiDict, form: SearchForm, labels) -> list[AppliedF
         )
     if form.zip.data and args.get("zip"):
         applied.append(AppliedFilter(_("Near %(zip)s", zip=form.zip.data), _without(args, "zip")))
+    elif form.zip.data and form.text_without_zip is not None:
+        # The ZIP code came from the words: removing it searches the words without it.
+        kept = [
+            (k, form.text_without_zip if k == "q" else v)
+            for k, v in args.items(multi=True)
+            if k not in ("page", "radius", "sort")
+        ]
+        applied.append(
+            AppliedFilter(_("Near %(zip)s", zip=form.zip.data), "/search?" + urlencode(kept))
+        )
     elif form.lat.data is not None:
         applied.append(AppliedFilter(_("Near your location"), _without(args, "lat")))
     return applied

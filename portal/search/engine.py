@@ -76,14 +76,18 @@ def search_services(params: SearchParams, view: IndexView | None = None) -> Sear
     first = (params.page - 1) * params.per_page
     if first >= result.total:
         return result
+    tiers = [put_first] if put_first is not None else []
+    tiers += ranking.room_tiers(view, interpretation.needs)
     page = ranking.page_of(
         view,
         docs,
         first,
         params.per_page,
-        scores=match.scores if match is not None else None,
+        scores=ranking.need_scores(view, match.scores, interpretation.needs)
+        if match is not None
+        else None,
         distances=distances if params.sort == "distance" else None,
-        first=put_first,
+        tiers=tiers,
     )
 
     stems = match.stems if match is not None else frozenset()
