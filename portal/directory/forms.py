@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
+from portal.forms import name_the_fields
 from portal.search import MAX_QUERY_LENGTH, SearchParams, geo
 
 DAYS = [
@@ -45,6 +46,7 @@ class SearchForm(FlaskForm):
     detail = SelectMultipleField(_l("Details"), choices=[], validate_choice=True)
     age = IntegerField(
         _l("Age of the person"),
+        invalid_value_message=_l("Age must be a whole number of years, like 34."),
         validators=[Optional(), NumberRange(0, 120, _l("Age must be between 0 and 120."))],
     )
     accepting = BooleanField(_l("Accepting new clients"))
@@ -72,11 +74,13 @@ class SearchForm(FlaskForm):
     lat = DecimalField(
         _l("Latitude"),
         places=None,
+        invalid_value_message=_l("Latitude must be a number, like 38.80."),
         validators=[Optional(), NumberRange(-90, 90, _l("Latitude must be between -90 and 90."))],
     )
     lng = DecimalField(
         _l("Longitude"),
         places=None,
+        invalid_value_message=_l("Longitude must be a number, like -77.05."),
         validators=[
             Optional(),
             NumberRange(-180, 180, _l("Longitude must be between -180 and 180.")),
@@ -85,6 +89,7 @@ class SearchForm(FlaskForm):
     radius = DecimalField(
         _l("Within (miles)"),
         places=None,
+        invalid_value_message=_l("Distance must be a number of miles, like 5."),
         validators=[
             Optional(),
             NumberRange(0.5, 100, _l("Distance must be between 0.5 and 100 miles.")),
@@ -99,10 +104,12 @@ class SearchForm(FlaskForm):
         default="relevance",
     )
     page = IntegerField(
+        _l("Page"),
+        invalid_value_message=_l("Page must be a whole number, like 2."),
         validators=[
             Optional(),
             NumberRange(1, MAX_PAGE, _l("Page must be between 1 and %(max)s.", max=MAX_PAGE)),
-        ]
+        ],
     )
 
     def __init__(self, *args, categories=(), languages=(), details=(), **kwargs):
@@ -122,6 +129,7 @@ class SearchForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        name_the_fields(self)
         if (self.lat.data is None) != (self.lng.data is None) and not (
             self.lat.errors or self.lng.errors
         ):
@@ -156,8 +164,10 @@ class SearchForm(FlaskForm):
                 near, text = centre, " ".join(_ZIP_IN_TEXT.sub(" ", text, count=1).split())
                 self.zip.data = match.group(1)
                 self.text_without_zip = text
-        if near is not None and not self.sort.raw_data and (
-            self.text_without_zip is not None or _NEAR_ME.search(text)
+        if (
+            near is not None
+            and not self.sort.raw_data
+            and (self.text_without_zip is not None or _NEAR_ME.search(text))
         ):
             sort = "distance"  # "detox near 22314", "detox near me" (with a location)
         return SearchParams(
