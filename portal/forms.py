@@ -17,9 +17,68 @@ from portal.catalog.cleaning import EMAIL_MAX, EMAIL_SHAPE
 from portal.inputs import has_control_characters
 
 
+def _plain_messages(field) -> dict[str, Any]:
+    """WTForms' built-in messages, which do not say which field they mean, and the portal's
+    plain words for each, naming the field by its label."""
+    label = field.label.text if field.label else field.name
+    return {
+        field.gettext("Not a valid integer value."): _l(
+            "%(field)s must be a whole number.", field=label
+        ),
+        field.gettext("Not a valid decimal value."): _l("%(field)s must be a number.", field=label),
+        field.gettext("Not a valid float value."): _l("%(field)s must be a number.", field=label),
+        field.gettext("Not a valid datetime value."): _l(
+            "%(field)s must be a date and time.", field=label
+        ),
+        field.gettext("Not a valid choice."): _l(
+            "Choose one of the options listed for “%(field)s”.", field=label
+        ),
+        field.gettext("This field is required."): _l("%(field)s is required.", field=label),
+        field.gettext("Not a valid date value."): _l(
+            "%(field)s must be a date, like 2026-03-31.", field=label
+        ),
+    }
+
+
+def name_the_fields(form) -> None:
+    """Every error names its field in plain words (WTForms' own say "Not a valid choice")."""
+    for field in form:
+        if not field.errors:
+            continue
+        if not isinstance(field.errors, list):  # a FormField's errors are its fields'
+            continue
+        plain = _plain_messages(field)
+        # "'xx' is not a valid choice for this field." (one value or several)
+        choice_tails = {
+            field.ngettext(
+                "'%(value)s' is not a valid choice for this field.",
+                "'%(value)s' are not valid choices for this field.",
+                count,
+            ).split("%(value)s")[-1]
+            for count in (1, 2)
+        }
+        unread = [str(m) for m in field.process_errors]  # a value that could not be read
+        others = [m for m in field.errors if str(m) not in unread]
+        if any(m not in plain for m in unread):
+            # The field's own words for it ("Distance must be a number of miles") say all;
+            # a range check that then saw no value would only confuse.
+            messages = list(field.process_errors)
+        elif unread and others:
+            messages = others  # the form's own messages say it better than WTForms'
+        else:
+            messages = field.errors
+        field.errors = [
+            plain[field.gettext("Not a valid choice.")]
+            if str(message).endswith(tuple(choice_tails))
+            else plain.get(str(message), message)
+            for message in messages
+        ]
+
+
 class PortalForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        name_the_fields(self)
         for field in self:
             # What was sent, before any filter cleaned it.
             sent = [*(getattr(field, "raw_data", None) or []), field.data]

@@ -71,7 +71,7 @@ def test_a_report_reaches_the_queue_and_the_provider_staff(app, db, service):
         ({"website": "http://spam.example.org"}, "leave the last field empty"),
         ({"shown": None}, "reload the page"),
         ({"shown": "forged-stamp"}, "reload the page"),
-        ({"kind": "broken"}, "Not a valid choice"),
+        ({"kind": "broken"}, "Choose one of the options listed for"),
         ({"text": "x" * (problems.TEXT_MAX + 1)}, "Field cannot be longer"),
     ],
 )

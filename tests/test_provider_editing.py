@@ -5,6 +5,7 @@ following what is published."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pytest
 from sqlalchemy import func, select
@@ -418,7 +419,10 @@ def test_a_service_cannot_be_linked_to_another_organizations_location(app, db, w
     provider = signed_in(app, world["provider_a"])
     response = submit_form(provider, edit_path(world["service"]), {"locations": elsewhere.id})
     assert response.status_code == 422
-    assert "is not a valid choice" in response.get_data(as_text=True)
+    assert (
+        "Choose one of the options listed for “Where it is offered (your locations)”."
+        in html.unescape(response.get_data(as_text=True))
+    )
     assert count(db, ChangeRequest) == 0
 
 

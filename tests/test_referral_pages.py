@@ -114,7 +114,7 @@ def test_a_clinician_adds_finds_and_changes_a_client(app, db, world):
     [
         ({"name": ""}, "Enter a name or an alias."),
         ({"name": "A", "approximate_age": "400"}, "Enter an age from 0 to 120."),
-        ({"name": "A", "contact_preference": "pigeon"}, "Not a valid choice"),
+        ({"name": "A", "contact_preference": "pigeon"}, "Choose one of the options listed for"),
         ({"name": "A\x00B"}, "Remove the special or invisible characters"),
         ({"name": "x" * 201}, "At most 200 characters."),
     ],
@@ -213,7 +213,7 @@ def test_consent_is_recorded_with_its_elements_and_revoked(app, db, world):
         ),
         ({"expires_on": "", "expiry_event": ""}, "Give an expiry date or the event"),
         ({"expires_on": "2026-01-01"}, "on or after the day the consent was given"),
-        ({"organization_id": "not-an-organization"}, "Not a valid choice"),
+        ({"organization_id": "not-an-organization"}, "Choose one of the options listed for"),
         ({"purpose": ""}, "Say why it is shared."),
         ({"given_at": "yesterday"}, "Enter the date and time."),
     ],

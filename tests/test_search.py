@@ -323,13 +323,13 @@ def test_query_syntax_and_huge_queries_are_just_words(catalog, client, query):
         ({"zip": "2231"}, "Enter a 5-digit ZIP code."),
         ({"zip": "22314", "radius": "-3"}, "Distance must be between 0.5 and 100 miles."),
         ({"page": "100000"}, "Page must be between 1 and 500."),
-        ({"page": "x"}, "Not a valid integer value."),
+        ({"page": "x"}, "Page must be a whole number, like 2."),
         ({"age": "200"}, "Age must be between 0 and 120."),
         ({"open": "at", "day": "mon"}, "Choose a day and a time"),
         ({"open": "at", "day": "mon", "time": "25:00"}, "Enter a time like 18:30."),
         ({"lat": "38.8"}, "Give both latitude and longitude, or neither."),
         ({"lat": "95", "lng": "-77"}, "Latitude must be between -90 and 90."),
-        ({"language": "zz"}, "'zz' is not a valid choice"),
+        ({"language": "zz"}, "Choose one of the options listed for “Language”."),
     ],
 )
 def test_bad_parameters_get_a_clear_message(catalog, client, args, message):

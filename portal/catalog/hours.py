@@ -6,7 +6,11 @@ Rules (wall-clock times in the program's time zone):
 - `closes_at` earlier than `opens_at` means the hours run past midnight into the next day;
 - `opens_at` equal to `closes_at`, or 00:00 to 23:59, means open all 24 hours;
 - a schedule without times ("by appointment") adds no open hours, only its description;
-- `valid_from` / `valid_to` limit the dates a schedule applies to.
+- `valid_from` / `valid_to` limit the dates a schedule applies to;
+- a schedule with `valid_from` but no times is a closure (a holiday, a closed week): the
+  service is closed from valid_from to valid_to (or that one day), whatever its weekly hours
+  say; its description says why ("Closed for Thanksgiving");
+- a service that is not active (temporarily closed, inactive, defunct) is never open.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.models import Schedule, Service
+from portal.models.catalog import ServiceStatus
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DEFAULT_LOCALE = "en"  # outside a request (the CLI, a script)
@@ -225,9 +230,44 @@ def week(schedules: Sequence[ScheduleLike], today: dt.date) -> list[DayHours]:
     ]
 
 
+def is_closure(schedule: ScheduleLike) -> bool:
+    return (
+        schedule.valid_from is not None and schedule.opens_at is None and schedule.closes_at is None
+    )
+
+
+def closure_on(schedules: Sequence[ScheduleLike], date: dt.date) -> ScheduleLike | None:
+    """The closure that covers this date, if any (the one that ends last)."""
+    covering = [
+        s
+        for s in schedules
+        if is_closure(s) and s.valid_from is not None and s.valid_from <= date <= _last_day(s)
+    ]
+    return max(covering, key=_last_day, default=None)
+
+
+def _last_day(closure: ScheduleLike) -> dt.date:
+    last = closure.valid_to or closure.valid_from
+    assert last is not None
+    return last
+
+
+def closed_until(schedules: Sequence[ScheduleLike], today: dt.date) -> dt.date | None:
+    """The last day of the closure that covers today, following closures that adjoin it."""
+    closure = closure_on(schedules, today)
+    last = None
+    while closure is not None:
+        last = _last_day(closure)
+        closure = closure_on(schedules, last + dt.timedelta(days=1))
+    return last
+
+
 def day(schedules: Sequence[ScheduleLike], date: dt.date, name: str | None = None) -> DayHours:
     """One date's hours, as the schedules give them."""
     hours = DayHours(weekday=date.weekday(), name=name or day_names()[date.weekday()])
+    if (closure := closure_on(schedules, date)) is not None:
+        hours.notes.append(closure.description or _("Closed on this date"))
+        return hours
     for schedule in schedules:
         interval = interval_of(schedule)
         if interval is None or not _occurs_on(schedule, date):
@@ -245,15 +285,33 @@ def is_open_at(schedules: Sequence[ScheduleLike], moment: dt.datetime) -> bool |
         return None
     minute = moment.hour * 60 + moment.minute
     today, yesterday = moment.date(), moment.date() - dt.timedelta(days=1)
+    # Hours belong to the day they start on: a closure today still lets last night's
+    # late hours run out.
+    open_today = closure_on(schedules, today) is None
+    open_yesterday = closure_on(schedules, yesterday) is None
     for schedule in schedules:
         interval = interval_of(schedule)
         if interval is None:
             continue
-        if _occurs_on(schedule, today) and interval.start <= minute < interval.end:
+        if open_today and _occurs_on(schedule, today) and interval.start <= minute < interval.end:
             return True
-        if _occurs_on(schedule, yesterday) and minute < interval.end - MINUTES_PER_DAY:
+        if (
+            open_yesterday
+            and _occurs_on(schedule, yesterday)
+            and minute < interval.end - MINUTES_PER_DAY
+        ):
             return True
     return False
+
+
+def service_open_at(
+    status: str, schedules: Sequence[ScheduleLike], moment: dt.datetime
+) -> bool | None:
+    """Is the service open at this moment: never when it is not active, else as its
+    schedules say (None when they give no regular hours)."""
+    if status != ServiceStatus.active.value:
+        return False
+    return is_open_at(schedules, moment)
 
 
 def notes(schedules: Sequence[ScheduleLike]) -> list[str]:

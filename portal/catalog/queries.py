@@ -49,6 +49,21 @@ def category(term_id: str) -> TaxonomyTerm | None:
     return term
 
 
+def category_ids_with_codes(codes: Iterable[str]) -> list[str]:
+    """The ids of the category terms with these codes (the index files services by id)."""
+    codes = list(codes)
+    if not codes:
+        return []
+    return list(
+        db.session.scalars(
+            select(TaxonomyTerm.id).where(
+                TaxonomyTerm.taxonomy_id == vocabulary.SERVICE_CATEGORIES_TAXONOMY_ID,
+                TaxonomyTerm.code.in_(codes),
+            )
+        )
+    )
+
+
 def term_and_descendant_ids(term: TaxonomyTerm) -> list[str]:
     ids, frontier = [term.id], [term.id]
     while frontier:

@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
+from portal.forms import name_the_fields
 from portal.search import MAX_QUERY_LENGTH, SearchParams, geo
 
 DAYS = [
@@ -32,6 +33,7 @@ DAYS = [
 MAX_PAGE = 500
 DEFAULT_RADIUS_MILES = 10
 _ZIP_IN_TEXT = re.compile(r"\b(?:(?:near|in|around)\s+)?(\d{5})\b", re.IGNORECASE)
+_NEAR_ME = re.compile(r"\b(?:near|close to|around)\s+me\b|\bnearby\b|\bcerca\b", re.IGNORECASE)
 
 
 class SearchForm(FlaskForm):
@@ -44,6 +46,7 @@ class SearchForm(FlaskForm):
     detail = SelectMultipleField(_l("Details"), choices=[], validate_choice=True)
     age = IntegerField(
         _l("Age of the person"),
+        invalid_value_message=_l("Age must be a whole number of years, like 34."),
         validators=[Optional(), NumberRange(0, 120, _l("Age must be between 0 and 120."))],
     )
     accepting = BooleanField(_l("Accepting new clients"))
@@ -71,11 +74,13 @@ class SearchForm(FlaskForm):
     lat = DecimalField(
         _l("Latitude"),
         places=None,
+        invalid_value_message=_l("Latitude must be a number, like 38.80."),
         validators=[Optional(), NumberRange(-90, 90, _l("Latitude must be between -90 and 90."))],
     )
     lng = DecimalField(
         _l("Longitude"),
         places=None,
+        invalid_value_message=_l("Longitude must be a number, like -77.05."),
         validators=[
             Optional(),
             NumberRange(-180, 180, _l("Longitude must be between -180 and 180.")),
@@ -84,6 +89,7 @@ class SearchForm(FlaskForm):
     radius = DecimalField(
         _l("Within (miles)"),
         places=None,
+        invalid_value_message=_l("Distance must be a number of miles, like 5."),
         validators=[
             Optional(),
             NumberRange(0.5, 100, _l("Distance must be between 0.5 and 100 miles.")),
@@ -98,10 +104,12 @@ class SearchForm(FlaskForm):
         default="relevance",
     )
     page = IntegerField(
+        _l("Page"),
+        invalid_value_message=_l("Page must be a whole number, like 2."),
         validators=[
             Optional(),
             NumberRange(1, MAX_PAGE, _l("Page must be between 1 and %(max)s.", max=MAX_PAGE)),
-        ]
+        ],
     )
 
     def __init__(self, *args, categories=(), languages=(), details=(), **kwargs):
@@ -111,6 +119,7 @@ class SearchForm(FlaskForm):
         self.detail.choices = [SelectChoice(v, label) for v, label in details]
         self.near_point: geo.Point | None = None
         self.shortened = False
+        self.text_without_zip: str | None = None  # set when the words gave the ZIP code
 
     def validate_zip(self, field) -> None:
         if field.data:
@@ -120,6 +129,7 @@ class SearchForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        name_the_fields(self)
         if (self.lat.data is None) != (self.lng.data is None) and not (
             self.lat.errors or self.lng.errors
         ):
@@ -146,12 +156,20 @@ class SearchForm(FlaskForm):
         near = self.near_point
         if near is None and self.lat.data is not None and self.lng.data is not None:
             near = geo.Point(float(self.lat.data), float(self.lng.data))
+        sort = self.sort.data
         if near is None:
             match = _ZIP_IN_TEXT.search(text)
             centre = geo.zip_centre(match.group(1)) if match else None
             if match is not None and centre is not None:
-                near, text = centre, _ZIP_IN_TEXT.sub(" ", text, count=1).strip()
+                near, text = centre, " ".join(_ZIP_IN_TEXT.sub(" ", text, count=1).split())
                 self.zip.data = match.group(1)
+                self.text_without_zip = text
+        if (
+            near is not None
+            and not self.sort.raw_data
+            and (self.text_without_zip is not None or _NEAR_ME.search(text))
+        ):
+            sort = "distance"  # "detox near 22314", "detox near me" (with a location)
         return SearchParams(
             q=text,
             categories=list(self.category.data or []),
@@ -164,7 +182,7 @@ class SearchForm(FlaskForm):
             radius_miles=float(self.radius.data)
             if self.radius.data is not None
             else (DEFAULT_RADIUS_MILES if near else None),
-            sort=self.sort.data if near else "relevance",
+            sort=sort if near else "relevance",
             page=self.page.data or 1,
             per_page=per_page,
         )

@@ -40,6 +40,7 @@ class HoursView:
     today: hours.DayHours | None
     week: list[hours.DayHours]
     notes: list[str]
+    closed_until: dt.date | None = None  # a temporarily closed service's last closed day
 
     @property
     def known(self) -> bool:
@@ -85,6 +86,7 @@ class ServiceListing:
     open_now: bool | None
     today_label: str | None
     stale: bool
+    closed_until: dt.date | None = None  # a temporarily closed service's last closed day
     distance_miles: float | None = None
     name_html: Markup | None = None
     snippet_html: Markup | None = None
@@ -122,12 +124,21 @@ def phone_view(
     )
 
 
-def hours_view(schedules: list[Schedule], now: dt.datetime) -> HoursView:
+def hours_view(
+    schedules: list[Schedule], now: dt.datetime, status: str = ServiceStatus.active.value
+) -> HoursView:
+    """Hours at a moment; a place's hours (no service status) count as an active service's."""
+    closed_until = (
+        hours.closed_until(schedules, now.date())
+        if status == ServiceStatus.temporarily_closed.value
+        else None
+    )
     if not schedules:
         return HoursView(open_now=None, today=None, week=[], notes=[])
     week = hours.week(schedules, now.date()) if hours.has_regular_hours(schedules) else []
     return HoursView(
-        open_now=hours.is_open_at(schedules, now),
+        open_now=hours.service_open_at(status, schedules, now),
+        closed_until=closed_until,
         today=week[now.weekday()] if week else None,
         week=week,
         notes=hours.notes(schedules),
@@ -234,10 +245,15 @@ def listings(service_ids: list[str], hits: dict | None = None) -> list[ServiceLi
 
 def listing_at(entry: ListingCard, now: dt.datetime, hit=None) -> ServiceListing:
     regular = hours.has_regular_hours(entry.schedules)
+    closed = entry.status == ServiceStatus.temporarily_closed.value
     return ServiceListing(
         card=entry,
-        open_now=hours.is_open_at(entry.schedules, now),
-        today_label=hours.day(entry.schedules, now.date()).label() if regular else None,
+        open_now=hours.service_open_at(entry.status, entry.schedules, now),
+        # A temporarily closed card says until when instead of today's usual hours.
+        today_label=hours.day(entry.schedules, now.date()).label()
+        if regular and not closed
+        else None,
+        closed_until=hours.closed_until(entry.schedules, now.date()) if closed else None,
         stale=freshness.is_stale(entry.last_verified, now.date()),
         distance_miles=hit.distance_miles if hit else None,
         name_html=hit.name_html if hit else None,
@@ -269,6 +285,7 @@ def listing_json(item: ServiceListing) -> dict:
         "status": entry.status,
         "open_now": item.open_now,
         "today": item.today_label,
+        "closed_until": item.closed_until.isoformat() if item.closed_until else None,
         "phone": entry.phone.display if entry.phone else None,
         "phone_uri": entry.phone.tel if entry.phone else None,
         "place": entry.place,
@@ -300,7 +317,7 @@ def service_page(service: Service) -> ServicePage:
     return ServicePage(
         service=service,
         status=status_label(service),
-        hours=hours_view(hours.service_schedules(service), now),
+        hours=hours_view(hours.service_schedules(service), now, service.status),
         phones=[phone_view(p) for p in (service.phones or service.organization.phones)],
         locations=locations,
         categories=_categories(service),

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from portal.catalog import queries, vocabulary
 from portal.directory import presenters
 from portal.directory.forms import SearchForm
-from portal.search import SearchPage, search_services
+from portal.search import MAX_QUERY_LENGTH, SearchPage, crisis, search_services
 
 # Parameters a removable-filter link drops together.
 _LINKED = {
@@ -51,6 +51,7 @@ class SearchOutcome:
     facets: list[FacetGroup] = field(default_factory=list)
     applied: list[AppliedFilter] = field(default_factory=list)
     status: int = 200
+    crisis: crisis.CrisisAnswer | None = None
 
     suggestion_url: str | None = None
 
@@ -71,14 +72,25 @@ def run(args: MultiDict) -> SearchOutcome:
         languages=languages,
         details=details,
     )
-    outcome = SearchOutcome(form=form)
+    # Read from the words as typed, before anything else can fail or come back empty.
+    answer = crisis.detect(args.get("q", "")[: MAX_QUERY_LENGTH * 2])
+    outcome = SearchOutcome(form=form, crisis=answer)
     if not form.validate():
         outcome.status = 400
         return outcome
     params = form.params(presenters.local_now(), current_app.config["PORTAL_PAGE_SIZE"])
+    if answer is not None:
+        params.first_categories = queries.category_ids_with_codes(answer.categories)
+        params.also_words = answer.search
     page = search_services(params)
+    if answer is not None:
+        page.suggestion = None  # a person in crisis is never told they misspelled it
     outcome.page = page
     outcome.listings = _listings(page)
+    if answer is not None:
+        # In a crisis, a line confirmed lately comes before one that may be out of date.
+        first = {hit.service_id for hit in page.hits if hit.put_first}
+        outcome.listings.sort(key=lambda item: (item.card.id not in first, item.stale))
     labels = {
         "category": {t.id: t.name for t in categories},
         "language": dict(languages),
@@ -189,6 +201,16 @@ def _applied_filters(args: MultiDict, form: SearchForm, labels) -> list[AppliedF
         )
     if form.zip.data and args.get("zip"):
         applied.append(AppliedFilter(_("Near %(zip)s", zip=form.zip.data), _without(args, "zip")))
+    elif form.zip.data and form.text_without_zip is not None:
+        # The ZIP code came from the words: removing it searches the words without it.
+        kept = [
+            (k, form.text_without_zip if k == "q" else v)
+            for k, v in args.items(multi=True)
+            if k not in ("page", "radius", "sort")
+        ]
+        applied.append(
+            AppliedFilter(_("Near %(zip)s", zip=form.zip.data), "/search?" + urlencode(kept))
+        )
     elif form.lat.data is not None:
         applied.append(AppliedFilter(_("Near your location"), _without(args, "lat")))
     return applied
@@ -197,10 +219,14 @@ def _applied_filters(args: MultiDict, form: SearchForm, labels) -> list[AppliedF
 def as_json(outcome: SearchOutcome) -> dict:
     """The same search as data; the results carry what a list of services shows."""
     if outcome.page is None:
-        return {"errors": outcome.form.errors}
+        return {
+            "errors": outcome.form.errors,
+            "crisis": outcome.crisis.as_json() if outcome.crisis else None,
+        }
     page = outcome.page
     return {
         "query": page.params.q,
+        "crisis": outcome.crisis.as_json() if outcome.crisis else None,
         "total": page.total,
         "page": page.page,
         "per_page": page.per_page,

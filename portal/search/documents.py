@@ -80,6 +80,9 @@ def open_hours_tokens(service: Service) -> list[str]:
     so the search checks them exactly against the schedules.
     """
     schedules = hours.service_schedules(service)
+    if any(hours.is_closure(s) for s in schedules):
+        # Closed dates: every open hour is checked exactly against the schedules.
+        return sorted(f"p{hour}" for hour in _minutes_covered(hours.weekly_intervals(schedules)))
     regular = [s for s in schedules if hours.is_regular(s)]
     irregular = [s for s in schedules if not hours.is_regular(s)]
     covered = _minutes_covered(hours.weekly_intervals(regular))
@@ -105,16 +108,18 @@ def open_hours_tokens(service: Service) -> list[str]:
 def hours_columns(service: Service) -> dict[str, bytes]:
     """What the open-at filter checks exactly, without the database: "start-end;…" minutes
     from Monday 0:00 when every schedule is the same each week, or else the schedules."""
-    timed = [s for s in hours.service_schedules(service) if hours.interval_of(s) is not None]
+    schedules = hours.service_schedules(service)
+    timed = [s for s in schedules if hours.interval_of(s) is not None]
     if not timed:
         return {"weekly_minutes": b"", "schedules": b""}
-    if all(hours.is_regular(s) for s in timed):
+    closures = [s for s in schedules if hours.is_closure(s)]
+    if all(hours.is_regular(s) for s in timed) and not closures:
         intervals = hours.merge(hours.weekly_intervals(timed))
         return {
             "weekly_minutes": ";".join(f"{i.start}-{i.end}" for i in intervals).encode(),
             "schedules": b"",
         }
-    facts = [hours.ScheduleFacts.of(s).as_strings() for s in timed]
+    facts = [hours.ScheduleFacts.of(s).as_strings() for s in (*timed, *closures)]
     return {"weekly_minutes": b"", "schedules": json.dumps(facts).encode()}
 
 

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 def search_services(params: SearchParams, view: IndexView | None = None) -> SearchPage:
     """Run a search on the given view, or on this thread's view of the current index."""
     result = SearchPage(params=params)
-    interpretation = interpret(params.q)
+    interpretation = interpret(f"{params.q} {params.also_words}" if params.also_words else params.q)
     if not interpretation.words and not params.filtered:
         return result
     if view is None:
@@ -49,11 +49,19 @@ def search_services(params: SearchParams, view: IndexView | None = None) -> Sear
         return result
 
     match = scoring.match_words(view, interpretation) if interpretation.words else None
+    put_first = (
+        view.any_of("category", params.first_categories) & view.live_docs()
+        if params.first_categories
+        else None
+    )
+    found = match.found if match is not None else None
+    if found is not None and put_first is not None:
+        found = found | put_first
     docs = filters.allowed(view, params)
     if docs is None:
-        docs = match.found if match is not None else view.live_docs().copy()
-    elif match is not None:
-        docs &= match.found
+        docs = found.copy() if found is not None else view.live_docs().copy()
+    elif found is not None:
+        docs &= found
     if match is not None:
         result.suggestion = match.suggestion
     if params.open_at is not None:
@@ -68,13 +76,18 @@ def search_services(params: SearchParams, view: IndexView | None = None) -> Sear
     first = (params.page - 1) * params.per_page
     if first >= result.total:
         return result
+    tiers = [put_first] if put_first is not None else []
+    tiers += ranking.room_tiers(view, interpretation.needs)
     page = ranking.page_of(
         view,
         docs,
         first,
         params.per_page,
-        scores=match.scores if match is not None else None,
+        scores=ranking.need_scores(view, match.scores, interpretation.needs)
+        if match is not None
+        else None,
         distances=distances if params.sort == "distance" else None,
+        tiers=tiers,
     )
 
     stems = match.stems if match is not None else frozenset()
@@ -89,6 +102,7 @@ def search_services(params: SearchParams, view: IndexView | None = None) -> Sear
                 snippet_html=highlighting.snippet_html(stored.get("description", ""), stems)
                 if stems
                 else None,
+                put_first=put_first is not None and bool(put_first[docnum]),
             )
         )
     return result

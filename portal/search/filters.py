@@ -39,7 +39,10 @@ def allowed(view: IndexView, params: SearchParams) -> np.ndarray | None:
         masks.append(view.term_docs("accepting", "yes"))
     if params.open_at is not None:
         _certain, possible = documents.open_tokens_at(minute_of_week(params.open_at))
-        masks.append(view.any_of("open_times", possible))
+        # A temporarily closed service is never open, whatever its hours say.
+        masks.append(
+            view.any_of("open_times", possible) & ~view.term_docs("temporarily_closed", "yes")
+        )
     if params.near is not None and params.radius_miles is not None:
         cells = geo.cells_within(params.near, params.radius_miles)
         if cells is not None:

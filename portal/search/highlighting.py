@@ -21,6 +21,7 @@ SNIPPET_SURROUND = 60
 SNIPPET_FRAGMENTS = 2
 UNMATCHED_SNIPPET_CHARS = 200
 BETWEEN_FRAGMENTS = " … "
+ELLIPSIS = "…"
 
 # The index's analyzer (schema: StemmingAnalyzer), taken apart so each word costs a regular
 # expression match and a cached stem instead of a token object through three filters.
@@ -79,10 +80,23 @@ def snippet_html(text: str, stems: frozenset[str]) -> Markup | None:
         return Markup("")
     fragments = [f for f in _fragments(_words(text), stems) if f.score > 0]
     if not fragments:
-        return Markup(escape(text[:UNMATCHED_SNIPPET_CHARS]))
+        return Markup(escape(_shortened(text, UNMATCHED_SNIPPET_CHARS)))
     best = sorted(fragments, key=lambda f: (-f.score, f.start))[:SNIPPET_FRAGMENTS]
     best.sort(key=lambda f: f.start)
-    return Markup(BETWEEN_FRAGMENTS.join(_marked(text, f.start, f.end, f.matches) for f in best))
+    # Fragments run from a word's start to a word's end; "…" says the text goes on.
+    before = ELLIPSIS if _WORD.search(text[: best[0].start]) else ""
+    rest = text[best[-1].end :]
+    after = ELLIPSIS if _WORD.search(rest) else str(escape(rest.rstrip()))
+    marked = BETWEEN_FRAGMENTS.join(_marked(text, f.start, f.end, f.matches) for f in best)
+    return Markup(before + marked + after)
+
+
+def _shortened(text: str, limit: int) -> str:
+    """The text up to `limit` characters, cut after a whole word with "…" when longer."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit + 1)
+    return text[: cut if cut > 0 else limit].rstrip(" ,;:-–") + ELLIPSIS
 
 
 def _fragments(words: list[_Word], stems: frozenset[str]):

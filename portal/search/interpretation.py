@@ -7,63 +7,45 @@ look the concepts up in the index, correcting unknown words there.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from portal.search import synonyms
 from portal.search.results import MAX_QUERY_LENGTH
 
-# Words that carry no meaning for finding a service ("I need help near me tonight").
-FILLER_WORDS = frozenset(
-    [
-        "i",
-        "me",
-        "my",
-        "mine",
-        "im",
-        "i'm",
-        "need",
-        "needs",
-        "want",
-        "wants",
-        "looking",
-        "look",
-        "find",
-        "finding",
-        "get",
-        "getting",
-        "help",
-        "please",
-        "where",
-        "whats",
-        "what's",
-        "how",
-        "who",
-        "which",
-        "some",
-        "someone",
-        "somebody",
-        "place",
-        "places",
-        "tonight",
-        "today",
-        "now",
-        "right",
-        "just",
-        "go",
-        "going",
-        "do",
-        "does",
-        "know",
-        "like",
-        "would",
-        "could",
-        "should",
-        "there",
-        "here",
-        "near",
-        "around",
-    ]
-)
+NEEDS_FILE = Path(__file__).with_name("needs.toml")
+
+
+@dataclass(frozen=True)
+class Need:
+    name: str  # free, room
+    phrases: tuple[tuple[str, ...], ...]
+    details: tuple[str, ...]  # the detail codes of the services that meet it
+
+
+@dataclass(frozen=True)
+class Needs:
+    filler: frozenset[str]
+    needs: tuple[Need, ...]
+
+
+@lru_cache(maxsize=1)
+def needs_data() -> Needs:
+    with NEEDS_FILE.open("rb") as handle:
+        data = tomllib.load(handle)
+    return Needs(
+        frozenset(w for item in data["filler"] for w in synonyms.words_of(item)),
+        tuple(
+            Need(
+                name,
+                tuple(synonyms.words_of(p) for p in spec["phrases"] if synonyms.words_of(p)),
+                tuple(spec.get("details", ())),
+            )
+            for name, spec in data["needs"].items()
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -76,20 +58,30 @@ class Concept:
 class Interpretation:
     words: tuple[str, ...]  # the meaningful words, in order
     concepts: tuple[Concept, ...]
+    needs: tuple[Need, ...] = ()  # what the words say is needed beyond the service
 
 
 def interpret(text: str) -> Interpretation:
-    words = _meaningful(synonyms.words_of(text[:MAX_QUERY_LENGTH]))
+    typed = synonyms.words_of(text[:MAX_QUERY_LENGTH])
+    words = _meaningful(typed)
     concepts = tuple(
         Concept(span, tuple(alternatives)) for span, alternatives in synonyms.concepts(words)
     )
-    return Interpretation(words, concepts)
+    return Interpretation(words, concepts, _needs(typed))
+
+
+def _needs(words: tuple[str, ...]) -> tuple[Need, ...]:
+    def says(phrase: tuple[str, ...]) -> bool:
+        size = len(phrase)
+        return any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
+
+    return tuple(need for need in needs_data().needs if any(says(p) for p in need.phrases))
 
 
 def _meaningful(words: tuple[str, ...]) -> tuple[str, ...]:
     """Drop filler words, unless they are all there is or part of a synonym phrase."""
     kept: list[str] = []
     for span, alternatives in synonyms.concepts(words):
-        if len(span) > 1 or alternatives or span[0] not in FILLER_WORDS:
+        if len(span) > 1 or alternatives or span[0] not in needs_data().filler:
             kept.extend(span)
     return tuple(kept) or words

@@ -1,4 +1,7 @@
-"""The order of results: temporarily closed services last; then by relevance, by distance
+"""The order of results: temporarily closed services last, and before them those a search
+puts first (the crisis services after a crisis answer), then those with room when the
+search needs it now ("tonight"); then by relevance (raised for services that meet a need:
+free or sliding scale for "no insurance"), by distance
 (nearest first, those with no location after), or by name when no words were given. Ties go
 by name, then service id: never by document number, which depends on the order of updates."""
 
@@ -7,22 +10,48 @@ from __future__ import annotations
 import numpy as np
 
 from portal.search.index_view import IndexView
+from portal.search.interpretation import Need
+
+NEED_BOOST = 2.0  # a service that meets a need the words name scores this many times more
+
+
+def need_scores(view: IndexView, scores: np.ndarray, needs: tuple[Need, ...]) -> np.ndarray:
+    """Scores raised for the services that meet a need with detail codes (free, sliding
+    scale); a service that does not match the words stays unmatched."""
+    codes = [code for need in needs for code in need.details]
+    if not codes:
+        return scores
+    return np.where(view.any_of("detail", codes), scores * NEED_BOOST, scores)
+
+
+def room_tiers(view: IndexView, needs: tuple[Need, ...]) -> list[np.ndarray]:
+    """For a need now ("tonight"): services that are not accepting anyone come after those
+    that are or do not say (relevance decides among those: a shelter that does not say
+    stays above a housing office that is accepting)."""
+    if not any(need.name == "room" for need in needs):
+        return []
+    return [~view.term_docs("accepting", "no")]
 
 
 def page_of(
     view: IndexView,
     docs: np.ndarray,
-    first: int,
+    first_index: int,
     count: int,
     scores: np.ndarray | None = None,
     distances: np.ndarray | None = None,
+    tiers: list[np.ndarray] | None = None,
 ) -> list[int]:
     """Document numbers of results first … first + count - 1 in order, by distance when
-    distances are given, else by scores when given, else by name."""
-    wanted = first + count
+    distances are given, else by scores when given, else by name. The open documents come in
+    tiers: those in the first tier before the others, then by the second tier, and so on."""
+    wanted = first_index + count
     closed = view.term_docs("temporarily_closed", "yes")
+    groups = [docs & ~closed]
+    for tier in tiers or ():
+        groups = [part for group in groups for part in (group & tier, group & ~tier)]
     ordered: list[int] = []
-    for group in (docs & ~closed, docs & closed):
+    for group in (*groups, docs & closed):
         candidates = np.flatnonzero(group)
         if distances is not None:
             # No location (NaN) after every distance.
@@ -34,7 +63,7 @@ def page_of(
         ordered += _smallest(view, candidates, keys, wanted - len(ordered))
         if len(ordered) >= wanted:
             break
-    return ordered[first:wanted]
+    return ordered[first_index:wanted]
 
 
 def _smallest(view: IndexView, candidates: np.ndarray, keys: np.ndarray, count: int) -> list[int]:

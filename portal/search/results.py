@@ -26,6 +26,10 @@ class SearchParams:
     near: geo.Point | None = None
     radius_miles: float | None = None
     sort: str = "relevance"  # or "distance"
+    # Services in these categories (term ids) are found whatever the words, and come first:
+    # the crisis services after a crisis answer.
+    first_categories: list[str] = field(default_factory=list)
+    also_words: str = ""  # searched beside q, never shown (the crisis family's words)
     page: int = 1
     per_page: int = 20
 
@@ -48,6 +52,7 @@ class Hit:
     distance_miles: float | None
     name_html: Markup
     snippet_html: Markup | None
+    put_first: bool = False  # in params.first_categories
 
 
 @dataclass
