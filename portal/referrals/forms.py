@@ -25,6 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal import localtime
 from portal.forms import PortalForm, vocabulary_choices
 from portal.models import (
     ConsentMethod,
@@ -98,6 +99,12 @@ def _convertible(form, field) -> None:
     """A local time the views can turn into UTC: a year like 9999 would overflow there (a 500)."""
     if field.data is not None and not 1 < field.data.year < 9999:
         raise ValidationError(_l("Enter a real date and time."))
+
+
+def _within_a_year(form, field) -> None:
+    """Follow-ups and appointments are planned, not archived: from a year back to a year on."""
+    if field.data is not None and abs((field.data - localtime.today()).days) > 366:
+        raise ValidationError(_l("Enter a date within a year from today."))
 
 
 def _when(label):
@@ -207,11 +214,23 @@ class EncounterForm(PortalForm):
 
 
 class ReferralForm(PortalForm):
+    """The one referral page: the person (on file or new), the referral, and the consent to
+    share with the service's organization when none is in force (portal.referrals.refer)."""
+
     client_id = SelectField(
         _l("Client"),
         choices=[],
         validate_choice=True,
-        validators=[DataRequired(message=_l("Choose the client."))],
+        validators=[Optional()],
+        description=_l("A person on file. For someone new, leave this and fill in below."),
+    )
+    # No "client" in these labels: the person picking from the list above reads them apart.
+    new_name = _text(_l("Name or alias"))
+    new_phone = _text(_l("Phone"), max_length=40)
+    new_contact_preference = RadioField(
+        _l("How may the person be contacted?"),
+        choices=CONTACT_CHOICES,
+        default=ContactPreference.call.value,
     )
     location_id = SelectField(
         _l("Location"), choices=[], validate_choice=True, validators=[Optional()]
@@ -226,7 +245,31 @@ class ReferralForm(PortalForm):
         area=True,
         description=_l("The provider sees this note. Share only what the consent allows."),
     )
-    follow_up_on = DateField(_l("Follow up on"), validators=[Optional()])
+    follow_up_on = DateField(_l("Follow up on"), validators=[Optional(), _within_a_year])
+    consent_method = RadioField(
+        _l("How was consent given?"),
+        choices=METHOD_CHOICES,
+        validators=[Optional()],
+        description=_l(
+            "Leave this empty if the person has not agreed yet: the referral is "
+            "then kept as a draft, waiting for consent."
+        ),
+    )
+    consent_information = _text(_l("Information to share"), max_length=LONG, area=True)
+    consent_purpose = _text(_l("Purpose of sharing"), max_length=LONG, area=True)
+    consent_expires_on = DateField(_l("Expiry date"), validators=[Optional()])
+    consent_expiry_event = _text(
+        _l("Or the event that ends the consent"),
+        max_length=300,
+        description=_l("For example: when treatment ends."),
+    )
+    consent_signature = _text(_l("Signature: the person types their full name"))
+    consent_witness_name = _text(_l("Witness name (for verbal consent)"))
+    consent_given_at = DateTimeLocalField(
+        _l("When consent was given"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional(), _convertible],
+    )
 
 
 class VersionedForm(PortalForm):

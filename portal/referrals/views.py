@@ -39,7 +39,7 @@ from portal.models import (
     Role,
     Service,
 )
-from portal.referrals import bp, clients, forms, workflow
+from portal.referrals import bp, clients, forms, refer, workflow
 from portal.referrals import consent as consents
 from portal.referrals.forms import (
     ClientForm,
@@ -292,59 +292,108 @@ def _service_or_404(service_id: str | None) -> Service:
     return service
 
 
+def _consent_from(form: ReferralForm) -> refer.GivenConsent | None:
+    """The consent typed on the referral page; None when no method was chosen (not given)."""
+    if not form.consent_method.data:
+        return None
+    given_at = form.consent_given_at.data
+    return refer.GivenConsent(
+        method=form.consent_method.data,
+        information=form.consent_information.data or "",
+        purpose=form.consent_purpose.data or "",
+        given_at=localtime.to_utc(given_at) if given_at else None,
+        expires_on=form.consent_expires_on.data,
+        expiry_event=form.consent_expiry_event.data,
+        witness_name=form.consent_witness_name.data,
+        signature=form.consent_signature.data,
+    )
+
+
 @bp.route("/referrals/new", methods=["GET", "POST"])
 @clinician_only
 def new_referral():
     service = _service_or_404(request.args.get("service_id"))
+    organization_id = service.organization_id
     form = ReferralForm(
-        client_id=request.args.get("client_id"), location_id=request.args.get("location_id")
+        client_id=inputs.record_id(request.args.get("client_id")) or "",
+        location_id=request.args.get("location_id"),
     )
-    form.client_id.choices = [SelectChoice("", _("Choose the client"))] + [
-        SelectChoice(c.id, c.name) for c in db.session.scalars(select(Client).order_by(Client.name))
+    people = db.session.scalars(select(Client).order_by(Client.name)).all()
+    consented = consents.consented_clients(organization_id)
+    form.client_id.choices = [SelectChoice("", _("Choose the person, or add a new one below"))] + [
+        SelectChoice(c.id, c.name, render_kw={"data-consent": "yes" if c.id in consented else "no"})
+        for c in people
     ]
     form.location_id.choices = [SelectChoice("", _("Any location"))] + [
         SelectChoice(sal.location.id, sal.location.name or sal.location.id)
         for sal in service.service_at_locations
     ]
-    template = "referrals/referral_form.html"
+
+    def page(status: int = 200):
+        audit.record("client.listed", detail="refer")  # the page lists the program's clients
+        db.session.commit()
+        return render_template(
+            "referrals/referral_form.html",
+            form=form,
+            service=service,
+            consent_on_file=form.client_id.data in consented,
+            consent_statements=True,
+        ), status
+
     if request.method == "GET":
-        return render_template(template, form=form, service=service)
+        template = consents.template()
+        form.consent_information.data = template.information
+        form.consent_purpose.data = template.purpose
+        form.consent_expires_on.data = consents.proposed_expiry()
+        form.consent_given_at.data = local_input_now()
+        return page()
     if not form.validate():
-        return render_template(template, form=form, service=service), INVALID
-    client_record = load_or_404(Client, form.client_id.data, policy=policies.can_view_client)
+        return page(INVALID)
+    chosen = (
+        load_or_404(Client, form.client_id.data, policy=policies.can_view_client)
+        if form.client_id.data
+        else None
+    )
     location = db.session.get(Location, form.location_id.data) if form.location_id.data else None
+    sending = request.form.get("action") == "send"
     try:
-        referral = workflow.create(
-            client_record,
+        done = refer.refer(
             service,
             by=current_user,
+            client=chosen,
+            new_client=None
+            if chosen
+            else refer.NewClient(
+                form.new_name.data or "", form.new_phone.data, form.new_contact_preference.data
+            ),
+            consent=_consent_from(form),
+            send=sending,
             urgency=form.urgency.data,
             need=form.need.data,
             note=form.note.data,
             location=location,
             follow_up_on=form.follow_up_on.data,
         )
+        workflow.commit()
     except workflow.WorkflowError as error:
-        getattr(form, error.field or "need").errors = [error.message]
-        return render_template(template, form=form, service=service), error.status
-    sending = request.form.get("action") == "send"
-    problem = None
-    if sending:
-        try:
-            workflow.change_status(
-                referral, workflow.REQUESTED, by=current_user, expected_version=referral.version
-            )
-        except workflow.WorkflowError as error:
-            problem = error.message
-    db.session.commit()
-    if problem:
-        flash(problem, "error")
-    else:
+        db.session.rollback()
+        field = error.field if error.field in form else "need"
+        form[field].errors = [*form[field].errors, error.message]
+        return page(error.status)
+    if done.sent:
+        flash(_("The referral is sent."), "success")
+    elif sending:
         flash(
-            _("The referral is sent.") if sending else _("The referral is saved as a draft."),
-            "success",
+            _(
+                "There is no valid consent to share with %(organization)s. Record the "
+                "person's consent; the referral is kept as a draft.",
+                organization=service.organization.name,
+            ),
+            "error",
         )
-    return redirect(url_for("referrals.referral", referral_id=referral.id))
+    else:
+        flash(_("The referral is saved as a draft."), "success")
+    return redirect(url_for("referrals.referral", referral_id=done.referral.id))
 
 
 def referral_page(referral: Referral, status: int = 200, *, form=None, message: str | None = None):
