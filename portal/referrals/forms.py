@@ -15,6 +15,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -25,7 +26,6 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal import localtime
 from portal.forms import PortalForm, vocabulary_choices
 from portal.models import (
     ConsentMethod,
@@ -99,12 +99,6 @@ def _convertible(form, field) -> None:
     """A local time the views can turn into UTC: a year like 9999 would overflow there (a 500)."""
     if field.data is not None and not 1 < field.data.year < 9999:
         raise ValidationError(_l("Enter a real date and time."))
-
-
-def _within_a_year(form, field) -> None:
-    """Follow-ups and appointments are planned, not archived: from a year back to a year on."""
-    if field.data is not None and abs((field.data - localtime.today()).days) > 366:
-        raise ValidationError(_l("Enter a date within a year from today."))
 
 
 def _when(label):
@@ -245,7 +239,7 @@ class ReferralForm(PortalForm):
         area=True,
         description=_l("The provider sees this note. Share only what the consent allows."),
     )
-    follow_up_on = DateField(_l("Follow up on"), validators=[Optional(), _within_a_year])
+    follow_up_on = DateField(_l("Follow up on"), validators=[Optional()])
     consent_method = RadioField(
         _l("How was consent given?"),
         choices=METHOD_CHOICES,
@@ -291,6 +285,9 @@ class StatusForm(VersionedForm):
 
 class AppointmentForm(VersionedForm):
     appointment_on = DateField(_l("Appointment date"), validators=[Optional()])
+    appointment_time = TimeField(
+        _l("Appointment time"), validators=[Optional()], description=_l("If known.")
+    )
 
 
 class FollowUpForm(VersionedForm):

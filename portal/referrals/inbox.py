@@ -74,13 +74,18 @@ def inbox_page(referral: Referral, status: int = 200, *, form=None, message: str
         referral=referral,
         view=disclosure.provider_view(referral),
         overdue=workflow.is_overdue(referral),
+        answer_due=workflow.answer_due_at(referral),
         workflow=workflow,
         message=message,
         form=form if isinstance(form, StatusForm) else None,
         next_statuses=workflow.next_statuses(referral, current_user),
         appointment_form=form
         if isinstance(form, AppointmentForm)
-        else AppointmentForm(version=referral.version, appointment_on=referral.appointment_on),
+        else AppointmentForm(
+            version=referral.version,
+            appointment_on=referral.appointment_on,
+            appointment_time=referral.appointment_time,
+        ),
     ), status
 
 
@@ -109,7 +114,11 @@ def appointment(referral_id):
         record,
         AppointmentForm(),
         lambda form: workflow.set_appointment(
-            record, form.appointment_on.data, by=current_user, expected_version=form.version.data
+            record,
+            form.appointment_on.data,
+            time=form.appointment_time.data,
+            by=current_user,
+            expected_version=form.version.data,
         ),
         inbox_page,
         done=lambda: _("The appointment date is saved."),

@@ -27,6 +27,7 @@ from wtforms import SelectChoice
 from portal import audit, inputs, localtime
 from portal.auth import policies
 from portal.auth.permissions import load_or_404, login_required, requires
+from portal.catalog import phones
 from portal.errors import wants_json
 from portal.extensions import db
 from portal.models import (
@@ -505,6 +506,10 @@ def can_refer() -> bool:
     """Whether the signed-in person may refer clients (the directory shows a link); a global,
     so the directory's imported macros see it too."""
     return current_user.is_authenticated and current_user.role == Role.clinician.value
+
+
+# A global, so the referral macros (imported without context) can dial numbers.
+bp.add_app_template_global(phones.tel_uri, "tel_uri")
 
 
 def _labeller(choices):

@@ -277,6 +277,7 @@ def create(
         is None
     ):
         raise WorkflowError(_("This service is not offered at that location."), "location_id")
+    check_within_a_year(follow_up_on, "follow_up_on")
     referral = Referral(
         client=client,
         service=service,
@@ -368,22 +369,48 @@ def change_status(
 
 @_stale_is_a_conflict
 def set_appointment(
-    referral: Referral, day: dt.date | None, *, by: User, expected_version: int | None
+    referral: Referral,
+    day: dt.date | None,
+    *,
+    by: User,
+    expected_version: int | None,
+    time: dt.time | None = None,
 ) -> ReferralEvent:
+    """Book (or clear) the appointment: a date, and a local time when known."""
     check_version(referral, expected_version)
     if side_of(by, referral) != PROVIDER:
         raise NotPermitted(_("Only staff of the receiving organization may do this."))
     _refuse_after_consent_ended(referral)
     if referral.status not in APPOINTMENT_STATUSES:
         raise IllegalTransition(_("Accept the referral before recording an appointment."))
+    if time is not None and day is None:
+        raise WorkflowError(_("Give the date of the appointment too."), "appointment_on")
+    check_within_a_year(day, "appointment_on")
     referral.appointment_on = day
-    note = (
-        _("Appointment on %(day)s", day=day.isoformat()) if day else _("Appointment date cleared")
-    )
+    referral.appointment_time = time if day else None
+    if day and time:
+        note = _(
+            "Appointment on %(day)s at %(time)s",
+            day=day.isoformat(),
+            time=time.strftime("%H:%M"),
+        )
+    elif day:
+        note = _("Appointment on %(day)s", day=day.isoformat())
+    else:
+        note = _("Appointment date cleared")
     event = _event(referral, by, referral.status, referral.status, note=note)
     audit.record("referral.updated", record=referral, actor=by, detail="appointment")
     _notify_other_side(referral, PROVIDER, kind="appointment")
     return event
+
+
+# Follow-ups and appointments are planned within a year, before or after today.
+PLANNING_DAYS = 366
+
+
+def check_within_a_year(day: dt.date | None, field: str) -> None:
+    if day is not None and abs((day - localtime.today()).days) > PLANNING_DAYS:
+        raise WorkflowError(_("Enter a date within a year from today."), field)
 
 
 @_stale_is_a_conflict
@@ -395,6 +422,7 @@ def set_follow_up(
         raise NotPermitted(_("Only the program's clinicians set follow-up dates."))
     if referral.status in FINAL:
         raise IllegalTransition(_("This referral has ended; no follow-up is needed."))
+    check_within_a_year(day, "follow_up_on")
     referral.follow_up_on = day
     # Changes the row, so the version moves on as for any other change.
     audit.record("referral.updated", record=referral, actor=by, detail="follow-up")
