@@ -121,12 +121,15 @@ EXPECTED = {
     ("referrals.new_encounter", "GET"): clinician_only(200),
     ("referrals.new_encounter", "POST"): clinician_only(422),
     ("referrals.encounter", "GET"): (LOGIN, 200, 404, 404, 200, 404),
+    ("referrals.find_service_for", "GET"): clinician_only(302),
     ("referrals.new_referral", "GET"): clinician_only(200),
     ("referrals.new_referral", "POST"): clinician_only(422),
     # Staff of the receiving organization are sent to their inbox's page of the referral.
     ("referrals.referral", "GET"): (LOGIN, 200, 302, 404, 200, 404),
     ("referrals.referral_status", "POST"): clinician_only(422),
     ("referrals.referral_follow_up", "POST"): clinician_only(422),
+    # Each person marks their own notifications read (none named: all of their own).
+    ("referrals.notifications_read", "POST"): signed_in_only(303),
     ("printing.print_referral", "GET"): program_reads(200),
     ("printing.new_service_list", "GET"): clinician_only(200),
     ("printing.new_service_list", "POST"): clinician_only(422),
@@ -275,7 +278,12 @@ def world(app, db) -> World:
         "admin.enable": {"user_id": target.id},
         **{
             endpoint: {"client_id": client.id}
-            for endpoint in ("referrals.client", "referrals.edit_client", "referrals.new_consent")
+            for endpoint in (
+                "referrals.client",
+                "referrals.edit_client",
+                "referrals.new_consent",
+                "referrals.find_service_for",
+            )
         },
         "referrals.revoke_consent": {"consent_id": consent.id},
         "referrals.encounter": {"encounter_id": encounter.id},

@@ -31,7 +31,7 @@ from portal.auth.forms import (
 )
 from portal.auth.permissions import load_or_404, login_required, public
 from portal.extensions import client_address, db, limiter
-from portal.models import UserSession
+from portal.models import Role, UserSession
 
 INVALID = 422  # a form that needs fixing is answered with its errors and this status
 
@@ -60,11 +60,22 @@ limit_per_address = limiter.limit(_per_address_limit, methods=["POST"])
 limit_per_account = limiter.limit(_per_account_limit, key_func=_account_key, methods=["POST"])
 
 
+# Where each role starts its day after signing in, when no `next` page is asked for.
+START_PAGES = {
+    Role.clinician.value: "referrals.dashboard",
+    Role.supervisor.value: "referrals.dashboard",
+    Role.provider.value: "inbox.inbox",
+    Role.admin.value: "admin.dashboard",
+}
+
+
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site, so the sign-in page cannot be used to send people elsewhere."""
+    """Only a path on this site, so the sign-in page cannot be used to send people elsewhere;
+    otherwise the signed-in person's start page."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return url_for("directory.home")
+    role = current_user.role if current_user.is_authenticated else None
+    return url_for(START_PAGES.get(role or "", "directory.home"))
 
 
 def _message(title: str, text: str, status: int = 200, link: tuple[str, str] | None = None):

@@ -301,3 +301,8 @@ class ServiceListForm(PortalForm):
         validate_choice=True,
         validators=[DataRequired(message=_l("Choose at least one service."))],
     )
+
+
+class NotificationReadForm(PortalForm):
+    # Empty: mark all of the signed-in person's notifications as read.
+    notification_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])

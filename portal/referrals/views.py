@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -75,13 +76,15 @@ def _viewed(action: str, record) -> None:
 def dashboard():
     rows = workflow.open_referrals()
     follow_ups = workflow.due_follow_ups()
+    drafts = workflow.drafts_waiting_for_consent()
     audit.record("referral.listed", detail="dashboard")
     db.session.commit()
     return render_template(
         "referrals/dashboard.html",
         rows=rows,
         follow_ups=follow_ups,
-        notifications=workflow.notifications_for(current_user),
+        drafts=drafts,
+        notifications=workflow.notices_for(current_user),
     )
 
 
@@ -316,7 +319,9 @@ def new_referral():
     service = _service_or_404(request.args.get("service_id"))
     organization_id = service.organization_id
     form = ReferralForm(
-        client_id=inputs.record_id(request.args.get("client_id")) or "",
+        client_id=inputs.record_id(request.args.get("client_id"))
+        or session.get(REFERRING_FOR)
+        or "",
         location_id=request.args.get("location_id"),
     )
     people = db.session.scalars(select(Client).order_by(Client.name)).all()
@@ -381,6 +386,8 @@ def new_referral():
         field = error.field if error.field in form else "need"
         form[field].errors = [*form[field].errors, error.message]
         return page(error.status)
+    if done.referral.client_id == session.get(REFERRING_FOR):
+        session.pop(REFERRING_FOR)
     if done.sent:
         flash(_("The referral is sent."), "success")
     elif sending:
@@ -501,6 +508,44 @@ def referral_follow_up(referral_id):
     return refused or redirect(url_for("referrals.referral", referral_id=record.id), 303)
 
 
+@bp.post("/notifications/read")
+@login_required
+def notifications_read():
+    """Mark the signed-in person's notification (or all of them) as read; nobody else's."""
+    form = forms.NotificationReadForm()
+    if not form.validate():
+        abort(INVALID)
+    marked = workflow.mark_read(current_user, form.notification_id.data)
+    db.session.commit()
+    if form.notification_id.data is not None and not marked:
+        abort(404)
+    back = "inbox.inbox" if current_user.role == Role.provider.value else "referrals.dashboard"
+    return redirect(url_for(back), 303)
+
+
+# The person a clinician is finding a service for ("Find a service" on their page): the
+# directory's "Refer" links carry them into the referral page, across any search.
+REFERRING_FOR = "referring_for_client"
+
+
+@bp.get("/clients/<uuid:client_id>/find-service")
+@clinician_only
+def find_service_for(client_id):
+    record = load_or_404(Client, client_id, policy=policies.can_view_client)
+    session[REFERRING_FOR] = record.id
+    return redirect(url_for("directory.search"))
+
+
+@bp.app_template_global()
+def refer_url(service_id: str, location_id: str | None = None) -> str:
+    return url_for(
+        "referrals.new_referral",
+        service_id=service_id,
+        location_id=location_id,
+        client_id=session.get(REFERRING_FOR),
+    )
+
+
 @bp.app_template_global()
 def can_refer() -> bool:
     """Whether the signed-in person may refer clients (the directory shows a link); a global,
@@ -526,7 +571,8 @@ _TEMPLATE_HELPERS = {
     "disposition_label": _labeller(forms.DISPOSITION_CHOICES),
     "source_label": _labeller(forms.SOURCE_CHOICES),
     "method_label": _labeller(forms.METHOD_CHOICES),
-    "notifications_for": workflow.notifications_for,
+    "notices_for": workflow.notices_for,
+    "notification_read_form": forms.NotificationReadForm,
     "is_program_staff": policies.is_program_staff,
 }
 

@@ -555,6 +555,40 @@ def notifications_for(user: User, limit: int = 20) -> list[Notification]:
     )
 
 
+@dataclass(frozen=True)
+class Notice:
+    """An in-app notification with the person's name as this user may see it (providers
+    through disclosure.provider_view); emails never carry it."""
+
+    notification: Notification
+    name: str | None
+
+
+def notices_for(user: User, limit: int = 20) -> list[Notice]:
+    rows = notifications_for(user, limit)
+    referrals = [n.referral for n in rows if n.referral is not None]
+    if user.role == Role.provider.value:
+        views = disclosure.provider_views(referrals)
+        names = {r.id: views[r.id].name for r in referrals}
+    else:
+        names = {r.id: r.client.name for r in referrals}
+    return [Notice(n, names.get(n.referral_id) if n.referral_id else None) for n in rows]
+
+
+def mark_read(user: User, notification_id: int | None = None) -> int:
+    """Mark one of the user's notifications (or all of them) as read; returns how many."""
+    statement = select(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    unread = db.session.scalars(statement).all()
+    now = utcnow()
+    for notification in unread:
+        notification.read_at = now
+    return len(unread)
+
+
 # --- overdue and follow-ups -------------------------------------------------------------------
 
 
@@ -660,6 +694,14 @@ def due_follow_ups(today: dt.date | None = None) -> list[Referral]:
             )
         )
     )
+
+
+def drafts_waiting_for_consent() -> list[Referral]:
+    """Drafts whose client has no valid consent for the organization yet, oldest first."""
+    drafts = db.session.scalars(
+        for_listing(select(Referral).where(Referral.status == DRAFT).order_by(Referral.created_at))
+    ).all()
+    return [r for r in drafts if consents.valid_consent(r.client, r.organization_id) is None]
 
 
 @dataclass(frozen=True)
