@@ -104,6 +104,8 @@ EXPECTED = {
     ("admin.enable", "POST"): admin_only(302),
     ("admin.outbox", "GET"): admin_only(200),
     ("admin.audit_log", "GET"): admin_only(200),
+    ("admin.consent_wording", "GET"): admin_only(200),
+    ("admin.consent_wording", "POST"): admin_only(422),
     ("admin.audit_csv", "GET"): admin_only(200),
     # Client records (issue 5): clinicians work, supervisors read, admins and provider staff
     # never reach them (a record answers 404, as for any record outside one's scope).

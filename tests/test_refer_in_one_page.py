@@ -180,3 +180,31 @@ def test_only_clinicians_refer(app, db, world):
     assert provider.get(path(world)).status_code == 403
     assert post_form(provider, path(world), new_person(), token_from="/").status_code == 403
     assert count(db, Client) == 1
+
+
+def test_admins_edit_the_consent_wording_and_bad_input_is_refused(app, db, world):
+    admin = UserFactory(role="admin", with_mfa=True)
+    db.session.commit()
+    browser = signed_in(app, admin)
+    assert consents.DEFAULT_PURPOSE in browser.get("/admin/consent-wording").get_data(as_text=True)
+    for bad, message in (
+        ({"purpose": ""}, "Say why it is shared."),
+        ({"expiry_days": "0"}, "Enter from 1 to 3650 days."),
+        ({"expiry_days": "soon"}, "Not a valid integer value."),
+    ):
+        data = {"information": "Name only", "purpose": "To arrange care", "expiry_days": "60"}
+        response = post_form(browser, "/admin/consent-wording", {**data, **bad})
+        assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert consents.template().purpose == consents.DEFAULT_PURPOSE
+    saved = post_form(
+        browser,
+        "/admin/consent-wording",
+        {"information": "Name only", "purpose": "To arrange care", "expiry_days": "60"},
+    )
+    assert saved.status_code == 303
+    assert (consents.template().purpose, consents.template().expiry_days) == ("To arrange care", 60)
+    page = signed_in(app, world["clinician"]).get(path(world)).get_data(as_text=True)
+    assert "To arrange care" in page
+    assert db.session.scalar(
+        select(AuditEvent.action).where(AuditEvent.action == "consent_template.saved")
+    )
