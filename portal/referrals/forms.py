@@ -26,6 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal import localtime
 from portal.forms import PortalForm, vocabulary_choices
 from portal.models import (
     ConsentMethod,
@@ -109,11 +110,25 @@ def _when(label):
     )
 
 
+OLDEST_AGE = 120
+
+
+def _a_real_birthday(form, field) -> None:
+    """Not in the future, and within the last 120 years (0001-01-01 is a typing slip)."""
+    if field.data is None:
+        return
+    today = localtime.today()
+    if field.data > today:
+        raise ValidationError(_l("A date of birth cannot be in the future."))
+    if field.data < today.replace(year=today.year - OLDEST_AGE, day=min(today.day, 28)):
+        raise ValidationError(_l("Enter a date of birth within the last 120 years."))
+
+
 class ClientForm(PortalForm):
     name = _text(_l("Name or alias"), required=_l("Enter a name or an alias."))
     date_of_birth = DateField(
         _l("Date of birth"),
-        validators=[Optional()],
+        validators=[Optional(), _a_real_birthday],
         description=_l("If known. Otherwise give an approximate age."),
     )
     approximate_age = IntegerField(
