@@ -569,7 +569,9 @@ def notices_for(user: User, limit: int = 20) -> list[Notice]:
     referrals = [n.referral for n in rows if n.referral is not None]
     if user.role == Role.provider.value:
         views = disclosure.provider_views(referrals)
-        names = {r.id: views[r.id].name for r in referrals}
+        # Only while the consent is in force: a withdrawn referral is named in its own page
+        # and the closed list, nowhere else (disclosure.py).
+        names = {r.id: views[r.id].name for r in referrals if views[r.id].shared}
     else:
         names = {r.id: r.client.name for r in referrals}
     return [Notice(n, names.get(n.referral_id) if n.referral_id else None) for n in rows]
