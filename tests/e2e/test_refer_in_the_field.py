@@ -4,6 +4,8 @@ a consent on file in two; with and without JavaScript (axe runs where JavaScript
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from portal.extensions import db
@@ -20,6 +22,9 @@ def setup(live_server, email: str, person: str | None = None):
         UserFactory(role="clinician", email=email)
         if person:
             ConsentFactory(client=ClientFactory(name=person), organization=organization)
+            UserFactory(
+                role="provider", email="field-provider@example.org", organizations=[organization]
+            )
         db.session.commit()
         names = (service.id, service.name, organization.name)
         db.session.remove()
@@ -64,6 +69,10 @@ def test_a_new_person_is_referred_from_a_search_result_in_three_page_loads(
     assert_accessible(page)
     # The results, the referral page, the sent referral.
     assert len(loads) <= 3, loads
+    # The dashboard's cards at phone width.
+    page.goto("/dashboard")
+    expect(page.locator(".referral-cards .card").filter(has_text="Jordan Field")).to_be_visible()
+    assert_accessible(page)
 
 
 def test_a_person_with_consent_is_referred_in_two_page_loads(
@@ -88,6 +97,15 @@ def test_a_person_with_consent_is_referred_in_two_page_loads(
     page.get_by_role("button", name="Send the referral").click()
     expect(page.locator(".status-line")).to_contain_text("Sent, waiting for an answer")
     assert len(loads) <= 2, loads
+
+    # The provider's page on a phone: tel: links and one action area.
+    provider = open_page("phone")
+    sign_in(provider, "field-provider@example.org")
+    expect(provider).to_have_url(re.compile(r"/provider/referrals$"))
+    provider.get_by_role("link", name="Casey Onfile").first.click()
+    expect(provider.get_by_role("heading", name="What you can do now")).to_be_visible()
+    expect(provider.get_by_role("button", name="Accept")).to_be_visible()
+    assert_accessible(provider)
 
 
 def test_without_javascript_the_same_page_refers_a_new_person(open_page, live_server):
