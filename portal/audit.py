@@ -51,6 +51,7 @@ ACTIONS = (
     "client.shown",  # a client's name on a list or a form: one row per client shown
     "consent.recorded",
     "consent.revoked",
+    "consent_template.saved",
     "encounter.created",
     "encounter.viewed",
     "encounter.listed",

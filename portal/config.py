@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +37,43 @@ def _int(name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+URGENCIES = ("emergency", "urgent", "routine")
+DEFAULT_RESPONSE_TIMES = "emergency=2h,urgent=1d,routine=2d"
+HOURS, WORKING_DAYS = "hours", "working-days"
+_UNITS = {"h": HOURS, "d": WORKING_DAYS}
+
+
+def response_times(text: str) -> dict[str, tuple[str, int]]:
+    """ "emergency=2h,urgent=1d,routine=2d" -> {"emergency": ("hours", 2), ...}; every
+    urgency needs a time (the defaults fill those left out)."""
+    times = {} if text == DEFAULT_RESPONSE_TIMES else response_times(DEFAULT_RESPONSE_TIMES)
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        urgency, _, amount = part.partition("=")
+        urgency, amount = urgency.strip(), amount.strip().lower()
+        if urgency not in URGENCIES or amount[-1:] not in _UNITS or not amount[:-1].isdigit():
+            raise ConfigError(
+                "PORTAL_REFERRAL_RESPONSE_TIMES takes urgency=time pairs such as "
+                f"{DEFAULT_RESPONSE_TIMES!r} (h: clock hours, d: working days), not {part!r}"
+            )
+        if int(amount[:-1]) < 1:
+            raise ConfigError(f"PORTAL_REFERRAL_RESPONSE_TIMES: {part!r} must be at least 1")
+        times[urgency] = (_UNITS[amount[-1]], int(amount[:-1]))
+    return times
+
+
+def holidays(text: str) -> frozenset[dt.date]:
+    """ "2026-12-25,2027-01-01" -> the dates (not working days for referral clocks)."""
+    days = set()
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            days.add(dt.date.fromisoformat(part))
+        except ValueError as exc:
+            raise ConfigError(
+                f"PORTAL_HOLIDAYS takes dates like 2026-12-25, separated by commas, not {part!r}"
+            ) from exc
+    return frozenset(days)
 
 
 def from_environment(instance_path: str) -> dict:
@@ -95,10 +133,14 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_SMTP_PASSWORD": os.environ.get("PORTAL_SMTP_PASSWORD") or None,
         "PORTAL_SMTP_STARTTLS": _bool("PORTAL_SMTP_STARTTLS", True),
         "PORTAL_MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM") or "no-reply@localhost",
-        # Referrals: the program named as discloser on consents, and how many business days
-        # a sent referral may wait for the provider's answer before it is marked overdue.
+        # Referrals: the program named as discloser on consents; how long a sent referral of
+        # each urgency may wait for the provider's answer ("2h": clock hours, "1d": working
+        # days) before it is overdue; the holidays that are not working days.
         "PORTAL_PROGRAM_NAME": os.environ.get("PORTAL_PROGRAM_NAME") or "Co-Response Program",
-        "PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS": _int("PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS", 2),
+        "PORTAL_REFERRAL_RESPONSE_TIMES": response_times(
+            os.environ.get("PORTAL_REFERRAL_RESPONSE_TIMES") or DEFAULT_RESPONSE_TIMES
+        ),
+        "PORTAL_HOLIDAYS": holidays(os.environ.get("PORTAL_HOLIDAYS") or ""),
         # The largest HSDS upload an admin may send on the import page.
         "PORTAL_IMPORT_MAX_BYTES": _int("PORTAL_IMPORT_MAX_BYTES", 50 * 1024 * 1024),
         # Limits what one request can make the server parse (bigger bodies get a 413 page).

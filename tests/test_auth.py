@@ -82,7 +82,8 @@ def test_sign_in_and_sign_out(client, db):
     user = UserFactory()
     db.session.commit()
     response = log_in(client, user.email.upper())  # addresses are matched without case
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    # A clinician starts at the dashboard (each role at its own start page).
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
     assert signed_in(client)
     assert db.session.get(User, user.id).last_login_at is not None
 
@@ -106,7 +107,10 @@ def test_next_takes_you_back_but_never_to_another_site(client, db):
     )
     post_form(client, "/logout", {}, token_from="/")
     for evil in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
-        assert log_in(client, user.email, query_string={"next": evil}).headers["Location"] == "/"
+        assert (
+            log_in(client, user.email, query_string={"next": evil}).headers["Location"]
+            == "/dashboard"
+        )
         post_form(client, "/logout", {}, token_from="/")
 
 
@@ -559,7 +563,7 @@ def test_create_admin_command_prints_a_one_time_link(app, client, db):
         == 302
     )
     assert client.get(path).status_code == 410  # single use
-    assert log_in(client, "boss@example.org", NEW_PASSWORD).headers["Location"] == "/"
+    assert log_in(client, "boss@example.org", NEW_PASSWORD).headers["Location"] == "/admin/"
     assert client.get("/admin/users").headers["Location"] == "/account/mfa"
 
     again = app.test_cli_runner().invoke(args=["users", "create-admin", "boss@example.org"])

@@ -104,6 +104,8 @@ EXPECTED = {
     ("admin.enable", "POST"): admin_only(302),
     ("admin.outbox", "GET"): admin_only(200),
     ("admin.audit_log", "GET"): admin_only(200),
+    ("admin.consent_wording", "GET"): admin_only(200),
+    ("admin.consent_wording", "POST"): admin_only(422),
     ("admin.audit_csv", "GET"): admin_only(200),
     # Client records (issue 5): clinicians work, supervisors read, admins and provider staff
     # never reach them (a record answers 404, as for any record outside one's scope).
@@ -121,12 +123,15 @@ EXPECTED = {
     ("referrals.new_encounter", "GET"): clinician_only(200),
     ("referrals.new_encounter", "POST"): clinician_only(422),
     ("referrals.encounter", "GET"): (LOGIN, 200, 404, 404, 200, 404),
+    ("referrals.find_service_for", "GET"): clinician_only(302),
     ("referrals.new_referral", "GET"): clinician_only(200),
     ("referrals.new_referral", "POST"): clinician_only(422),
     # Staff of the receiving organization are sent to their inbox's page of the referral.
     ("referrals.referral", "GET"): (LOGIN, 200, 302, 404, 200, 404),
     ("referrals.referral_status", "POST"): clinician_only(422),
     ("referrals.referral_follow_up", "POST"): clinician_only(422),
+    # Each person marks their own notifications read (none named: all of their own).
+    ("referrals.notifications_read", "POST"): signed_in_only(303),
     ("printing.print_referral", "GET"): program_reads(200),
     ("printing.new_service_list", "GET"): clinician_only(200),
     ("printing.new_service_list", "POST"): clinician_only(422),
@@ -275,7 +280,12 @@ def world(app, db) -> World:
         "admin.enable": {"user_id": target.id},
         **{
             endpoint: {"client_id": client.id}
-            for endpoint in ("referrals.client", "referrals.edit_client", "referrals.new_consent")
+            for endpoint in (
+                "referrals.client",
+                "referrals.edit_client",
+                "referrals.new_consent",
+                "referrals.find_service_for",
+            )
         },
         "referrals.revoke_consent": {"consent_id": consent.id},
         "referrals.encounter": {"encounter_id": encounter.id},

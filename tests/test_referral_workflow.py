@@ -465,9 +465,11 @@ def test_overdue_after_two_business_days_and_configurable(app, db, people):
     assert not workflow.is_overdue(referral, tuesday_before)
     assert workflow.is_overdue(referral, tuesday_after)
     assert workflow.overdue_referrals(tuesday_after) == [referral]
-    app.config["PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS"] = 3
+    app.config["PORTAL_REFERRAL_RESPONSE_TIMES"] = {
+        **app.config["PORTAL_REFERRAL_RESPONSE_TIMES"],
+        "routine": ("working-days", 3),
+    }
     assert not workflow.is_overdue(referral, tuesday_after)
-    app.config["PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS"] = 2
     workflow.change_status(
         referral, "accepted", by=people["provider"], expected_version=referral.version
     )
@@ -526,4 +528,12 @@ def test_dashboard_orders_by_urgency_then_age(app, db, people):
     db.session.commit()
     dashboard = workflow.open_referrals(now)
     assert [r.referral for r in dashboard] == [rows[1], rows[3], rows[2], rows[0]]
-    assert [r.overdue for r in dashboard] == [False, True, False, True]
+    # Each urgency has its own clock: the emergency is 2 hours, the urgent ones 1 working day.
+    assert [r.overdue for r in dashboard] == [True, True, True, True]
+    # A day earlier the emergency had just been sent and the 2-day-old urgent one was due.
+    assert [r.overdue for r in workflow.open_referrals(now - dt.timedelta(days=1))] == [
+        False,
+        True,
+        False,
+        True,
+    ]

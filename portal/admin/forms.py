@@ -7,12 +7,21 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal import audit
 from portal.forms import PortalForm, email_validators
@@ -97,3 +106,21 @@ class AuditFilterForm(PortalForm):
             start=self.start.data,
             end=self.end.data,
         )
+
+
+class ConsentWordingForm(PortalForm):
+    information = TextAreaField(
+        _l("Information to share"),
+        validators=[DataRequired(message=_l("Say what may be shared.")), Length(max=5000)],
+    )
+    purpose = TextAreaField(
+        _l("Purpose of sharing"),
+        validators=[DataRequired(message=_l("Say why it is shared.")), Length(max=5000)],
+    )
+    expiry_days = IntegerField(
+        _l("Days until the consent expires"),
+        validators=[
+            InputRequired(message=_l("Enter a number of days.")),
+            NumberRange(min=1, max=3650, message=_l("Enter from 1 to 3650 days.")),
+        ],
+    )

@@ -33,7 +33,7 @@ from portal.auth.forms import (
 )
 from portal.auth.permissions import load_or_404, login_required, public
 from portal.extensions import client_address, db, limiter
-from portal.models import UserSession
+from portal.models import Role, UserSession
 
 INVALID = 422  # a form that needs fixing is answered with its errors and this status
 
@@ -62,8 +62,18 @@ limit_per_address = limiter.limit(_per_address_limit, methods=["POST"])
 limit_per_account = limiter.limit(_per_account_limit, key_func=_account_key, methods=["POST"])
 
 
+# Where each role starts its day after signing in, when no `next` page is asked for.
+START_PAGES = {
+    Role.clinician.value: "referrals.dashboard",
+    Role.supervisor.value: "referrals.dashboard",
+    Role.provider.value: "inbox.inbox",
+    Role.admin.value: "admin.dashboard",
+}
+
+
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site, so the sign-in page cannot be used to send people elsewhere.
+    """Only a path on this site, so the sign-in page cannot be used to send people elsewhere;
+    otherwise the signed-in person's start page.
 
     Control characters are refused outright: browsers drop tabs and line breaks from a URL
     (`/<TAB>/evil.example` becomes `//evil.example`), and a CR or LF cannot go in a header."""
@@ -77,7 +87,8 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("directory.home")
+    role = current_user.role if current_user.is_authenticated else None
+    return url_for(START_PAGES.get(role or "", "directory.home"))
 
 
 def _message(title: str, text: str, status: int = 200, link: tuple[str, str] | None = None):

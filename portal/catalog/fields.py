@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.catalog import hours, vocabulary
+from portal.catalog import phones as phone_format
 from portal.extensions import db
 from portal.models import (
     Accessibility,
@@ -74,16 +75,51 @@ def _terms_label(value) -> str:
     return ", ".join(sorted(names))
 
 
+def _count(value):
+    """A count of beds or slots as a whole number when it is one (2.0 -> 2)."""
+    if value is None or isinstance(value, bool):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    return int(number) if number.is_integer() else number
+
+
 def _capacity_label(value) -> str:
     parts = []
     for item in value or []:
         unit = db.session.get(Unit, item["unit_id"])
         name = unit.name if unit else item["unit_id"]
         parts.append(
-            f"{name}: {item['available']}"
-            + (f" / {item['maximum']}" if item.get("maximum") is not None else "")
+            f"{name}: {_count(item['available'])}"
+            + (f" / {_count(item['maximum'])}" if item.get("maximum") is not None else "")
         )
     return "; ".join(parts)
+
+
+def _same_capacity(value):
+    return [
+        {**item, "available": _count(item.get("available")), "maximum": _count(item.get("maximum"))}
+        for item in value or []
+    ]
+
+
+def _same_phones(value):
+    """Phones as they are dialled: "571-555-0100" and "(571) 555-0100" are one number."""
+    return [
+        {
+            **phone,
+            "number": phone_format.display(phone.get("number") or ""),
+            "extension": phone.get("extension") or None,
+            "description": phone.get("description") or None,
+        }
+        for phone in value or []
+    ]
+
+
+def _same(value):
+    return value
 
 
 def _address_label(value) -> str:
@@ -110,6 +146,12 @@ class Field:
     write: Callable[[Any, Any], None]
     show: Callable[[Any], str] = _plain
     is_column: bool = False  # a plain column: written before a new record is first saved
+    # The value in the form two values are compared in: no change is seen where only the
+    # writing differs (a phone's punctuation, 2 beds stored as 2.0).
+    normalize: Callable[[Any], Any] = _same
+
+    def differs(self, before, after) -> bool:
+        return self.normalize(before) != self.normalize(after)
 
 
 def column(name: str, label) -> Field:
@@ -156,6 +198,7 @@ def _phones_field(relationship: str) -> Field:
         lambda record: _read_phones(getattr(record, relationship)),
         write,
         _phones_label,
+        normalize=_same_phones,
     )
 
 
@@ -242,7 +285,9 @@ def _capacity_field() -> Field:
             for c in value
         ]
 
-    return Field("capacity", _l("Open beds or slots"), read, write, _capacity_label)
+    return Field(
+        "capacity", _l("Open beds or slots"), read, write, _capacity_label, normalize=_same_capacity
+    )
 
 
 def _address_field() -> Field:
@@ -374,7 +419,11 @@ def changed_fields(target_type: str, record, proposed: dict[str, Any]) -> dict[s
         raise ValueError(f"unknown fields {sorted(unknown)}")
     if record is None:
         return {k: v for k, v in proposed.items() if v not in (None, "", [])}
-    return {name: value for name, value in proposed.items() if known[name].read(record) != value}
+    return {
+        name: value
+        for name, value in proposed.items()
+        if known[name].differs(known[name].read(record), value)
+    }
 
 
 @dataclass(frozen=True)
@@ -396,7 +445,7 @@ def diff(change: ChangeRequest) -> list[FieldChange]:
             known[name].show(value),
         )
         for name, value in change.proposed_values.items()
-        if name in known
+        if name in known and known[name].differs(change.previous_values.get(name), value)
     ]
 
 

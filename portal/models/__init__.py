@@ -48,6 +48,7 @@ from portal.models.referrals import (  # noqa: F401
     Client,
     Consent,
     ConsentMethod,
+    ConsentTemplate,
     ContactPreference,
     Disposition,
     Encounter,

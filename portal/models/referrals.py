@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -241,6 +242,8 @@ class Referral(Model):
     note: Mapped[str | None] = mapped_column(EncryptedText())
     follow_up_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     appointment_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The appointment's wall-clock time in the program's time zone, when the provider gave one.
+    appointment_time: Mapped[dt.time | None] = mapped_column(Time)
     created_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -302,6 +305,21 @@ class Notification(Model):
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     referral: Mapped[Referral | None] = relationship()
+
+
+class ConsentTemplate(Model):
+    """The wording the program proposes for a new consent: what is shared and why, and how long
+    it lasts. Admins edit it; each edit is a new row and the newest one is used, so the wording
+    of any past day can still be read."""
+
+    __tablename__ = "consent_template"
+
+    id: Mapped[int] = _big_id()
+    information: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(Text)
+    expiry_days: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
 
 
 class ServiceList(Model):

@@ -15,9 +15,18 @@ from sqlalchemy import select
 
 from portal import audit, localtime
 from portal.extensions import db
-from portal.models import Consent, Organization, User
+from portal.models import Consent, ConsentTemplate, Organization, User
 from portal.models.catalog import utcnow
 from portal.models.referrals import Client, ConsentMethod
+
+# What a new consent proposes until an admin saves the program's own wording.
+DEFAULT_INFORMATION = (
+    "Name or alias, phone number, how the person wants to be contacted, and the reason for "
+    "the referral."
+)
+DEFAULT_PURPOSE = "To connect the person with the service they were referred to."
+DEFAULT_EXPIRY_DAYS = 365
+MAX_EXPIRY_DAYS = 3650
 
 
 class ConsentError(ValueError):
@@ -49,6 +58,16 @@ def valid_consent(
         .order_by(Consent.given_at.desc())
     )
     return next((c for c in candidates if is_valid(c, today)), None)
+
+
+def consented_clients(organization_id: str, today: dt.date | None = None) -> set[str]:
+    """The ids of the clients with a valid consent naming this organization."""
+    rows = db.session.scalars(
+        select(Consent).where(
+            Consent.organization_id == organization_id, Consent.revoked_at.is_(None)
+        )
+    )
+    return {c.client_id for c in rows if is_valid(c, today)}
 
 
 def record(
@@ -114,3 +133,37 @@ def revoke(consent: Consent, *, by: User, note: str | None = None) -> None:
     consent.revoked_by_id = by.id
     consent.revocation_note = (note or "").strip()[:500] or None
     audit.record("consent.revoked", record=consent, actor=by)
+
+
+def template() -> ConsentTemplate:
+    """The wording a new consent starts from: the newest saved, or the defaults (not saved)."""
+    newest = db.session.scalar(select(ConsentTemplate).order_by(ConsentTemplate.id.desc()))
+    return newest or ConsentTemplate(
+        information=DEFAULT_INFORMATION,
+        purpose=DEFAULT_PURPOSE,
+        expiry_days=DEFAULT_EXPIRY_DAYS,
+    )
+
+
+def save_template(*, information: str, purpose: str, expiry_days: int, by: User) -> ConsentTemplate:
+    """A new wording for consents (audited); raises ConsentError when an element is missing."""
+    if not (information or "").strip():
+        raise ConsentError(_("Say what information may be shared."), "information")
+    if not (purpose or "").strip():
+        raise ConsentError(_("Say why the information is shared."), "purpose")
+    if not 1 <= expiry_days <= MAX_EXPIRY_DAYS:
+        raise ConsentError(_("Enter from 1 to %(max)d days.", max=MAX_EXPIRY_DAYS), "expiry_days")
+    row = ConsentTemplate(
+        information=information.strip(),
+        purpose=purpose.strip(),
+        expiry_days=expiry_days,
+        created_by_id=by.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record("consent_template.saved", record=row, actor=by)
+    return row
+
+
+def proposed_expiry(given_on: dt.date | None = None) -> dt.date:
+    return (given_on or localtime.today()) + dt.timedelta(days=template().expiry_days)

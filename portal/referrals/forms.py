@@ -15,6 +15,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -25,6 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal import localtime
 from portal.forms import PortalForm, vocabulary_choices
 from portal.models import (
     ConsentMethod,
@@ -108,11 +110,25 @@ def _when(label):
     )
 
 
+OLDEST_AGE = 120
+
+
+def _a_real_birthday(form, field) -> None:
+    """Not in the future, and within the last 120 years (0001-01-01 is a typing slip)."""
+    if field.data is None:
+        return
+    today = localtime.today()
+    if field.data > today:
+        raise ValidationError(_l("A date of birth cannot be in the future."))
+    if field.data < today.replace(year=today.year - OLDEST_AGE, day=min(today.day, 28)):
+        raise ValidationError(_l("Enter a date of birth within the last 120 years."))
+
+
 class ClientForm(PortalForm):
     name = _text(_l("Name or alias"), required=_l("Enter a name or an alias."))
     date_of_birth = DateField(
         _l("Date of birth"),
-        validators=[Optional()],
+        validators=[Optional(), _a_real_birthday],
         description=_l("If known. Otherwise give an approximate age."),
     )
     approximate_age = IntegerField(
@@ -207,11 +223,23 @@ class EncounterForm(PortalForm):
 
 
 class ReferralForm(PortalForm):
+    """The one referral page: the person (on file or new), the referral, and the consent to
+    share with the service's organization when none is in force (portal.referrals.refer)."""
+
     client_id = SelectField(
         _l("Client"),
         choices=[],
         validate_choice=True,
-        validators=[DataRequired(message=_l("Choose the client."))],
+        validators=[Optional()],
+        description=_l("A person on file. For someone new, leave this and fill in below."),
+    )
+    # No "client" in these labels: the person picking from the list above reads them apart.
+    new_name = _text(_l("Name or alias"))
+    new_phone = _text(_l("Phone"), max_length=40)
+    new_contact_preference = RadioField(
+        _l("How may the person be contacted?"),
+        choices=CONTACT_CHOICES,
+        default=ContactPreference.call.value,
     )
     location_id = SelectField(
         _l("Location"), choices=[], validate_choice=True, validators=[Optional()]
@@ -227,6 +255,30 @@ class ReferralForm(PortalForm):
         description=_l("The provider sees this note. Share only what the consent allows."),
     )
     follow_up_on = DateField(_l("Follow up on"), validators=[Optional()])
+    consent_method = RadioField(
+        _l("How was consent given?"),
+        choices=METHOD_CHOICES,
+        validators=[Optional()],
+        description=_l(
+            "Leave this empty if the person has not agreed yet: the referral is "
+            "then kept as a draft, waiting for consent."
+        ),
+    )
+    consent_information = _text(_l("Information to share"), max_length=LONG, area=True)
+    consent_purpose = _text(_l("Purpose of sharing"), max_length=LONG, area=True)
+    consent_expires_on = DateField(_l("Expiry date"), validators=[Optional()])
+    consent_expiry_event = _text(
+        _l("Or the event that ends the consent"),
+        max_length=300,
+        description=_l("For example: when treatment ends."),
+    )
+    consent_signature = _text(_l("Signature: the person types their full name"))
+    consent_witness_name = _text(_l("Witness name (for verbal consent)"))
+    consent_given_at = DateTimeLocalField(
+        _l("When consent was given"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional(), _convertible],
+    )
 
 
 class VersionedForm(PortalForm):
@@ -248,6 +300,9 @@ class StatusForm(VersionedForm):
 
 class AppointmentForm(VersionedForm):
     appointment_on = DateField(_l("Appointment date"), validators=[Optional()])
+    appointment_time = TimeField(
+        _l("Appointment time"), validators=[Optional()], description=_l("If known.")
+    )
 
 
 class FollowUpForm(VersionedForm):
@@ -261,3 +316,8 @@ class ServiceListForm(PortalForm):
         validate_choice=True,
         validators=[DataRequired(message=_l("Choose at least one service."))],
     )
+
+
+class NotificationReadForm(PortalForm):
+    # Empty: mark all of the signed-in person's notifications as read.
+    notification_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])

@@ -44,7 +44,14 @@ def inbox():
                 Referral.organization_id.in_(current_user.organization_ids),
                 Referral.status.in_(TABS[tab]),
             )
-            .order_by(Referral.sent_at.desc())
+            # Still to do: most urgent and oldest first; done: the latest first.
+            .order_by(
+                *(
+                    (Referral.sent_at.desc(),)
+                    if tab == "closed"
+                    else (workflow.most_urgent_first(), Referral.sent_at)
+                )
+            )
             .limit(200)
         )
     ).all()
@@ -54,6 +61,7 @@ def inbox():
         "referrals/inbox.html",
         referrals=referrals,
         views=disclosure.provider_views(referrals),
+        overdue={r.id for r in referrals if workflow.is_overdue(r)},
         tab=tab,
         tabs=TABS,
         workflow=workflow,
@@ -65,13 +73,19 @@ def inbox_page(referral: Referral, status: int = 200, *, form=None, message: str
         "referrals/inbox_referral.html",
         referral=referral,
         view=disclosure.provider_view(referral),
+        overdue=workflow.is_overdue(referral),
+        answer_due=workflow.answer_due_at(referral),
         workflow=workflow,
         message=message,
         form=form if isinstance(form, StatusForm) else None,
         next_statuses=workflow.next_statuses(referral, current_user),
         appointment_form=form
         if isinstance(form, AppointmentForm)
-        else AppointmentForm(version=referral.version, appointment_on=referral.appointment_on),
+        else AppointmentForm(
+            version=referral.version,
+            appointment_on=referral.appointment_on,
+            appointment_time=referral.appointment_time,
+        ),
     ), status
 
 
@@ -100,7 +114,11 @@ def appointment(referral_id):
         record,
         AppointmentForm(),
         lambda form: workflow.set_appointment(
-            record, form.appointment_on.data, by=current_user, expected_version=form.version.data
+            record,
+            form.appointment_on.data,
+            time=form.appointment_time.data,
+            by=current_user,
+            expected_version=form.version.data,
         ),
         inbox_page,
         done=lambda: _("The appointment date is saved."),

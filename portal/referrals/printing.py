@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from portal import audit, inputs
@@ -20,6 +21,7 @@ from portal.auth import policies
 from portal.auth.permissions import load_or_404, public, requires
 from portal.auth.tokens import external_url
 from portal.catalog import queries
+from portal.directory import searching
 from portal.directory.presenters import service_page
 from portal.extensions import db
 from portal.models import Referral, Role, Service, ServiceList, ServiceListItem
@@ -28,6 +30,7 @@ from portal.referrals import printing_bp as bp
 from portal.referrals.forms import ServiceListForm
 
 MAX_SERVICES = 20
+MAX_CANDIDATES = 50
 TOKEN_BYTES = 8  # 11 characters in the link; 2^64 possible lists
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what token_urlsafe makes; fits the column
 
@@ -37,14 +40,46 @@ def qr_svg(link: str, title: str) -> Markup:
     return Markup(segno.make(link, error="m").svg_inline(scale=4, title=title))
 
 
-def find_services(text: str | None) -> list[Service]:
-    statement = (
-        select(Service).where(Service.status.in_(PUBLIC_STATUSES)).order_by(Service.name).limit(50)
+# The list builder's own fields; everything else in a request is the directory's search.
+LIST_FIELDS = ("csrf_token", "picked", "service_ids", "service_id", "action")
+
+
+def find_services(args: MultiDict) -> list[Service]:
+    """The directory's search (the same synonyms, filters and ranking) over these arguments,
+    as services in rank order; none when nothing was asked."""
+    search_args = MultiDict(
+        [
+            (k, inputs.strip_control_characters(v) or "")
+            for k, v in args.items(multi=True)
+            if k not in LIST_FIELDS
+        ]
     )
-    text = (inputs.strip_control_characters(text) or "").strip()[:200]
-    if text:
-        statement = statement.where(Service.name.icontains(text, autoescape=True))
-    return list(db.session.scalars(statement))
+    if not any(v.strip() for v in search_args.values()):
+        return []
+    outcome = searching.run(search_args)
+    if outcome.page is None:
+        return []
+    return queries.services_by_ids(outcome.page.service_ids[:MAX_CANDIDATES])
+
+
+def _ordered_unique(ids: list[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in ids if inputs.record_id(i) is not None))
+
+
+def rearranged(picked: list[str], action: str) -> list[str]:
+    """The picked ids after "up:<id>", "down:<id>" or "remove:<id>" (other actions: as is)."""
+    move, _, target = action.partition(":")
+    if target not in picked:
+        return picked
+    at = picked.index(target)
+    picked = list(picked)
+    if move == "remove":
+        picked.pop(at)
+    elif move == "up" and at > 0:
+        picked[at - 1], picked[at] = picked[at], picked[at - 1]
+    elif move == "down" and at < len(picked) - 1:
+        picked[at + 1], picked[at] = picked[at], picked[at + 1]
+    return picked
 
 
 def create_list(services: list[Service], *, by) -> ServiceList:
@@ -70,31 +105,41 @@ def print_referral(referral_id):
 @bp.route("/lists/new", methods=["GET", "POST"])
 @requires(Role.clinician)
 def new_service_list():
+    """Build a list across searches: ticked services join the picked ones (kept in hidden
+    fields, in order) on every submit; they can be moved up or down or removed; "Make the
+    printable list" saves them in that order. All of it works without JavaScript."""
     form = ServiceListForm()
-    picked = [
-        i
-        for i in request.values.getlist("service_ids") or request.args.getlist("service_id")
-        if inputs.record_id(i) is not None
-    ]
-    candidates = find_services(request.args.get("q"))
-    known = {s.id for s in candidates}
-    candidates += [s for s in queries.services_by_ids(picked) if s.id not in known]
-    form.service_ids.choices = [SelectChoice(s.id, s.name) for s in candidates]
-    if request.method == "POST":
-        valid = form.validate()
-        if valid and len(form.service_ids.data) > MAX_SERVICES:
-            form.service_ids.errors = [_("Choose at most %(max)d services.", max=MAX_SERVICES)]
-            valid = False
-        if not valid:
-            return render_template(
-                "referrals/list_form.html", form=form, candidates=candidates, picked=set(picked)
-            ), 422
-        service_list = create_list(queries.services_by_ids(form.service_ids.data), by=current_user)
-        db.session.commit()
-        return redirect(url_for("printing.service_list", token=service_list.token), 303)
-    return render_template(
-        "referrals/list_form.html", form=form, candidates=candidates, picked=set(picked)
+    values = request.values
+    action = values.get("action", "make" if request.method == "POST" else "find")
+    picked = _ordered_unique(
+        values.getlist("picked") + values.getlist("service_id") + values.getlist("service_ids")
     )
+    picked = rearranged(picked, action)
+    chosen = {s.id: s for s in queries.services_by_ids(picked)}
+    picked = [i for i in picked if i in chosen]
+    candidates = [s for s in find_services(values) if s.id not in chosen]
+    form.service_ids.choices = [SelectChoice(i, chosen[i].name) for i in picked]
+
+    def page(status: int = 200):
+        return render_template(
+            "referrals/list_form.html",
+            form=form,
+            candidates=candidates,
+            picked=[chosen[i] for i in picked],
+            q=values.get("q", ""),
+        ), status
+
+    if request.method == "GET" or action != "make":
+        return page()
+    form.service_ids.data = picked
+    if not form.validate():
+        return page(422)
+    if len(picked) > MAX_SERVICES:
+        form.service_ids.errors = [_("Choose at most %(max)d services.", max=MAX_SERVICES)]
+        return page(422)
+    service_list = create_list([chosen[i] for i in picked], by=current_user)
+    db.session.commit()
+    return redirect(url_for("printing.service_list", token=service_list.token), 303)
 
 
 @bp.get("/l/<token>")

@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -27,6 +28,7 @@ from wtforms import SelectChoice
 from portal import audit, inputs, localtime
 from portal.auth import policies
 from portal.auth.permissions import load_or_404, login_required, requires
+from portal.catalog import phones
 from portal.errors import wants_json
 from portal.extensions import db
 from portal.models import (
@@ -39,7 +41,7 @@ from portal.models import (
     Role,
     Service,
 )
-from portal.referrals import bp, clients, forms, workflow
+from portal.referrals import bp, clients, forms, refer, workflow
 from portal.referrals import consent as consents
 from portal.referrals.forms import (
     ClientForm,
@@ -74,13 +76,15 @@ def _viewed(action: str, record) -> None:
 def dashboard():
     rows = workflow.open_referrals()
     follow_ups = workflow.due_follow_ups()
+    drafts = workflow.drafts_waiting_for_consent()
     audit.record("referral.listed", detail="dashboard")
     db.session.commit()
     return render_template(
         "referrals/dashboard.html",
         rows=rows,
         follow_ups=follow_ups,
-        notifications=workflow.notifications_for(current_user),
+        drafts=drafts,
+        notifications=workflow.notices_for(current_user),
     )
 
 
@@ -297,62 +301,112 @@ def _service_or_404(service_id: str | None) -> Service:
     return service
 
 
+def _consent_from(form: ReferralForm) -> refer.GivenConsent | None:
+    """The consent typed on the referral page; None when no method was chosen (not given)."""
+    if not form.consent_method.data:
+        return None
+    given_at = form.consent_given_at.data
+    return refer.GivenConsent(
+        method=form.consent_method.data,
+        information=form.consent_information.data or "",
+        purpose=form.consent_purpose.data or "",
+        given_at=localtime.to_utc(given_at) if given_at else None,
+        expires_on=form.consent_expires_on.data,
+        expiry_event=form.consent_expiry_event.data,
+        witness_name=form.consent_witness_name.data,
+        signature=form.consent_signature.data,
+    )
+
+
 @bp.route("/referrals/new", methods=["GET", "POST"])
 @clinician_only
 def new_referral():
     service = _service_or_404(request.args.get("service_id"))
+    organization_id = service.organization_id
     form = ReferralForm(
-        client_id=request.args.get("client_id"), location_id=request.args.get("location_id")
+        client_id=inputs.record_id(request.args.get("client_id"))
+        or session.get(REFERRING_FOR)
+        or "",
+        location_id=request.args.get("location_id"),
     )
-    listed = list(db.session.scalars(select(Client).order_by(Client.name)))
-    form.client_id.choices = [SelectChoice("", _("Choose the client"))] + [
-        SelectChoice(c.id, c.name) for c in listed
+    people = db.session.scalars(select(Client).order_by(Client.name)).all()
+    consented = consents.consented_clients(organization_id)
+    form.client_id.choices = [SelectChoice("", _("Choose the person, or add a new one below"))] + [
+        SelectChoice(c.id, c.name, render_kw={"data-consent": "yes" if c.id in consented else "no"})
+        for c in people
     ]
     form.location_id.choices = [SelectChoice("", _("Any location"))] + [
         SelectChoice(sal.location.id, sal.location.name or sal.location.id)
         for sal in service.service_at_locations
     ]
-    template = "referrals/referral_form.html"
-    if request.method == "GET":
-        audit.record_shown(listed, "new referral form")
+
+    def page(status: int = 200):
+        audit.record_shown(people, "new referral form")
         db.session.commit()
-        return render_template(template, form=form, service=service)
+        return render_template(
+            "referrals/referral_form.html",
+            form=form,
+            service=service,
+            consent_on_file=form.client_id.data in consented,
+            consent_statements=True,
+        ), status
+
+    if request.method == "GET":
+        template = consents.template()
+        form.consent_information.data = template.information
+        form.consent_purpose.data = template.purpose
+        form.consent_expires_on.data = consents.proposed_expiry()
+        form.consent_given_at.data = local_input_now()
+        return page()
     if not form.validate():
-        return render_template(template, form=form, service=service), INVALID
-    client_record = load_or_404(Client, form.client_id.data, policy=policies.can_view_client)
+        return page(INVALID)
+    chosen = (
+        load_or_404(Client, form.client_id.data, policy=policies.can_view_client)
+        if form.client_id.data
+        else None
+    )
     location = db.session.get(Location, form.location_id.data) if form.location_id.data else None
+    sending = request.form.get("action") == "send"
     try:
-        referral = workflow.create(
-            client_record,
+        done = refer.refer(
             service,
             by=current_user,
+            client=chosen,
+            new_client=None
+            if chosen
+            else refer.NewClient(
+                form.new_name.data or "", form.new_phone.data, form.new_contact_preference.data
+            ),
+            consent=_consent_from(form),
+            send=sending,
             urgency=form.urgency.data,
             need=form.need.data,
             note=form.note.data,
             location=location,
             follow_up_on=form.follow_up_on.data,
         )
+        workflow.commit()
     except workflow.WorkflowError as error:
-        getattr(form, error.field or "need").errors = [error.message]
-        return render_template(template, form=form, service=service), error.status
-    sending = request.form.get("action") == "send"
-    problem = None
-    if sending:
-        try:
-            workflow.change_status(
-                referral, workflow.REQUESTED, by=current_user, expected_version=referral.version
-            )
-        except workflow.WorkflowError as error:
-            problem = error.message
-    db.session.commit()
-    if problem:
-        flash(problem, "error")
-    else:
+        db.session.rollback()
+        field = error.field if error.field in form else "need"
+        form[field].errors = [*form[field].errors, error.message]
+        return page(error.status)
+    if done.referral.client_id == session.get(REFERRING_FOR):
+        session.pop(REFERRING_FOR)
+    if done.sent:
+        flash(_("The referral is sent."), "success")
+    elif sending:
         flash(
-            _("The referral is sent.") if sending else _("The referral is saved as a draft."),
-            "success",
+            _(
+                "There is no valid consent to share with %(organization)s. Record the "
+                "person's consent; the referral is kept as a draft.",
+                organization=service.organization.name,
+            ),
+            "error",
         )
-    return redirect(url_for("referrals.referral", referral_id=referral.id))
+    else:
+        flash(_("The referral is saved as a draft."), "success")
+    return redirect(url_for("referrals.referral", referral_id=done.referral.id))
 
 
 def referral_page(referral: Referral, status: int = 200, *, form=None, message: str | None = None):
@@ -459,11 +513,53 @@ def referral_follow_up(referral_id):
     return refused or redirect(url_for("referrals.referral", referral_id=record.id), 303)
 
 
+@bp.post("/notifications/read")
+@login_required
+def notifications_read():
+    """Mark the signed-in person's notification (or all of them) as read; nobody else's."""
+    form = forms.NotificationReadForm()
+    if not form.validate():
+        abort(INVALID)
+    marked = workflow.mark_read(current_user, form.notification_id.data)
+    db.session.commit()
+    if form.notification_id.data is not None and not marked:
+        abort(404)
+    back = "inbox.inbox" if current_user.role == Role.provider.value else "referrals.dashboard"
+    return redirect(url_for(back), 303)
+
+
+# The person a clinician is finding a service for ("Find a service" on their page): the
+# directory's "Refer" links carry them into the referral page, across any search.
+REFERRING_FOR = "referring_for_client"
+
+
+@bp.get("/clients/<uuid:client_id>/find-service")
+@clinician_only
+def find_service_for(client_id):
+    record = load_or_404(Client, client_id, policy=policies.can_view_client)
+    session[REFERRING_FOR] = record.id
+    return redirect(url_for("directory.search"))
+
+
+@bp.app_template_global()
+def refer_url(service_id: str, location_id: str | None = None) -> str:
+    return url_for(
+        "referrals.new_referral",
+        service_id=service_id,
+        location_id=location_id,
+        client_id=session.get(REFERRING_FOR),
+    )
+
+
 @bp.app_template_global()
 def can_refer() -> bool:
     """Whether the signed-in person may refer clients (the directory shows a link); a global,
     so the directory's imported macros see it too."""
     return current_user.is_authenticated and current_user.role == Role.clinician.value
+
+
+# A global, so the referral macros (imported without context) can dial numbers.
+bp.add_app_template_global(phones.tel_uri, "tel_uri")
 
 
 def _labeller(choices):
@@ -480,7 +576,8 @@ _TEMPLATE_HELPERS = {
     "disposition_label": _labeller(forms.DISPOSITION_CHOICES),
     "source_label": _labeller(forms.SOURCE_CHOICES),
     "method_label": _labeller(forms.METHOD_CHOICES),
-    "notifications_for": workflow.notifications_for,
+    "notices_for": workflow.notices_for,
+    "notification_read_form": forms.NotificationReadForm,
     "is_program_staff": policies.is_program_staff,
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -15,13 +16,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, localtime, notify
 from portal.auth import policies
 from portal.auth.tokens import external_url
+from portal.config import HOURS
 from portal.extensions import db
 from portal.models import (
     Consent,
@@ -275,6 +277,7 @@ def create(
         is None
     ):
         raise WorkflowError(_("This service is not offered at that location."), "location_id")
+    check_within_a_year(follow_up_on, "follow_up_on")
     referral = Referral(
         client=client,
         service=service,
@@ -366,22 +369,48 @@ def change_status(
 
 @_stale_is_a_conflict
 def set_appointment(
-    referral: Referral, day: dt.date | None, *, by: User, expected_version: int | None
+    referral: Referral,
+    day: dt.date | None,
+    *,
+    by: User,
+    expected_version: int | None,
+    time: dt.time | None = None,
 ) -> ReferralEvent:
+    """Book (or clear) the appointment: a date, and a local time when known."""
     check_version(referral, expected_version)
     if side_of(by, referral) != PROVIDER:
         raise NotPermitted(_("Only staff of the receiving organization may do this."))
     _refuse_after_consent_ended(referral)
     if referral.status not in APPOINTMENT_STATUSES:
         raise IllegalTransition(_("Accept the referral before recording an appointment."))
+    if time is not None and day is None:
+        raise WorkflowError(_("Give the date of the appointment too."), "appointment_on")
+    check_within_a_year(day, "appointment_on")
     referral.appointment_on = day
-    note = (
-        _("Appointment on %(day)s", day=day.isoformat()) if day else _("Appointment date cleared")
-    )
+    referral.appointment_time = time if day else None
+    if day and time:
+        note = _(
+            "Appointment on %(day)s at %(time)s",
+            day=day.isoformat(),
+            time=time.strftime("%H:%M"),
+        )
+    elif day:
+        note = _("Appointment on %(day)s", day=day.isoformat())
+    else:
+        note = _("Appointment date cleared")
     event = _event(referral, by, referral.status, referral.status, note=note)
     audit.record("referral.updated", record=referral, actor=by, detail="appointment")
     _notify_other_side(referral, PROVIDER, kind="appointment")
     return event
+
+
+# Follow-ups and appointments are planned within a year, before or after today.
+PLANNING_DAYS = 366
+
+
+def check_within_a_year(day: dt.date | None, field: str) -> None:
+    if day is not None and abs((day - localtime.today()).days) > PLANNING_DAYS:
+        raise WorkflowError(_("Enter a date within a year from today."), field)
 
 
 @_stale_is_a_conflict
@@ -393,6 +422,7 @@ def set_follow_up(
         raise NotPermitted(_("Only the program's clinicians set follow-up dates."))
     if referral.status in FINAL:
         raise IllegalTransition(_("This referral has ended; no follow-up is needed."))
+    check_within_a_year(day, "follow_up_on")
     referral.follow_up_on = day
     # Changes the row, so the version moves on as for any other change.
     audit.record("referral.updated", record=referral, actor=by, detail="follow-up")
@@ -460,19 +490,55 @@ def link_for(user: User, referral: Referral) -> str:
     return external_url("referrals.referral", referral_id=referral.id)
 
 
+# Email subjects: what happened and how urgent, never who.
+NEW_REFERRAL_SUBJECTS: dict[str, LazyString] = {
+    Urgency.emergency: _l("New emergency referral"),
+    Urgency.urgent: _l("New urgent referral"),
+    Urgency.routine: _l("New routine referral"),
+}
+CHANGE_SUBJECTS: dict[str, LazyString] = {
+    ACCEPTED: _l("Referral accepted"),
+    REJECTED: _l("Referral declined"),
+    IN_PROGRESS: _l("Referral in progress"),
+    ON_HOLD: _l("Referral on hold"),
+    COMPLETED: _l("Referral completed"),
+    FAILED: _l("Referral closed without service"),
+    CANCELLED: _l("Referral withdrawn"),
+    ENTERED_IN_ERROR: _l("Referral removed: entered in error"),
+    "appointment": _l("Appointment booked for a referral"),
+    "overdue": _l("Referral overdue: no answer yet"),
+}
+
+
+def email_subject(referral: Referral, kind: str) -> str:
+    if kind == "status-changed" and referral.status == REQUESTED:
+        return str(NEW_REFERRAL_SUBJECTS[referral.urgency])
+    what = CHANGE_SUBJECTS.get(kind if kind != "status-changed" else referral.status)
+    subject = str(what) if what is not None else _("A referral was updated")
+    if referral.urgency == Urgency.routine:
+        return subject
+    return _(
+        "%(what)s (%(urgency)s)",
+        what=subject,
+        urgency=str(URGENCY_LABELS[referral.urgency]).lower(),
+    )
+
+
 def _notify_other_side(referral: Referral, acting_side: str, *, kind: str) -> None:
-    """An in-app notice and an email to each person on the other side. Neither carries client
-    details: the email says only that something changed, and links to the page."""
+    """An in-app notice and an email to each person on the other side. The email carries no
+    client details: it says what happened and how urgent, and links to the page."""
+    subject = email_subject(referral, kind)
     for user in _recipients(referral, acting_side):
         db.session.add(
             Notification(user_id=user.id, referral=referral, kind=kind, status=referral.status)
         )
         notify.queue(
             user.email,
-            _("A referral was updated"),
+            subject,
             _(
-                "A referral you follow has changed. Sign in to see it:\n\n%(link)s\n\n"
+                "%(what)s. Sign in to see it:\n\n%(link)s\n\n"
                 "For privacy, this email holds no details about the person.",
+                what=subject,
                 link=link_for(user, referral),
             ),
         )
@@ -489,33 +555,86 @@ def notifications_for(user: User, limit: int = 20) -> list[Notification]:
     )
 
 
+@dataclass(frozen=True)
+class Notice:
+    """An in-app notification with the person's name as this user may see it (providers
+    through disclosure.provider_view); emails never carry it."""
+
+    notification: Notification
+    name: str | None
+
+
+def notices_for(user: User, limit: int = 20) -> list[Notice]:
+    rows = notifications_for(user, limit)
+    referrals = [n.referral for n in rows if n.referral is not None]
+    if user.role == Role.provider.value:
+        views = disclosure.provider_views(referrals)
+        # Only while the consent is in force: a withdrawn referral is named in its own page
+        # and the closed list, nowhere else (disclosure.py).
+        names = {r.id: views[r.id].name for r in referrals if views[r.id].shared}
+    else:
+        names = {r.id: r.client.name for r in referrals}
+    return [Notice(n, names.get(n.referral_id) if n.referral_id else None) for n in rows]
+
+
+def mark_read(user: User, notification_id: int | None = None) -> int:
+    """Mark one of the user's notifications (or all of them) as read; returns how many."""
+    statement = select(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    unread = db.session.scalars(statement).all()
+    now = utcnow()
+    for notification in unread:
+        notification.read_at = now
+    return len(unread)
+
+
 # --- overdue and follow-ups -------------------------------------------------------------------
 
 
-def add_business_days(moment: dt.datetime, days: int, zone: ZoneInfo) -> dt.datetime:
-    """`moment` plus `days` working days (Monday to Friday) in the program's time zone, at
-    the same time of day. A moment on a weekend counts from the start of the next Monday."""
+def add_business_days(
+    moment: dt.datetime, days: int, zone: ZoneInfo, holidays: Collection[dt.date] = ()
+) -> dt.datetime:
+    """`moment` plus `days` working days (Monday to Friday, not a holiday) in the program's
+    time zone, at the same time of day. A moment on a day off counts from the start of the
+    next working day."""
+
+    def working(day: dt.date) -> bool:
+        return day.weekday() < 5 and day not in holidays
+
     local = moment.astimezone(zone)
-    if local.weekday() >= 5:
-        monday = local.date() + dt.timedelta(days=7 - local.weekday())
-        local = dt.datetime.combine(monday, dt.time(0), tzinfo=zone)
+    if not working(local.date()):
+        day = local.date() + dt.timedelta(days=1)
+        while not working(day):
+            day += dt.timedelta(days=1)
+        local = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
     day = local.date()
     while days > 0:
         day += dt.timedelta(days=1)
-        if day.weekday() < 5:
+        if working(day):
             days -= 1
     return dt.datetime.combine(day, local.timetz())
+
+
+def response_due(sent_at: dt.datetime, urgency: str) -> dt.datetime:
+    """When the provider's answer to a referral of this urgency sent then is due
+    (PORTAL_REFERRAL_RESPONSE_TIMES, PORTAL_HOLIDAYS): emergencies count clock hours, the
+    others working days."""
+    unit, amount = current_app.config["PORTAL_REFERRAL_RESPONSE_TIMES"][urgency]
+    if unit == HOURS:
+        return sent_at + dt.timedelta(hours=amount)
+    return add_business_days(
+        sent_at, amount, localtime.zone(), current_app.config["PORTAL_HOLIDAYS"]
+    )
 
 
 def answer_due_at(referral: Referral) -> dt.datetime | None:
     """When the provider's answer is due, for a sent referral still waiting for one."""
     if referral.status != REQUESTED or referral.sent_at is None:
         return None
-    return add_business_days(
-        referral.sent_at,
-        current_app.config["PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS"],
-        localtime.zone(),
-    )
+    return response_due(referral.sent_at, referral.urgency)
 
 
 def is_overdue(referral: Referral, now: dt.datetime | None = None) -> bool:
@@ -523,17 +642,29 @@ def is_overdue(referral: Referral, now: dt.datetime | None = None) -> bool:
     return due is not None and (now or utcnow()) > due
 
 
-def overdue_referrals(now: dt.datetime | None = None) -> list[Referral]:
-    waiting = db.session.scalars(
-        select(Referral).where(Referral.status == REQUESTED).order_by(Referral.sent_at)
-    )
+def most_urgent_first():
+    """An ORDER BY term: emergency, urgent, routine."""
+    return case({u.value: rank for rank, u in enumerate(Urgency)}, value=Referral.urgency)
+
+
+def overdue_referrals(
+    now: dt.datetime | None = None, urgencies: Collection[str] | None = None
+) -> list[Referral]:
+    """Referrals waiting too long for an answer, most urgent and oldest first."""
+    statement = select(Referral).where(Referral.status == REQUESTED)
+    if urgencies:
+        statement = statement.where(Referral.urgency.in_(urgencies))
+    waiting = db.session.scalars(statement.order_by(most_urgent_first(), Referral.sent_at))
     return [r for r in waiting if is_overdue(r, now)]
 
 
-def notify_overdue(now: dt.datetime | None = None) -> list[Referral]:
-    """Tell both sides, once, about each overdue referral; returns the ones newly told."""
+def notify_overdue(
+    now: dt.datetime | None = None, urgencies: Collection[str] | None = None
+) -> list[Referral]:
+    """Tell both sides, once, about each overdue referral (of these urgencies); returns the
+    ones newly told."""
     told = []
-    for referral in overdue_referrals(now):
+    for referral in overdue_referrals(now, urgencies):
         if referral.overdue_notified_at is not None:
             continue
         referral.overdue_notified_at = utcnow()
@@ -565,6 +696,14 @@ def due_follow_ups(today: dt.date | None = None) -> list[Referral]:
             )
         )
     )
+
+
+def drafts_waiting_for_consent() -> list[Referral]:
+    """Drafts whose client has no valid consent for the organization yet, oldest first."""
+    drafts = db.session.scalars(
+        for_listing(select(Referral).where(Referral.status == DRAFT).order_by(Referral.created_at))
+    ).all()
+    return [r for r in drafts if consents.valid_consent(r.client, r.organization_id) is None]
 
 
 @dataclass(frozen=True)

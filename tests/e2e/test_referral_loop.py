@@ -5,6 +5,8 @@ the way is checked with axe-core."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from playwright.sync_api import expect
 
 from portal.extensions import db
@@ -75,7 +77,10 @@ def test_the_referral_loop(open_page, live_server, assert_accessible):
     assert_accessible(provider)
     provider.get_by_role("button", name="Accept").click()
     expect(provider.locator(".status-line")).to_contain_text("Accepted")
-    provider.get_by_label("Appointment date").fill("2030-01-15")
+    # Appointments are booked within a year.
+    appointment = (dt.date.today() + dt.timedelta(days=14)).isoformat()
+    provider.get_by_label("Appointment date").fill(appointment)
+    provider.get_by_label("Appointment time").fill("14:30")
     provider.get_by_role("button", name="Save the appointment date").click()
     expect(provider.get_by_text("The appointment date is saved.")).to_be_visible()
     provider.locator("#outcome-completed").select_option("got-help")
@@ -92,7 +97,7 @@ def test_the_referral_loop(open_page, live_server, assert_accessible):
         "Draft",
         "Sent, waiting for an answer",
         "Accepted",
-        "Appointment on 2030-01-15",
+        f"Appointment on {appointment} at 14:30",
         "Completed",
     ):
         expect(history).to_contain_text(step)
