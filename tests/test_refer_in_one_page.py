@@ -155,10 +155,14 @@ def test_without_consent_the_new_person_and_a_draft_are_kept(app, db, world):
         ),
         ({"new_name": ""}, "client_id", "Choose the person, or give a new person"),
         ({"need": ""}, "need", "Say what the person needs."),
-        ({"urgency": "someday"}, "urgency", "Not a valid choice"),
+        ({"urgency": "someday"}, "urgency", "Choose one of the options listed"),
         ({"follow_up_on": "9999-12-31"}, "follow_up_on", "within a year"),
         ({"consent_given_at": "9999-12-31T23:59"}, "consent_given_at", "real date and time"),
-        ({"client_id": "00000000-0000-4000-8000-000000000000"}, "client_id", "Not a valid"),
+        (
+            {"client_id": "00000000-0000-4000-8000-000000000000"},
+            "client_id",
+            "Choose one of the options listed",
+        ),
     ],
 )
 def test_a_refusal_saves_nothing_and_keeps_what_was_typed(app, db, world, changes, field, message):
@@ -189,7 +193,7 @@ def test_admins_edit_the_consent_wording_and_bad_input_is_refused(app, db, world
     for bad, message in (
         ({"purpose": ""}, "Say why it is shared."),
         ({"expiry_days": "0"}, "Enter from 1 to 3650 days."),
-        ({"expiry_days": "soon"}, "Not a valid integer value."),
+        ({"expiry_days": "soon"}, "Enter from 1 to 3650 days."),
     ):
         data = {"information": "Name only", "purpose": "To arrange care", "expiry_days": "60"}
         response = post_form(browser, "/admin/consent-wording", {**data, **bad})
