@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.models import Organization, Service
-from tests.e2e.test_referral_loop import sign_in
+from tests.e2e.signing import sign_in
 from tests.factories import ClientFactory, ConsentFactory, UserFactory
 
 
@@ -48,7 +48,7 @@ def test_a_new_person_is_referred_from_a_search_result_in_three_page_loads(
 ):
     service_id, service_name, organization = setup(live_server, "field-new@example.org")
     page = open_page("phone")
-    sign_in(page, "field-new@example.org")
+    sign_in(page, live_server, "field-new@example.org")
     loads = count_page_loads(page)
     open_refer_page_from_results(page, service_id, service_name)
     assert_accessible(page)
@@ -80,7 +80,7 @@ def test_a_person_with_consent_is_referred_in_two_page_loads(
 ):
     service_id, _name, _org = setup(live_server, "field-known@example.org", "Casey Onfile")
     page = open_page("phone")
-    sign_in(page, "field-known@example.org")
+    sign_in(page, live_server, "field-known@example.org")
     page.goto(f"/referrals/new?service_id={service_id}")
     loads = count_page_loads(page)
     page.reload()
@@ -100,7 +100,7 @@ def test_a_person_with_consent_is_referred_in_two_page_loads(
 
     # The provider's page on a phone: tel: links and one action area.
     provider = open_page("phone")
-    sign_in(provider, "field-provider@example.org")
+    sign_in(provider, live_server, "field-provider@example.org")
     expect(provider).to_have_url(re.compile(r"/provider/referrals$"))
     provider.get_by_role("link", name="Casey Onfile").first.click()
     expect(provider.get_by_role("heading", name="What you can do now")).to_be_visible()
@@ -111,7 +111,7 @@ def test_a_person_with_consent_is_referred_in_two_page_loads(
 def test_without_javascript_the_same_page_refers_a_new_person(open_page, live_server):
     service_id, _name, _org = setup(live_server, "field-nojs@example.org")
     page = open_page("phone", java_script_enabled=False)
-    sign_in(page, "field-nojs@example.org")
+    sign_in(page, live_server, "field-nojs@example.org")
     page.goto(f"/referrals/new?service_id={service_id}")
     expect(page.get_by_label("Find by name")).to_be_hidden()
     page.get_by_label("Name or alias").fill("Robin Nojs")
