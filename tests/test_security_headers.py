@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from portal import create_app
 from portal.security import CONTENT_SECURITY_POLICY
@@ -36,6 +37,7 @@ def test_every_response_carries_the_security_headers(client, path):
 
 def test_hsts_in_production(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-for-this-test")
+    monkeypatch.setenv("PORTAL_DATA_KEYS", Fernet.generate_key().decode())
     app = create_app(
         {
             "PORTAL_ENV": "production",

@@ -64,7 +64,7 @@ def test_next_is_only_ever_a_path_on_this_site(client, db, evil):
     db.session.commit()
     response = log_in(client, user.email, query_string={"next": evil})
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/dashboard"  # a clinician's start page, not `evil`
 
 
 def test_a_new_invitation_makes_the_older_link_useless(app, client, db):
