@@ -16,6 +16,31 @@ from tests.accounts import log_in, post_form
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 
+@pytest.fixture
+def smtp_sent(monkeypatch):
+    """The messages handed to SMTP, in order (no connection is made)."""
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self, **kwargs):
+            pass
+
+        def send_message(self, message):
+            sent.append(message)
+
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    return sent
+
+
 def text(response) -> str:
     return response.get_data(as_text=True)
 
@@ -94,56 +119,19 @@ def test_forgot_password_only_queues_the_email(app, client, db, monkeypatch):
     assert queued == ["known@example.org"]
 
 
-def test_the_mail_command_sends_what_requests_queued(app, db, monkeypatch):
-    sent = []
-
-    class FakeSMTP:
-        def __init__(self, *args, **kwargs):
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def starttls(self, **kwargs):
-            pass
-
-        def send_message(self, message):
-            sent.append(message["To"])
-
+def test_the_mail_command_sends_what_requests_queued(app, db, smtp_sent):
     app.config["PORTAL_SMTP_HOST"] = "mail.example.org"
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
     UserFactory(email="known@example.org", password=DEFAULT_PASSWORD)
     db.session.commit()
     accounts.request_password_reset("known@example.org")
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["mail", "send-pending"])
     assert result.exit_code == 0, result.output
-    assert sent == ["known@example.org"]
+    assert [message["To"] for message in smtp_sent] == ["known@example.org"]
     assert db.session.scalar(select(User.email)) == "known@example.org"
 
 
-def test_the_outbox_keeps_no_link_once_sent_or_expired(app, db, monkeypatch):
-    sent = []
-
-    class FakeSMTP:
-        def __init__(self, *args, **kwargs):
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def starttls(self, **kwargs):
-            pass
-
-        def send_message(self, message):
-            sent.append(message.get_content())
-
+def test_the_outbox_keeps_no_link_once_sent_or_expired(app, db, smtp_sent):
     UserFactory(email="known@example.org")
     UserFactory(email="late@example.org")
     db.session.commit()
@@ -155,8 +143,8 @@ def test_the_outbox_keeps_no_link_once_sent_or_expired(app, db, monkeypatch):
     accounts.request_password_reset("known@example.org")
     db.session.commit()
     app.config["PORTAL_SMTP_HOST"] = "mail.example.org"
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
     assert app.test_cli_runner().invoke(args=["mail", "send-pending"]).exit_code == 0
+    sent = [message.get_content() for message in smtp_sent]
     assert len(sent) == 2 and sum("/password/reset/" in body for body in sent) == 1
     db.session.expire_all()
     for body in db.session.scalars(select(EmailMessage.body)):
