@@ -174,6 +174,7 @@ EXPECTED = {
     ("providers.new_location", "GET"): (LOGIN, 403, 200, 404, 403, 200),
     ("providers.new_location", "POST"): (LOGIN, 403, 422, 404, 403, 422),
     ("providers.confirm_service", "POST"): (LOGIN, 403, 302, 404, 403, 302),
+    ("providers.update_capacity", "POST"): (LOGIN, 403, 302, 404, 403, 302),
     ("providers.change", "GET"): (LOGIN, 403, 200, 404, 403, 200),
     ("admin.import_catalog", "GET"): admin_only(200),
     ("admin.import_catalog", "POST"): admin_only(422),  # no file chosen
@@ -310,6 +311,7 @@ def world(app, db) -> World:
         "providers.edit_location": {"location_id": location.id},
         "providers.new_location": {"organization_id": org_a.id},
         "providers.confirm_service": {"service_id": service.id},
+        "providers.update_capacity": {"service_id": service.id},
         "providers.change": {"change_id": change.id},
         "api.service": {"service_id": service.id},
         "api.organization": {"organization_id": org_a.id},

@@ -178,6 +178,8 @@ def _applied_filters(args: MultiDict, form: SearchForm, labels) -> list[AppliedF
         applied.append(AppliedFilter(_("Age %(age)s", age=form.age.data), _without(args, "age")))
     if form.accepting.data:
         applied.append(AppliedFilter(_("Accepting new clients"), _without(args, "accepting")))
+    if form.room.data:
+        applied.append(AppliedFilter(_("Has room now"), _without(args, "room")))
     if form.open.data == "now":
         applied.append(AppliedFilter(_("Open now"), _without(args, "open")))
     elif form.open.data == "at":

@@ -22,6 +22,7 @@ class SearchParams:
     details: list[str] = field(default_factory=list)  # payment-…, delivery-…, population-…
     age: int | None = None
     accepting: bool = False
+    has_room: bool = False  # an opening now or accepting new clients
     open_at: dt.datetime | None = None  # local wall-clock time
     near: geo.Point | None = None
     radius_miles: float | None = None
@@ -37,6 +38,7 @@ class SearchParams:
             or self.details
             or self.age is not None
             or self.accepting
+            or self.has_room
             or self.open_at
             or self.near
         )
