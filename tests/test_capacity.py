@@ -226,3 +226,16 @@ def test_cards_pages_and_json_say_when_and_what(app, db, shelters):
     assert everything["facets"]["room"] == {"yes": 2, "no": 1}
     full = next(r for r in everything["results"] if r["name"] == "Harbor Night Shelter")
     assert full["has_room"] is False
+
+
+def test_the_api_carries_the_same_figures(app, db, shelters):
+    service = shelters["open_one"]
+    data = app.test_client().get(f"/api/services/{service.id}").get_json()
+    [capacity] = data["capacities"]
+    assert capacity["unit"]["name"] == "beds"
+    assert (capacity["available"], capacity["maximum"]) == (5, 20)
+    assert capacity["updated"]
+    full = app.test_client().get("/api/services?full=true&search=shelter").get_json()
+    assert {s["name"]: [c["available"] for c in s["capacities"]] for s in full["contents"]}[
+        "Elm Street Shelter"
+    ] == [5]
