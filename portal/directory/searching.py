@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from portal.catalog import queries, vocabulary
-from portal.directory import presenters
+from portal.directory import chips, presenters
 from portal.directory.forms import SearchForm
 from portal.search import SearchPage, search_services
 
@@ -50,6 +50,7 @@ class SearchOutcome:
     listings: list = field(default_factory=list)
     facets: list[FacetGroup] = field(default_factory=list)
     applied: list[AppliedFilter] = field(default_factory=list)
+    chips: list[chips.Chip] = field(default_factory=list)
     status: int = 200
 
     suggestion_url: str | None = None
@@ -59,7 +60,9 @@ class SearchOutcome:
         return [message for messages in self.form.errors.values() for message in messages]
 
 
-def run(args: MultiDict) -> SearchOutcome:
+def run(args: MultiDict, path: str = "/search") -> SearchOutcome:
+    """Validate and run the search in these URL parameters; `path` is the page the quick
+    filter chips link back to (a category page runs its own search this way)."""
     categories = queries.category_terms(wanted=args.getlist("category"))
     languages = [(c.id, c.name) for c in queries.service_languages(wanted=args.getlist("language"))]
     details = [
@@ -75,7 +78,9 @@ def run(args: MultiDict) -> SearchOutcome:
     if not form.validate():
         outcome.status = 400
         return outcome
-    params = form.params(presenters.local_now(), current_app.config["PORTAL_PAGE_SIZE"])
+    now = presenters.local_now()
+    params = form.params(now, current_app.config["PORTAL_PAGE_SIZE"])
+    params.count_open_at, params.count_any = now, dict(chips.COUNT_ANY)
     page = search_services(params)
     outcome.page = page
     outcome.listings = _listings(page)
@@ -86,6 +91,8 @@ def run(args: MultiDict) -> SearchOutcome:
     }
     outcome.facets = _facet_groups(form, page, categories, labels)
     outcome.applied = _applied_filters(args, form, labels)
+    if page.available:
+        outcome.chips = chips.chips(args, page, path)
     if page.suggestion:
         kept = [(k, v) for k, v in args.items(multi=True) if k not in ("q", "page")]
         outcome.suggestion_url = "/search?" + urlencode([("q", page.suggestion), *kept])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, jsonify, render_template, request
+from werkzeug.datastructures import MultiDict
 
 from portal.catalog import queries
 from portal.directory import bp, presenters, searching
@@ -35,11 +36,14 @@ def category(term_id: str):
     page = queries.services_in_category(
         term, _page_number(), current_app.config["PORTAL_PAGE_SIZE"]
     )
+    # The quick filters: links to the search of this category with one more filter.
+    in_category = searching.run(MultiDict([("category", term.id)]))
     return render_template(
         "directory/category.html",
         term=term,
         page=page,
         listings=presenters.listings([s.id for s in page.items]),
+        chips=in_category.chips,
     )
 
 

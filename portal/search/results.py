@@ -29,6 +29,10 @@ class SearchParams:
     sort: str = "relevance"  # or "distance"
     page: int = 1
     per_page: int = 20
+    # Counted among the results, not filtered on (the quick filter chips): how many are open
+    # at this moment, and how many have any of these values of a field, by name.
+    count_open_at: dt.datetime | None = None
+    count_any: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def filtered(self) -> bool:
@@ -60,6 +64,8 @@ class SearchPage:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     available: bool = True
+    open_count: int | None = None  # of the results, open at params.count_open_at
+    any_counts: dict[str, int] = field(default_factory=dict)  # params.count_any, by name
 
     @property
     def service_ids(self) -> list[str]:
