@@ -75,6 +75,9 @@ def from_environment(instance_path: str) -> dict:
         # Public "report a problem with this listing" submissions per address.
         "PORTAL_PROBLEM_REPORT_LIMIT": os.environ.get("PORTAL_PROBLEM_REPORT_LIMIT")
         or "10 per minute;100 per day",
+        # Public links residents make from the short list on their device, per address.
+        "PORTAL_SHARE_LIST_LIMIT": os.environ.get("PORTAL_SHARE_LIST_LIMIT")
+        or "10 per minute;50 per day",
         # Calls to the public HSDS API per client address.
         "PORTAL_API_RATE_LIMIT": os.environ.get("PORTAL_API_RATE_LIMIT") or "300 per minute",
         # The open-data download (HSDS data package zip), rebuilt when older than this.

@@ -158,6 +158,11 @@ EXPECTED = {
     ("admin.merge_term", "POST"): admin_only(422),
     # Anyone may report a problem with a listing (an empty form is refused).
     ("problems.report_form", "GET"): everyone(200),
+    # A resident's short list lives in a cookie: anyone (no service named: 404; empty: back).
+    ("directory.my_list", "GET"): everyone(200),
+    ("directory.add_to_list", "POST"): everyone(404),
+    ("directory.remove_from_list", "POST"): everyone(303),
+    ("directory.share_list", "POST"): everyone(303),
     ("problems.report", "POST"): everyone(422),
     # Provider pages: staff of organization A and admins reach A's records; B gets 404.
     #                                anonymous clinician provider_a provider_b supervisor admin

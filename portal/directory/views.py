@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import abort, current_app, jsonify, render_template, request
 from werkzeug.datastructures import MultiDict
 
+from portal.auth.forms import EmptyForm
 from portal.catalog import queries
-from portal.directory import bp, presenters, searching
+from portal.directory import bp, presenters, searching, sharing
 
 
 def _page_number() -> int:
@@ -50,7 +51,15 @@ def category(term_id: str):
 @bp.get("/services/<service_id>")
 def service(service_id: str):
     service = queries.service_detail(service_id) or abort(404)
-    return render_template("directory/service.html", view=presenters.service_page(service))
+    view = presenters.service_page(service)
+    shared = sharing.of_page(view)
+    return render_template(
+        "directory/service.html",
+        view=view,
+        share=sharing.share_links(service.name, [shared], shared.link),
+        saved=service.id in sharing.saved_ids(request.cookies.get(sharing.COOKIE)),
+        save_form=EmptyForm(),
+    )
 
 
 @bp.get("/organizations/<organization_id>")
