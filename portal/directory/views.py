@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.auth.forms import EmptyForm
 from portal.catalog import queries
-from portal.directory import bp, presenters, searching, sharing
+from portal.directory import bp, maps, presenters, searching, sharing
 
 
 def _page_number() -> int:
@@ -22,7 +22,8 @@ def home():
 @bp.get("/search")
 def search():
     outcome = searching.run(request.args)
-    return render_template("directory/search.html", outcome=outcome), outcome.status
+    pins = maps.map_data([item.card.id for item in outcome.listings])
+    return render_template("directory/search.html", outcome=outcome, map=pins), outcome.status
 
 
 @bp.get("/search.json")
@@ -59,6 +60,7 @@ def service(service_id: str):
         share=sharing.share_links(service.name, [shared], shared.link),
         saved=service.id in sharing.saved_ids(request.cookies.get(sharing.COOKIE)),
         save_form=EmptyForm(),
+        map=maps.map_data([service.id]),
     )
 
 
