@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: run serve test test-postgres lint bench setup clean
+.PHONY: run serve test test-postgres lint bench setup clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,17 @@ SIZES ?= 10000
 bench: $(VENV)/.dev
 	PYTHONPATH=. $(BIN)/python bench/service_page.py
 	PYTHONPATH=. $(BIN)/python bench/search.py --sizes $(SIZES)
+
+# Browser libraries pinned in package.json, copied into portal/static/vendor and committed,
+# so `make run` and the site never fetch them (no CDN). Needs npm; run after a version bump.
+LEAFLET_VERSION := $(shell sed -n 's/.*"leaflet": "\(.*\)".*/\1/p' package.json)
+vendor:
+	rm -rf build/vendor && mkdir -p build/vendor portal/static/vendor/leaflet/images
+	cd build/vendor && npm pack --silent leaflet@$(LEAFLET_VERSION) && tar xzf leaflet-$(LEAFLET_VERSION).tgz
+	cp build/vendor/package/dist/leaflet.js build/vendor/package/dist/leaflet.css portal/static/vendor/leaflet/
+	cp build/vendor/package/dist/images/*.png portal/static/vendor/leaflet/images/
+	cp build/vendor/package/LICENSE portal/static/vendor/leaflet/LICENSE
+	rm -rf build/vendor
 
 clean:
 	rm -rf $(VENV) .pytest_cache

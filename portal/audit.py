@@ -66,6 +66,7 @@ ACTIONS = (
     "listing.change_approved",
     "listing.change_rejected",
     "listing.confirmed",
+    "listing.capacity_updated",
     "problem.resolved",
     "organization.saved",
     "taxonomy.changed",

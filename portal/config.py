@@ -120,6 +120,17 @@ def from_environment(instance_path: str) -> dict:
         # Public "report a problem with this listing" submissions per address.
         "PORTAL_PROBLEM_REPORT_LIMIT": os.environ.get("PORTAL_PROBLEM_REPORT_LIMIT")
         or "10 per minute;100 per day",
+        # Public links residents make from the short list on their device, per address.
+        "PORTAL_SHARE_LIST_LIMIT": os.environ.get("PORTAL_SHARE_LIST_LIMIT")
+        or "10 per minute;50 per day",
+        # The map's tile server ({z}/{x}/{y}; {s} for sub-domains) and the credit it asks for.
+        # Pages load tiles from it and nothing else (portal/security.py allows it for images).
+        "PORTAL_MAP_TILE_URL": os.environ.get("PORTAL_MAP_TILE_URL")
+        or "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "PORTAL_MAP_ATTRIBUTION": os.environ.get("PORTAL_MAP_ATTRIBUTION")
+        or "© OpenStreetMap contributors",
+        "PORTAL_MAP_ATTRIBUTION_URL": os.environ.get("PORTAL_MAP_ATTRIBUTION_URL")
+        or "https://www.openstreetmap.org/copyright",
         # Calls to the public HSDS API per client address.
         "PORTAL_API_RATE_LIMIT": os.environ.get("PORTAL_API_RATE_LIMIT") or "300 per minute",
         # The open-data download (HSDS data package zip), rebuilt when older than this.

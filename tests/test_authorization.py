@@ -163,6 +163,11 @@ EXPECTED = {
     ("admin.merge_term", "POST"): admin_only(422),
     # Anyone may report a problem with a listing (an empty form is refused).
     ("problems.report_form", "GET"): everyone(200),
+    # A resident's short list lives in a cookie: anyone (no service named: 404; empty: back).
+    ("directory.my_list", "GET"): everyone(200),
+    ("directory.add_to_list", "POST"): everyone(404),
+    ("directory.remove_from_list", "POST"): everyone(303),
+    ("directory.share_list", "POST"): everyone(303),
     ("problems.report", "POST"): everyone(422),
     # Provider pages: staff of organization A and admins reach A's records; B gets 404.
     #                                anonymous clinician provider_a provider_b supervisor admin
@@ -179,6 +184,7 @@ EXPECTED = {
     ("providers.new_location", "GET"): (LOGIN, 403, 200, 404, 403, 200),
     ("providers.new_location", "POST"): (LOGIN, 403, 422, 404, 403, 422),
     ("providers.confirm_service", "POST"): (LOGIN, 403, 302, 404, 403, 302),
+    ("providers.update_capacity", "POST"): (LOGIN, 403, 302, 404, 403, 302),
     ("providers.change", "GET"): (LOGIN, 403, 200, 404, 403, 200),
     ("admin.import_catalog", "GET"): admin_only(200),
     ("admin.import_catalog", "POST"): admin_only(422),  # no file chosen
@@ -320,6 +326,7 @@ def world(app, db) -> World:
         "providers.edit_location": {"location_id": location.id},
         "providers.new_location": {"organization_id": org_a.id},
         "providers.confirm_service": {"service_id": service.id},
+        "providers.update_capacity": {"service_id": service.id},
         "providers.change": {"change_id": change.id},
         "api.service": {"service_id": service.id},
         "api.organization": {"organization_id": org_a.id},

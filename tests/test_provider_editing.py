@@ -213,7 +213,11 @@ def test_admin_approves_with_a_diff_metadata_rows_and_search_follows(app, db, wo
             "capacity-0-maximum": "12",
         },
     )
-    change = db.session.scalars(select(ChangeRequest)).one()
+    # Capacity is published at once; the rest waits for the admin.
+    change = db.session.scalars(
+        select(ChangeRequest).where(ChangeRequest.status == "pending")
+    ).one()
+    assert set(change.proposed_values) == {"description", "hours"}
     admin = signed_in(app, world["admin"])
     dashboard = admin.get("/admin/").get_data(as_text=True)
     assert "Changes waiting for review</a>: <strong>1</strong>" in dashboard
@@ -315,12 +319,22 @@ def test_trusted_organizations_publish_capacity_and_status_at_once(app, db, worl
     )
 
 
-def test_an_untrusted_organization_waits_for_review_of_capacity_too(app, db, world):
+def test_an_untrusted_organization_publishes_capacity_at_once_but_not_status(app, db, world):
     provider = signed_in(app, world["provider_a"])
-    submit_form(provider, edit_path(world["service"]), {"waitlist_length": "4"})
-    assert db.session.scalars(select(ChangeRequest)).one().status == "pending"
+    submit_form(
+        provider,
+        edit_path(world["service"]),
+        {"waitlist_length": "4", "status": "temporarily closed", "alert": "Closed for repairs."},
+    )
+    changes = db.session.scalars(select(ChangeRequest).order_by(ChangeRequest.status)).all()
+    assert [(c.status, sorted(c.proposed_values)) for c in changes] == [
+        ("approved", ["waitlist_length"]),
+        ("pending", ["alert", "status"]),
+    ]
     db.session.expire_all()
-    assert world["service"].waitlist_length is None
+    assert world["service"].waitlist_length == 4
+    assert world["service"].status == "active"
+    assert world["service"].capacity_updated is not None
 
 
 def test_a_new_service_and_location_are_created_on_approval(app, db, world):
@@ -469,6 +483,6 @@ def test_the_organization_page_shows_changes_and_status_in_words(app, db, world)
         client, edit_path(world["service"]), {"description": "New words.", "waitlist_length": "2"}
     )
     page = client.get(f"/provider/organizations/{world['org_a'].id}").get_data(as_text=True)
-    assert "Service: Description, People on the waitlist" in page
+    assert "Service: Description<" in page and "Service: People on the waitlist<" in page
     assert "waitlist_length" not in page
     assert "<td>Open</td>" in page

@@ -9,13 +9,14 @@ import pytest
 from cryptography.fernet import Fernet
 
 from portal import create_app
-from portal.security import CONTENT_SECURITY_POLICY
+from portal.security import content_security_policy
 from tests.accounts import log_in
 from tests.factories import UserFactory
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "portal" / "templates"
 EXPECTED_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: https://tile.openstreetmap.org; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
@@ -26,7 +27,7 @@ EXPECTED_CSP = (
 def test_every_response_carries_the_security_headers(client, path):
     response = client.get(path)
     headers = response.headers
-    assert headers["Content-Security-Policy"] == EXPECTED_CSP == CONTENT_SECURITY_POLICY
+    assert headers["Content-Security-Policy"] == EXPECTED_CSP
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert headers["X-Frame-Options"] == "DENY"
@@ -82,3 +83,26 @@ def test_templates_have_no_inline_script_style_or_handlers():
         if "javascript:" in source:
             problems.append(f"{template.name}: javascript: URL")
     assert not problems
+
+
+@pytest.mark.parametrize(
+    "tile_url, img_src",
+    [
+        (
+            "https://{s}.tile.example.org/{z}/{x}/{y}.png",
+            "img-src 'self' data: https://*.tile.example.org;",
+        ),
+        (
+            "https://tiles.example.org:8443/osm/{z}/{x}/{y}.png",
+            "img-src 'self' data: https://tiles.example.org:8443;",
+        ),
+        ("/static/tiles/{z}/{x}/{y}.png", "img-src 'self' data:;"),
+    ],
+)
+def test_the_map_tile_server_is_allowed_for_images_only(tile_url, img_src):
+    policy = content_security_policy(tile_url)
+    assert img_src in policy
+    host = "example.org"
+    assert [part for part in policy.split(";") if host in part] == (
+        [f" {img_src.rstrip(';')}"] if host in img_src else []
+    )

@@ -140,7 +140,8 @@ def services():
     if params.minimal.data:
         options, shape = (), lambda items: [records.minimal_service(s) for s in items]
     elif params.full.data:
-        options, shape = records.SERVICE_FULL_OPTIONS, records.full_services
+        options = records.SERVICE_FULL_OPTIONS
+        shape = lambda items: records.full_services(items, capacities=True)  # noqa: E731
     else:
         options = records.SERVICE_LIST_OPTIONS
         shape = lambda items: [records.service_list_item(s) for s in items]  # noqa: E731
@@ -150,7 +151,7 @@ def services():
 @bp.get("/services/<service_id>")
 def service(service_id: str):
     found = queries.service(service_id, records.SERVICE_FULL_OPTIONS) or _not_found()
-    return jsonify(records.full_services([found])[0])
+    return jsonify(records.full_services([found], capacities=True)[0])
 
 
 @bp.get("/organizations")

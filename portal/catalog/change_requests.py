@@ -2,7 +2,8 @@
 that differ, and how it is reviewed and published.
 
 `submit` records a proposal; `approve` publishes it, `reject` closes it. Admins publish at once;
-trusted organizations publish capacity and status at once and send the rest for review. Every
+every organization publishes capacity at once (portal.catalog.capacity), trusted ones status
+too, and the rest is sent for review. `update_capacity` is the provider's one-tap update. Every
 published field writes an HSDS `metadata` row (previous and replacement value, who, when) and
 updates `last_modified`; the search index follows through the outbox.
 """
@@ -13,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select, update
 
+from portal.catalog.capacity import CAPACITY_FIELDS
 from portal.catalog.fields import MODELS, changed_fields, fields_of
 from portal.extensions import db
 from portal.models import (
@@ -31,10 +33,9 @@ class ReviewError(ValueError):
     """A change request that cannot be decided or published as asked; the message says why."""
 
 
-# What a trusted organization publishes without review (DESIGN.md: capacity and status).
-IMMEDIATE_FIELDS = frozenset(
-    {"status", "alert", "accepting_new_clients", "waitlist_length", "capacity"}
-)
+# What a trusted organization publishes without review (DESIGN.md: capacity and status);
+# every organization publishes capacity without review.
+TRUSTED_FIELDS = frozenset({"status", "alert"}) | CAPACITY_FIELDS
 
 DECISION_LABELS = {
     ChangeStatus.pending.value: _l("Waiting for review"),
@@ -75,8 +76,9 @@ def submit(
 ) -> list[ChangeRequest]:
     """Record a proposal as change requests; returns them (none when nothing changed).
 
-    An admin's change is published at once. For a trusted organization, changes to capacity
-    and status of an existing service are published at once and the rest waits for review.
+    An admin's change is published at once. Changes to the capacity of an existing service
+    are published at once, and for a trusted organization its status too; the rest waits for
+    review.
     """
     values = changed_fields(target_type, record, proposed)
     if not values:
@@ -87,19 +89,22 @@ def submit(
         publish(change, by)
         return [change]
     requests = []
-    if organization.trusted and record is not None and target_type == TargetType.service.value:
-        immediate = {k: v for k, v in values.items() if k in IMMEDIATE_FIELDS}
+    if record is not None and target_type == TargetType.service.value:
+        at_once = TRUSTED_FIELDS if organization.trusted else CAPACITY_FIELDS
+        immediate = {k: v for k, v in values.items() if k in at_once}
         if immediate:
             change = _new_request(organization, target_type, record, immediate, by)
             _decide(
                 change,
                 None,
                 ChangeStatus.approved,
-                _("Published at once: capacity and status of a trusted organization."),
+                _("Published at once: capacity and status of a trusted organization.")
+                if organization.trusted
+                else _("Published at once: capacity."),
             )
             publish(change, by)
             requests.append(change)
-        values = {k: v for k, v in values.items() if k not in IMMEDIATE_FIELDS}
+        values = {k: v for k, v in values.items() if k not in at_once}
     if values:
         requests.append(_new_request(organization, target_type, record, values, by))
     return requests
@@ -193,7 +198,44 @@ def publish(change: ChangeRequest, by: User):
         )
     if isinstance(record, Service):
         record.last_modified = now
+        if CAPACITY_FIELDS & set(change.proposed_values):
+            record.capacity_updated = now
     return record
+
+
+class CapacityError(ValueError):
+    """A capacity update that cannot be saved; the message says why, in plain words."""
+
+
+def update_capacity(
+    service: Service, by: User, *, accepting: bool | str | None = "keep", available: dict
+) -> list[ChangeRequest]:
+    """The one-tap update from the provider's service list: "accepting new clients" (or
+    "keep") and the open count of units the service already lists, published at once. Saving
+    the same figures again still counts as checking them (`capacity_updated` moves on)."""
+    current = {c.unit_id: c for c in service.capacities}
+    if set(available) - set(current):
+        raise CapacityError(_("This service does not list that kind of opening."))
+    proposed: dict = {}
+    if accepting != "keep":
+        proposed["accepting_new_clients"] = accepting
+    if available:
+        rows = []
+        for unit_id, row in sorted(current.items()):
+            count = available.get(unit_id, row.available)
+            if row.maximum is not None and count > row.maximum:
+                raise CapacityError(
+                    _(
+                        "Open %(unit)s cannot be more than %(maximum)d, the number in all.",
+                        unit=row.unit.name,
+                        maximum=row.maximum,
+                    )
+                )
+            rows.append({"unit_id": unit_id, "available": count, "maximum": row.maximum})
+        proposed["capacity"] = rows
+    changes = submit(service.organization, TargetType.service.value, service, proposed, by)
+    service.capacity_updated = utcnow()
+    return changes
 
 
 def history(resource_id: str) -> list[Metadata]:

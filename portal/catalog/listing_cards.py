@@ -60,6 +60,7 @@ class CardFacts:
     last_verified: dt.date | None
     accepting_new_clients: bool | None
     capacities: tuple[CapacityFacts, ...]  # by unit name
+    capacity_updated: dt.datetime | None
     schedules: tuple[hours.ScheduleFacts, ...]  # its own hours, else its locations'
 
 
@@ -118,6 +119,7 @@ def public_cards(session: Session, service_ids: Sequence[str]) -> list[CardFacts
             has_locations=bool(at),
             last_verified=service.assured_date,
             accepting_new_clients=service.accepting_new_clients,
+            capacity_updated=service.capacity_updated,
             capacities=tuple(
                 sorted(
                     (
@@ -189,6 +191,7 @@ _SERVICES = (
         Service.organization_id,
         Service.assured_date,
         Service.accepting_new_clients,
+        Service.capacity_updated,
         Organization.name.label("organization_name"),
     )
     .join(Organization, Organization.id == Service.organization_id)

@@ -8,4 +8,4 @@ from portal.auth.permissions import PUBLIC, blueprint_rule
 bp = Blueprint("directory", __name__)
 blueprint_rule(bp, PUBLIC)
 
-from portal.directory import views  # noqa: E402,F401  (the routes, on bp)
+from portal.directory import shortlist, views  # noqa: E402,F401  (the routes, on bp)

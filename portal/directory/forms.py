@@ -50,6 +50,7 @@ class SearchForm(FlaskForm):
         validators=[Optional(), NumberRange(0, 120, _l("Age must be between 0 and 120."))],
     )
     accepting = BooleanField(_l("Accepting new clients"))
+    room = BooleanField(_l("Has room now"))
     open = SelectField(
         _l("Open"),
         choices=[
@@ -177,6 +178,7 @@ class SearchForm(FlaskForm):
             details=list(self.detail.data or []),
             age=self.age.data,
             accepting=bool(self.accepting.data),
+            has_room=bool(self.room.data),
             open_at=self._open_at(now),
             near=near,
             radius_miles=float(self.radius.data)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal import localtime
-from portal.catalog import freshness, hours, listing_cards, phones, vocabulary
+from portal.catalog import capacity, freshness, hours, listing_cards, phones, vocabulary
 from portal.directory.templating import nice_number
 from portal.extensions import db
 from portal.models import Location, Phone, Schedule, Service
@@ -74,6 +74,9 @@ class ListingCard:
     last_verified: dt.date | None
     accepting_new_clients: bool | None
     capacity: list[str]
+    openings: tuple[listing_cards.CapacityFacts, ...]
+    capacity_updated: dt.datetime | None
+    has_room: bool
     schedules: tuple[hours.ScheduleFacts, ...]
 
 
@@ -229,6 +232,11 @@ def card(facts: listing_cards.CardFacts) -> ListingCard:
         last_verified=facts.last_verified,
         accepting_new_clients=facts.accepting_new_clients,
         capacity=[capacity_label(c.available, c.maximum, c.unit) for c in facts.capacities],
+        openings=facts.capacities,
+        capacity_updated=facts.capacity_updated,
+        has_room=capacity.has_room(
+            facts.accepting_new_clients, (c.available for c in facts.capacities)
+        ),
         schedules=facts.schedules,
     )
 
@@ -296,6 +304,11 @@ def listing_json(item: ServiceListing) -> dict:
         "payment": entry.payment,
         "accepting_new_clients": entry.accepting_new_clients,
         "capacity": entry.capacity,
+        "openings": [
+            {"unit": c.unit, "available": c.available, "maximum": c.maximum} for c in entry.openings
+        ],
+        "has_room": entry.has_room,
+        "capacity_updated": entry.capacity_updated.isoformat() if entry.capacity_updated else None,
         "last_verified": entry.last_verified.isoformat() if entry.last_verified else None,
         "possibly_out_of_date": item.stale,
         "url": f"/services/{entry.id}",

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from portal.catalog import queries, vocabulary
-from portal.directory import presenters
+from portal.directory import chips, presenters
 from portal.directory.forms import SearchForm
 from portal.search import MAX_QUERY_LENGTH, SearchPage, crisis, search_services
 
@@ -50,6 +50,7 @@ class SearchOutcome:
     listings: list = field(default_factory=list)
     facets: list[FacetGroup] = field(default_factory=list)
     applied: list[AppliedFilter] = field(default_factory=list)
+    chips: list[chips.Chip] = field(default_factory=list)
     status: int = 200
     crisis: crisis.CrisisAnswer | None = None
 
@@ -60,7 +61,9 @@ class SearchOutcome:
         return [message for messages in self.form.errors.values() for message in messages]
 
 
-def run(args: MultiDict) -> SearchOutcome:
+def run(args: MultiDict, path: str = "/search") -> SearchOutcome:
+    """Validate and run the search in these URL parameters; `path` is the page the quick
+    filter chips link back to (a category page runs its own search this way)."""
     categories = queries.category_terms(wanted=args.getlist("category"))
     languages = [(c.id, c.name) for c in queries.service_languages(wanted=args.getlist("language"))]
     details = [
@@ -78,7 +81,9 @@ def run(args: MultiDict) -> SearchOutcome:
     if not form.validate():
         outcome.status = 400
         return outcome
-    params = form.params(presenters.local_now(), current_app.config["PORTAL_PAGE_SIZE"])
+    now = presenters.local_now()
+    params = form.params(now, current_app.config["PORTAL_PAGE_SIZE"])
+    params.count_open_at, params.count_any = now, dict(chips.COUNT_ANY)
     if answer is not None:
         params.first_categories = queries.category_ids_with_codes(answer.categories)
         params.also_words = answer.search
@@ -98,6 +103,8 @@ def run(args: MultiDict) -> SearchOutcome:
     }
     outcome.facets = _facet_groups(form, page, categories, labels)
     outcome.applied = _applied_filters(args, form, labels)
+    if page.available:
+        outcome.chips = chips.chips(args, page, path)
     if page.suggestion:
         kept = [(k, v) for k, v in args.items(multi=True) if k not in ("q", "page")]
         outcome.suggestion_url = "/search?" + urlencode([("q", page.suggestion), *kept])
@@ -190,6 +197,8 @@ def _applied_filters(args: MultiDict, form: SearchForm, labels) -> list[AppliedF
         applied.append(AppliedFilter(_("Age %(age)s", age=form.age.data), _without(args, "age")))
     if form.accepting.data:
         applied.append(AppliedFilter(_("Accepting new clients"), _without(args, "accepting")))
+    if form.room.data:
+        applied.append(AppliedFilter(_("Has room now"), _without(args, "room")))
     if form.open.data == "now":
         applied.append(AppliedFilter(_("Open now"), _without(args, "open")))
     elif form.open.data == "at":

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_timedelta
 
 
 def page_url(page: int) -> str:
@@ -24,12 +24,20 @@ def nice_number(value: float | int | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+def ago(moment: dt.datetime | None) -> str:
+    """How long ago, in words ("25 minutes ago"), in the reader's language."""
+    if moment is None:
+        return ""
+    return format_timedelta(moment - dt.datetime.now(dt.UTC), add_direction=True)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": (
         format_datetime(d, fmt) if isinstance(d, dt.datetime) else ""
     )
     app.jinja_env.filters["number"] = nice_number
+    app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import abort, current_app, jsonify, render_template, request
+from werkzeug.datastructures import MultiDict
 
+from portal.auth.forms import EmptyForm
 from portal.catalog import queries
-from portal.directory import bp, presenters, searching
+from portal.directory import bp, maps, presenters, searching, sharing
 
 
 def _page_number() -> int:
@@ -20,7 +22,8 @@ def home():
 @bp.get("/search")
 def search():
     outcome = searching.run(request.args)
-    return render_template("directory/search.html", outcome=outcome), outcome.status
+    pins = maps.map_data([item.card.id for item in outcome.listings])
+    return render_template("directory/search.html", outcome=outcome, map=pins), outcome.status
 
 
 @bp.get("/search.json")
@@ -35,18 +38,30 @@ def category(term_id: str):
     page = queries.services_in_category(
         term, _page_number(), current_app.config["PORTAL_PAGE_SIZE"]
     )
+    # The quick filters: links to the search of this category with one more filter.
+    in_category = searching.run(MultiDict([("category", term.id)]))
     return render_template(
         "directory/category.html",
         term=term,
         page=page,
         listings=presenters.listings([s.id for s in page.items]),
+        chips=in_category.chips,
     )
 
 
 @bp.get("/services/<service_id>")
 def service(service_id: str):
     service = queries.service_detail(service_id) or abort(404)
-    return render_template("directory/service.html", view=presenters.service_page(service))
+    view = presenters.service_page(service)
+    shared = sharing.of_page(view)
+    return render_template(
+        "directory/service.html",
+        view=view,
+        share=sharing.share_links(service.name, [shared], shared.link),
+        saved=service.id in sharing.saved_ids(request.cookies.get(sharing.COOKIE)),
+        save_form=EmptyForm(),
+        map=maps.map_data([service.id]),
+    )
 
 
 @bp.get("/organizations/<organization_id>")

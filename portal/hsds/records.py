@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.hsds.tables import BY_NAME, row_dict
+from portal.hsds.tables import BY_NAME, row_dict, to_json_value
 from portal.models import (
     Attribute,
     Contact,
@@ -22,6 +22,7 @@ from portal.models import (
     Phone,
     Service,
     ServiceAtLocation,
+    ServiceCapacity,
     TaxonomyTerm,
 )
 from portal.models.catalog import PUBLIC_STATUSES
@@ -188,6 +189,7 @@ SERVICE_FULL_OPTIONS = (
     selectinload(Service.cost_options),
     selectinload(Service.required_documents),
     selectinload(Service.contacts).selectinload(Contact.phones),
+    selectinload(Service.capacities),
     *_placement_options(),
 )
 
@@ -222,8 +224,24 @@ def _placement(placement: ServiceAtLocation, attributes: dict[str, list[dict]]) 
     return item
 
 
-def full_services(services: list[Service]) -> list[dict]:
-    """Fully nested services (load them with SERVICE_FULL_OPTIONS)."""
+def _capacity(capacity: ServiceCapacity) -> dict:
+    """HSDS 3.1 service_capacity with its unit (3.0 has none; the figures the site shows)."""
+    unit = {"id": capacity.unit.id, "name": capacity.unit.name}
+    item = {
+        "id": capacity.id,
+        "service_id": capacity.service_id,
+        "unit": unit,
+        "available": capacity.available,
+        "maximum": capacity.maximum,
+        "description": capacity.description,
+        "updated": to_json_value(capacity.updated),
+    }
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def full_services(services: list[Service], *, capacities: bool = False) -> list[dict]:
+    """Fully nested services (load them with SERVICE_FULL_OPTIONS); the API adds their
+    capacities (HSDS 3.1), which the 3.0 export and import leave out."""
     ids = [s.id for s in services]
     placements = [p for s in services for p in s.service_at_locations]
     attributes = _attributes("service", ids)
@@ -250,6 +268,8 @@ def full_services(services: list[Service]) -> list[dict]:
             attributes=attributes.get(service.id, []),
             metadata=metadata.get(service.id, []),
         )
+        if capacities:
+            item["capacities"] = [_capacity(c) for c in _by_id(service.capacities)]
         result.append(item)
     return result
 

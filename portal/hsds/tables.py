@@ -113,7 +113,7 @@ TABLES: tuple[Table, ...] = (
         "service",
         Service,
         "services.csv",
-        portal_only=frozenset({"accepting_new_clients", "waitlist_length"}),
+        portal_only=frozenset({"accepting_new_clients", "waitlist_length", "capacity_updated"}),
     ),
     Table("location", Location, "locations.csv"),
     Table("service_at_location", ServiceAtLocation, "service_at_location.csv"),

@@ -2,8 +2,8 @@
 
 Additions beyond 3.0, kept out of the HSDS export unless 3.1 defines them:
 - `service_capacity` and `unit` follow the HSDS 3.1 shape (available, maximum, unit, updated);
-- `service.last_modified` (HSDS 3.1) and the intake fields `accepting_new_clients` and
-  `waitlist_length` (portal-only).
+- `service.last_modified` (HSDS 3.1) and the intake fields `accepting_new_clients`,
+  `waitlist_length` and `capacity_updated` (portal-only).
 
 Schedule times (`opens_at`, `closes_at`) are wall-clock times in the program's time zone
 (PORTAL_TIMEZONE); portal.catalog.hours is the one place that interprets them.
@@ -191,6 +191,8 @@ class Service(Model):
     # Intake, beyond HSDS: None means the provider has not said.
     accepting_new_clients: Mapped[bool | None] = mapped_column(Boolean)
     waitlist_length: Mapped[int | None] = mapped_column(Integer)
+    # When openings, accepting or the waitlist last changed (None: never said); portal-only.
+    capacity_updated: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped[Organization] = relationship(back_populates="services")
     program: Mapped[Program | None] = relationship()

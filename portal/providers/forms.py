@@ -156,6 +156,39 @@ class CapacityForm(Form):
     maximum = IntegerField(_l("In all"), validators=[Optional(), NumberRange(0, 100000)])
 
 
+class OpeningForm(Form):
+    unit_id = HiddenField()
+    available = IntegerField(
+        _l("Open now"),
+        validators=[
+            Optional(),
+            NumberRange(0, 100000, _l("Openings must be a whole number from 0 to 100000.")),
+        ],
+    )
+
+
+class CapacityUpdateForm(PortalForm):
+    """The one-tap capacity update on the provider's service list: each button posts
+    `accepting` (keep, yes or no) with the open counts shown beside it."""
+
+    accepting = SelectField(
+        _l("Accepting new clients"),
+        choices=[SelectChoice("keep", ""), *YES_NO_UNKNOWN[1:]],
+        default="keep",
+    )
+    openings = FieldList(FormField(OpeningForm), min_entries=0)
+
+    def accepting_value(self) -> bool | str:
+        return {"yes": True, "no": False}.get(self.accepting.data, "keep")
+
+    def available(self) -> dict[str, int]:
+        return {
+            row.form.unit_id.data: row.form.available.data
+            for row in self.openings
+            if row.form.available.data is not None
+        }
+
+
 class PhoneForm(Form):
     number = StringField(_l("Number"), filters=[cleaned(cleaning.clean_phone)])
     extension = IntegerField(_l("Extension"), validators=[Optional(), NumberRange(1, 99999)])

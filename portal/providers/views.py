@@ -27,7 +27,13 @@ from portal.models import (
     TargetType,
 )
 from portal.providers import bp
-from portal.providers.forms import LocationForm, OrganizationForm, ServiceForm, form_data
+from portal.providers.forms import (
+    CapacityUpdateForm,
+    LocationForm,
+    OrganizationForm,
+    ServiceForm,
+    form_data,
+)
 
 INVALID = 422
 
@@ -55,6 +61,10 @@ def dashboard():
 @bp.get("/organizations/<uuid:organization_id>")
 def organization(organization_id):
     org = load_or_404(Organization, organization_id, policy=policies.can_edit_organization)
+    return _organization_page(org)
+
+
+def _organization_page(org: Organization, capacity_errors: dict | None = None, status=200):
     changes = db.session.scalars(
         select(ChangeRequest)
         .where(ChangeRequest.organization_id == org.id)
@@ -78,6 +88,38 @@ def organization(organization_id):
         stale={s.id for s in services if freshness.is_stale(s.assured_date)},
         action_form=EmptyForm(),
         kind_label=problems.kind_label,
+        capacity_errors=capacity_errors or {},
+    ), status
+
+
+@bp.post("/services/<uuid:service_id>/capacity")
+def update_capacity(service_id):
+    """One tap: openings and "accepting new clients", published at once (not reviewed)."""
+    service = load_or_404(Service, service_id, policy=policies.can_edit_service)
+    form = CapacityUpdateForm()
+    if not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+        messages = [*form.accepting.errors] + [
+            m for row in form.openings for m in row.form.available.errors
+        ]
+        return _organization_page(service.organization, {service.id: messages}, INVALID)
+    try:
+        change_requests.update_capacity(
+            service,
+            current_user,
+            accepting=form.accepting_value(),
+            available=form.available(),
+        )
+    except change_requests.CapacityError as error:
+        db.session.rollback()
+        return _organization_page(service.organization, {service.id: [str(error)]}, INVALID)
+    audit.record("listing.capacity_updated", record=service)
+    db.session.commit()
+    flash(_("Openings for %(name)s are published.", name=service.name), "success")
+    return redirect(
+        url_for("providers.organization", organization_id=service.organization_id)
+        + f"#capacity-{service.id}"
     )
 
 

@@ -7,11 +7,9 @@ from __future__ import annotations
 import re
 import secrets
 
-import segno
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -21,8 +19,9 @@ from portal.auth import policies
 from portal.auth.permissions import load_or_404, public, requires
 from portal.auth.tokens import external_url
 from portal.catalog import queries
-from portal.directory import searching
+from portal.directory import searching, sharing
 from portal.directory.presenters import service_page
+from portal.directory.sharing import qr_svg
 from portal.extensions import db
 from portal.models import Referral, Role, Service, ServiceList, ServiceListItem
 from portal.models.catalog import PUBLIC_STATUSES
@@ -33,11 +32,6 @@ MAX_SERVICES = 20
 MAX_CANDIDATES = 50
 TOKEN_BYTES = 8  # 11 characters in the link; 2^64 possible lists
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what token_urlsafe makes; fits the column
-
-
-def qr_svg(link: str, title: str) -> Markup:
-    """The link as a QR code, an inline SVG drawn on the server (no script, no image file)."""
-    return Markup(segno.make(link, error="m").svg_inline(scale=4, title=title))
 
 
 # The list builder's own fields; everything else in a request is the directory's search.
@@ -85,7 +79,7 @@ def rearranged(picked: list[str], action: str) -> list[str]:
 def create_list(services: list[Service], *, by) -> ServiceList:
     service_list = ServiceList(
         token=secrets.token_urlsafe(TOKEN_BYTES),
-        created_by_id=by.id,
+        created_by_id=by.id if by is not None else None,  # None: a resident's own list
         items=[ServiceListItem(service_id=s.id, position=i) for i, s in enumerate(services)],
     )
     db.session.add(service_list)
@@ -159,4 +153,7 @@ def service_list(token):
         pages=pages,
         link=link,
         qr=qr_svg(link, _("QR code: a link to this list")),
+        share=sharing.share_links(
+            _("Services for you"), [sharing.of_page(page) for page in pages], link
+        ),
     )

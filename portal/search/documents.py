@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.catalog import hours, vocabulary
+from portal.catalog import capacity, hours, vocabulary
 from portal.catalog.hours import MINUTES_PER_WEEK
 from portal.models import Location, Service, ServiceAtLocation, TaxonomyTerm
 from portal.models.catalog import PUBLIC_STATUSES, ServiceStatus
@@ -21,6 +21,7 @@ _LOAD = (
     selectinload(Service.attributes),
     selectinload(Service.languages),
     selectinload(Service.schedules),
+    selectinload(Service.capacities),
     selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),
     selectinload(Service.service_at_locations)
     .selectinload(ServiceAtLocation.location)
@@ -188,6 +189,11 @@ def document(service: Service, terms: Terms) -> dict:
         "language": ",".join(language_codes),
         "detail": ",".join(sorted(details)),
         "accepting": accepting,
+        "room": "yes"
+        if capacity.has_room(
+            service.accepting_new_clients, (c.available for c in service.capacities)
+        )
+        else "no",
         "open_times": ",".join(open_hours_tokens(service)),
         "geo": ",".join(sorted({cell for p in points for cell in geo.cells_of(p)})) or geo.NOWHERE,
         "min_age": _age(service.minimum_age, 0),

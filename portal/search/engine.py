@@ -4,7 +4,7 @@
     2. match       the concepts in the index, unknown words corrected          scoring, spelling
     3. filter      categories, languages, payment, age, accepting              filters
                    open at a moment, then within a distance                    filters, distance
-    4. count       the total and each filter value's count                     facets
+    4. count       the total, each filter value's count, the quick chips'     facets
     5. rank        closed last; relevance, distance or name                    ranking
     6. present     the page's hits, matched words marked                       highlighting
 
@@ -72,6 +72,12 @@ def search_services(params: SearchParams, view: IndexView | None = None) -> Sear
 
     result.total = int(np.count_nonzero(docs))
     result.facets = facets.counts(view, docs)
+    if params.count_open_at is not None:
+        result.open_count = int(np.count_nonzero(filters.open_at(view, docs, params.count_open_at)))
+    result.any_counts = {
+        name: int(np.count_nonzero(docs & view.any_of(fieldname, list(values))))
+        for name, (fieldname, values) in params.count_any.items()
+    }
 
     first = (params.page - 1) * params.per_page
     if first >= result.total:

@@ -6,7 +6,7 @@ import numpy as np
 
 from portal.search.index_view import IndexView
 
-FACET_FIELDS = ("category", "language", "detail", "accepting")
+FACET_FIELDS = ("category", "language", "detail", "accepting", "room")
 
 
 def _values(parts, known: dict[str, list[str]] | None = None) -> dict[str, list[str]]:

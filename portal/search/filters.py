@@ -37,6 +37,8 @@ def allowed(view: IndexView, params: SearchParams) -> np.ndarray | None:
         masks.append(of_age(view, params.age))
     if params.accepting:
         masks.append(view.term_docs("accepting", "yes"))
+    if params.has_room:
+        masks.append(view.term_docs("room", "yes"))
     if params.open_at is not None:
         _certain, possible = documents.open_tokens_at(minute_of_week(params.open_at))
         # A temporarily closed service is never open, whatever its hours say.

@@ -22,6 +22,7 @@ class SearchParams:
     details: list[str] = field(default_factory=list)  # payment-…, delivery-…, population-…
     age: int | None = None
     accepting: bool = False
+    has_room: bool = False  # an opening now or accepting new clients
     open_at: dt.datetime | None = None  # local wall-clock time
     near: geo.Point | None = None
     radius_miles: float | None = None
@@ -32,6 +33,10 @@ class SearchParams:
     also_words: str = ""  # searched beside q, never shown (the crisis family's words)
     page: int = 1
     per_page: int = 20
+    # Counted among the results, not filtered on (the quick filter chips): how many are open
+    # at this moment, and how many have any of these values of a field, by name.
+    count_open_at: dt.datetime | None = None
+    count_any: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def filtered(self) -> bool:
@@ -41,6 +46,7 @@ class SearchParams:
             or self.details
             or self.age is not None
             or self.accepting
+            or self.has_room
             or self.open_at
             or self.near
         )
@@ -63,6 +69,8 @@ class SearchPage:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     available: bool = True
+    open_count: int | None = None  # of the results, open at params.count_open_at
+    any_counts: dict[str, int] = field(default_factory=dict)  # params.count_any, by name
 
     @property
     def service_ids(self) -> list[str]:

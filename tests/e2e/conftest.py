@@ -46,6 +46,7 @@ VIEWPORTS = {
     "desktop": dict(viewport={"width": 1280, "height": 900}),
 }
 BLOCKING_IMPACTS = ("serious", "critical")
+BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -175,6 +176,8 @@ def live_server(tmp_path_factory):
             "SECRET_KEY": "e2e-secret-key",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/e2e.db",
             "PORTAL_SEARCH_INDEX_DIR": f"{tmp}/index",
+            # Map tiles: a blank image from the page itself, so maps never reach the network.
+            "PORTAL_MAP_TILE_URL": BLANK_TILE,
         }
     )
     with app.app_context():

@@ -1,0 +1,32 @@
+"""The map beside a list of services (issue 12, point 7): the pins as data for
+static/js/map.js. The list stays complete and first; the map only adds to it."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+from portal.catalog import map_points
+from portal.extensions import db
+
+
+def map_data(service_ids: list[str]) -> dict | None:
+    """What the map needs (None: nothing to pin, no map)."""
+    pins = map_points.points(db.session(), service_ids)
+    if not pins:
+        return None
+    config = current_app.config
+    return {
+        "tiles": config["PORTAL_MAP_TILE_URL"],
+        "attribution": config["PORTAL_MAP_ATTRIBUTION"],
+        "attribution_url": config["PORTAL_MAP_ATTRIBUTION_URL"],
+        "points": [
+            {
+                "name": p.name,
+                "place": p.place,
+                "lat": round(p.latitude, 6),
+                "lng": round(p.longitude, 6),
+                "url": url_for("directory.service", service_id=p.service_id),
+            }
+            for p in pins
+        ],
+    }
