@@ -25,7 +25,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
-from portal.hsds.sources import Source
+from portal.hsds import lenient
+from portal.hsds.sources import Source, SourceRow
 from portal.hsds.tables import (
     BY_NAME,
     TABLES,
@@ -57,9 +58,11 @@ SELF_REFERENCES = {("organization", "parent_organization_id"), ("taxonomy_term",
 @dataclass
 class Problem:
     file: str
-    row: int | None  # CSV line (the header is line 1), or the object's place in a JSON file
+    row: int | None  # CSV record (the header is row 1), or the object's place in a JSON file
     field: str | None  # table.field: a JSON file holds records of several tables
     reason: str
+    kind: str = ""  # the same words for every problem of its sort: the report counts by it
+    fixed: bool = False  # a value the import read after changing its form (not lost)
 
     def __str__(self) -> str:
         where = self.file + (f", row {self.row}" if self.row is not None else "")
@@ -100,9 +103,9 @@ class _Checker:
         self.report = report
         self.accepted = accepted  # table -> ids that are (or will be) in the database
 
-    def problem(self, table: Table, row, field_name, reason) -> None:
+    def problem(self, table: Table, row, field_name, reason, kind) -> None:
         self.report.problems.append(
-            Problem(row.file, row.row, f"{table.name}.{field_name}", reason)
+            Problem(row.file, row.row, f"{table.name}.{field_name}", reason, kind)
         )
 
     def values(self, table: Table, row) -> dict | None:
@@ -117,21 +120,35 @@ class _Checker:
                 else:
                     clean[name] = from_value(raw, columns[name], kinds[name])
             except BadValue as error:
-                self.problem(table, row, name, f"bad value: {error}")
-                ok = False
+                if name in table.required:
+                    self.problem(
+                        table, row, name, f"bad value: {error}", f"unreadable {kinds[name]}"
+                    )
+                    ok = False
+                else:  # the rest of the row is good: kept without this field
+                    self.problem(
+                        table,
+                        row,
+                        name,
+                        f"bad value: {error}; imported without it",
+                        f"unreadable {kinds[name]}",
+                    )
                 continue
             allowed = ENUMS.get((table.name, name))
+            # A value outside the vocabulary is not left out: a service given as "closed"
+            # must not come in as active by default.
             if allowed and clean[name] is not None and clean[name] not in allowed:
                 self.problem(
                     table,
                     row,
                     name,
                     f"bad value: {clean[name]!r} is not one of {', '.join(sorted(allowed))}",
+                    f"{table.name}.{name} not in its vocabulary",
                 )
                 ok = False
         for name in table.required:
-            if clean.get(name) is None:
-                self.problem(table, row, name, "missing required field")
+            if clean.get(name) is None and ok:
+                self.problem(table, row, name, "missing required field", "missing required field")
                 ok = False
         return clean if ok else None
 
@@ -142,7 +159,11 @@ class _Checker:
             entity = clean.get("link_entity")
             if entity not in BY_NAME:
                 self.problem(
-                    table, row, "link_entity", f"bad value: {entity!r} is not an HSDS table"
+                    table,
+                    row,
+                    "link_entity",
+                    f"bad value: {entity!r} is not an HSDS table",
+                    "attribute of an unknown table",
                 )
                 return False
             targets["link_id"] = entity
@@ -158,11 +179,16 @@ class _Checker:
                     row,
                     name,
                     f"bad foreign key: no {target} has id {value}; imported without it",
+                    "reference to a record that is not there (left empty)",
                 )
                 clean[name] = None
             else:
                 self.problem(
-                    table, row, name, f"bad foreign key: no {target} has id {value}; row skipped"
+                    table,
+                    row,
+                    name,
+                    f"bad foreign key: no {target} has id {value}; row skipped",
+                    "reference to a record that is not there (row skipped)",
                 )
                 return False
         return True
@@ -263,7 +289,32 @@ def _defaults(table: Table, clean: dict) -> dict:
     return clean
 
 
+def _tidy(source: Source, report: Report) -> None:
+    """Values written the way real exports write them are read (see portal.hsds.lenient)."""
+    for table in TABLES:
+        rows = source.rows.get(table.name, [])
+        for row in list(rows):
+            fixes, extra = lenient.tidy(table.name, row.values)
+            for fix in fixes:
+                if fix.after is None:
+                    reason = f"{fix.kind}: {fix.before!r}; imported without it"
+                else:
+                    reason = f"{fix.kind}: {fix.before!r} read as {fix.after!r}"
+                report.problems.append(
+                    Problem(
+                        row.file,
+                        row.row,
+                        f"{table.name}.{fix.field}",
+                        reason,
+                        fix.kind,
+                        fixed=fix.after is not None,
+                    )
+                )
+            rows.extend(SourceRow(row.file, row.row, values) for values in extra)
+
+
 def _check_and_write(source: Source, report: Report) -> dict[str, set[str]]:
+    _tidy(source, report)
     wanted = _referenced_ids(source)
     accepted = {t.name: _existing_ids(t.model, wanted[t.name]) for t in TABLES}
     checker = _Checker(report, accepted)
@@ -290,7 +341,7 @@ def _check_and_write(source: Source, report: Report) -> dict[str, set[str]]:
         accepted[table.name] |= {c["id"] for c in good}
         written[table.name] = {c["id"] for c in good}
     for file, note in source.notes:
-        report.problems.append(Problem(file, None, None, note))
+        report.problems.append(Problem(file, None, None, note, "file note"))
     return written
 
 

@@ -265,24 +265,15 @@ LEGACY_ONLY = {
     "service_area.csv",
 }
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DAY_NAMES = {
-    name: code
-    for code, name in zip(
-        WEEKDAYS,
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-        strict=True,
-    )
-}
 
 
 def _weekday(value: str) -> str:
-    """2.0 weekdays were numbers (1 = Monday … 7 = Sunday) or, in 1.x, day names."""
-    text = (value or "").strip().lower()
+    """2.0 weekdays were numbers (1 = Monday … 7 = Sunday); names are read by
+    portal.hsds.lenient, like any other day written as a word."""
+    text = (value or "").strip()
     if text.isdigit() and 1 <= int(text) <= 7:
         return WEEKDAYS[int(text) - 1]
-    if text[:2].upper() in WEEKDAYS and len(text) == 2:
-        return text.upper()
-    return _DAY_NAMES.get(text, value)
+    return value
 
 
 def _legacy_values(name: str, spec: LegacyFile, values: dict) -> dict:
