@@ -53,6 +53,7 @@ def test_admin_imports_a_legacy_zip_and_sees_the_report(app, db):
     assert "Import finished" in html and services() == 3
     assert "services.csv" in html and "missing required field" in html
     assert "service.name" in html
+    assert "Problems by kind" in html and "time written as text" in html
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "catalog.imported")
     ).one()

@@ -225,3 +225,58 @@ def test_the_messy_package_imports_with_a_summary_that_names_each_quirk(app, db)
     # A second import finds the same rows, the split phone included.
     again = import_source(read_path(MESSY))
     assert again.counts["phone"].created == 0
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+def test_cli_prints_problems_by_kind_and_writes_every_one_to_the_report_csv(app, db, tmp_path):
+    import csv
+
+    details = tmp_path / "problems.csv"
+    result = app.test_cli_runner().invoke(
+        args=["hsds", "import", str(MESSY), "--report", str(details)]
+    )
+    assert result.exit_code == 0, result.output
+    output = result.output
+    assert "Problems by kind (count, then up to three examples):" in output
+    assert "     7  weekday written as a name (changed and kept)" in output
+    weekday_examples = [
+        line for line in output.splitlines() if "weekday written as a name:" in line
+    ]
+    assert len(weekday_examples) == 3  # three examples of seven
+    assert "unreadable email address (left out)" in output
+    # The summary replaces the row-by-row list, which is in the CSV.
+    assert "problem:" not in output and f"Every problem, row by row: {details}" in output
+    with details.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert f"rows written, {len(rows)} problems" in output
+    assert {
+        "file": "data/regular_schedules.csv",
+        "row": "9",
+        "field": "schedule.opens_at",
+        "kind": "unreadable time",
+        "changed_and_kept": "no",
+        "reason": "unreadable time: 'sometime'; imported without it",
+    } in rows
+
+
+def test_report_csv_cells_cannot_run_as_spreadsheet_formulas(app, db, tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "services.csv").write_text("id,name,status,url\n1,=HYPERLINK(1),active,=cmd x\n")
+    details = tmp_path / "problems.csv"
+    app.test_cli_runner().invoke(
+        args=["hsds", "import", str(folder), "--report", str(details), "--dry-run"]
+    )
+    assert ",=" not in details.read_text()
+
+
+def test_cli_exits_non_zero_only_when_nothing_usable_was_found(app, db, tmp_path):
+    folder = tmp_path / "nothing"
+    folder.mkdir()
+    (folder / "services.csv").write_text("id,name,status\n1,,active\n2,,active\n")
+    result = app.test_cli_runner().invoke(args=["hsds", "import", str(folder)])
+    assert result.exit_code != 0
+    assert "Nothing usable was found" in result.output
+    assert "missing required field (left out)" in result.output

@@ -17,13 +17,16 @@ Rules:
 
 from __future__ import annotations
 
+import csv
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import IO
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.audit import _csv_safe
 from portal.extensions import db
 from portal.hsds import lenient
 from portal.hsds.sources import Source, SourceRow
@@ -42,6 +45,8 @@ from portal.search import services_touched_by_ids
 log = logging.getLogger(__name__)
 
 CHUNK = 500
+EXAMPLES = 3  # per kind of problem in the report's summary
+FILE_NOTE = "file note"
 # Up to this many changed rows the search index follows through the outbox; more, it is rebuilt.
 OUTBOX_LIMIT = 500
 ENUMS = {
@@ -77,6 +82,20 @@ class Counts:
 
 
 @dataclass
+class Kind:
+    name: str
+    fixed: bool
+    count: int = 0
+    examples: list[Problem] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        if self.name == FILE_NOTE:
+            return "about a whole file"
+        return "changed and kept" if self.fixed else "left out"
+
+
+@dataclass
 class Report:
     dry_run: bool = False
     counts: dict[str, Counts] = field(default_factory=dict)
@@ -87,6 +106,39 @@ class Report:
     @property
     def rows_written(self) -> int:
         return sum(c.created + c.updated for c in self.counts.values())
+
+    def kinds(self) -> list[Kind]:
+        """Problems grouped by kind, most frequent first, each with its first examples."""
+        kinds: dict[str, Kind] = {}
+        for problem in self.problems:
+            kind = kinds.setdefault(problem.kind, Kind(problem.kind, problem.fixed))
+            kind.count += 1
+            if len(kind.examples) < EXAMPLES:
+                kind.examples.append(problem)
+        return sorted(kinds.values(), key=lambda k: (-k.count, k.name))
+
+    def kind_lines(self) -> list[str]:
+        lines = []
+        for kind in self.kinds():
+            lines.append(f"{kind.count:>8}  {kind.name} ({kind.outcome})")
+            lines.extend(f"{'':>10}e.g. {example}" for example in kind.examples)
+        return lines
+
+    def write_details(self, handle: IO[str]) -> None:
+        """Every problem as a CSV row, for a data steward to fix the source."""
+        writer = csv.writer(handle)
+        writer.writerow(["file", "row", "field", "kind", "changed_and_kept", "reason"])
+        for p in self.problems:
+            writer.writerow(
+                [
+                    _csv_safe(p.file),
+                    p.row if p.row is not None else "",
+                    p.field or "",
+                    _csv_safe(p.kind),
+                    "yes" if p.fixed else "no",
+                    _csv_safe(p.reason),
+                ]
+            )
 
     def summary_lines(self) -> list[str]:
         lines = [f"{'table':<24}{'created':>9}{'updated':>9}{'skipped':>9}"]
@@ -341,7 +393,7 @@ def _check_and_write(source: Source, report: Report) -> dict[str, set[str]]:
         accepted[table.name] |= {c["id"] for c in good}
         written[table.name] = {c["id"] for c in good}
     for file, note in source.notes:
-        report.problems.append(Problem(file, None, None, note, "file note"))
+        report.problems.append(Problem(file, None, None, note, FILE_NOTE))
     return written
 
 
