@@ -289,9 +289,7 @@ def test_cli_import_reports_problems_summary_and_rate(app, db):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["hsds", "import", str(LEGACY), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert (
-        "e.g. services.csv, row 6, field service.name: missing required field" in result.output
-    )
+    assert "e.g. services.csv, row 6, field service.name: missing required field" in result.output
     assert "would be written (dry run, nothing saved)" in result.output
     assert "rows/s" in result.output
     assert db.session.scalar(select(func.count()).select_from(Service)) == 0

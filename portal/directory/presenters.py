@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal import localtime
-from portal.catalog import freshness, hours, listing_cards, phones, vocabulary
+from portal.catalog import freshness, hours, listing_cards, phones, places, vocabulary
 from portal.directory.templating import nice_number
 from portal.extensions import db
 from portal.models import Location, Phone, Schedule, Service
@@ -74,6 +74,7 @@ class ListingCard:
     accepting_new_clients: bool | None
     capacity: list[str]
     schedules: tuple[hours.ScheduleFacts, ...]
+    approximate_distance: bool = False
 
 
 @dataclass
@@ -166,6 +167,8 @@ def status_label(service: Service) -> str:
 
 
 def directions_url(location: Location) -> str | None:
+    if places.is_confidential(location):
+        return None
     address = location.physical_address
     if address is not None:
         return "https://www.google.com/maps/dir/?api=1&destination=" + quote_plus(address.one_line)
@@ -185,10 +188,9 @@ def location_view(
     phone_list=None,
     note: str | None = None,
 ) -> LocationView:
-    address = location.physical_address
     return LocationView(
         location=location,
-        address=address.one_line if address else None,
+        address=places.public_address_line(location),
         directions_url=directions_url(location),
         phones=[phone_view(p) for p in (phone_list if phone_list is not None else location.phones)],
         hours=hours_view(list(schedules if schedules is not None else location.schedules), now),
@@ -203,7 +205,7 @@ def location_view(
 def card(facts: listing_cards.CardFacts) -> ListingCard:
     place = None
     if facts.address is not None:
-        place = f"{facts.address[0]}, {facts.address[1]}"
+        place = ", ".join(part for part in facts.address if part)
     elif facts.has_locations:
         place = _("Online or by phone")
     return ListingCard(
@@ -219,6 +221,7 @@ def card(facts: listing_cards.CardFacts) -> ListingCard:
         accepting_new_clients=facts.accepting_new_clients,
         capacity=[capacity_label(c.available, c.maximum, c.unit) for c in facts.capacities],
         schedules=facts.schedules,
+        approximate_distance=facts.approximate_distance,
     )
 
 

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 CHUNK = 500
 EXAMPLES = 3  # per kind of problem in the report's summary
 FILE_NOTE = "file note"
+CONFIDENTIAL = "confidential"
 # Up to this many changed rows the search index follows through the outbox; more, it is rebuilt.
 OUTBOX_LIMIT = 500
 ENUMS = {
@@ -185,6 +186,9 @@ class _Checker:
                         f"bad value: {error}; imported without it",
                         f"unreadable {kinds[name]}",
                     )
+                continue
+            if name in table.import_also and clean[name] is None:
+                del clean[name]  # a flag left blank changes nothing (an admin may have set it)
                 continue
             allowed = ENUMS.get((table.name, name))
             # A value outside the vocabulary is not left out: a service given as "closed"
@@ -327,7 +331,7 @@ def _write(table: Table, creates: list[dict], updates: list[dict]) -> None:
 def _column_defaults(table: Table) -> dict:
     """What a new row holds in each field the source leaves out (callables are called)."""
     defaults = {}
-    for name in table.fields:
+    for name in table.importable:
         column = table.column(name)
         defaults[name] = column.default.arg if column.default is not None else None
     return defaults
@@ -365,7 +369,27 @@ def _tidy(source: Source, report: Report) -> None:
             rows.extend(SourceRow(row.file, row.row, values) for values in extra)
 
 
+def _confidential_attributes(source: Source) -> None:
+    """An HSDS 3.0 attribute marks a location confidential (README: "Confidential places"):
+    link_entity "location" and the value, label, or its taxonomy term's code or name
+    "confidential"."""
+    terms = {str(row.values.get("id")): row.values for row in source.rows.get("taxonomy_term", [])}
+    marked = set()
+    for row in source.rows.get("attribute", []):
+        values = row.values
+        if str(values.get("link_entity") or "").strip().lower() != "location":
+            continue
+        term = terms.get(str(values.get("taxonomy_term_id")), {})
+        words = (values.get("value"), values.get("label"), term.get("code"), term.get("name"))
+        if any(str(w or "").strip().lower() == CONFIDENTIAL for w in words):
+            marked.add(str(values.get("link_id")))
+    for row in source.rows.get("location", []):
+        if str(row.values.get("id")) in marked:
+            row.values["confidential"] = "true"
+
+
 def _check_and_write(source: Source, report: Report) -> dict[str, set[str]]:
+    _confidential_attributes(source)
     _tidy(source, report)
     wanted = _referenced_ids(source)
     accepted = {t.name: _existing_ids(t.model, wanted[t.name]) for t in TABLES}

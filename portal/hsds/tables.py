@@ -52,17 +52,23 @@ class Table:
     model: type[Any]  # the model class, chosen by table name
     csv_name: str
     portal_only: frozenset[str] = field(default_factory=frozenset)
+    # Portal-only fields an import may set (a flag column in the source); never exported.
+    import_also: frozenset[str] = field(default_factory=frozenset)
 
     @cached_property
     def fields(self) -> list[str]:
         return [c.key for c in self.model.__table__.columns if c.key not in self.portal_only]
+
+    @cached_property
+    def importable(self) -> list[str]:
+        return [*self.fields, *sorted(self.import_also)]
 
     def column(self, name: str):
         return self.columns[name]
 
     @cached_property
     def columns(self) -> dict:
-        return {name: self.model.__table__.columns[name] for name in self.fields}
+        return {name: self.model.__table__.columns[name] for name in self.importable}
 
     @cached_property
     def foreign_keys(self) -> dict[str, str]:
@@ -82,7 +88,7 @@ class Table:
 
     @cached_property
     def kinds(self) -> dict[str, str]:
-        return {name: kind_of(self.column(name)) for name in self.fields}
+        return {name: kind_of(self.column(name)) for name in self.importable}
 
     @cached_property
     def filled_when_empty(self) -> dict:
@@ -115,7 +121,13 @@ TABLES: tuple[Table, ...] = (
         "services.csv",
         portal_only=frozenset({"accepting_new_clients", "waitlist_length"}),
     ),
-    Table("location", Location, "locations.csv"),
+    Table(
+        "location",
+        Location,
+        "locations.csv",
+        portal_only=frozenset({"confidential"}),
+        import_also=frozenset({"confidential"}),
+    ),
     Table("service_at_location", ServiceAtLocation, "service_at_location.csv"),
     Table("address", Address, "addresses.csv"),
     Table("contact", Contact, "contacts.csv"),
