@@ -278,6 +278,12 @@ def listing_json(item: ServiceListing) -> dict:
         "distance_miles": round(item.distance_miles, 1)
         if item.distance_miles is not None
         else None,
+        # Measured from a confidential place's ZIP code: say "about" (portal.catalog.places).
+        "distance_approximate": entry.approximate_distance,
+        # The card's snippet: plain text, and as HTML with the matched words in <mark>.
+        "snippet": item.snippet_html.striptags() if item.snippet_html else None,
+        "snippet_html": str(item.snippet_html) if item.snippet_html else None,
+        "name_html": str(item.name_html) if item.name_html else None,
         "languages": entry.languages,
         "payment": entry.payment,
         "accepting_new_clients": entry.accepting_new_clients,
