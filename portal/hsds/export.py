@@ -21,7 +21,7 @@ from sqlalchemy import case, null, select
 
 from portal.extensions import db
 from portal.hsds import records
-from portal.hsds.tables import HSDS_VERSION, TABLES, Table, kind_of, to_text
+from portal.hsds.tables import HSDS_3_1_TABLES, HSDS_VERSION, TABLES, Table, kind_of, to_text
 from portal.models import Location, Organization, Service, Taxonomy, TaxonomyTerm
 
 PACKAGE_NAME = "community_help_finder_hsds"
@@ -88,6 +88,11 @@ def _descriptor(counts: dict[str, int]) -> dict:
         f"{HSDS_VERSION}: {counts.get('service', 0)} services of "
         f"{counts.get('organization', 0)} organizations.",
         "licenses": [LICENSE],
+        # HSDS 3.0 with two tables of HSDS 3.1, so that capacity survives a round trip.
+        "hsds_profile": {
+            "version": HSDS_VERSION,
+            "tables_from_3_1": list(HSDS_3_1_TABLES),
+        },
         "resources": resources,
     }
 

@@ -200,6 +200,7 @@ SERVICE_FULL_OPTIONS = (
     *SERVICE_LIST_OPTIONS,
     selectinload(Service.phones).selectinload(Phone.languages),
     selectinload(Service.schedules),
+    selectinload(Service.capacities),
     selectinload(Service.service_areas),
     selectinload(Service.languages),
     selectinload(Service.fundings),
@@ -265,6 +266,11 @@ def full_services(services: list[Service]) -> list[dict]:
                 row("required_document", d) for d in _by_id(service.required_documents)
             ],
             contacts=[_contact(contact) for contact in _by_id(service.contacts)],
+            # HSDS 3.1 (the 3.0 schema allows more fields): capacity survives a round trip.
+            capacities=[
+                {**row("service_capacity", c), "unit": row("unit", c.unit)}
+                for c in _by_id(service.capacities)
+            ],
             attributes=attributes.get(service.id, []),
             metadata=metadata.get(service.id, []),
         )

@@ -68,7 +68,9 @@ NESTED = {
         "program": ("program", "parent", "program_id"),
         "required_documents": ("required_document", "child", "service_id"),
         "contacts": ("contact", "child", "service_id"),
+        "capacities": ("service_capacity", "child", "service_id"),  # HSDS 3.1
     },
+    "service_capacity": {"unit": ("unit", "parent", "unit_id")},
     "organization": {
         "funding": ("funding", "child", "organization_id"),
         "contacts": ("contact", "child", "organization_id"),

@@ -35,12 +35,16 @@ from portal.models import (
     Service,
     ServiceArea,
     ServiceAtLocation,
+    ServiceCapacity,
     Taxonomy,
     TaxonomyTerm,
+    Unit,
 )
 from portal.models.catalog import UTCDateTime
 
 HSDS_VERSION = "3.0"
+# Tables from HSDS 3.1 carried alongside 3.0 (the portal's capacity); the data package says so.
+HSDS_3_1_TABLES = ("service_capacity", "unit")
 # Non-UUID ids from other systems ("42", "org-7") become stable UUIDs under this namespace,
 # so importing the same file twice finds the same rows.
 FOREIGN_ID_NAMESPACE = uuid.UUID("5f0c7b5e-2a41-4e0b-9d83-1c6e4f7a9b20")
@@ -115,12 +119,14 @@ TABLES: tuple[Table, ...] = (
     Table("organization", Organization, "organizations.csv", portal_only=frozenset({"trusted"})),
     Table("organization_identifier", OrganizationIdentifier, "organization_identifiers.csv"),
     Table("program", Program, "programs.csv"),
+    Table("unit", Unit, "units.csv"),  # HSDS 3.1
     Table(
         "service",
         Service,
         "services.csv",
         portal_only=frozenset({"accepting_new_clients", "waitlist_length"}),
     ),
+    Table("service_capacity", ServiceCapacity, "service_capacity.csv"),  # HSDS 3.1
     Table(
         "location",
         Location,
