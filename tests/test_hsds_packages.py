@@ -120,3 +120,73 @@ def test_unreadable_packages_fail_clearly():
         read_files({"datapackage.json": b'{"resources": []}'})
     with pytest.raises(SourceError, match="neither UTF-8 nor Windows-1252"):
         read_files({"services.csv": b"id,name\n1,\x81\x8d\n"})
+
+
+# --- damaged and oversized input: reported, never a 500 -----------------------------------
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_zip_with_a_bad_crc_is_refused_clearly():
+    data = bytearray(zip_of({"services.csv": b"id,name\n" + b"1,Counseling\n" * 50}))
+    start = data.index(b"PK\x03\x04")
+    crc_at = start + 14
+    data[crc_at] ^= 0xFF  # the local header's CRC no longer matches the contents
+    data[data.index(b"PK\x01\x02") + 16] ^= 0xFF  # nor the central directory's
+    with pytest.raises(SourceError, match=r"services\.csv is damaged"):
+        read_upload("export.zip", bytes(data))
+
+
+def test_a_zip_that_expands_past_the_limit_is_too_large(monkeypatch):
+    from portal.hsds import sources
+
+    monkeypatch.setattr(sources, "MAX_UNZIPPED_BYTES", 10_000)
+    bomb = zip_of({"services.csv": b"id,name\n" + b"0" * 50_000})
+    assert len(bomb) < 1_000
+    with pytest.raises(SourceError, match="too many or too large") as caught:
+        read_upload("bomb.zip", bomb)
+    assert caught.value.too_large
+
+
+def test_an_oversized_field_ends_the_file_with_a_problem_and_keeps_the_rows_before():
+    text = "id,name,status\n1,First,active\n2," + "x" * 200_000 + ",active\n3,Third,active\n"
+    source = read_files({"services.csv": text.encode()})
+    assert set(rows_of(source, "service")) == {"1"}
+    (file, row, kind, reason), *_ = source.issues
+    assert (file, row, kind) == ("services.csv", 3, "unreadable CSV row")
+    assert "field larger than field limit" in reason
+
+
+def test_repeated_ids_are_reported():
+    text = "id,name,status\n1,First,active\n1,First again,active\n"
+    source = read_files({"services.csv": text.encode()})
+    assert source.issues == [
+        (
+            "services.csv",
+            3,
+            "duplicate id",
+            "id '1' repeats row 2; the later row's values are used",
+        )
+    ]
+
+
+def test_json_nested_without_end_is_refused_clearly():
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(SourceError, match="nested too deeply"):
+        read_files({"services.json": deep.encode()})
+    # Valid JSON a few thousand records deep: an organization's service's organization's …
+    depth = 3_000
+    opening = "".join(
+        f'{{"id": "o{n}", "name": "Org", "services": [{{"id": "s{n}", "name": "Service", '
+        f'"status": "active", "organization": '
+        for n in range(depth)
+    )
+    text = opening + '{"id": "last", "name": "Org"}' + "}]}" * depth
+    with pytest.raises(SourceError, match="nested too deeply"):
+        read_files({"organizations.json": text.encode()})

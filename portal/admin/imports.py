@@ -45,7 +45,8 @@ def import_catalog():
         source = read_upload(upload.filename or "upload", upload.read())
     except SourceError as error:
         form.file.errors = [_("This file could not be read: %(reason)s", reason=str(error))]
-        return render_template("admin/import.html", form=form, report=None), INVALID
+        status = 413 if error.too_large else INVALID
+        return render_template("admin/import.html", form=form, report=None), status
     report = import_source(source, dry_run=form.dry_run.data)
     if not report.dry_run and not report.fatal:
         audit.record(

@@ -418,6 +418,8 @@ def _check_and_write(source: Source, report: Report) -> dict[str, set[str]]:
         written[table.name] = {c["id"] for c in good}
     for file, note in source.notes:
         report.problems.append(Problem(file, None, None, note, FILE_NOTE))
+    for file, row_number, kind, reason in source.issues:
+        report.problems.append(Problem(file, row_number, None, reason, kind))
     return written
 
 

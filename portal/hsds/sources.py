@@ -17,6 +17,7 @@ import json
 import posixpath
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -29,7 +30,12 @@ LEGACY_NAMESPACE = uuid.UUID("c3e1a0d4-6b7f-4e59-8a21-3f5d9b0c7e64")
 
 
 class SourceError(Exception):
-    """The input cannot be read at all (the import stops and writes nothing)."""
+    """The input cannot be read at all (the import stops and writes nothing). `too_large`:
+    refused for its size (an upload answers 413), otherwise for its content (422)."""
+
+    def __init__(self, message: str, *, too_large: bool = False):
+        super().__init__(message)
+        self.too_large = too_large
 
 
 @dataclass
@@ -43,6 +49,8 @@ class SourceRow:
 class Source:
     rows: dict[str, list[SourceRow]] = field(default_factory=dict)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (file, what was left out)
+    # (file, row, kind, reason): rows read with a problem (a repeated id, a field too long)
+    issues: list[tuple[str, int | None, str, str]] = field(default_factory=list)
     legacy: bool = False
     package: dict | None = None  # the datapackage.json descriptor, when there is one
 
@@ -184,6 +192,8 @@ def _read_json_file(source: Source, name: str, text: str) -> None:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise SourceError(f"{name}: JSON nested too deeply to be HSDS") from None
     if isinstance(document, dict) and document and all(k in BY_CSV for k in document):
         _read_tabular(source, name, document)
         return
@@ -309,15 +319,43 @@ def _csv_table(source: Source, name: str) -> tuple[LegacyFile | None, str | None
     return None, BY_CSV[base].name if base in BY_CSV else None
 
 
-def _csv_records(text: str, dialect: dict | None = None):
+def _csv_records(source: Source, name: str, text: str, dialect: dict | None = None):
     """(row number, values) for each record that holds something. The row number counts
     records with the header as row 1, as a spreadsheet shows them (a quoted new line does
-    not shift it); rows of empty cells (a spreadsheet's trailing blank rows) are left out."""
+    not shift it); rows of empty cells (a spreadsheet's trailing blank rows) are left out.
+    A row the csv module cannot read (a field over its size limit, a stray quote) ends the
+    file there, reported; the rows before it are kept. A repeated id is reported."""
     reader = csv.DictReader(io.StringIO(text, newline=""), **_dialect_options(dialect or {}))
-    for number, values in enumerate(reader, start=2):
-        values = {k.strip(): v for k, v in values.items() if k is not None}
-        if any(v not in (None, "") and str(v).strip() for v in values.values()):
+    seen: dict[str, int] = {}
+    number = 1
+    try:
+        for number, values in enumerate(reader, start=2):
+            values = {k.strip(): v for k, v in values.items() if k is not None}
+            if not any(v not in (None, "") and str(v).strip() for v in values.values()):
+                continue
+            row_id = str(values.get("id") or "").strip()
+            if row_id and row_id in seen:
+                source.issues.append(
+                    (
+                        name,
+                        number,
+                        "duplicate id",
+                        f"id {row_id!r} repeats row {seen[row_id]}; "
+                        "the later row's values are used",
+                    )
+                )
+            elif row_id:
+                seen[row_id] = number
             yield number, values
+    except csv.Error as error:
+        source.issues.append(
+            (
+                name,
+                number + 1,
+                "unreadable CSV row",
+                f"{error}; this row and the rest of the file were not read",
+            )
+        )
 
 
 def _dialect_options(dialect: dict) -> dict:
@@ -345,7 +383,7 @@ def _read_csv(source: Source, name: str, text: str, dialect: dict | None = None)
     if table is None:
         source.notes.append((name, "not an HSDS table the portal keeps; skipped"))
         return
-    for number, values in _csv_records(text, dialect):
+    for number, values in _csv_records(source, name, text, dialect):
         if spec is not None:
             values = _legacy_values(base, spec, values)
         source.add(table, SourceRow(file=name, row=number, values=values))
@@ -354,7 +392,7 @@ def _read_csv(source: Source, name: str, text: str, dialect: dict | None = None)
 def _read_eligibility(source: Source, name: str, text: str, dialect: dict | None) -> None:
     """1.x/2.0 eligibility rows become their service's eligibility_description."""
     services = {row.values.get("id"): row for row in source.rows.get("service", [])}
-    for number, values in _csv_records(text, dialect):
+    for number, values in _csv_records(source, name, text, dialect):
         service = services.get(values.get("service_id"))
         if service is None:
             source.notes.append(
@@ -502,7 +540,10 @@ def read_files(files: dict[str, bytes]) -> Source:
         if lower.endswith(".csv"):
             _read_csv(source, name, _decode(source, name, files[name], encoding), dialect)
         elif lower.endswith(".json"):
-            _read_json_file(source, name, _decode(source, name, files[name], encoding))
+            try:
+                _read_json_file(source, name, _decode(source, name, files[name], encoding))
+            except RecursionError:  # records nested in each other without end
+                raise SourceError(f"{name}: JSON nested too deeply to be HSDS") from None
         else:
             source.notes.append((name, "neither .csv nor .json; skipped"))
     return source
@@ -519,8 +560,29 @@ def _unzip(data: bytes, name: str) -> dict[str, bytes]:
         if not m.is_dir() and not Path(m.filename).name.startswith(".")
     ]
     if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-        raise SourceError(f"{name}: too many or too large files inside")
-    return {m.filename: archive.read(m) for m in members}
+        raise SourceError(
+            f"{name}: too many or too large files inside (at most {MAX_ZIP_MEMBERS} files "
+            f"and {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB unpacked)",
+            too_large=True,
+        )
+    files, total = {}, 0
+    for member in members:
+        try:
+            # Read no more than the limit allows, whatever the member's header claims.
+            with archive.open(member) as handle:
+                data = handle.read(MAX_UNZIPPED_BYTES - total + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise SourceError(f"{name}: {member.filename} is damaged ({error})") from None
+        except (NotImplementedError, RuntimeError) as error:  # unknown method, encrypted
+            raise SourceError(f"{name}: {member.filename} cannot be unpacked ({error})") from None
+        total += len(data)
+        if total > MAX_UNZIPPED_BYTES:
+            raise SourceError(
+                f"{name}: more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB unpacked",
+                too_large=True,
+            )
+        files[member.filename] = data
+    return files
 
 
 def read_upload(name: str, data: bytes) -> Source:
@@ -546,7 +608,7 @@ def read_path(path: Path) -> Source:
                 continue
             total += item.stat().st_size
             if len(files) >= MAX_ZIP_MEMBERS or total > MAX_UNZIPPED_BYTES:
-                raise SourceError(f"{path}: too many or too large files")
+                raise SourceError(f"{path}: too many or too large files", too_large=True)
             files[relative.as_posix()] = item.read_bytes()
         return read_files(files)
     return read_upload(path.name, path.read_bytes())
