@@ -280,3 +280,24 @@ def test_cli_exits_non_zero_only_when_nothing_usable_was_found(app, db, tmp_path
     assert result.exit_code != 0
     assert "Nothing usable was found" in result.output
     assert "missing required field (left out)" in result.output
+
+
+def test_names_in_capitals_are_shown_in_title_case_and_kept_as_given(app, db, tmp_path):
+    from portal.catalog.cleaning import display_name
+    from portal.hsds.export import export_csv
+
+    assert display_name("RIVERBEND FAMILY SERVICES") == "Riverbend Family Services"
+    assert display_name("O'BRIEN HOUSE #2") == "O'Brien House #2"
+    assert display_name("MARY'S PLACE") == "Mary's Place"
+    assert display_name("NAMI Northern Virginia") == "NAMI Northern Virginia"  # not all caps
+    assert display_name("988") == "988"
+    values, fixes, _ = tidied("service", name="FAMILY COUNSELING")
+    assert values["name"] == "FAMILY COUNSELING"  # stored as the source gives it
+    assert ("name", "name in capitals (shown in title case)", "Family Counseling") in fixes
+    import_source(read_path(MESSY))
+    client = app.test_client()
+    page = client.get(f"/services/{hsds_id('100')}").get_data(as_text=True)
+    assert '<h1 id="service-name">Family Counseling</h1>' in page
+    assert "Riverbend Family Services" in page and "RIVERBEND" not in page
+    export_csv(tmp_path)
+    assert "FAMILY COUNSELING" in (tmp_path / "services.csv").read_text()

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal import localtime
-from portal.catalog import freshness, hours, listing_cards, phones, places, vocabulary
+from portal.catalog import cleaning, freshness, hours, listing_cards, phones, places, vocabulary
 from portal.directory.templating import nice_number
 from portal.extensions import db
 from portal.models import Location, Phone, Schedule, Service
@@ -210,7 +210,7 @@ def card(facts: listing_cards.CardFacts) -> ListingCard:
         place = _("Online or by phone")
     return ListingCard(
         id=facts.id,
-        name=facts.name,
+        name=cleaning.display_name(facts.name) or facts.name,
         status=facts.status,
         organization_name=facts.organization_name,
         phone=phone_view(facts.phone, with_languages=False) if facts.phone else None,

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime
 
-from portal.catalog import places
+from portal.catalog import cleaning, places
 
 
 def page_url(page: int) -> str:
@@ -34,5 +34,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = nice_number
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["public_address_line"] = places.public_address_line
+    app.jinja_env.filters["display_name"] = cleaning.display_name
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

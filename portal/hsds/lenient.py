@@ -14,7 +14,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from portal.catalog.cleaning import EMAIL_SHAPE
+from portal.catalog.cleaning import EMAIL_SHAPE, display_name
 
 SPLIT_NAMESPACE = uuid.UUID("0b6f2a9e-3c54-4d1f-9e7a-5a8c2d4b6e10")
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -103,6 +103,7 @@ STATES = {
     "american samoa": "AS",
     "northern mariana islands": "MP",
 }
+NAMED = {"organization", "service", "location"}
 URL_FIELDS = {"url", "website", "logo", "uri", "term_uri", "schedule_link"}
 _ISO_TIME = re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
 _CLOCK = re.compile(
@@ -343,6 +344,9 @@ def tidy(table: str, values: dict) -> tuple[list[Fix], list[dict]]:
         extra = _phone(values, fixes)
     elif table == "address":
         _address(values, fixes)
+    shown = display_name(values.get("name")) if table in NAMED else None
+    if shown and shown != values.get("name"):  # stored as given; pages show it in title case
+        fixes.append(Fix("name", "name in capitals (shown in title case)", values["name"], shown))
     for name, raw in list(values.items()):
         if not isinstance(raw, str) or not raw.strip():
             continue
