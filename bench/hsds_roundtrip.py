@@ -8,7 +8,8 @@ For the given size (default 10,000 services), in a temporary folder:
   * imports it again (every row an update: the idempotent path);
   * exports again and says whether the files are identical.
 
-It prints figures only; nothing is asserted.
+It prints figures only (rates and the peak resident memory after each step); nothing is
+asserted.
 
 Run: `PYTHONPATH=. .venv/bin/python bench/hsds_roundtrip.py [--services 10000]`
 (DATABASE_URL=postgresql+psycopg://… runs it on PostgreSQL; the database is emptied).
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -43,6 +45,11 @@ def _fresh_database() -> None:
     db.create_all()
 
 
+def _peak_rss_mb() -> float:
+    """The process's peak resident memory so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _import(package: Path, label: str) -> None:
     started = time.perf_counter()
     source = read_path(package)
@@ -57,7 +64,7 @@ def _import(package: Path, label: str) -> None:
     )
     print(
         f"  import rate: {rows / (read + report.seconds):,.0f} rows/s "
-        f"(reading, checking, writing, committing)"
+        f"(reading, checking, writing, committing); peak RSS so far {_peak_rss_mb():,.0f} MB"
     )
 
 
@@ -82,7 +89,8 @@ def main() -> None:
             db.session.commit()
             print(
                 f"database: {db.engine.url.get_backend_name()}; generated {args.services:,} "
-                f"services in {time.perf_counter() - started:.1f} s"
+                f"services in {time.perf_counter() - started:.1f} s; "
+                f"peak RSS {_peak_rss_mb():,.0f} MB"
             )
 
             first, second = folder / "first", folder / "second"

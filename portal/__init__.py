@@ -94,7 +94,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from portal import backup, keys
+    from portal import backup, jobs, keys
     from portal.admin import cli as users_cli
     from portal.catalog import cli as catalog_cli
     from portal.hsds import cli as hsds_cli
@@ -112,6 +112,7 @@ def register_commands(app: Flask) -> None:
     referrals_cli.init_app(app)
     listings_cli.init_app(app)
     hsds_cli.init_app(app)
+    jobs.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -111,6 +111,9 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000",
         # How many proxies in front of the app set X-Forwarded-For (0: use the peer address).
         "PORTAL_TRUSTED_PROXIES": _int("PORTAL_TRUSTED_PROXIES", 0),
+        # Redis for background jobs (RQ): admin HSDS uploads run there when it is set, and
+        # `flask jobs worker` runs them; unset, an upload is imported within the request.
+        "PORTAL_REDIS_URL": os.environ.get("PORTAL_REDIS_URL") or None,
         # Rate limits: Redis when several workers share counters, memory for one process.
         "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE_URI") or "memory://",
         "PORTAL_LOGIN_LIMIT_PER_ADDRESS": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ADDRESS")

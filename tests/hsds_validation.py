@@ -6,7 +6,9 @@ schema file is registered under the URL it is published at; references then reso
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 from functools import cache, lru_cache
 
 from jsonschema import Draft202012Validator
@@ -34,13 +36,25 @@ def registry() -> Registry:
     return Registry().with_resources(resources)
 
 
+FORMATS = copy.deepcopy(Draft202012Validator.FORMAT_CHECKER)
+
+
+@FORMATS.checks("uri")
+def _is_uri(value) -> bool:
+    """RFC 3986: an absolute URI has a scheme and no spaces ("www.example.org" is not one).
+    jsonschema checks "uri" only with an optional package; this is the part HSDS data breaks."""
+    if not isinstance(value, str):
+        return True
+    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value))
+
+
 @cache
 def validator(schema_name: str) -> Draft202012Validator:
     """A validator for e.g. "service.json" or "compiled/service_list.json" (formats checked)."""
     return Draft202012Validator(
         {"$ref": PUBLISHED_AT + schema_name},
         registry=registry(),
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
+        format_checker=FORMATS,
     )
 
 

@@ -53,6 +53,7 @@ def test_admin_imports_a_legacy_zip_and_sees_the_report(app, db):
     assert "Import finished" in html and services() == 3
     assert "services.csv" in html and "missing required field" in html
     assert "service.name" in html
+    assert "Problems by kind" in html and "time written as text" in html
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "catalog.imported")
     ).one()
@@ -123,3 +124,19 @@ def test_admins_may_upload_more_than_the_site_wide_limit(app, db):
         ).status_code
         == 413
     )
+
+
+def test_an_upload_that_expands_too_far_answers_413_and_a_damaged_one_422(app, db, monkeypatch):
+    from portal.hsds import sources
+
+    monkeypatch.setattr(sources, "MAX_UNZIPPED_BYTES", 10_000)
+    client = admin_client(app, db)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("services.csv", "id,name\n" + "0" * 50_000)
+    response = upload(client, "bomb.zip", buffer.getvalue())
+    assert response.status_code == 413
+    assert "too many or too large files inside" in response.get_data(as_text=True)
+    response = upload(client, "broken.zip", b"PK\x03\x04 not really a zip")
+    assert response.status_code == 422 and "not a valid zip file" in response.get_data(as_text=True)
+    assert services() == 0

@@ -188,6 +188,8 @@ EXPECTED = {
     ("providers.change", "GET"): (LOGIN, 403, 200, 404, 403, 200),
     ("admin.import_catalog", "GET"): admin_only(200),
     ("admin.import_catalog", "POST"): admin_only(422),  # no file chosen
+    # A background import's page: no such job (and no job queue in the tests) is a 404.
+    ("admin.import_job", "GET"): admin_only(404),
     # The HSDS API: public and read-only (DESIGN.md).
     ("api.index", "GET"): everyone(200),
     ("api.openapi", "GET"): everyone(200),
@@ -281,6 +283,7 @@ def world(app, db) -> World:
         "auth.reset_password": {"token": tokens.reset_link(target).rsplit("/", 1)[1]},
         "auth.end_session": {"session_id": strangers_session.id},
         "admin.user": {"user_id": target.id},
+        "admin.import_job": {"job_id": "00000000-0000-4000-8000-000000000000"},
         "admin.change_role": {"user_id": target.id},
         "admin.disable": {"user_id": target.id},
         "admin.enable": {"user_id": target.id},

@@ -13,6 +13,7 @@ from portal.catalog.seed import load_sample_catalog
 from portal.hsds.export import export_csv, export_json, export_zip
 from portal.hsds.importer import import_source
 from portal.hsds.sources import read_path
+from portal.hsds.tables import HSDS_3_1_TABLES
 from tests.database import built_once
 from tests.factories import PhoneFactory, ServiceFactory
 from tests.hsds_spec import spec_dir
@@ -40,12 +41,23 @@ def same_files(left, right) -> list[str]:
 def test_csv_package_follows_the_official_descriptor(app, db, tmp_path, sample_catalog):
     counts = export_csv(tmp_path)
     official = json.loads((spec_dir() / "datapackage.json").read_text())
+    later = json.loads((spec_dir() / "3.1-dev" / "datapackage.json").read_text())
+    # The two HSDS 3.1 tables the portal carries alongside 3.0, declared in the package.
+    official["resources"] += [r for r in later["resources"] if r["name"] in HSDS_3_1_TABLES]
     official_fields = {
         r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in official["resources"]
     }
+    for name in HSDS_3_1_TABLES:  # the 3.1-dev descriptor lists few fields; its schemas all
+        schema = json.loads((spec_dir() / "3.1-dev" / "schema" / f"{name}.json").read_text())
+        official_fields[name] = list(schema["properties"])
     official_paths = {r["name"]: r["path"] for r in official["resources"]}
     ours = json.loads((tmp_path / "datapackage.json").read_text())
     assert ours["profile"] == "tabular-data-package"
+    assert ours["hsds_profile"] == {
+        "version": "3.0",
+        "tables_from_3_1": ["service_capacity", "unit"],
+    }
+    assert len(csv_rows(tmp_path / "service_capacity.csv")) == counts["service_capacity"] > 0
     for resource in ours["resources"]:
         assert official_paths[resource["name"]] == resource["path"]
         with open(tmp_path / resource["path"], newline="", encoding="utf-8") as handle:

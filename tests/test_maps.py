@@ -39,8 +39,13 @@ def places(db):
     )
     ServiceAtLocationFactory(service=online, location=virtual)
     safe = ServiceFactory(name="Safe House Counseling", description="Counseling, private address.")
+    # A confidential place keeps its coordinates (for distances by ZIP) but never gets a pin.
     hidden = LocationFactory(
-        organization=safe.organization, name="Private site", latitude=None, longitude=None
+        organization=safe.organization,
+        name="Private site",
+        latitude=38.81,
+        longitude=-77.05,
+        confidential=True,
     )
     ServiceAtLocationFactory(service=safe, location=hidden)
     db.session.commit()

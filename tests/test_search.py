@@ -370,6 +370,19 @@ def test_json_has_the_same_results(catalog, client):
     assert result["url"].startswith("/services/")
 
 
+def test_json_results_carry_the_cards_snippet(catalog, client):
+    data = client.get("/search.json?q=stabilization+alcohol").get_json()
+    result = next(r for r in data["results"] if r["name"] == "Medical Stabilization Unit")
+    assert result["snippet_html"] == (
+        "Supervised care while the body clears <mark>alcohol</mark> or drugs."
+    )
+    assert result["snippet"] == "Supervised care while the body clears alcohol or drugs."
+    assert result["name_html"] == "Medical <mark>Stabilization</mark> Unit"
+    page = client.get("/search?q=stabilization+alcohol").get_data(as_text=True)
+    assert result["snippet_html"] in page  # the same snippet as the card
+    assert result["distance_approximate"] is False
+
+
 def test_empty_results_suggest_what_to_relax(catalog, client):
     page = client.get("/search?q=counseling&language=es").get_data(as_text=True)
     assert "No services found" in page and "Remove a filter" in page

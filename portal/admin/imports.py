@@ -5,12 +5,16 @@ HTTP only: reading is portal.hsds.sources, checking and writing portal.hsds.impo
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+import re
+
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
-from portal import audit
-from portal.admin import INVALID, admin_only, bp
+from portal import audit, jobs
+from portal.admin import INVALID, admin_only, bp, import_jobs
 from portal.admin.forms import ImportForm
 from portal.extensions import db
 from portal.hsds.importer import import_source
@@ -18,6 +22,7 @@ from portal.hsds.sources import SourceError, read_upload
 
 # Problems listed on the page; the rest are counted (the CLI prints them all).
 PROBLEMS_SHOWN = 500
+JOB_ID = re.compile(r"[0-9a-f-]{36}")
 
 
 @bp.url_value_preprocessor
@@ -41,11 +46,14 @@ def import_catalog():
     if not form.validate():
         return render_template("admin/import.html", form=form, report=None), INVALID
     upload = form.file.data
+    if jobs.enabled():
+        return _enqueue(upload, form.dry_run.data)
     try:
         source = read_upload(upload.filename or "upload", upload.read())
     except SourceError as error:
         form.file.errors = [_("This file could not be read: %(reason)s", reason=str(error))]
-        return render_template("admin/import.html", form=form, report=None), INVALID
+        status = 413 if error.too_large else INVALID
+        return render_template("admin/import.html", form=form, report=None), status
     report = import_source(source, dry_run=form.dry_run.data)
     if not report.dry_run and not report.fatal:
         audit.record(
@@ -57,3 +65,56 @@ def import_catalog():
     return render_template(
         "admin/import.html", form=form, report=report, problems=report.problems[:PROBLEMS_SHOWN]
     ), INVALID if report.fatal else 200
+
+
+def _enqueue(upload, dry_run: bool):
+    """A large file takes longer than a request may: a worker imports it (portal.jobs)."""
+    path = import_jobs.save_upload(upload.read())
+    job = jobs.queue().enqueue(
+        import_jobs.run_import,
+        str(path),
+        upload.filename or "upload",
+        bool(dry_run),
+        current_user.id,
+        result_ttl=jobs.RESULT_TTL,
+        meta={"stage": "queued", "filename": upload.filename or "upload"},
+    )
+    return redirect(url_for("admin.import_job", job_id=job.id), 303)
+
+
+@bp.get("/import/jobs/<job_id>")
+@admin_only
+def import_job(job_id: str):
+    if not jobs.enabled() or not JOB_ID.fullmatch(job_id):
+        abort(404)
+    try:
+        job = Job.fetch(job_id, connection=jobs.connection())
+    except NoSuchJobError:
+        abort(404)
+    status = job.get_status()
+    if status == JobStatus.FINISHED:
+        outcome = job.return_value() or {}
+        form = ImportForm()
+        if "error" in outcome:
+            form.file.errors = [
+                _("This file could not be read: %(reason)s", reason=outcome["error"])
+            ]
+            code = 413 if outcome.get("too_large") else INVALID
+            return render_template("admin/import.html", form=form, report=None), code
+        report = outcome["report"]
+        return render_template(
+            "admin/import.html",
+            form=form,
+            report=report,
+            problems=report.problems[:PROBLEMS_SHOWN],
+        ), INVALID if report.fatal else 200
+    failed = status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+    page = render_template(
+        "admin/import_job.html",
+        job=job,
+        failed=failed,
+        stage=job.meta.get("stage", "queued"),
+        filename=job.meta.get("filename", ""),
+    )
+    # The browser reloads the page by itself (no JavaScript needed) until the report is in.
+    return page, 200, ({} if failed else {"Refresh": "3"})

@@ -10,7 +10,9 @@ import math
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
+from portal.catalog import places
 from portal.catalog.queries import term_and_descendant_ids
 from portal.extensions import db
 from portal.hsds import records
@@ -188,12 +190,21 @@ def _placements_near(query: Select, nearby: Nearby) -> Select:
     box = select(Location.id, Location.latitude, Location.longitude).where(
         Location.latitude.between(centre.latitude - dlat, centre.latitude + dlat),
         Location.longitude.between(centre.longitude - dlng, centre.longitude + dlng),
+        Location.confidential.is_(False),
     )
-    candidates = db.session.execute(box).all()
+    candidates = [(c.id, c.latitude, c.longitude) for c in db.session.execute(box)]
+    # Confidential places are measured from their ZIP code's centre (portal.catalog.places):
+    # their own coordinates would give them away to a few searches from around them.
+    for place in db.session.scalars(
+        select(Location).where(Location.confidential).options(selectinload(Location.addresses))
+    ):
+        point = places.distance_point(place)
+        if point is not None:
+            candidates.append((place.id, point[0], point[1]))
     within = [
-        c.id
-        for c in candidates
-        if geo.miles_between(centre, geo.Point(c.latitude, c.longitude)) <= radius_miles
+        location_id
+        for location_id, latitude, longitude in candidates
+        if geo.miles_between(centre, geo.Point(latitude, longitude)) <= radius_miles
     ]
     return query.where(ServiceAtLocation.location_id.in_(within))
 

@@ -113,3 +113,22 @@ def clean_email(value: str | None) -> str | None:
     if len(text) > EMAIL_MAX or not re.match(EMAIL_SHAPE, text):
         raise CleaningError(_("Enter an email address like name@example.org."))
     return text
+
+
+def display_name(value: str | None) -> str | None:
+    """A name typed all in capitals ("RIVERBEND FAMILY SERVICES", as many 211 exports write
+    them) shown in title case; any other name as it is. Pages call this; the stored value
+    (and so the HSDS export) keeps the source's spelling."""
+    if not value or not any(ch.isalpha() for ch in value) or value != value.upper():
+        return value
+    shown = re.sub(r"[^\W\d_]+", _title_word, value)
+    return shown if len(shown) == len(value) else value
+
+
+def _title_word(word: re.Match) -> str:
+    text, start = word.group(0), word.start()
+    # "MARY'S" -> "Mary's", but "O'BRIEN" -> "O'Brien": a short run after an apostrophe is
+    # an ending (s, ll, re, ve, d, t).
+    if start > 0 and word.string[start - 1] in "'’" and len(text) <= 2:
+        return text.lower()
+    return text[0] + text[1:].lower()

@@ -374,6 +374,7 @@ LOCATION_FIELDS = [
     column("name", _l("Name")),
     column("description", _l("Description")),
     _address_field(),
+    column("confidential", _l("Confidential place")),
     column("transportation", _l("Getting there")),
     _phones_field("phones"),
     _hours_field(),

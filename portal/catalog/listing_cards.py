@@ -19,6 +19,7 @@ from portal.models import (
     Address,
     Attribute,
     Language,
+    Location,
     Organization,
     Phone,
     Schedule,
@@ -55,12 +56,15 @@ class CardFacts:
     phone: PhoneFacts | None  # its own first, else a location's, else its organization's
     languages: tuple[str, ...]
     payment: tuple[str, ...]  # names of its payment terms
-    address: tuple[str, str] | None  # street and city of its first location with an address
+    address: (
+        tuple[str | None, str | None] | None
+    )  # street and city of its first location with an address
     has_locations: bool
     last_verified: dt.date | None
     accepting_new_clients: bool | None
     capacities: tuple[CapacityFacts, ...]  # by unit name
     capacity_updated: dt.datetime | None
+    approximate_distance: bool  # at a confidential place: measured from its ZIP code's centre
     schedules: tuple[hours.ScheduleFacts, ...]  # its own hours, else its locations'
 
 
@@ -100,13 +104,15 @@ def public_cards(session: Session, service_ids: Sequence[str]) -> list[CardFacts
             service.organization_id, []
         )
         street = None
+        approximate = False
         for placement in at:
             here = addresses_at.get(placement.location_id, [])
             physical = next((a for a in here if a.address_type == "physical"), None)
             address = physical or (here[0] if here else None)
-            if address is not None:
-                street = (address.address_1, address.city)
-                break
+            approximate = approximate or any(a.confidential for a in here)
+            if address is not None and street is None:
+                # A confidential place shows its town only (portal.catalog.places).
+                street = (None if address.confidential else address.address_1, address.city)
         by_id[service.id] = CardFacts(
             id=service.id,
             name=service.name,
@@ -117,6 +123,7 @@ def public_cards(session: Session, service_ids: Sequence[str]) -> list[CardFacts
             payment=tuple(sorted(r.name for r in payments_of.get(service.id, []))),
             address=street,
             has_locations=bool(at),
+            approximate_distance=approximate,
             last_verified=service.assured_date,
             accepting_new_clients=service.accepting_new_clients,
             capacity_updated=service.capacity_updated,
@@ -239,9 +246,17 @@ _SCHEDULES = select(
         Schedule.location_id.in_(_ids("locations")),
     )
 )
-_ADDRESSES = select(
-    Address.location_id, Address.address_1, Address.city, Address.address_type
-).where(Address.location_id.in_(_ids("locations")))
+_ADDRESSES = (
+    select(
+        Address.location_id,
+        Address.address_1,
+        Address.city,
+        Address.address_type,
+        Location.confidential,
+    )
+    .join(Location, Location.id == Address.location_id)
+    .where(Address.location_id.in_(_ids("locations")))
+)
 _LANGUAGES = select(Language.service_id, Language.name).where(Language.service_id.in_(_ids("ids")))
 _PAYMENTS = (
     select(Attribute.link_id, TaxonomyTerm.name)

@@ -1,6 +1,6 @@
 """Where services are, for the map beside a list of them: one point per physical location with
-coordinates. Postal and virtual locations, and locations without coordinates (a shelter whose
-address is kept private has none), never get a pin."""
+coordinates. Postal and virtual locations, locations without coordinates and confidential
+places (portal.catalog.places) never get a pin."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ def points(session: Session, service_ids: Sequence[str]) -> list[MapPoint]:
             Service.id.in_(list(service_ids)),
             Service.status.in_(PUBLIC_STATUSES),
             Location.location_type.in_(PINNED_LOCATION_TYPES),
+            Location.confidential.is_(False),
             Location.latitude.is_not(None),
             Location.longitude.is_not(None),
         )

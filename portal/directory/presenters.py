@@ -11,7 +11,16 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal import localtime
-from portal.catalog import capacity, freshness, hours, listing_cards, phones, vocabulary
+from portal.catalog import (
+    capacity,
+    cleaning,
+    freshness,
+    hours,
+    listing_cards,
+    phones,
+    places,
+    vocabulary,
+)
 from portal.directory.templating import nice_number
 from portal.extensions import db
 from portal.models import Location, Phone, Schedule, Service
@@ -78,6 +87,7 @@ class ListingCard:
     capacity_updated: dt.datetime | None
     has_room: bool
     schedules: tuple[hours.ScheduleFacts, ...]
+    approximate_distance: bool = False
 
 
 @dataclass
@@ -180,6 +190,8 @@ def status_label(service: Service) -> str:
 
 
 def directions_url(location: Location) -> str | None:
+    if places.is_confidential(location):
+        return None
     address = location.physical_address
     if address is not None:
         return "https://www.google.com/maps/dir/?api=1&destination=" + quote_plus(address.one_line)
@@ -199,10 +211,9 @@ def location_view(
     phone_list=None,
     note: str | None = None,
 ) -> LocationView:
-    address = location.physical_address
     return LocationView(
         location=location,
-        address=address.one_line if address else None,
+        address=places.public_address_line(location),
         directions_url=directions_url(location),
         phones=[phone_view(p) for p in (phone_list if phone_list is not None else location.phones)],
         hours=hours_view(list(schedules if schedules is not None else location.schedules), now),
@@ -217,12 +228,12 @@ def location_view(
 def card(facts: listing_cards.CardFacts) -> ListingCard:
     place = None
     if facts.address is not None:
-        place = f"{facts.address[0]}, {facts.address[1]}"
+        place = ", ".join(part for part in facts.address if part)
     elif facts.has_locations:
         place = _("Online or by phone")
     return ListingCard(
         id=facts.id,
-        name=facts.name,
+        name=cleaning.display_name(facts.name) or facts.name,
         status=facts.status,
         organization_name=facts.organization_name,
         phone=phone_view(facts.phone, with_languages=False) if facts.phone else None,
@@ -238,6 +249,7 @@ def card(facts: listing_cards.CardFacts) -> ListingCard:
             facts.accepting_new_clients, (c.available for c in facts.capacities)
         ),
         schedules=facts.schedules,
+        approximate_distance=facts.approximate_distance,
     )
 
 
@@ -300,6 +312,12 @@ def listing_json(item: ServiceListing) -> dict:
         "distance_miles": round(item.distance_miles, 1)
         if item.distance_miles is not None
         else None,
+        # Measured from a confidential place's ZIP code: say "about" (portal.catalog.places).
+        "distance_approximate": entry.approximate_distance,
+        # The card's snippet: plain text, and as HTML with the matched words in <mark>.
+        "snippet": item.snippet_html.striptags() if item.snippet_html else None,
+        "snippet_html": str(item.snippet_html) if item.snippet_html else None,
+        "name_html": str(item.name_html) if item.name_html else None,
         "languages": entry.languages,
         "payment": entry.payment,
         "accepting_new_clients": entry.accepting_new_clients,

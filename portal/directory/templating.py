@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_timedelta
 
+from portal.catalog import cleaning, places
+
 
 def page_url(page: int) -> str:
     """The current URL with another page number, keeping every other query parameter."""
@@ -39,5 +41,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = nice_number
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["public_address_line"] = places.public_address_line
+    app.jinja_env.filters["display_name"] = cleaning.display_name
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

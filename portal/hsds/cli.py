@@ -24,19 +24,38 @@ hsds_cli = AppGroup("hsds", help="Import and export Open Referral HSDS data.")
 @hsds_cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check everything and report, but save nothing.")
-def import_command(path: Path, dry_run: bool) -> None:
-    """Import HSDS 3.0 JSON or CSV, or HSDS 1.x/2.0 CSV, from a file, folder or zip."""
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write every problem (file, row, field, kind, reason) to this CSV file.",
+)
+def import_command(path: Path, dry_run: bool, report_path: Path | None) -> None:
+    """Import HSDS 3.0 JSON or CSV, or HSDS 1.x/2.0 CSV, from a file, folder or zip.
+
+    Exits 0 when rows were imported, even with problems; non-zero only when nothing usable
+    was found."""
     try:
         source = read_path(path)
     except SourceError as error:
         raise click.ClickException(f"Nothing was imported: {error}") from error
     report = import_source(source, dry_run=dry_run)
-    for problem in report.problems:
-        click.echo(f"problem: {problem}")
+    if report_path is not None:
+        with report_path.open("w", encoding="utf-8", newline="") as handle:
+            report.write_details(handle)
     if report.fatal:
         raise click.ClickException(f"Nothing was imported: {report.fatal}")
     for line in report.summary_lines():
         click.echo(line)
+    if report.problems:
+        click.echo("")
+        click.echo("Problems by kind (count, then up to three examples):")
+        for line in report.kind_lines():
+            click.echo(line)
+        if report_path is None:
+            click.echo("Every problem, row by row: add --report PATH (a CSV file).")
+        else:
+            click.echo(f"Every problem, row by row: {report_path}")
     rows = report.rows_written + sum(c.skipped for c in report.counts.values())
     rate = rows / report.seconds if report.seconds else 0
     written = "would be written (dry run, nothing saved)" if dry_run else "written"
@@ -44,6 +63,8 @@ def import_command(path: Path, dry_run: bool) -> None:
         f"{report.rows_written} rows {written}, {len(report.problems)} problems, "
         f"in {report.seconds:.1f} s ({rate:,.0f} rows/s)."
     )
+    if not report.rows_written:
+        raise click.ClickException("Nothing usable was found: no row could be imported.")
 
 
 @hsds_cli.command("export")

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import case, null, select
 
 from portal import spreadsheets
 from portal.extensions import db
 from portal.hsds import records
-from portal.hsds.tables import HSDS_VERSION, TABLES, Table, kind_of, to_text
-from portal.models import Organization, Service, Taxonomy, TaxonomyTerm
+from portal.hsds.tables import HSDS_3_1_TABLES, HSDS_VERSION, TABLES, Table, kind_of, to_text
+from portal.models import Location, Organization, Service, Taxonomy, TaxonomyTerm
 
 PACKAGE_NAME = "community_help_finder_hsds"
 JSON_BATCH = 500
@@ -33,8 +33,16 @@ LICENSE = {
 }
 
 
+def _public_column(table: Table, name: str):
+    column = table.column(name)
+    if table.name == "location" and name in ("latitude", "longitude"):
+        # A confidential place's coordinates are never exported (portal.catalog.places).
+        return case((Location.confidential, null()), else_=column).label(name)
+    return column
+
+
 def _public_rows(table: Table):
-    columns = [table.column(name) for name in table.fields]
+    columns = [_public_column(table, name) for name in table.fields]
     query = select(*columns).order_by(table.column("id"))
     condition = records.public_filter(table.name)
     if condition is not None:
@@ -80,6 +88,11 @@ def _descriptor(counts: dict[str, int]) -> dict:
         f"{HSDS_VERSION}: {counts.get('service', 0)} services of "
         f"{counts.get('organization', 0)} organizations.",
         "licenses": [LICENSE],
+        # HSDS 3.0 with two tables of HSDS 3.1, so that capacity survives a round trip.
+        "hsds_profile": {
+            "version": HSDS_VERSION,
+            "tables_from_3_1": list(HSDS_3_1_TABLES),
+        },
         "resources": resources,
     }
 

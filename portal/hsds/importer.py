@@ -17,15 +17,19 @@ Rules:
 
 from __future__ import annotations
 
+import csv
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import IO
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.audit import _csv_safe
 from portal.extensions import db
-from portal.hsds.sources import Source
+from portal.hsds import lenient
+from portal.hsds.sources import Source, SourceRow
 from portal.hsds.tables import (
     BY_NAME,
     TABLES,
@@ -41,6 +45,9 @@ from portal.search import services_touched_by_ids
 log = logging.getLogger(__name__)
 
 CHUNK = 500
+EXAMPLES = 3  # per kind of problem in the report's summary
+FILE_NOTE = "file note"
+CONFIDENTIAL = "confidential"
 # Up to this many changed rows the search index follows through the outbox; more, it is rebuilt.
 OUTBOX_LIMIT = 500
 ENUMS = {
@@ -57,9 +64,11 @@ SELF_REFERENCES = {("organization", "parent_organization_id"), ("taxonomy_term",
 @dataclass
 class Problem:
     file: str
-    row: int | None  # CSV line (the header is line 1), or the object's place in a JSON file
+    row: int | None  # CSV record (the header is row 1), or the object's place in a JSON file
     field: str | None  # table.field: a JSON file holds records of several tables
     reason: str
+    kind: str = ""  # the same words for every problem of its sort: the report counts by it
+    fixed: bool = False  # a value the import read after changing its form (not lost)
 
     def __str__(self) -> str:
         where = self.file + (f", row {self.row}" if self.row is not None else "")
@@ -74,6 +83,20 @@ class Counts:
 
 
 @dataclass
+class Kind:
+    name: str
+    fixed: bool
+    count: int = 0
+    examples: list[Problem] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        if self.name == FILE_NOTE:
+            return "about a whole file"
+        return "changed and kept" if self.fixed else "left out"
+
+
+@dataclass
 class Report:
     dry_run: bool = False
     counts: dict[str, Counts] = field(default_factory=dict)
@@ -84,6 +107,39 @@ class Report:
     @property
     def rows_written(self) -> int:
         return sum(c.created + c.updated for c in self.counts.values())
+
+    def kinds(self) -> list[Kind]:
+        """Problems grouped by kind, most frequent first, each with its first examples."""
+        kinds: dict[str, Kind] = {}
+        for problem in self.problems:
+            kind = kinds.setdefault(problem.kind, Kind(problem.kind, problem.fixed))
+            kind.count += 1
+            if len(kind.examples) < EXAMPLES:
+                kind.examples.append(problem)
+        return sorted(kinds.values(), key=lambda k: (-k.count, k.name))
+
+    def kind_lines(self) -> list[str]:
+        lines = []
+        for kind in self.kinds():
+            lines.append(f"{kind.count:>8}  {kind.name} ({kind.outcome})")
+            lines.extend(f"{'':>10}e.g. {example}" for example in kind.examples)
+        return lines
+
+    def write_details(self, handle: IO[str]) -> None:
+        """Every problem as a CSV row, for a data steward to fix the source."""
+        writer = csv.writer(handle)
+        writer.writerow(["file", "row", "field", "kind", "changed_and_kept", "reason"])
+        for p in self.problems:
+            writer.writerow(
+                [
+                    _csv_safe(p.file),
+                    p.row if p.row is not None else "",
+                    p.field or "",
+                    _csv_safe(p.kind),
+                    "yes" if p.fixed else "no",
+                    _csv_safe(p.reason),
+                ]
+            )
 
     def summary_lines(self) -> list[str]:
         lines = [f"{'table':<24}{'created':>9}{'updated':>9}{'skipped':>9}"]
@@ -100,9 +156,9 @@ class _Checker:
         self.report = report
         self.accepted = accepted  # table -> ids that are (or will be) in the database
 
-    def problem(self, table: Table, row, field_name, reason) -> None:
+    def problem(self, table: Table, row, field_name, reason, kind) -> None:
         self.report.problems.append(
-            Problem(row.file, row.row, f"{table.name}.{field_name}", reason)
+            Problem(row.file, row.row, f"{table.name}.{field_name}", reason, kind)
         )
 
     def values(self, table: Table, row) -> dict | None:
@@ -117,21 +173,38 @@ class _Checker:
                 else:
                     clean[name] = from_value(raw, columns[name], kinds[name])
             except BadValue as error:
-                self.problem(table, row, name, f"bad value: {error}")
-                ok = False
+                if name in table.required:
+                    self.problem(
+                        table, row, name, f"bad value: {error}", f"unreadable {kinds[name]}"
+                    )
+                    ok = False
+                else:  # the rest of the row is good: kept without this field
+                    self.problem(
+                        table,
+                        row,
+                        name,
+                        f"bad value: {error}; imported without it",
+                        f"unreadable {kinds[name]}",
+                    )
+                continue
+            if name in table.import_also and clean[name] is None:
+                del clean[name]  # a flag left blank changes nothing (an admin may have set it)
                 continue
             allowed = ENUMS.get((table.name, name))
+            # A value outside the vocabulary is not left out: a service given as "closed"
+            # must not come in as active by default.
             if allowed and clean[name] is not None and clean[name] not in allowed:
                 self.problem(
                     table,
                     row,
                     name,
                     f"bad value: {clean[name]!r} is not one of {', '.join(sorted(allowed))}",
+                    f"{table.name}.{name} not in its vocabulary",
                 )
                 ok = False
         for name in table.required:
-            if clean.get(name) is None:
-                self.problem(table, row, name, "missing required field")
+            if clean.get(name) is None and ok:
+                self.problem(table, row, name, "missing required field", "missing required field")
                 ok = False
         return clean if ok else None
 
@@ -142,7 +215,11 @@ class _Checker:
             entity = clean.get("link_entity")
             if entity not in BY_NAME:
                 self.problem(
-                    table, row, "link_entity", f"bad value: {entity!r} is not an HSDS table"
+                    table,
+                    row,
+                    "link_entity",
+                    f"bad value: {entity!r} is not an HSDS table",
+                    "attribute of an unknown table",
                 )
                 return False
             targets["link_id"] = entity
@@ -158,11 +235,16 @@ class _Checker:
                     row,
                     name,
                     f"bad foreign key: no {target} has id {value}; imported without it",
+                    "reference to a record that is not there (left empty)",
                 )
                 clean[name] = None
             else:
                 self.problem(
-                    table, row, name, f"bad foreign key: no {target} has id {value}; row skipped"
+                    table,
+                    row,
+                    name,
+                    f"bad foreign key: no {target} has id {value}; row skipped",
+                    "reference to a record that is not there (row skipped)",
                 )
                 return False
         return True
@@ -249,7 +331,7 @@ def _write(table: Table, creates: list[dict], updates: list[dict]) -> None:
 def _column_defaults(table: Table) -> dict:
     """What a new row holds in each field the source leaves out (callables are called)."""
     defaults = {}
-    for name in table.fields:
+    for name in table.importable:
         column = table.column(name)
         defaults[name] = column.default.arg if column.default is not None else None
     return defaults
@@ -263,7 +345,52 @@ def _defaults(table: Table, clean: dict) -> dict:
     return clean
 
 
+def _tidy(source: Source, report: Report) -> None:
+    """Values written the way real exports write them are read (see portal.hsds.lenient)."""
+    for table in TABLES:
+        rows = source.rows.get(table.name, [])
+        for row in list(rows):
+            fixes, extra = lenient.tidy(table.name, row.values)
+            for fix in fixes:
+                if fix.after is None:
+                    reason = f"{fix.kind}: {fix.before!r}; imported without it"
+                else:
+                    reason = f"{fix.kind}: {fix.before!r} read as {fix.after!r}"
+                report.problems.append(
+                    Problem(
+                        row.file,
+                        row.row,
+                        f"{table.name}.{fix.field}",
+                        reason,
+                        fix.kind,
+                        fixed=fix.after is not None,
+                    )
+                )
+            rows.extend(SourceRow(row.file, row.row, values) for values in extra)
+
+
+def _confidential_attributes(source: Source) -> None:
+    """An HSDS 3.0 attribute marks a location confidential (README: "Confidential places"):
+    link_entity "location" and the value, label, or its taxonomy term's code or name
+    "confidential"."""
+    terms = {str(row.values.get("id")): row.values for row in source.rows.get("taxonomy_term", [])}
+    marked = set()
+    for row in source.rows.get("attribute", []):
+        values = row.values
+        if str(values.get("link_entity") or "").strip().lower() != "location":
+            continue
+        term = terms.get(str(values.get("taxonomy_term_id")), {})
+        words = (values.get("value"), values.get("label"), term.get("code"), term.get("name"))
+        if any(str(w or "").strip().lower() == CONFIDENTIAL for w in words):
+            marked.add(str(values.get("link_id")))
+    for row in source.rows.get("location", []):
+        if str(row.values.get("id")) in marked:
+            row.values["confidential"] = "true"
+
+
 def _check_and_write(source: Source, report: Report) -> dict[str, set[str]]:
+    _confidential_attributes(source)
+    _tidy(source, report)
     wanted = _referenced_ids(source)
     accepted = {t.name: _existing_ids(t.model, wanted[t.name]) for t in TABLES}
     checker = _Checker(report, accepted)
@@ -290,7 +417,9 @@ def _check_and_write(source: Source, report: Report) -> dict[str, set[str]]:
         accepted[table.name] |= {c["id"] for c in good}
         written[table.name] = {c["id"] for c in good}
     for file, note in source.notes:
-        report.problems.append(Problem(file, None, None, note))
+        report.problems.append(Problem(file, None, None, note, FILE_NOTE))
+    for file, row_number, kind, reason in source.issues:
+        report.problems.append(Problem(file, row_number, None, reason, kind))
     return written
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal.catalog import places
 from portal.extensions import db
 from portal.hsds.tables import BY_NAME, row_dict, to_json_value
 from portal.models import (
+    Address,
     Attribute,
     Contact,
     Location,
@@ -34,7 +36,16 @@ def _by_id(records_: list) -> list:
 
 
 def row(table: str, obj) -> dict:
-    return row_dict(BY_NAME[table], obj)
+    values = row_dict(BY_NAME[table], obj)
+    if table == "location" and places.is_confidential(obj):
+        values.pop("latitude", None)
+        values.pop("longitude", None)
+    return values
+
+
+def _addresses(place: Location) -> list[dict]:
+    """A confidential place's addresses are left out (HSDS requires address_1 in each)."""
+    return [row("address", address) for address in _by_id(places.public_addresses(place))]
 
 
 # --- what is public ---------------------------------------------------------------------
@@ -83,6 +94,13 @@ def public_filter(table: str):
             or_(
                 model.phone_id.is_(None),
                 model.phone_id.in_(select(Phone.id).where(public_filter("phone"))),
+            )
+        )
+    if table == "address":
+        conditions.append(
+            or_(
+                Address.location_id.is_(None),
+                Address.location_id.not_in(select(Location.id).where(Location.confidential)),
             )
         )
     if table == "attribute":
@@ -148,7 +166,7 @@ def location(place: Location, attributes: list[dict] | None = None) -> dict:
     item = row("location", place)
     item.update(
         languages=[row("language", language) for language in _by_id(place.languages)],
-        addresses=[row("address", address) for address in _by_id(place.addresses)],
+        addresses=_addresses(place),
         contacts=[_contact(contact) for contact in _by_id(place.contacts)],
         accessibility=[row("accessibility", entry) for entry in _by_id(place.accessibility)],
         phones=[_phone(phone) for phone in _by_id(place.phones)],
@@ -183,6 +201,7 @@ SERVICE_FULL_OPTIONS = (
     *SERVICE_LIST_OPTIONS,
     selectinload(Service.phones).selectinload(Phone.languages),
     selectinload(Service.schedules),
+    selectinload(Service.capacities),
     selectinload(Service.service_areas),
     selectinload(Service.languages),
     selectinload(Service.fundings),
@@ -265,6 +284,11 @@ def full_services(services: list[Service], *, capacities: bool = False) -> list[
                 row("required_document", d) for d in _by_id(service.required_documents)
             ],
             contacts=[_contact(contact) for contact in _by_id(service.contacts)],
+            # HSDS 3.1 (the 3.0 schema allows more fields): capacity survives a round trip.
+            capacities=[
+                {**row("service_capacity", c), "unit": row("unit", c.unit)}
+                for c in _by_id(service.capacities)
+            ],
             attributes=attributes.get(service.id, []),
             metadata=metadata.get(service.id, []),
         )
@@ -290,7 +314,7 @@ PLACEMENT_FULL_OPTIONS = (
 def placement_list_item(placement: ServiceAtLocation) -> dict:
     item = row("service_at_location", placement)
     place = row("location", placement.location)
-    place["addresses"] = [row("address", a) for a in _by_id(placement.location.addresses)]
+    place["addresses"] = _addresses(placement.location)
     item.update(location=place, service=row("service", placement.service))
     return item
 

@@ -4,6 +4,9 @@ Understood: HSDS 3.0 JSON (one object, a list, an API Page, or a folder of such 
 HSDS 3.0 CSV data package (datapackage.json + CSVs), and the older HSDS 1.x/2.0 CSV layout
 (organizations.csv, services.csv, services_at_location.csv, physical_addresses.csv,
 regular_schedules.csv, …). A zip file of any of these is read as its folder.
+
+Which files: a datapackage.json at the top names them (its resources' paths, CSV dialects and
+encodings); without one, the known file names are searched for in sub-folders too.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import posixpath
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from portal import spreadsheets
@@ -26,7 +31,12 @@ LEGACY_NAMESPACE = uuid.UUID("c3e1a0d4-6b7f-4e59-8a21-3f5d9b0c7e64")
 
 
 class SourceError(Exception):
-    """The input cannot be read at all (the import stops and writes nothing)."""
+    """The input cannot be read at all (the import stops and writes nothing). `too_large`:
+    refused for its size (an upload answers 413), otherwise for its content (422)."""
+
+    def __init__(self, message: str, *, too_large: bool = False):
+        super().__init__(message)
+        self.too_large = too_large
 
 
 @dataclass
@@ -40,7 +50,10 @@ class SourceRow:
 class Source:
     rows: dict[str, list[SourceRow]] = field(default_factory=dict)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (file, what was left out)
+    # (file, row, kind, reason): rows read with a problem (a repeated id, a field too long)
+    issues: list[tuple[str, int | None, str, str]] = field(default_factory=list)
     legacy: bool = False
+    package: dict | None = None  # the datapackage.json descriptor, when there is one
 
     def add(self, table: str, row: SourceRow) -> None:
         self.rows.setdefault(table, []).append(row)
@@ -64,7 +77,9 @@ NESTED = {
         "program": ("program", "parent", "program_id"),
         "required_documents": ("required_document", "child", "service_id"),
         "contacts": ("contact", "child", "service_id"),
+        "capacities": ("service_capacity", "child", "service_id"),  # HSDS 3.1
     },
+    "service_capacity": {"unit": ("unit", "parent", "unit_id")},
     "organization": {
         "funding": ("funding", "child", "organization_id"),
         "contacts": ("contact", "child", "organization_id"),
@@ -178,6 +193,8 @@ def _read_json_file(source: Source, name: str, text: str) -> None:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise SourceError(f"{name}: JSON nested too deeply to be HSDS") from None
     if isinstance(document, dict) and document and all(k in BY_CSV for k in document):
         _read_tabular(source, name, document)
         return
@@ -261,24 +278,15 @@ LEGACY_ONLY = {
     "service_area.csv",
 }
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DAY_NAMES = {
-    name: code
-    for code, name in zip(
-        WEEKDAYS,
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-        strict=True,
-    )
-}
 
 
 def _weekday(value: str) -> str:
-    """2.0 weekdays were numbers (1 = Monday … 7 = Sunday) or, in 1.x, day names."""
-    text = (value or "").strip().lower()
+    """2.0 weekdays were numbers (1 = Monday … 7 = Sunday); names are read by
+    portal.hsds.lenient, like any other day written as a word."""
+    text = (value or "").strip()
     if text.isdigit() and 1 <= int(text) <= 7:
         return WEEKDAYS[int(text) - 1]
-    if text[:2].upper() in WEEKDAYS and len(text) == 2:
-        return text.upper()
-    return _DAY_NAMES.get(text, value)
+    return value
 
 
 def _legacy_values(name: str, spec: LegacyFile, values: dict) -> dict:
@@ -304,38 +312,96 @@ def _legacy_values(name: str, spec: LegacyFile, values: dict) -> dict:
     return converted
 
 
-def _read_csv(source: Source, name: str, text: str) -> None:
+def _csv_table(source: Source, name: str) -> tuple[LegacyFile | None, str | None]:
     base = Path(name).name.lower()
     if source.legacy:
         spec = LEGACY_FILES.get(base)
-        table = spec.table if spec else None
-    else:
-        spec, table = None, BY_CSV[base].name if base in BY_CSV else None
+        return spec, spec.table if spec else None
+    return None, BY_CSV[base].name if base in BY_CSV else None
+
+
+def _csv_records(source: Source, name: str, text: str, dialect: dict | None = None):
+    """(row number, values) for each record that holds something. The row number counts
+    records with the header as row 1, as a spreadsheet shows them (a quoted new line does
+    not shift it); rows of empty cells (a spreadsheet's trailing blank rows) are left out.
+    A row the csv module cannot read (a field over its size limit, a stray quote) ends the
+    file there, reported; the rows before it are kept. A repeated id is reported."""
+    reader = csv.DictReader(io.StringIO(text, newline=""), **_dialect_options(dialect or {}))
+    seen: dict[str, int] = {}
+    number = 1
+    try:
+        for number, values in enumerate(reader, start=2):
+            values = {
+                k.strip(): spreadsheets.restore(v) for k, v in values.items() if k is not None
+            }
+            if not any(v not in (None, "") and str(v).strip() for v in values.values()):
+                continue
+            row_id = str(values.get("id") or "").strip()
+            if row_id and row_id in seen:
+                source.issues.append(
+                    (
+                        name,
+                        number,
+                        "duplicate id",
+                        f"id {row_id!r} repeats row {seen[row_id]}; "
+                        "the later row's values are used",
+                    )
+                )
+            elif row_id:
+                seen[row_id] = number
+            yield number, values
+    except csv.Error as error:
+        source.issues.append(
+            (
+                name,
+                number + 1,
+                "unreadable CSV row",
+                f"{error}; this row and the rest of the file were not read",
+            )
+        )
+
+
+def _dialect_options(dialect: dict) -> dict:
+    """A Frictionless CSV dialect as csv module options (unknown keys are ignored)."""
+    options: dict[str, Any] = {}
+    if isinstance(dialect.get("delimiter"), str) and len(dialect["delimiter"]) == 1:
+        options["delimiter"] = dialect["delimiter"]
+    if isinstance(dialect.get("quoteChar"), str) and len(dialect["quoteChar"]) == 1:
+        options["quotechar"] = dialect["quoteChar"]
+    if isinstance(dialect.get("escapeChar"), str) and len(dialect["escapeChar"]) == 1:
+        options["escapechar"] = dialect["escapeChar"]
+    if isinstance(dialect.get("doubleQuote"), bool):
+        options["doublequote"] = dialect["doubleQuote"]
+    if isinstance(dialect.get("skipInitialSpace"), bool):
+        options["skipinitialspace"] = dialect["skipInitialSpace"]
+    return options
+
+
+def _read_csv(source: Source, name: str, text: str, dialect: dict | None = None) -> None:
+    spec, table = _csv_table(source, name)
+    base = Path(name).name.lower()
     if base == "eligibility.csv" and source.legacy:
-        _read_eligibility(source, name, text)
+        _read_eligibility(source, name, text, dialect)
         return
     if table is None:
         source.notes.append((name, "not an HSDS table the portal keeps; skipped"))
         return
-    reader = csv.DictReader(io.StringIO(text))
-    for values in reader:
-        values = {k.strip(): spreadsheets.restore(v) for k, v in values.items() if k is not None}
+    for number, values in _csv_records(source, name, text, dialect):
         if spec is not None:
             values = _legacy_values(base, spec, values)
-        source.add(table, SourceRow(file=name, row=reader.line_num, values=values))
+        source.add(table, SourceRow(file=name, row=number, values=values))
 
 
-def _read_eligibility(source: Source, name: str, text: str) -> None:
+def _read_eligibility(source: Source, name: str, text: str, dialect: dict | None) -> None:
     """1.x/2.0 eligibility rows become their service's eligibility_description."""
     services = {row.values.get("id"): row for row in source.rows.get("service", [])}
-    reader = csv.DictReader(io.StringIO(text))
-    for values in reader:
+    for number, values in _csv_records(source, name, text, dialect):
         service = services.get(values.get("service_id"))
         if service is None:
             source.notes.append(
                 (
                     name,
-                    f"row {reader.line_num}: no service "
+                    f"row {number}: no service "
                     f"{values.get('service_id')!r} in services.csv; skipped",
                 )
             )
@@ -345,46 +411,142 @@ def _read_eligibility(source: Source, name: str, text: str) -> None:
 
 # --- files and folders ------------------------------------------------------------------
 
+# The names a folder without a data package is searched for (JSON files are all read).
+KNOWN_CSV = set(BY_CSV) | set(LEGACY_FILES) | {"eligibility.csv"}
 
-def _decode(name: str, data: bytes) -> str:
+
+def _decode(source: Source, name: str, data: bytes, encoding: str | None = None) -> str:
+    """UTF-8 (with or without a BOM) unless the package names another encoding; real exports
+    saved from Excel on Windows come as Windows-1252, which is tried next and noted."""
+    if encoding and encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+        try:
+            return data.decode(encoding)
+        except LookupError:
+            source.notes.append((name, f"unknown encoding {encoding!r}; read as UTF-8"))
+        except UnicodeDecodeError:
+            source.notes.append((name, f"not {encoding} as the package says; read as UTF-8"))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SourceError(f"{name}: not UTF-8 text") from None
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise SourceError(f"{name}: neither UTF-8 nor Windows-1252 text") from None
+    source.notes.append((name, "not UTF-8; read as Windows-1252"))
+    return text
 
 
-def _is_legacy(names: set[str], descriptor: str | None) -> bool:
-    if names & LEGACY_ONLY:
+def _descriptor(name: str, data: bytes) -> dict:
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise SourceError(f"{name}: not a valid data package descriptor") from None
+    if not isinstance(document, dict) or not isinstance(document.get("resources", []), list):
+        raise SourceError(f"{name}: not a valid data package descriptor")
+    return document
+
+
+def _is_legacy(csv_names: set[str], descriptor: dict | None) -> bool:
+    if csv_names & LEGACY_ONLY:
         return True
-    if descriptor:
-        try:
-            version = str(json.loads(descriptor).get("version", ""))
-        except (json.JSONDecodeError, AttributeError):
-            raise SourceError("datapackage.json: not a valid data package descriptor") from None
-        return version.startswith(("1.", "2."))
+    if descriptor is not None:
+        return str(descriptor.get("version", "")).startswith(("1.", "2."))
     return False
 
 
-def read_files(files: dict[str, bytes]) -> Source:
-    """Rows from named files (a folder's or a zip's contents, or one uploaded file)."""
-    names = {Path(n).name.lower(): n for n in files}
-    descriptor = files.get(names["datapackage.json"]) if "datapackage.json" in names else None
-    csv_names = {n for n in names if n.endswith(".csv")}
-    if not csv_names and not any(n.endswith(".json") and n != "datapackage.json" for n in names):
-        raise SourceError("no HSDS files found (expected .json files or CSV files)")
-    source = Source(
-        legacy=bool(csv_names)
-        and _is_legacy(csv_names, _decode("datapackage.json", descriptor) if descriptor else None)
-    )
-    # eligibility.csv adds to services.csv's rows, so it is read last.
-    for lower, name in sorted(names.items(), key=lambda item: item[0] == "eligibility.csv"):
-        # Beside a data package, .json files are the same data in another form (our export).
-        if lower == "datapackage.json" or (descriptor and lower.endswith(".json")):
+def _folder(name: str) -> str:
+    parent = str(PurePosixPath(name).parent)
+    return "" if parent == "." else parent
+
+
+def _depth(name: str) -> int:
+    return len(PurePosixPath(name).parts)
+
+
+def _package_files(
+    files: dict[str, bytes], package: str, descriptor: dict, source: Source
+) -> list[tuple[str, dict]]:
+    """The files a data package's resources name, with each one's dialect and encoding."""
+    base = PurePosixPath(_folder(package))
+    by_name = {n.lower(): n for n in files}
+    found: list[tuple[str, dict]] = []
+    for position, resource in enumerate(descriptor.get("resources", []), start=1):
+        if not isinstance(resource, dict):
             continue
+        paths = resource.get("path")
+        for path in paths if isinstance(paths, list) else [paths]:
+            if not isinstance(path, str) or "://" in path:
+                source.notes.append((package, f"resource {position} has no local path; skipped"))
+                continue
+            wanted = str(base / path) if str(base) != "." else path
+            name = by_name.get(posixpath.normpath(wanted).lower())
+            if name is None:
+                source.notes.append((package, f"resource {position}: {path} is missing"))
+                continue
+            found.append((name, resource))
+    return found
+
+
+def _search(files: dict[str, bytes], source: Source) -> list[tuple[str, dict]]:
+    """Without a data package at the top: the known files, in sub-folders too (a sub-folder
+    that is a data package of its own is read only when nothing else is found)."""
+    packages = sorted(
+        (n for n in files if PurePosixPath(n).name.lower() == "datapackage.json"), key=_depth
+    )
+    inside = [_folder(p) for p in packages]
+
+    def in_package(name: str) -> bool:
+        return any(name.startswith(folder + "/") for folder in inside if folder)
+
+    found: list[tuple[str, dict]] = []
+    seen = set[str]()
+    for name in sorted(files, key=lambda n: (_depth(n), n)):
+        base = PurePosixPath(name).name.lower()
+        if base == "datapackage.json" or in_package(name):
+            continue
+        if not (base in KNOWN_CSV or base.endswith(".json")):
+            continue
+        if base in seen and base.endswith(".csv"):
+            source.notes.append((name, "a file of the same name was read first; skipped"))
+            continue
+        seen.add(base)
+        found.append((name, {}))
+    if not found and packages:
+        package = packages[0]
+        source.package = _descriptor(package, files[package])
+        return _package_files(files, package, source.package, source)
+    return found
+
+
+def read_files(files: dict[str, bytes]) -> Source:
+    """Rows from named files (a folder's or a zip's contents, or one uploaded file); names are
+    paths inside the folder, with "/" between parts."""
+    files = {n.replace("\\", "/").lstrip("/"): data for n, data in files.items()}
+    source = Source()
+    if "datapackage.json" in {n.lower() for n in files}:
+        package = next(n for n in files if n.lower() == "datapackage.json")
+        source.package = _descriptor(package, files[package])
+        chosen = _package_files(files, package, source.package, source)
+    else:
+        chosen = _search(files, source)
+    if not chosen:
+        raise SourceError("no HSDS files found (expected .json files or CSV files)")
+    csv_names = {PurePosixPath(n).name.lower() for n, _ in chosen if n.lower().endswith(".csv")}
+    source.legacy = bool(csv_names) and _is_legacy(csv_names, source.package)
+    # eligibility.csv adds to services.csv's rows, so it is read last.
+    chosen.sort(key=lambda item: PurePosixPath(item[0]).name.lower() == "eligibility.csv")
+    for name, resource in chosen:
+        lower = name.lower()
+        encoding = resource.get("encoding") if isinstance(resource.get("encoding"), str) else None
+        dialect = resource.get("dialect") if isinstance(resource.get("dialect"), dict) else None
         if lower.endswith(".csv"):
-            _read_csv(source, name, _decode(name, files[name]))
+            _read_csv(source, name, _decode(source, name, files[name], encoding), dialect)
         elif lower.endswith(".json"):
-            _read_json_file(source, name, _decode(name, files[name]))
+            try:
+                _read_json_file(source, name, _decode(source, name, files[name], encoding))
+            except RecursionError:  # records nested in each other without end
+                raise SourceError(f"{name}: JSON nested too deeply to be HSDS") from None
         else:
             source.notes.append((name, "neither .csv nor .json; skipped"))
     return source
@@ -401,8 +563,29 @@ def _unzip(data: bytes, name: str) -> dict[str, bytes]:
         if not m.is_dir() and not Path(m.filename).name.startswith(".")
     ]
     if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-        raise SourceError(f"{name}: too many or too large files inside")
-    return {m.filename: archive.read(m) for m in members}
+        raise SourceError(
+            f"{name}: too many or too large files inside (at most {MAX_ZIP_MEMBERS} files "
+            f"and {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB unpacked)",
+            too_large=True,
+        )
+    files, total = {}, 0
+    for member in members:
+        try:
+            # Read no more than the limit allows, whatever the member's header claims.
+            with archive.open(member) as handle:
+                data = handle.read(MAX_UNZIPPED_BYTES - total + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise SourceError(f"{name}: {member.filename} is damaged ({error})") from None
+        except (NotImplementedError, RuntimeError) as error:  # unknown method, encrypted
+            raise SourceError(f"{name}: {member.filename} cannot be unpacked ({error})") from None
+        total += len(data)
+        if total > MAX_UNZIPPED_BYTES:
+            raise SourceError(
+                f"{name}: more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB unpacked",
+                too_large=True,
+            )
+        files[member.filename] = data
+    return files
 
 
 def read_upload(name: str, data: bytes) -> Source:
@@ -416,11 +599,19 @@ def read_path(path: Path) -> Source:
     if not path.exists():
         raise SourceError(f"{path}: no such file or folder")
     if path.is_dir():
-        return read_files(
-            {
-                p.name: p.read_bytes()
-                for p in sorted(path.iterdir())
-                if p.is_file() and p.suffix.lower() in (".csv", ".json")
-            }
-        )
+        files: dict[str, bytes] = {}
+        total = 0
+        for item in sorted(path.rglob("*")):
+            relative = item.relative_to(path)
+            if (
+                not item.is_file()
+                or item.suffix.lower() not in (".csv", ".json")
+                or any(part.startswith(".") for part in relative.parts)
+            ):
+                continue
+            total += item.stat().st_size
+            if len(files) >= MAX_ZIP_MEMBERS or total > MAX_UNZIPPED_BYTES:
+                raise SourceError(f"{path}: too many or too large files", too_large=True)
+            files[relative.as_posix()] = item.read_bytes()
+        return read_files(files)
     return read_upload(path.name, path.read_bytes())

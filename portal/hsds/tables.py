@@ -35,12 +35,16 @@ from portal.models import (
     Service,
     ServiceArea,
     ServiceAtLocation,
+    ServiceCapacity,
     Taxonomy,
     TaxonomyTerm,
+    Unit,
 )
 from portal.models.catalog import UTCDateTime
 
 HSDS_VERSION = "3.0"
+# Tables from HSDS 3.1 carried alongside 3.0 (the portal's capacity); the data package says so.
+HSDS_3_1_TABLES = ("service_capacity", "unit")
 # Non-UUID ids from other systems ("42", "org-7") become stable UUIDs under this namespace,
 # so importing the same file twice finds the same rows.
 FOREIGN_ID_NAMESPACE = uuid.UUID("5f0c7b5e-2a41-4e0b-9d83-1c6e4f7a9b20")
@@ -52,17 +56,23 @@ class Table:
     model: type[Any]  # the model class, chosen by table name
     csv_name: str
     portal_only: frozenset[str] = field(default_factory=frozenset)
+    # Portal-only fields an import may set (a flag column in the source); never exported.
+    import_also: frozenset[str] = field(default_factory=frozenset)
 
     @cached_property
     def fields(self) -> list[str]:
         return [c.key for c in self.model.__table__.columns if c.key not in self.portal_only]
+
+    @cached_property
+    def importable(self) -> list[str]:
+        return [*self.fields, *sorted(self.import_also)]
 
     def column(self, name: str):
         return self.columns[name]
 
     @cached_property
     def columns(self) -> dict:
-        return {name: self.model.__table__.columns[name] for name in self.fields}
+        return {name: self.model.__table__.columns[name] for name in self.importable}
 
     @cached_property
     def foreign_keys(self) -> dict[str, str]:
@@ -82,7 +92,7 @@ class Table:
 
     @cached_property
     def kinds(self) -> dict[str, str]:
-        return {name: kind_of(self.column(name)) for name in self.fields}
+        return {name: kind_of(self.column(name)) for name in self.importable}
 
     @cached_property
     def filled_when_empty(self) -> dict:
@@ -109,13 +119,21 @@ TABLES: tuple[Table, ...] = (
     Table("organization", Organization, "organizations.csv", portal_only=frozenset({"trusted"})),
     Table("organization_identifier", OrganizationIdentifier, "organization_identifiers.csv"),
     Table("program", Program, "programs.csv"),
+    Table("unit", Unit, "units.csv"),  # HSDS 3.1
     Table(
         "service",
         Service,
         "services.csv",
         portal_only=frozenset({"accepting_new_clients", "waitlist_length", "capacity_updated"}),
     ),
-    Table("location", Location, "locations.csv"),
+    Table("service_capacity", ServiceCapacity, "service_capacity.csv"),  # HSDS 3.1
+    Table(
+        "location",
+        Location,
+        "locations.csv",
+        portal_only=frozenset({"confidential"}),
+        import_also=frozenset({"confidential"}),
+    ),
     Table("service_at_location", ServiceAtLocation, "service_at_location.csv"),
     Table("address", Address, "addresses.csv"),
     Table("contact", Contact, "contacts.csv"),

@@ -251,6 +251,10 @@ class Location(Model):
     longitude: Mapped[float | None] = mapped_column(Float)
     external_identifier: Mapped[str | None] = mapped_column(String(255))
     external_identifier_type: Mapped[str | None] = mapped_column(String(255))
+    # A place that must not be found (a domestic-violence shelter): its street address and
+    # coordinates never leave the portal's staff pages; portal.catalog.places says what is
+    # shown instead. Not an HSDS 3.0 field: the export leaves it out (see portal/hsds).
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     organization: Mapped[Organization | None] = relationship(back_populates="locations")
     addresses: Mapped[list[Address]] = relationship(back_populates="location", **CHILD)

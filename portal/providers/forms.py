@@ -378,6 +378,13 @@ class LocationForm(HoursFields, ListingFields):
     accessibility = LinesField(
         _l("Accessibility (one item a line)"), filters=[cleaned(cleaning.clean_lines)]
     )
+    confidential = BooleanField(
+        _l("Confidential place: never publish the street address or a map pin"),
+        description=_l(
+            "For a shelter or a safe house. The public sees only the town and ZIP code, and "
+            "distances are given as about."
+        ),
+    )
 
     def validate(self, extra_validators=None) -> bool:
         # After every field is cleaned: the city, state and ZIP code come after the street.
@@ -411,6 +418,7 @@ class LocationForm(HoursFields, ListingFields):
             "hours": _grid(self.hours),
             "languages": self.languages.data,
             "accessibility": self.accessibility.data,
+            "confidential": bool(self.confidential.data),
         }
 
 

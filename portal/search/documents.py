@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.catalog import capacity, hours, vocabulary
+from portal.catalog import capacity, hours, places, vocabulary
 from portal.catalog.hours import MINUTES_PER_WEEK
 from portal.models import Location, Service, ServiceAtLocation, TaxonomyTerm
 from portal.models.catalog import PUBLIC_STATUSES, ServiceStatus
@@ -160,10 +160,11 @@ def document(service: Service, terms: Terms) -> dict:
             details.append(term.code)
             detail_names.append(term.name)
     languages = [lang for lang in service.languages if lang.code or lang.name]
+    # A confidential place is found from the centre of its ZIP code (portal.catalog.places).
     points = [
-        geo.Point(sal.location.latitude, sal.location.longitude)
+        geo.Point(point[0], point[1])
         for sal in service.service_at_locations
-        if sal.location.latitude is not None and sal.location.longitude is not None
+        if (point := places.distance_point(sal.location)) is not None
     ]
     text = {
         "name": " ".join(filter(None, (service.name, service.alternate_name))),

@@ -16,6 +16,8 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 from whoosh.analysis import StemmingAnalyzer
 
+from portal.catalog.cleaning import display_name
+
 SNIPPET_MAX_CHARS = 160
 SNIPPET_SURROUND = 60
 SNIPPET_FRAGMENTS = 2
@@ -67,7 +69,9 @@ def _marked(text: str, start: int, end: int, matches: list[_Word]) -> str:
 
 
 def name_html(name: str, stems: frozenset[str]) -> Markup:
-    """The whole name, its matched words marked."""
+    """The whole name, its matched words marked (a name in capitals in title case, as the
+    pages show it: portal.catalog.cleaning.display_name keeps its length)."""
+    name = display_name(name) or name
     if not stems or not name:
         return Markup(escape(name))
     matches = [word for word in _words(name) if word.stem in stems]

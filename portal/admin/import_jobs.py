@@ -1,0 +1,61 @@
+"""An admin's HSDS upload as a background job: the upload is saved to the instance folder, a
+worker imports it (portal.hsds, as the CLI does) and keeps the report for the progress page."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from flask import current_app
+from rq import get_current_job
+
+from portal import audit
+from portal.extensions import db
+from portal.hsds.importer import Report, import_source
+from portal.hsds.sources import SourceError, read_upload
+from portal.models import User
+
+# What the worker says it is doing (job.meta["stage"]), shown on the progress page.
+STAGES = ("queued", "reading", "checking and writing", "finished")
+
+
+def save_upload(data: bytes) -> Path:
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4()}.upload"
+    path.write_bytes(data)
+    path.chmod(0o600)
+    return path
+
+
+def _stage(name: str) -> None:
+    job = get_current_job()
+    if job is not None:
+        job.meta["stage"] = name
+        job.save_meta()
+
+
+def run_import(path: str, filename: str, dry_run: bool, actor_id: str | None) -> dict:
+    """The job. Returns {"report": Report} or {"error": message, "too_large": bool}."""
+    upload = Path(path)
+    try:
+        _stage("reading")
+        try:
+            source = read_upload(filename, upload.read_bytes())
+        except SourceError as error:
+            return {"error": str(error), "too_large": error.too_large}
+        _stage("checking and writing")
+        report: Report = import_source(source, dry_run=dry_run)
+        if not report.dry_run and not report.fatal:
+            actor = db.session.get(User, actor_id) if actor_id else None
+            audit.record(
+                "catalog.imported",
+                record_type="hsds_import",
+                actor=actor,
+                detail=f"{report.rows_written} rows, {len(report.problems)} problems",
+            )
+            db.session.commit()
+        _stage("finished")
+        return {"report": report}
+    finally:
+        upload.unlink(missing_ok=True)

@@ -1,0 +1,192 @@
+"""Reading HSDS as real directories publish it: data packages with their resources in
+sub-folders, CSV dialects and encodings, folders without a descriptor, zips, and the byte-level
+quirks (BOM, Windows-1252, \\r\\n, quoted new lines, blank trailing rows)."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from portal.hsds.importer import import_source
+from portal.hsds.sources import SourceError, read_files, read_path, read_upload
+from portal.models import Service
+from tests.hsds_spec import spec_dir
+
+MESSY = Path(__file__).parent / "data" / "hsds_messy_1x"
+LEGACY = Path(__file__).parent / "data" / "hsds_legacy"
+EXAMPLE_SERVICE_ID = "ac148810-d857-441c-9679-408f346de14b"
+
+
+def rows_of(source, table):
+    return {row.values["id"]: row for row in source.rows.get(table, [])}
+
+
+def test_a_1x_package_is_read_through_its_resources_in_a_sub_folder():
+    source = read_path(MESSY)
+    assert source.legacy and source.package["version"] == "1.1"
+    organizations = rows_of(source, "organization")
+    # The BOM is not part of the first header; two blank trailing rows are not records.
+    assert set(organizations) == {"1", "2", "3"}
+    first = organizations["1"]
+    assert first.file == "data/organizations.csv" and first.row == 2
+    assert first.values["description"] == "A fictional family agency.\nTwo lines of description."
+    # Row numbers count records: the quoted new line in row 2 does not shift row 3.
+    assert organizations["2"].row == 3
+    services = rows_of(source, "service")
+    # Declared windows-1252: en dash, é and curly quotes come through.
+    assert (
+        services["100"]
+        .values["description"]
+        .startswith("Counseling for families \u2013 the caf\xe9 room, \u2019quiet\u2019 hours.")
+    )
+    # The semicolon dialect of locations.csv.
+    assert rows_of(source, "location")["11"].values["name"] == "Harbor Light House"
+    # phones.csv is Windows-1252 without saying so: read, and noted.
+    assert rows_of(source, "phone")["33"].values["description"] == "L\xednea en espa\xf1ol"
+    assert ("data/phones.csv", "not UTF-8; read as Windows-1252") in source.notes
+    assert not any("README" in file for file, _ in source.notes)
+
+
+def test_the_same_package_zipped_inside_a_folder_reads_the_same():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in MESSY.rglob("*"):
+            if path.is_file():
+                archive.write(path, arcname=f"export-2026/{path.relative_to(MESSY).as_posix()}")
+    zipped = read_upload("export.zip", buffer.getvalue())
+    folder = read_path(MESSY)
+    assert {t: len(r) for t, r in zipped.rows.items()} == {
+        t: len(r) for t, r in folder.rows.items()
+    }
+    assert zipped.legacy
+
+
+def test_a_folder_without_a_descriptor_is_searched_in_sub_folders(tmp_path):
+    shutil.copytree(LEGACY, tmp_path / "county" / "csv")
+    (tmp_path / "county" / "notes.csv").write_text("a,b\n1,2\n")  # not an HSDS name
+    source = read_path(tmp_path)
+    assert source.legacy
+    assert set(rows_of(source, "service")) == {"10", "11", "12", "13", "14"}
+    assert not any("notes.csv" in file for file, _ in source.notes)
+
+
+def test_a_3_0_package_with_resources_in_a_sub_folder_and_a_missing_one(app, db, tmp_path):
+    tables = tmp_path / "package" / "tables"
+    shutil.copytree(spec_dir() / "examples" / "csv", tables)
+    descriptor = json.loads((tables / "datapackage.json").read_text())
+    (tables / "datapackage.json").unlink()
+    for resource in descriptor["resources"]:
+        resource["path"] = f"tables/{resource['path']}"
+    descriptor["resources"].append({"name": "gone", "path": "tables/gone.csv"})
+    (tmp_path / "package" / "datapackage.json").write_text(json.dumps(descriptor))
+    source = read_path(tmp_path / "package")
+    assert not source.legacy
+    assert ("datapackage.json", "resource 22: tables/gone.csv is missing") in source.notes
+    report = import_source(source)
+    assert report.fatal is None and db.session.get(Service, EXAMPLE_SERVICE_ID) is not None
+
+
+def test_resource_dialect_and_encoding_are_used():
+    descriptor = {
+        "version": "3.0.0",
+        "resources": [
+            {
+                "name": "organization",
+                "path": "organizations.csv",
+                "encoding": "utf-16",
+                "dialect": {"delimiter": "\t", "quoteChar": "'"},
+            }
+        ],
+    }
+    text = "id\tname\n1\t'Tabbed\tName'\n"
+    source = read_files(
+        {
+            "datapackage.json": json.dumps(descriptor).encode(),
+            "organizations.csv": text.encode("utf-16"),
+        }
+    )
+    assert rows_of(source, "organization")["1"].values["name"] == "Tabbed\tName"
+
+
+def test_unreadable_packages_fail_clearly():
+    with pytest.raises(SourceError, match="not a valid data package descriptor"):
+        read_files({"datapackage.json": b"{not json", "services.csv": b"id\n1\n"})
+    with pytest.raises(SourceError, match="no HSDS files found"):
+        read_files({"datapackage.json": b'{"resources": []}'})
+    with pytest.raises(SourceError, match="neither UTF-8 nor Windows-1252"):
+        read_files({"services.csv": b"id,name\n1,\x81\x8d\n"})
+
+
+# --- damaged and oversized input: reported, never a 500 -----------------------------------
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_zip_with_a_bad_crc_is_refused_clearly():
+    data = bytearray(zip_of({"services.csv": b"id,name\n" + b"1,Counseling\n" * 50}))
+    start = data.index(b"PK\x03\x04")
+    crc_at = start + 14
+    data[crc_at] ^= 0xFF  # the local header's CRC no longer matches the contents
+    data[data.index(b"PK\x01\x02") + 16] ^= 0xFF  # nor the central directory's
+    with pytest.raises(SourceError, match=r"services\.csv is damaged"):
+        read_upload("export.zip", bytes(data))
+
+
+def test_a_zip_that_expands_past_the_limit_is_too_large(monkeypatch):
+    from portal.hsds import sources
+
+    monkeypatch.setattr(sources, "MAX_UNZIPPED_BYTES", 10_000)
+    bomb = zip_of({"services.csv": b"id,name\n" + b"0" * 50_000})
+    assert len(bomb) < 1_000
+    with pytest.raises(SourceError, match="too many or too large") as caught:
+        read_upload("bomb.zip", bomb)
+    assert caught.value.too_large
+
+
+def test_an_oversized_field_ends_the_file_with_a_problem_and_keeps_the_rows_before():
+    text = "id,name,status\n1,First,active\n2," + "x" * 200_000 + ",active\n3,Third,active\n"
+    source = read_files({"services.csv": text.encode()})
+    assert set(rows_of(source, "service")) == {"1"}
+    (file, row, kind, reason), *_ = source.issues
+    assert (file, row, kind) == ("services.csv", 3, "unreadable CSV row")
+    assert "field larger than field limit" in reason
+
+
+def test_repeated_ids_are_reported():
+    text = "id,name,status\n1,First,active\n1,First again,active\n"
+    source = read_files({"services.csv": text.encode()})
+    assert source.issues == [
+        (
+            "services.csv",
+            3,
+            "duplicate id",
+            "id '1' repeats row 2; the later row's values are used",
+        )
+    ]
+
+
+def test_json_nested_without_end_is_refused_clearly():
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(SourceError, match="nested too deeply"):
+        read_files({"services.json": deep.encode()})
+    # Valid JSON a few thousand records deep: an organization's service's organization's …
+    depth = 3_000
+    opening = "".join(
+        f'{{"id": "o{n}", "name": "Org", "services": [{{"id": "s{n}", "name": "Service", '
+        f'"status": "active", "organization": '
+        for n in range(depth)
+    )
+    text = opening + '{"id": "last", "name": "Org"}' + "}]}" * depth
+    with pytest.raises(SourceError, match="nested too deeply"):
+        read_files({"organizations.json": text.encode()})
