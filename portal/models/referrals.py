@@ -10,6 +10,7 @@ import enum
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -31,6 +32,15 @@ from portal.models.catalog import (
     id_column,
     one_of,
     utcnow,
+)
+from portal.models.evidence import (
+    AgeBand,
+    DemographicsBasis,
+    Ethnicity,
+    Gender,
+    Injuries,
+    PoliceRole,
+    Race,
 )
 from portal.models.people import User
 
@@ -187,10 +197,24 @@ encounter_team_member = Table(
 
 
 class Encounter(Model):
-    """A call or an outreach contact, with a known client or anonymous."""
+    """A call or an outreach contact, with a known client or anonymous.
+
+    The evaluation section (from `call_id` on) is optional throughout: NULL is "not recorded",
+    and the demographic vocabularies also carry "declined" and "unknown"."""
 
     __tablename__ = "encounter"
-    __table_args__ = (one_of("source", EncounterSource), one_of("disposition", Disposition))
+    __table_args__ = (
+        one_of("source", EncounterSource),
+        one_of("disposition", Disposition),
+        one_of("police_role", PoliceRole),
+        one_of("injuries", Injuries),
+        one_of("race", Race),
+        one_of("ethnicity", Ethnicity),
+        one_of("gender", Gender),
+        one_of("age_band", AgeBand),
+        one_of("demographics_basis", DemographicsBasis),
+        CheckConstraint("triage_level BETWEEN 1 AND 4", name="triage_level"),
+    )
 
     id: Mapped[str] = id_column()
     client_id: Mapped[str | None] = fk("client.id", ondelete="RESTRICT")
@@ -204,6 +228,23 @@ class Encounter(Model):
     notes: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The id of a record kept before the portal (`flask encounters import`): imports are
+    # idempotent on it.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The 911 incident number: the link to call.call_id (no foreign key, so the call log and
+    # the encounters can be imported in either order).
+    call_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    call_received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    arrived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    triage_level: Mapped[int | None] = mapped_column(Integer)  # Marcus Alert 1 routine … 4 emergent
+    police_role: Mapped[str | None] = mapped_column(String(20))
+    force_used: Mapped[bool | None] = mapped_column(Boolean)
+    injuries: Mapped[str | None] = mapped_column(String(20))
+    race: Mapped[str | None] = mapped_column(String(40))
+    ethnicity: Mapped[str | None] = mapped_column(String(30))
+    gender: Mapped[str | None] = mapped_column(String(20))
+    age_band: Mapped[str | None] = mapped_column(String(20))
+    demographics_basis: Mapped[str | None] = mapped_column(String(20))
 
     client: Mapped[Client | None] = relationship(back_populates="encounters")
     team_members: Mapped[list[User]] = relationship(
