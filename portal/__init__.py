@@ -89,6 +89,7 @@ def register_commands(app: Flask) -> None:
     from portal.notify import cli as mail_cli
     from portal.providers import cli as listings_cli
     from portal.referrals import cli as referrals_cli
+    from portal.reports import cli as reports_cli
     from portal.search import cli as search_cli
 
     catalog_cli.init_app(app)
@@ -98,6 +99,7 @@ def register_commands(app: Flask) -> None:
     referrals_cli.init_app(app)
     listings_cli.init_app(app)
     hsds_cli.init_app(app)
+    reports_cli.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:
