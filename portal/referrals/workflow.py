@@ -523,6 +523,24 @@ def is_overdue(referral: Referral, now: dt.datetime | None = None) -> bool:
     return due is not None and (now or utcnow()) > due
 
 
+def overdue_sent_before(now: dt.datetime | None = None) -> dt.datetime:
+    """The latest sending time (to the second) of a referral overdue now, so a report counts
+    overdue referrals in SQL (sent_at <= this) by the same rule as `is_overdue`. The due time
+    never goes down as the sending time goes up, so a binary search finds the edge."""
+    now = now or utcnow()
+    days = current_app.config["PORTAL_REFERRAL_OVERDUE_BUSINESS_DAYS"]
+    zone = localtime.zone()
+    low = now - dt.timedelta(days=2 * days + 14)  # overdue: enough weekends in hand
+    high = now  # not overdue
+    while (high - low) > dt.timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if now > add_business_days(middle, days, zone):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
 def overdue_referrals(now: dt.datetime | None = None) -> list[Referral]:
     waiting = db.session.scalars(
         select(Referral).where(Referral.status == REQUESTED).order_by(Referral.sent_at)

@@ -7,16 +7,19 @@ flask --app wsgi reports metrics --from 2026-01-01 --to 2026-03-31 --format json
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.reports import imports
+from portal.referrals.workflow import overdue_sent_before
+from portal.reports import imports, metrics
 
 calls_cli = AppGroup("calls", help="The 911 centre's behavioral-health call log.")
 encounters_cli = AppGroup("encounters", help="Encounters kept before the portal.")
+reports_cli = AppGroup("reports", help="The program's evidence.")
 
 
 def _import_options(command):
@@ -71,6 +74,26 @@ def import_encounters_command(path: Path, maps, skip_bad: bool, dry_run: bool) -
     _run(imports.import_encounters, path, maps, skip_bad, dry_run)
 
 
+@reports_cli.command("metrics")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--format", "output", type=click.Choice(["json"]), default="json")
+@click.option(
+    "--deidentified", is_flag=True, help="Equity counts from 1 to 4 become null; no search words."
+)
+def metrics_command(start, end, output: str, deidentified: bool) -> None:
+    """Print the report's numbers for a period of whole local days, both ends included."""
+    try:
+        period = metrics.Period(start.date(), end.date())
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--to") from error
+    report = metrics.compute(
+        period, overdue_sent_before=overdue_sent_before(), deidentified=deidentified
+    )
+    click.echo(json.dumps(report, indent=2, sort_keys=False))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(calls_cli)
     app.cli.add_command(encounters_cli)
+    app.cli.add_command(reports_cli)
