@@ -59,7 +59,17 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     # Each package holds its blueprint (and its access rule) in its __init__.py and loads its
     # route modules at the bottom, as microblog does.
-    from portal import admin, api, auth, directory, inputs, problems, providers, referrals
+    from portal import (
+        admin,
+        api,
+        auth,
+        directory,
+        inputs,
+        problems,
+        providers,
+        referrals,
+        reports,
+    )
 
     inputs.init_app(app)  # the URL converters, before any rule is added
     for blueprint in (
@@ -72,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
         providers.bp,
         problems.bp,
         api.bp,
+        reports.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -4,11 +4,20 @@ metrics`, on the /reports page and in its CSV files."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
+from html import unescape
 
 import pytest
+from sqlalchemy import func, select
 
+from portal.models import AuditEvent, PopulationShare, Role
 from tests import reports_golden
+from tests.accounts import post_form, signed_in
+from tests.conftest import csrf_token
+from tests.factories import UserFactory
 
 # --- the expected numbers, by hand -----------------------------------------------------------
 # Calls: C1–C6 fall in March (C6 at 23:59 on the 31st is in: the end date is included); C7 on
@@ -201,7 +210,9 @@ def test_the_deidentified_json_hides_equity_counts_from_1_to_4_and_search_words(
     assert report["deidentified"] is True
     equity = report["equity"]["by_race_ethnicity"]
     for race in ("black", "white", "asian", "unknown"):
-        assert all(v is None for k, v in equity[race].items() if k != "population_share"), race
+        figures = {k: v for k, v in equity[race].items() if k != "population_share"}
+        dispositions = figures.pop("by_disposition")
+        assert set(figures.values()) == {None} and set(dispositions.values()) == {None}, race
     hispanic = equity["hispanic-latino"]
     assert (hispanic["encounters"], hispanic["involuntary"], hispanic["involuntary_rate"]) == (
         6,
@@ -228,3 +239,231 @@ def test_the_deidentified_json_hides_equity_counts_from_1_to_4_and_search_words(
 def test_a_bad_period_is_refused_clearly(app, args, message):
     result = app.test_cli_runner().invoke(args=["reports", "metrics", *args])
     assert result.exit_code == 2 and message in result.stderr
+
+
+# --- the page and its CSV files ----------------------------------------------------------------
+
+MARCH = {"period": "month", "day": "2026-03-17"}
+
+
+@pytest.fixture
+def supervisor(db):
+    user = UserFactory(role=Role.supervisor.value)
+    db.session.commit()
+    return user
+
+
+def page_table(html: str, key: str) -> dict[str, list[str]]:
+    """{row header: [cells]} of the report table `key` on a page."""
+    section = re.search(rf'<section class="report-table" id="{key}".*?</section>', html, re.S)
+    assert section, f"no table {key}"
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", section.group(0), re.S):
+        header = re.search(r'<th scope="row">(.*?)</th>', row, re.S)
+        if header:
+            cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+            # "–" marks an empty cell on the page (a rate of nothing); the CSV leaves it empty.
+            rows[unescape(header.group(1))] = [
+                unescape(re.sub("<[^>]+>", "", c)).replace("–", "") for c in cells
+            ]
+    return rows
+
+
+def csv_table(response) -> dict[str, list[str]]:
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    _header, *rows = csv.reader(io.StringIO(response.get_data(as_text=True)))
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_the_page_and_csv_reproduce_every_number(app, golden, supervisor):
+    browser = signed_in(app, supervisor)
+    response = browser.get("/reports", query_string=MARCH)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "From March 1, 2026 to March 31, 2026" in html
+
+    def both(key):
+        page = page_table(html, key)
+        csv_rows = csv_table(browser.get(f"/reports/{key}.csv", query_string=MARCH))
+        assert page == csv_rows, key
+        return page
+
+    coverage = both("coverage")
+    assert [coverage[k][0] for k in coverage] == ["6", "2", "2", "1", "1"]
+    by_hour = both("calls-by-hour")
+    for hour, (total, responded, off) in BY_HOUR.items():
+        assert by_hour[f"{hour:02d}:00"] == [str(total), str(responded), str(off)]
+    assert by_hour["05:00"] == ["0", "0", "0"]
+    weekdays = both("calls-by-weekday")
+    assert (weekdays["Monday"], weekdays["Tuesday"], weekdays["Sunday"]) == (["2"], ["2"], ["2"])
+    summary = both("encounters")
+    assert [summary[k][0] for k in summary] == ["13", "3", "3", "2", "2", "2", "2", "2"]
+    assert summary["Involuntary (ECO + TDO)"][1].startswith("Encounters that ended in an")
+    by_source = both("encounters-by-source")
+    assert by_source["911 center dispatch"] == ["6"] and by_source["Outreach"] == ["3"]
+    by_disposition = both("encounters-by-disposition")
+    assert by_disposition["Resolved on scene"] == ["5"]
+    assert by_disposition["Emergency custody order"] == ["2"]
+    response_time = both("response-time")
+    assert [response_time[k][0] for k in response_time] == ["5", "15.0", "30.0"]
+    referrals = both("referrals")
+    assert [referrals[k][0] for k in referrals] == ["7", "3", "3", "2", "1", "3.0", "12.0", "1"]
+    declined = both("referrals-declined")
+    assert declined["No capacity"] == ["2"] and declined["No outcome given"] == ["1"]
+    urgency = both("referrals-by-urgency")
+    assert urgency["Routine"] == ["4", "1", "1"] and urgency["Emergency"] == ["1", "0", "0"]
+    assert both("search-misses") == {"detox spanish": ["5"], "pet shelter": ["1"]}
+    assert both("no-capacity-by-category") == {"Crisis care": ["1"], "Not categorized": ["1"]}
+    assert both("no-capacity-by-organization") == {"Fictional Full House": ["2"]}
+    equity = both("equity")
+    assert equity["Hispanic or Latino"][:4] == ["6", "0.4615", "0.25", "1.85"]
+    assert equity["Black or African American"][:4] == ["3", "0.2308", "0.2", "1.15"]
+    assert equity["White"][:4] == ["2", "0.1538", "0.5", "0.31"]
+    assert equity["White"][4:] == ["1", "0.5", "1", "0.5", "1", "0.5"]
+    assert equity["Asian"][:4] == ["1", "0.0769", "", ""]  # no population share set
+    dispositions = both("equity-dispositions")
+    assert dispositions["Hispanic or Latino"][:3] == ["3", "1", "1"]  # resolved, referred, vol.
+    assert "<svg" in html and 'aria-hidden="true"' in html
+
+
+def test_the_deidentified_csv_shows_counts_from_1_to_4_as_under_5(app, golden, supervisor):
+    browser = signed_in(app, supervisor)
+    query = {**MARCH, "deidentified": "1"}
+    response = browser.get("/reports/equity.csv", query_string=query)
+    assert (
+        "equity-2026-03-01-2026-03-31-deidentified.csv" in response.headers["Content-Disposition"]
+    )
+    equity = csv_table(response)
+    assert equity["Hispanic or Latino"][0] == "6"
+    assert equity["Hispanic or Latino"][4] == "<5"  # 1 involuntary
+    assert equity["Hispanic or Latino"][6] == "0"  # zero arrests are shown
+    assert equity["Black or African American"][0] == "<5"
+    assert equity["More than one"][0] == "0"  # zero is not hidden
+    coverage = csv_table(browser.get("/reports/coverage.csv", query_string=query))
+    assert coverage["All behavioral-health calls"] == ["6"]
+    assert coverage["Answered by the team"] == ["<5"]
+    # Free text people typed is not in a de-identified export.
+    missing = browser.get("/reports/search-misses.csv", query_string=query)
+    assert missing.status_code == 404
+
+
+def test_viewing_and_exporting_are_audited(app, db, golden, supervisor):
+    browser = signed_in(app, supervisor)
+    browser.get("/reports", query_string=MARCH)
+    browser.get("/reports/coverage.csv", query_string={**MARCH, "deidentified": "1"})
+    browser.get("/reports/marcus-alert", query_string={"year": "2026"})
+    rows = db.session.execute(
+        select(AuditEvent.action, AuditEvent.detail, AuditEvent.actor_id).order_by(AuditEvent.id)
+    ).all()
+    assert [(a, d) for a, d, _ in rows if a.startswith("report.")] == [
+        ("report.viewed", "2026-03-01..2026-03-31"),
+        ("report.exported", "coverage-2026-03-01-2026-03-31 de-identified"),
+        ("report.viewed", "marcus-alert 2026"),
+    ]
+    assert {actor for a, _d, actor in rows if a.startswith("report.")} == {supervisor.id}
+
+
+@pytest.mark.parametrize("role", ["clinician", "provider"])
+def test_only_supervisors_and_admins_see_reports(app, db, role):
+    user = UserFactory(role=role)
+    db.session.commit()
+    browser = signed_in(app, user)
+    for path in ("/reports", "/reports/coverage.csv", "/reports/marcus-alert"):
+        assert browser.get(path).status_code == 403
+    assert app.test_client().get("/reports").status_code == 302  # to the sign-in page
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"period": "custom", "start": "2026-03-31", "end": "2026-03-01"}, "cannot be before"),
+        ({"period": "custom", "start": "2026-03-01"}, "Enter both dates"),
+        ({"period": "decade"}, "Not a valid choice"),
+        ({"period": "week", "day": "someday"}, "Not a valid date value"),
+    ],
+)
+def test_a_bad_period_gets_a_clear_message(app, supervisor, query, message):
+    browser = signed_in(app, supervisor)
+    response = browser.get("/reports", query_string=query)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert browser.get("/reports/coverage.csv", query_string=query).status_code == 400
+
+
+def test_a_custom_period_and_a_week(app, golden, supervisor):
+    browser = signed_in(app, supervisor)
+    custom = browser.get(
+        "/reports", query_string={"period": "custom", "start": "2026-03-02", "end": "2026-03-02"}
+    ).get_data(as_text=True)
+    # C2 and C3 on 2 March, one answered.
+    assert [v[0] for v in page_table(custom, "coverage").values()][:3] == ["2", "1", "1"]
+    week = browser.get("/reports", query_string={"period": "week", "day": "2026-03-04"})
+    # Monday 2 to Sunday 8 March: C2, C3.
+    html = week.get_data(as_text=True)
+    assert "From March 2, 2026 to March 8, 2026" in html
+    assert page_table(html, "coverage")["All behavioral-health calls"] == ["2"]
+
+
+def test_supervisors_are_read_only_and_admins_set_population_shares(app, db, supervisor):
+    browser = signed_in(app, supervisor)
+    page = browser.get("/reports").get_data(as_text=True)
+    assert "Population shares (admins)" not in page
+    token = csrf_token(page) if 'name="csrf_token"' in page else "x"
+    refused = browser.post("/reports/population", data={"csrf_token": token, "share_black": "20"})
+    assert refused.status_code in (400, 403)
+    assert db.session.scalar(select(func.count()).select_from(PopulationShare)) == 0
+
+    admin = UserFactory(role=Role.admin.value, with_mfa=True)
+    db.session.commit()
+    browser = signed_in(app, admin)
+    assert "Population shares (admins)" in browser.get("/reports").get_data(as_text=True)
+    saved = post_form(
+        browser,
+        "/reports/population",
+        {"share_black": "20", "share_white": "50.5"},
+        token_from="/reports",
+    )
+    assert saved.status_code == 303
+    shares = dict(db.session.execute(select(PopulationShare.race, PopulationShare.share)).all())
+    assert shares == {"black": 0.2, "white": 0.505}
+    too_much = post_form(
+        browser,
+        "/reports/population",
+        {"share_black": "80", "share_white": "50"},
+        token_from="/reports",
+    )
+    assert too_much.status_code == 303
+    assert "more than 100%" in browser.get("/reports").get_data(as_text=True)
+    bad = post_form(browser, "/reports/population", {"share_asian": "-3"}, token_from="/reports")
+    assert bad.status_code == 303
+    assert "Enter a percentage from 0 to 100." in browser.get("/reports").get_data(as_text=True)
+    assert (
+        len(dict(db.session.execute(select(PopulationShare.race, PopulationShare.share)).all()))
+        == 2
+    )
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("report.population_changed") == 1
+
+
+def test_the_marcus_alert_report_and_csv_suppress_small_counts(app, golden, supervisor):
+    browser = signed_in(app, supervisor)
+    html = browser.get("/reports/marcus-alert", query_string={"year": "2026"}).get_data(
+        as_text=True
+    )
+    figures = page_table(html, "marcus-alert")
+    # 2026: calls C1–C8 but C8 (28 Feb) is in 2026 too → 8 calls; answered C1 C2 C7 → 3.
+    assert figures["Behavioral-health calls"] == ["8"]
+    assert figures["Calls the team answered"] == ["<5"]
+    # Encounters in 2026: E1–E13, E-out (1 April), E-C0 (10 January) = 15; E-B0 is 2025.
+    assert figures["Encounters"] == ["15"]
+    outcomes = page_table(html, "marcus-alert-outcomes")
+    # hispanic-latino in 2026: E5 E6 E7 E11 E12 E13 E-C0 = 7 encounters; resolved E6 E11 E13
+    # E-C0 = 4 → "<5".
+    assert outcomes["Hispanic or Latino"][:2] == ["7", "<5"]
+    assert outcomes["Black or African American"][0] == "<5"  # E1 E2 E9 E-out = 4
+    exported = csv_table(
+        browser.get(
+            "/reports/marcus-alert/marcus-alert-outcomes.csv", query_string={"year": "2026"}
+        )
+    )
+    assert exported == outcomes
+    assert browser.get("/reports/marcus-alert", query_string={"year": "x"}).status_code == 400

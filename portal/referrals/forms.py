@@ -82,13 +82,14 @@ TRIAGE_LABELS = {
     3: _l("3 – Urgent"),
     4: _l("4 – Emergent"),
 }
+POLICE_ROLE_LABELS = {
+    PoliceRole.co_response: _l("Co-response (officer and clinician together)"),
+    PoliceRole.backup_requested: _l("Police backup requested"),
+    PoliceRole.police_led: _l("Police-led"),
+    "not-recorded": _l("Police role not recorded"),
+}
 POLICE_ROLE_CHOICES = vocabulary_choices(
-    PoliceRole,
-    {
-        PoliceRole.co_response: _l("Co-response (officer and clinician together)"),
-        PoliceRole.backup_requested: _l("Police backup requested"),
-        PoliceRole.police_led: _l("Police-led"),
-    },
+    PoliceRole, {k: v for k, v in POLICE_ROLE_LABELS.items() if k in set(PoliceRole)}
 )
 INJURY_CHOICES = vocabulary_choices(
     Injuries,

@@ -119,6 +119,27 @@ class Period:
         )
 
 
+PERIOD_KINDS = ("week", "month", "quarter", "year")
+
+
+def period_of(kind: str, day: dt.date) -> Period:
+    """The week (Monday to Sunday), month, quarter or calendar year that holds `day`."""
+    if kind == "week":
+        monday = day - dt.timedelta(days=day.weekday())
+        return Period(monday, monday + dt.timedelta(days=6))
+    if kind == "year":
+        return year(day.year)
+    months = 3 if kind == "quarter" else 1
+    if kind not in ("month", "quarter"):
+        raise ValueError(f"unknown period {kind!r}")
+    first_month = (day.month - 1) // months * months + 1
+    start = dt.date(day.year, first_month, 1)
+    after = dt.date(
+        start.year + (first_month + months > 12), (first_month + months - 1) % 12 + 1, 1
+    )
+    return Period(start, after - dt.timedelta(days=1))
+
+
 # --- portable SQL helpers --------------------------------------------------------------------
 
 
@@ -504,8 +525,9 @@ def _suppress_equity(equity: dict[str, Any]) -> None:
         if small(figures["encounters"]):
             # Every figure of the group would narrow the people down: hide it all.
             for key in list(figures):
-                if key != "population_share":
+                if key not in ("population_share", "by_disposition"):
                     figures[key] = None
+            figures["by_disposition"] = dict.fromkeys(figures["by_disposition"])
             continue
         for key in ("involuntary", "arrest", "force"):
             if small(figures[key]):
