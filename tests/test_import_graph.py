@@ -21,6 +21,7 @@ DOMAIN_PACKAGES = (
     "portal.models",
     "portal.reports.metrics",
     "portal.reports.imports",
+    "portal.reports.gaps",
 )
 WEB_LIBRARIES = frozenset({"wtforms", "flask_wtf"})
 

@@ -13,11 +13,17 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import AuditEvent, PopulationShare, Role
+from portal.models import AuditEvent, PopulationShare, Role, SearchMiss
+from portal.search import rebuild_index
 from tests import reports_golden
 from tests.accounts import post_form, signed_in
 from tests.conftest import csrf_token
-from tests.factories import UserFactory
+from tests.factories import (
+    LocationFactory,
+    ServiceAtLocationFactory,
+    ServiceFactory,
+    UserFactory,
+)
 
 # --- the expected numbers, by hand -----------------------------------------------------------
 # Calls: C1–C6 fall in March (C6 at 23:59 on the 31st is in: the end date is included); C7 on
@@ -467,3 +473,23 @@ def test_the_marcus_alert_report_and_csv_suppress_small_counts(app, golden, supe
     )
     assert exported == outcomes
     assert browser.get("/reports/marcus-alert", query_string={"year": "x"}).status_code == 400
+
+
+# --- service gaps: searches that found nothing ---------------------------------------------------
+
+
+def test_searches_that_find_nothing_are_counted_by_their_words_only(app, db):
+    service = ServiceFactory(name="Fictional Counseling Center")
+    ServiceAtLocationFactory(service=service, location=LocationFactory())
+    db.session.commit()
+    rebuild_index()
+    browser = app.test_client()
+    found = browser.get("/search", query_string={"q": "counseling"})
+    assert "1 service matches" in found.get_data(as_text=True)  # found: not counted
+    assert browser.get("/search", query_string={"q": "Pet  Shelter"}).status_code == 200
+    assert browser.get("/search", query_string={"q": "pet shelter"}).status_code == 200
+    assert browser.get("/search.json", query_string={"q": " PET shelter "}).status_code == 200
+    assert browser.get("/search", query_string={"q": ""}).status_code == 200  # browsing
+    rows = db.session.execute(select(SearchMiss.words, SearchMiss.count)).all()
+    assert rows == [("pet shelter", 3)]
+    assert {c.name for c in SearchMiss.__table__.columns} == {"day", "words", "count"}

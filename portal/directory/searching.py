@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from portal.catalog import queries, vocabulary
 from portal.directory import presenters
 from portal.directory.forms import SearchForm
+from portal.reports import gaps
 from portal.search import SearchPage, search_services
 
 # Parameters a removable-filter link drops together.
@@ -86,6 +87,8 @@ def run(args: MultiDict) -> SearchOutcome:
     }
     outcome.facets = _facet_groups(form, page, categories, labels)
     outcome.applied = _applied_filters(args, form, labels)
+    if page.total == 0 and page.available and not outcome.applied and page.page == 1:
+        gaps.count_miss(form.q.data or "")  # the words only: a service gap (issue 15)
     if page.suggestion:
         kept = [(k, v) for k, v in args.items(multi=True) if k not in ("q", "page")]
         outcome.suggestion_url = "/search?" + urlencode([("q", page.suggestion), *kept])
