@@ -51,6 +51,36 @@ ENCOUNTER_CHECKS = {
 TEAM_STATUS = ("responded", "off-duty", "busy", "other")
 
 
+# Covering indexes of the program report, written out as portal.models has them.
+REPORT_INDEXES = (
+    (
+        "ix_encounter_report",
+        "encounter",
+        (
+            "occurred_at",
+            "disposition",
+            "race",
+            "source",
+            "triage_level",
+            "police_role",
+            "arrest_eligible",
+            "diverted",
+            "injuries",
+            "force_used",
+            "call_received_at",
+            "arrived_at",
+        ),
+    ),
+    ("ix_encounter_client_time", "encounter", ("client_id", "occurred_at")),
+    (
+        "ix_referral_report",
+        "referral",
+        ("sent_at", "urgency", "status", "outcome", "responded_at", "closed_at", "id"),
+    ),
+    ("ix_call_report", "call", ("received_at", "team_status", "local_hour", "local_weekday")),
+)
+
+
 def _one_of(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -108,6 +138,8 @@ def upgrade():
         sa.UniqueConstraint("call_id", name=op.f("uq_call_call_id")),
     )
     op.create_index(op.f("ix_call_received_at"), "call", ["received_at"], unique=False)
+    for name, table, columns in REPORT_INDEXES:
+        op.create_index(name, table, list(columns), unique=False)
 
     op.create_table(
         "search_miss",
@@ -142,6 +174,8 @@ def upgrade():
 
 
 def downgrade():
+    for name, table, _columns in REPORT_INDEXES:
+        op.drop_index(name, table_name=table)
     op.drop_index(op.f("ix_population_share_updated_by_id"), table_name="population_share")
     op.drop_table("population_share")
     op.drop_table("search_miss")

@@ -191,95 +191,114 @@ def _pairs(statement) -> dict[Any, Any]:
     return {row[0]: row[1] for row in db.session.execute(statement)}
 
 
-def _counts(column, where, vocabulary) -> dict[str, int]:
-    found = _pairs(select(column, func.count()).where(where).group_by(column))
-    return {member.value: int(found.get(member.value, 0)) for member in vocabulary}
-
-
 # --- the sections ----------------------------------------------------------------------------
 
 
+def _flag(condition) -> ColumnElement:
+    """How many rows of a group meet the condition."""
+    return func.sum(case((condition, 1), else_=0))
+
+
 def _calls(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    in_period = and_(Call.received_at >= start, Call.received_at < end)
-    status = _counts(Call.team_status, in_period, TeamStatus)
-    responded = case((Call.team_status == TeamStatus.responded.value, 1), else_=0)
-    off_duty = case((Call.team_status == TeamStatus.off_duty.value, 1), else_=0)
-    by_hour = {
-        hour: (int(total), int(answered or 0), int(off or 0))
-        for hour, total, answered, off in db.session.execute(
-            select(Call.local_hour, func.count(), func.sum(responded), func.sum(off_duty))
-            .where(in_period)
-            .group_by(Call.local_hour)
-        )
-    }
-    by_weekday = _pairs(
-        select(Call.local_weekday, func.count()).where(in_period).group_by(Call.local_weekday)
-    )
+    # One pass: counts per (hour, weekday, status); every figure is a sum of these groups.
+    groups = db.session.execute(
+        select(Call.local_hour, Call.local_weekday, Call.team_status, func.count())
+        .where(Call.received_at >= start, Call.received_at < end)
+        .group_by(Call.local_hour, Call.local_weekday, Call.team_status)
+    ).all()
+    status = dict.fromkeys((s.value for s in TeamStatus), 0)
+    hours = {h: {"hour": h, "total": 0, "responded": 0, "off_duty": 0} for h in range(24)}
+    weekdays = {d: {"weekday": d, "total": 0} for d in range(7)}
+    for hour, weekday, team_status, count in groups:
+        status[team_status] += count
+        hours[hour]["total"] += count
+        weekdays[weekday]["total"] += count
+        if team_status == TeamStatus.responded.value:
+            hours[hour]["responded"] += count
+        elif team_status == TeamStatus.off_duty.value:
+            hours[hour]["off_duty"] += count
     missed = {key: status[key] for key in ("off-duty", "busy", "other")}
     return {
         "total": sum(status.values()),
         "responded": status["responded"],
         "missed": {**missed, "total": sum(missed.values())},
-        "by_hour": [
-            dict(
-                zip(
-                    ("hour", "total", "responded", "off_duty"),
-                    (h, *by_hour.get(h, (0, 0, 0))),
-                    strict=True,
-                )
-            )
-            for h in range(24)
-        ],
-        "by_weekday": [{"weekday": d, "total": int(by_weekday.get(d, 0))} for d in range(7)],
+        "by_hour": list(hours.values()),
+        "by_weekday": list(weekdays.values()),
     }
 
 
-def _encounters(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+def _encounter_groups(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """A few GROUP BYs over the period's encounters (each reads only the covering index
+    ix_encounter_report); the encounter and equity figures are sums of their groups."""
     in_period = and_(Encounter.occurred_at >= start, Encounter.occurred_at < end)
-    flags = db.session.execute(
+    race = _or(Encounter.race, Race.unknown.value)
+    outcomes = db.session.execute(
         select(
+            Encounter.disposition,
+            race,
             func.count(),
-            func.sum(case((Encounter.disposition.in_(INVOLUNTARY), 1), else_=0)),
-            func.sum(case((Encounter.arrest_eligible.is_(True), 1), else_=0)),
-            func.sum(
-                case(
-                    (and_(Encounter.arrest_eligible.is_(True), Encounter.diverted.is_(True)), 1),
-                    else_=0,
-                )
-            ),
-            func.sum(
-                case((Encounter.police_role == PoliceRole.backup_requested.value, 1), else_=0)
-            ),
-            func.sum(case((Encounter.injuries.in_(INJURED), 1), else_=0)),
-            func.sum(case((Encounter.force_used.is_(True), 1), else_=0)),
-        ).where(in_period)
-    ).one()
-    total, involuntary, eligible, diverted, backup, injured, force = (int(v or 0) for v in flags)
-    triage = _pairs(
-        select(Encounter.triage_level, func.count())
+            _flag(Encounter.arrest_eligible.is_(True)),
+            _flag(and_(Encounter.arrest_eligible.is_(True), Encounter.diverted.is_(True))),
+            _flag(Encounter.injuries.in_(INJURED)),
+            _flag(Encounter.force_used.is_(True)),
+        )
         .where(in_period)
-        .group_by(Encounter.triage_level)
-    )
+        .group_by(Encounter.disposition, race)
+    ).all()
+    return {
+        "outcomes": [(d, r, int(n), *(int(f or 0) for f in flags)) for d, r, n, *flags in outcomes],
+        "source": _pairs(
+            select(Encounter.source, func.count()).where(in_period).group_by(Encounter.source)
+        ),
+        "triage": _pairs(
+            select(Encounter.triage_level, func.count())
+            .where(in_period)
+            .group_by(Encounter.triage_level)
+        ),
+        "role": _pairs(
+            select(Encounter.police_role, func.count())
+            .where(in_period)
+            .group_by(Encounter.police_role)
+        ),
+    }
+
+
+def _encounters(start: dt.datetime, end: dt.datetime, groups: dict[str, Any]) -> dict[str, Any]:
+    by_disposition = dict.fromkeys((d.value for d in Disposition), 0)
+    eligible = diverted = injured = force = 0
+    for disposition, _race, count, *flags in groups["outcomes"]:
+        by_disposition[disposition] += count
+        eligible, diverted, injured, force = (
+            total + flag
+            for total, flag in zip((eligible, diverted, injured, force), flags, strict=True)
+        )
+    triage = {
+        **{str(level): int(groups["triage"].get(level, 0)) for level in (1, 2, 3, 4)},
+        "not-recorded": int(groups["triage"].get(None, 0)),
+    }
+    roles = {
+        **{r.value: int(groups["role"].get(r.value, 0)) for r in PoliceRole},
+        "not-recorded": int(groups["role"].get(None, 0)),
+    }
     minutes = (
         epoch_seconds(Encounter.arrived_at) - epoch_seconds(Encounter.call_received_at)
     ) / 60.0
+    in_period = and_(Encounter.occurred_at >= start, Encounter.occurred_at < end)
     n, (median, p90) = _percentiles(
         minutes, and_(in_period, Encounter.call_received_at.is_not(None)), 50, 90
     )
     return {
-        "total": total,
-        "by_source": _counts(Encounter.source, in_period, EncounterSource),
-        "by_disposition": _counts(Encounter.disposition, in_period, Disposition),
-        "involuntary": involuntary,
+        "total": sum(by_disposition.values()),
+        "by_source": {s.value: int(groups["source"].get(s.value, 0)) for s in EncounterSource},
+        "by_disposition": by_disposition,
+        "involuntary": sum(by_disposition[d] for d in INVOLUNTARY),
         "arrest_eligible": eligible,
         "diverted": diverted,
-        "police_backup": backup,
+        "police_backup": roles[PoliceRole.backup_requested.value],
+        "by_police_role": roles,
         "with_injuries": injured,
         "force_used": force,
-        "by_triage_level": {
-            **{str(level): int(triage.get(level, 0)) for level in (1, 2, 3, 4)},
-            "not-recorded": int(triage.get(None, 0)),
-        },
+        "by_triage_level": triage,
         "response_minutes": {"count": n, "median": median, "p90": p90},
     }
 
@@ -294,37 +313,32 @@ def _referrals(start: dt.datetime, end: dt.datetime, overdue_sent_before: dt.dat
         ReferralEvent.referral_id == Referral.id,
         ReferralEvent.to_status == ReferralStatus.accepted.value,
     )
-    completed = Referral.status == ReferralStatus.completed.value
-    got_help = Referral.outcome == ReferralOutcome.got_help.value
-    rejected = Referral.status == ReferralStatus.rejected.value
-
-    def one(condition) -> ColumnElement:
-        return func.sum(case((condition, 1), else_=0))
-
-    total, n_accepted, n_declined, n_completed, n_got_help = (
-        int(v or 0)
-        for v in db.session.execute(
-            select(func.count(), one(accepted), one(rejected), one(completed), one(got_help)).where(
-                sent
-            )
-        ).one()
-    )
-    declined_by = _pairs(
-        select(_or(Referral.outcome, "not-given"), func.count())
-        .where(sent, rejected)
-        .group_by(_or(Referral.outcome, "not-given"))
-    )
-    by_urgency_rows = {
-        urgency: (int(n), int(c or 0), int(g or 0))
-        for urgency, n, c, g in db.session.execute(
-            select(Referral.urgency, func.count(), one(completed), one(got_help))
-            .where(sent)
-            .group_by(Referral.urgency)
-        )
-    }
+    # One pass: counts per (urgency, status, outcome), with how many were ever accepted.
+    groups = db.session.execute(
+        select(Referral.urgency, Referral.status, Referral.outcome, func.count(), _flag(accepted))
+        .where(sent)
+        .group_by(Referral.urgency, Referral.status, Referral.outcome)
+    ).all()
+    declined_by = {**dict.fromkeys((o.value for o in ReferralOutcome), 0), "not-given": 0}
+    by_urgency = {u.value: {"sent": 0, "completed": 0, "got_help": 0} for u in Urgency}
+    total = n_accepted = n_declined = n_completed = n_got_help = 0
+    for urgency, status, outcome, count, ever_accepted in groups:
+        total += count
+        n_accepted += int(ever_accepted or 0)
+        by_urgency[urgency]["sent"] += count
+        if status == ReferralStatus.rejected.value:
+            n_declined += count
+            declined_by[outcome or "not-given"] += count
+        if status == ReferralStatus.completed.value:
+            n_completed += count
+            by_urgency[urgency]["completed"] += count
+        if outcome == ReferralOutcome.got_help.value:
+            n_got_help += count
+            by_urgency[urgency]["got_help"] += count
     hours = (epoch_seconds(Referral.responded_at) - epoch_seconds(Referral.sent_at)) / 3600.0
     _n, (to_response,) = _percentiles(hours, and_(sent, Referral.responded_at.is_not(None)), 50)
     hours = (epoch_seconds(Referral.closed_at) - epoch_seconds(Referral.sent_at)) / 3600.0
+    completed = Referral.status == ReferralStatus.completed.value
     _n, (to_completion,) = _percentiles(hours, and_(sent, completed), 50)
     overdue: int | None = 0
     if overdue_sent_before is not None:
@@ -338,25 +352,13 @@ def _referrals(start: dt.datetime, end: dt.datetime, overdue_sent_before: dt.dat
         "sent": total,
         "accepted": n_accepted,
         "declined": n_declined,
-        "declined_by_outcome": {
-            key: int(declined_by.get(key, 0))
-            for key in [*(o.value for o in ReferralOutcome), "not-given"]
-        },
+        "declined_by_outcome": declined_by,
         "completed": n_completed,
         "got_help": n_got_help,
         "median_hours_to_response": to_response,
         "median_hours_to_completion": to_completion,
         "overdue_now": int(overdue or 0),
-        "by_urgency": {
-            u.value: dict(
-                zip(
-                    ("sent", "completed", "got_help"),
-                    by_urgency_rows.get(u.value, (0, 0, 0)),
-                    strict=True,
-                )
-            )
-            for u in Urgency
-        },
+        "by_urgency": by_urgency,
     }
 
 
@@ -432,41 +434,27 @@ def _gaps(period: Period, start: dt.datetime, end: dt.datetime) -> dict[str, Any
     }
 
 
-def _equity(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    in_period = and_(Encounter.occurred_at >= start, Encounter.occurred_at < end)
-    group = _or(Encounter.race, Race.unknown.value)
-    rows = db.session.execute(
-        select(
-            group,
-            func.count(),
-            func.sum(case((Encounter.disposition.in_(INVOLUNTARY), 1), else_=0)),
-            func.sum(case((Encounter.disposition == Disposition.arrest.value, 1), else_=0)),
-            func.sum(case((Encounter.force_used.is_(True), 1), else_=0)),
-        )
-        .where(in_period)
-        .group_by(group)
-    ).all()
-    dispositions = db.session.execute(
-        select(group, Encounter.disposition, func.count())
-        .where(in_period)
-        .group_by(group, Encounter.disposition)
-    ).all()
+def _equity(groups: dict[str, Any]) -> dict[str, Any]:
     shares = _pairs(select(PopulationShare.race, PopulationShare.share))
-    found = {race: tuple(int(v or 0) for v in counts) for race, *counts in rows}
-    total = sum(counts[0] for counts in found.values())
-    result: dict[str, Any] = {}
-    for race in Race:
-        encounters, involuntary, arrest, force = found.get(race.value, (0, 0, 0, 0))
-        result[race.value] = {
-            "encounters": encounters,
-            "involuntary": involuntary,
-            "arrest": arrest,
-            "force": force,
-            "by_disposition": {d.value: 0 for d in Disposition},
+    result: dict[str, Any] = {
+        race.value: {
+            "encounters": 0,
+            "involuntary": 0,
+            "arrest": 0,
+            "force": 0,
+            "by_disposition": dict.fromkeys((d.value for d in Disposition), 0),
             "population_share": shares.get(race.value),
         }
-    for race, disposition, count in dispositions:
-        result[race]["by_disposition"][disposition] = int(count)
+        for race in Race
+    }
+    for disposition, race, count, _eligible, _diverted, _injured, force in groups["outcomes"]:
+        figures = result[race]
+        figures["encounters"] += count
+        figures["by_disposition"][disposition] += count
+        figures["involuntary"] += count if disposition in INVOLUNTARY else 0
+        figures["arrest"] += count if disposition == Disposition.arrest.value else 0
+        figures["force"] += force
+    total = sum(figures["encounters"] for figures in result.values())
     for figures in result.values():
         _add_rates(figures, total)
     return {"by_race_ethnicity": result, "encounters": total}
@@ -499,15 +487,16 @@ def compute(
     De-identified: equity counts from 1 to 4 (and rates built on them) are None, and the
     words people searched (free text) are left out."""
     start, end = period.bounds()
+    groups = _encounter_groups(start, end)
     report = {
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
         "deidentified": deidentified,
         "calls": _calls(start, end),
-        "encounters": _encounters(start, end),
+        "encounters": _encounters(start, end, groups),
         "referrals": _referrals(start, end, overdue_sent_before),
         "repeat_contacts": _repeat_contacts(start, end),
         "gaps": _gaps(period, start, end),
-        "equity": _equity(start, end),
+        "equity": _equity(groups),
     }
     if deidentified:
         report["gaps"]["search_misses"] = None
@@ -544,17 +533,11 @@ def year(year: int) -> Period:
 
 def marcus_alert(year_number: int) -> dict[str, Any]:
     """The statutory items a local program can answer, for one calendar year."""
-    period = year(year_number)
-    start, end = period.bounds()
+    start, end = year(year_number).bounds()
     calls = _calls(start, end)
-    encounters = _encounters(start, end)
-    in_period = and_(Encounter.occurred_at >= start, Encounter.occurred_at < end)
-    roles = _counts(Encounter.police_role, in_period, PoliceRole)
-    roles["not-recorded"] = int(
-        db.session.scalar(select(func.count()).where(in_period, Encounter.police_role.is_(None)))
-        or 0
-    )
-    equity = _equity(start, end)
+    groups = _encounter_groups(start, end)
+    encounters = _encounters(start, end, groups)
+    equity = _equity(groups)
     _suppress_equity(equity)
     return {
         "year": year_number,
@@ -562,7 +545,7 @@ def marcus_alert(year_number: int) -> dict[str, Any]:
         "team_responses": calls["responded"],
         "encounters": encounters["total"],
         "with_police_backup": encounters["police_backup"],
-        "by_police_role": roles,
+        "by_police_role": encounters["by_police_role"],
         "with_injuries": encounters["with_injuries"],
         "force_used": encounters["force_used"],
         "by_triage_level": encounters["by_triage_level"],
