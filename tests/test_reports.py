@@ -5,6 +5,7 @@ metrics`, on the /reports page and in its CSV files."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -493,3 +494,25 @@ def test_searches_that_find_nothing_are_counted_by_their_words_only(app, db):
     rows = db.session.execute(select(SearchMiss.words, SearchMiss.count)).all()
     assert rows == [("pet shelter", 3)]
     assert {c.name for c in SearchMiss.__table__.columns} == {"day", "words", "count"}
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        "2026-03-18T15:00:00+00:00",  # a Wednesday
+        "2026-03-16T13:30:00+00:00",  # a Monday morning: the deadline crossed a weekend
+        "2026-03-21T12:00:00+00:00",  # a Saturday
+    ],
+)
+def test_the_report_counts_overdue_referrals_by_the_workflows_rule(app, now):
+    from portal.models import Referral
+    from portal.referrals.workflow import is_overdue, overdue_sent_before
+
+    moment = dt.datetime.fromisoformat(now)
+    edge = overdue_sent_before(moment)
+
+    def sent(at):
+        return Referral(status="requested", sent_at=at)
+
+    assert is_overdue(sent(edge), moment)
+    assert not is_overdue(sent(edge + dt.timedelta(seconds=2)), moment)
