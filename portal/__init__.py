@@ -70,7 +70,17 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     # Each package holds its blueprint (and its access rule) in its __init__.py and loads its
     # route modules at the bottom, as microblog does.
-    from portal import admin, api, auth, directory, inputs, problems, providers, referrals
+    from portal import (
+        admin,
+        api,
+        auth,
+        directory,
+        inputs,
+        problems,
+        providers,
+        referrals,
+        reports,
+    )
 
     inputs.init_app(app)  # the URL converters, before any rule is added
     for blueprint in (
@@ -83,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
         providers.bp,
         problems.bp,
         api.bp,
+        reports.bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -101,6 +112,7 @@ def register_commands(app: Flask) -> None:
     from portal.notify import cli as mail_cli
     from portal.providers import cli as listings_cli
     from portal.referrals import cli as referrals_cli
+    from portal.reports import cli as reports_cli
     from portal.search import cli as search_cli
 
     backup.init_app(app)
@@ -113,6 +125,7 @@ def register_commands(app: Flask) -> None:
     listings_cli.init_app(app)
     hsds_cli.init_app(app)
     jobs.init_app(app)
+    reports_cli.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -71,6 +71,10 @@ ACTIONS = (
     "organization.saved",
     "taxonomy.changed",
     "catalog.imported",
+    # Program evidence (issue 15)
+    "report.viewed",
+    "report.exported",
+    "report.population_changed",
 )
 
 

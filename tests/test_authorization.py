@@ -190,6 +190,12 @@ EXPECTED = {
     ("admin.import_catalog", "POST"): admin_only(422),  # no file chosen
     # A background import's page: no such job (and no job queue in the tests) is a 404.
     ("admin.import_job", "GET"): admin_only(404),
+    # Program reports (issue 15): supervisors and admins read; only admins change the shares.
+    ("reports.index", "GET"): (LOGIN, 403, 403, 403, 200, 200),
+    ("reports.table_csv", "GET"): (LOGIN, 403, 403, 403, 200, 200),
+    ("reports.marcus_alert", "GET"): (LOGIN, 403, 403, 403, 200, 200),
+    ("reports.marcus_alert_csv", "GET"): (LOGIN, 403, 403, 403, 200, 200),
+    ("reports.set_population", "POST"): admin_only(303),  # an empty form clears the shares
     # The HSDS API: public and read-only (DESIGN.md).
     ("api.index", "GET"): everyone(200),
     ("api.openapi", "GET"): everyone(200),
@@ -336,6 +342,8 @@ def world(app, db) -> World:
         "api.service_at_location": {"placement_id": placement.id},
         "api.taxonomy": {"taxonomy_id": term.taxonomy_id},
         "api.taxonomy_term": {"term_id": term.id},
+        "reports.table_csv": {"key": "coverage"},
+        "reports.marcus_alert_csv": {"key": "marcus-alert"},
     }
     return World(people=people, values=values)
 

@@ -14,7 +14,15 @@ from functools import cache
 from pathlib import Path
 
 PORTAL = Path(__file__).resolve().parent.parent / "portal"
-DOMAIN_PACKAGES = ("portal.catalog", "portal.search", "portal.hsds", "portal.models")
+DOMAIN_PACKAGES = (
+    "portal.catalog",
+    "portal.search",
+    "portal.hsds",
+    "portal.models",
+    "portal.reports.metrics",
+    "portal.reports.imports",
+    "portal.reports.gaps",
+)
 WEB_LIBRARIES = frozenset({"wtforms", "flask_wtf"})
 
 Graph = dict[str, frozenset[str]]
@@ -147,6 +155,7 @@ def test_the_blueprint_packages_are_found():
         "portal.problems",
         "portal.providers",
         "portal.referrals",
+        "portal.reports",
     } == blueprint_packages()
 
 

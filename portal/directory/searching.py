@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from portal.catalog import queries, vocabulary
 from portal.directory import chips, presenters
 from portal.directory.forms import SearchForm
+from portal.reports import gaps
 from portal.search import MAX_QUERY_LENGTH, SearchPage, crisis, search_services
 
 # Parameters a removable-filter link drops together.
@@ -105,6 +106,8 @@ def run(args: MultiDict, path: str = "/search") -> SearchOutcome:
     outcome.applied = _applied_filters(args, form, labels)
     if page.available:
         outcome.chips = chips.chips(args, page, path)
+    if page.total == 0 and page.available and not outcome.applied and page.page == 1:
+        gaps.count_miss(form.q.data or "")  # the words only: a service gap (issue 15)
     if page.suggestion:
         kept = [(k, v) for k, v in args.items(multi=True) if k not in ("q", "page")]
         outcome.suggestion_url = "/search?" + urlencode([("q", page.suggestion), *kept])

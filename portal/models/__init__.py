@@ -35,6 +35,19 @@ from portal.models.changes import (  # noqa: F401
     ProblemStatus,
     TargetType,
 )
+from portal.models.evidence import (  # noqa: F401
+    AgeBand,
+    Call,
+    DemographicsBasis,
+    Ethnicity,
+    Gender,
+    Injuries,
+    PoliceRole,
+    PopulationShare,
+    Race,
+    SearchMiss,
+    TeamStatus,
+)
 from portal.models.mail import EmailMessage  # noqa: F401
 from portal.models.people import (  # noqa: F401
     Invitation,

@@ -10,9 +10,11 @@ import enum
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -34,6 +36,15 @@ from portal.models.catalog import (
     utcnow,
 )
 from portal.models.encrypted import EncryptedDate, EncryptedText
+from portal.models.evidence import (
+    AgeBand,
+    DemographicsBasis,
+    Ethnicity,
+    Gender,
+    Injuries,
+    PoliceRole,
+    Race,
+)
 from portal.models.people import User
 
 # The vocabularies: the columns hold their values (a CHECK constraint each, so a new value
@@ -188,11 +199,54 @@ encounter_team_member = Table(
 )
 
 
+ENCOUNTER_REPORT_COLUMNS = (
+    "occurred_at",
+    "disposition",
+    "race",
+    "source",
+    "triage_level",
+    "police_role",
+    "arrest_eligible",
+    "diverted",
+    "injuries",
+    "force_used",
+    "call_received_at",
+    "arrived_at",
+)
+REFERRAL_REPORT_COLUMNS = (
+    "sent_at",
+    "urgency",
+    "status",
+    "outcome",
+    "responded_at",
+    "closed_at",
+    "id",
+)
+
+
 class Encounter(Model):
-    """A call or an outreach contact, with a known client or anonymous."""
+    """A call or an outreach contact, with a known client or anonymous.
+
+    The evaluation section (from `call_id` on) is optional throughout: NULL is "not recorded",
+    and the demographic vocabularies also carry "declined" and "unknown"."""
 
     __tablename__ = "encounter"
-    __table_args__ = (one_of("source", EncounterSource), one_of("disposition", Disposition))
+    __table_args__ = (
+        one_of("source", EncounterSource),
+        one_of("disposition", Disposition),
+        one_of("police_role", PoliceRole),
+        one_of("injuries", Injuries),
+        one_of("race", Race),
+        one_of("ethnicity", Ethnicity),
+        one_of("gender", Gender),
+        one_of("age_band", AgeBand),
+        one_of("demographics_basis", DemographicsBasis),
+        CheckConstraint("triage_level BETWEEN 1 AND 4", name="triage_level"),
+        # Covering indexes of the program report (portal/reports/metrics.py): its GROUP BYs
+        # over a period read these alone, never the wide rows.
+        Index("ix_encounter_report", *ENCOUNTER_REPORT_COLUMNS),
+        Index("ix_encounter_client_time", "client_id", "occurred_at"),
+    )
 
     id: Mapped[str] = id_column()
     client_id: Mapped[str | None] = fk("client.id", ondelete="RESTRICT")
@@ -206,6 +260,23 @@ class Encounter(Model):
     notes: Mapped[str | None] = mapped_column(EncryptedText())
     recorded_by_id: Mapped[str | None] = fk("user_account.id", ondelete="SET NULL")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The id of a record kept before the portal (`flask encounters import`): imports are
+    # idempotent on it.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The 911 incident number: the link to call.call_id (no foreign key, so the call log and
+    # the encounters can be imported in either order).
+    call_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    call_received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    arrived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    triage_level: Mapped[int | None] = mapped_column(Integer)  # Marcus Alert 1 routine … 4 emergent
+    police_role: Mapped[str | None] = mapped_column(String(20))
+    force_used: Mapped[bool | None] = mapped_column(Boolean)
+    injuries: Mapped[str | None] = mapped_column(String(20))
+    race: Mapped[str | None] = mapped_column(String(40))
+    ethnicity: Mapped[str | None] = mapped_column(String(30))
+    gender: Mapped[str | None] = mapped_column(String(20))
+    age_band: Mapped[str | None] = mapped_column(String(20))
+    demographics_basis: Mapped[str | None] = mapped_column(String(20))
 
     client: Mapped[Client | None] = relationship(back_populates="encounters")
     team_members: Mapped[list[User]] = relationship(
@@ -224,6 +295,7 @@ class Referral(Model):
         one_of("status", ReferralStatus),
         one_of("urgency", Urgency),
         one_of("outcome", ReferralOutcome),
+        Index("ix_referral_report", *REFERRAL_REPORT_COLUMNS),  # as ix_encounter_report
     )
 
     id: Mapped[str] = id_column()

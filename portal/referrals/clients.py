@@ -30,6 +30,18 @@ ENCOUNTER_FIELDS = (
     "arrest_eligible",
     "diverted",
     "notes",
+    "call_id",
+    "call_received_at",
+    "arrived_at",
+    "triage_level",
+    "police_role",
+    "force_used",
+    "injuries",
+    "race",
+    "ethnicity",
+    "gender",
+    "age_band",
+    "demographics_basis",
 )
 
 

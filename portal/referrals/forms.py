@@ -29,10 +29,17 @@ from wtforms.validators import (
 from portal import localtime
 from portal.forms import PortalForm, vocabulary_choices
 from portal.models import (
+    AgeBand,
     ConsentMethod,
     ContactPreference,
+    DemographicsBasis,
     Disposition,
     EncounterSource,
+    Ethnicity,
+    Gender,
+    Injuries,
+    PoliceRole,
+    Race,
     ReferralOutcome,
     Urgency,
 )
@@ -70,6 +77,88 @@ DISPOSITION_CHOICES = vocabulary_choices(
         Disposition.other: _l("Other"),
     },
 )
+NOT_RECORDED = SelectChoice("", _l("Not recorded"))
+TRIAGE_LABELS = {
+    1: _l("1 – Routine"),
+    2: _l("2 – Moderate"),
+    3: _l("3 – Urgent"),
+    4: _l("4 – Emergent"),
+}
+POLICE_ROLE_LABELS = {
+    PoliceRole.co_response: _l("Co-response (officer and clinician together)"),
+    PoliceRole.backup_requested: _l("Police backup requested"),
+    PoliceRole.police_led: _l("Police-led"),
+    "not-recorded": _l("Police role not recorded"),
+}
+POLICE_ROLE_CHOICES = vocabulary_choices(
+    PoliceRole, {k: v for k, v in POLICE_ROLE_LABELS.items() if k in set(PoliceRole)}
+)
+INJURY_CHOICES = vocabulary_choices(
+    Injuries,
+    {
+        Injuries.none: _l("No injuries"),
+        Injuries.person: _l("The person was injured"),
+        Injuries.responder: _l("A responder was injured"),
+        Injuries.both: _l("The person and a responder were injured"),
+        Injuries.unknown: _l("Unknown"),
+    },
+)
+RACE_CHOICES = vocabulary_choices(
+    Race,
+    {
+        Race.american_indian_alaska_native: _l("American Indian or Alaska Native"),
+        Race.asian: _l("Asian"),
+        Race.black: _l("Black or African American"),
+        Race.hispanic_latino: _l("Hispanic or Latino"),
+        Race.middle_eastern_north_african: _l("Middle Eastern or North African"),
+        Race.native_hawaiian_pacific_islander: _l("Native Hawaiian or Pacific Islander"),
+        Race.white: _l("White"),
+        Race.multiple: _l("More than one"),
+        Race.declined: _l("Declined to say"),
+        Race.unknown: _l("Unknown"),
+    },
+)
+ETHNICITY_CHOICES = vocabulary_choices(
+    Ethnicity,
+    {
+        Ethnicity.hispanic_latino: _l("Hispanic or Latino"),
+        Ethnicity.not_hispanic_latino: _l("Not Hispanic or Latino"),
+        Ethnicity.declined: _l("Declined to say"),
+        Ethnicity.unknown: _l("Unknown"),
+    },
+)
+GENDER_CHOICES = vocabulary_choices(
+    Gender,
+    {
+        Gender.woman: _l("Woman"),
+        Gender.man: _l("Man"),
+        Gender.non_binary: _l("Non-binary"),
+        Gender.another: _l("Another gender"),
+        Gender.declined: _l("Declined to say"),
+        Gender.unknown: _l("Unknown"),
+    },
+)
+AGE_BAND_CHOICES = vocabulary_choices(
+    AgeBand,
+    {
+        AgeBand.under_18: _l("Under 18"),
+        AgeBand.age_18_24: _l("18 to 24"),
+        AgeBand.age_25_34: _l("25 to 34"),
+        AgeBand.age_35_44: _l("35 to 44"),
+        AgeBand.age_45_54: _l("45 to 54"),
+        AgeBand.age_55_64: _l("55 to 64"),
+        AgeBand.age_65_plus: _l("65 or older"),
+        AgeBand.declined: _l("Declined to say"),
+        AgeBand.unknown: _l("Unknown"),
+    },
+)
+BASIS_CHOICES = vocabulary_choices(
+    DemographicsBasis,
+    {
+        DemographicsBasis.self_reported: _l("Said by the person"),
+        DemographicsBasis.observed: _l("Observed by the team"),
+    },
+)
 METHOD_CHOICES = vocabulary_choices(
     ConsentMethod,
     {
@@ -100,6 +189,38 @@ def _convertible(form, field) -> None:
     """A local time the views can turn into UTC: a year like 9999 would overflow there (a 500)."""
     if field.data is not None and not 1 < field.data.year < 9999:
         raise ValidationError(_l("Enter a real date and time."))
+
+
+def _optional(label, choices, coerce=str):
+    return SelectField(
+        label,
+        choices=[NOT_RECORDED, *choices],
+        validate_choice=True,
+        coerce=coerce,
+        validators=[Optional()],
+    )
+
+
+def _int_or_none(value):
+    return None if value in ("", None) else int(value)
+
+
+def _yes_no(value):
+    return (
+        {"": None, "yes": True, "no": False}.get(value, value) if isinstance(value, str) else value
+    )
+
+
+def _later_than_received(form, field) -> None:
+    received = form.call_received_at.data
+    if field.data is not None and received is not None and field.data < received:
+        raise ValidationError(_l("The arrival time cannot be before the call was received."))
+
+
+def _optional_when(label, *extra):
+    return DateTimeLocalField(
+        label, format="%Y-%m-%dT%H:%M", validators=[Optional(), _convertible, *extra]
+    )
 
 
 def _when(label):
@@ -220,6 +341,27 @@ class EncounterForm(PortalForm):
     arrest_eligible = BooleanField(_l("The person could have been arrested"))
     diverted = BooleanField(_l("Diverted from arrest"))
     notes = _text(_l("Notes"), max_length=LONG, area=True)
+    # The optional evaluation section: nothing here is required.
+    call_id = _text(_l("911 incident number"), max_length=64)
+    call_received_at = _optional_when(_l("Time the call was received"))
+    arrived_at = _optional_when(_l("Time the team arrived"), _later_than_received)
+    triage_level = _optional(
+        _l("Marcus Alert triage level"),
+        [SelectChoice(str(level), label) for level, label in TRIAGE_LABELS.items()],
+        coerce=_int_or_none,
+    )
+    police_role = _optional(_l("Police role"), POLICE_ROLE_CHOICES)
+    force_used = _optional(
+        _l("Was force used?"),
+        [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+        coerce=_yes_no,
+    )
+    injuries = _optional(_l("Injuries"), INJURY_CHOICES)
+    race = _optional(_l("Race and ethnicity"), RACE_CHOICES)
+    ethnicity = _optional(_l("Hispanic or Latino (if asked separately)"), ETHNICITY_CHOICES)
+    gender = _optional(_l("Gender"), GENDER_CHOICES)
+    age_band = _optional(_l("Age"), AGE_BAND_CHOICES)
+    demographics_basis = _optional(_l("These details were"), BASIS_CHOICES)
 
 
 class ReferralForm(PortalForm):

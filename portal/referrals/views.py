@@ -272,7 +272,13 @@ def new_encounter():
         return render_template("referrals/encounter_form.html", form=form, client=known)
     if not form.validate():
         return render_template("referrals/encounter_form.html", form=form, client=known), INVALID
-    values = {**form.data, "occurred_at": localtime.to_utc(form.occurred_at.data)}
+    values = {
+        **form.data,
+        **{
+            name: localtime.to_utc(form[name].data) if form[name].data else None
+            for name in ("occurred_at", "call_received_at", "arrived_at")
+        },
+    }
     picked = set(form.team_members.data)
     chosen = [u for u in team if u.id in picked]
     encounter = clients.record_encounter(values, client=known, team=chosen, by=current_user)
@@ -578,6 +584,18 @@ _TEMPLATE_HELPERS = {
     "method_label": _labeller(forms.METHOD_CHOICES),
     "notices_for": workflow.notices_for,
     "notification_read_form": forms.NotificationReadForm,
+    "evidence_label": {
+        "triage_level": _labeller(
+            [SelectChoice(level, label) for level, label in forms.TRIAGE_LABELS.items()]
+        ),
+        "police_role": _labeller(forms.POLICE_ROLE_CHOICES),
+        "injuries": _labeller(forms.INJURY_CHOICES),
+        "race": _labeller(forms.RACE_CHOICES),
+        "ethnicity": _labeller(forms.ETHNICITY_CHOICES),
+        "gender": _labeller(forms.GENDER_CHOICES),
+        "age_band": _labeller(forms.AGE_BAND_CHOICES),
+        "demographics_basis": _labeller(forms.BASIS_CHOICES),
+    },
     "is_program_staff": policies.is_program_staff,
 }
 

@@ -642,6 +642,27 @@ def is_overdue(referral: Referral, now: dt.datetime | None = None) -> bool:
     return due is not None and (now or utcnow()) > due
 
 
+def overdue_sent_before(now: dt.datetime | None = None) -> dict[str, dt.datetime]:
+    """Per urgency, the latest sending time (to the second) of a referral overdue now, so a
+    report counts overdue referrals in SQL (sent_at <= this) by the same rule as `is_overdue`.
+    The due time never goes down as the sending time goes up, so a binary search finds the
+    edge."""
+    now = now or utcnow()
+    edges = {}
+    for urgency in Urgency:
+        low, high = now - dt.timedelta(days=7), now  # low: overdue, high: not overdue
+        while response_due(low, urgency.value) >= now:
+            low -= now - low
+        while (high - low) > dt.timedelta(seconds=1):
+            middle = low + (high - low) / 2
+            if now > response_due(middle, urgency.value):
+                low = middle
+            else:
+                high = middle
+        edges[urgency.value] = low
+    return edges
+
+
 def most_urgent_first():
     """An ORDER BY term: emergency, urgent, routine."""
     return case({u.value: rank for rank, u in enumerate(Urgency)}, value=Referral.urgency)

@@ -1,0 +1,563 @@
+"""Every figure of the program's evidence, computed by the database (GROUP BY and window
+functions), each with its definition beside its query. No web imports: the /reports pages,
+the CSV files and `flask reports metrics` all read `compute()`.
+
+A period is a range of whole local days in the program's time zone, both ends included.
+Percentiles are nearest-rank: the value at rank ⌈p·n⌉ of the n values in order, found with
+ROW_NUMBER over the ordered values (portable to SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Float, and_, case, distinct, exists, func, literal_column, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from portal import localtime
+from portal.extensions import db
+from portal.models import (
+    Attribute,
+    Call,
+    Disposition,
+    Encounter,
+    EncounterSource,
+    Injuries,
+    Organization,
+    PoliceRole,
+    PopulationShare,
+    Race,
+    Referral,
+    ReferralEvent,
+    ReferralOutcome,
+    ReferralStatus,
+    SearchMiss,
+    TaxonomyTerm,
+    TeamStatus,
+    Urgency,
+)
+
+SUPPRESS_BELOW = 5  # de-identified outputs show counts from 1 to 4 as "<5" (or null)
+REPEAT_WINDOW_DAYS = 90
+TOP_WORDS = 20
+INVOLUNTARY = (Disposition.eco.value, Disposition.tdo.value)
+INJURED = (Injuries.person.value, Injuries.responder.value, Injuries.both.value)
+CATEGORY_LINK = "service_category"  # portal.catalog.vocabulary.CATEGORY_LINK
+
+DEFINITIONS: dict[str, str] = {
+    "calls.total": "Behavioral-health calls in the 911 centre's log received in the period.",
+    "calls.responded": "Of those, calls the co-response team answered (team_status responded).",
+    "calls.missed": "Calls the team did not answer, by the reason in the log: off duty, busy "
+    "on another call, or other.",
+    "calls.by_hour": "Calls by local hour of the day they were received, with how many the "
+    "team answered and how many came while it was off duty: hours with many off-duty calls "
+    "are where a second shift would help.",
+    "calls.by_weekday": "Calls by local day of the week they were received.",
+    "encounters.total": "Encounters (calls and outreach contacts) that took place in the "
+    "period, imported ones included.",
+    "encounters.by_source": "Encounters by how they began.",
+    "encounters.by_disposition": "Encounters by how they ended.",
+    "encounters.involuntary": "Encounters that ended in an emergency custody order (ECO) or a "
+    "temporary detention order (TDO).",
+    "encounters.arrest_eligible": "Encounters where the person could have been arrested.",
+    "encounters.diverted": "Arrest-eligible encounters where the person was not arrested and "
+    "was diverted instead.",
+    "encounters.response_minutes": "Minutes from the call being received to the team "
+    "arriving, for encounters with both times recorded: median and 90th percentile "
+    "(nearest rank).",
+    "encounters.police_backup": "Encounters where the team asked for police backup.",
+    "encounters.with_injuries": "Encounters where the person, a responder, or both were injured.",
+    "encounters.force_used": "Encounters where force was used.",
+    "encounters.by_triage_level": "Encounters by Marcus Alert triage level (1 routine to 4 "
+    "emergent); not recorded where left blank.",
+    "referrals.sent": "Referrals sent to a provider in the period (entered-in-error excluded). "
+    "The other referral figures follow these referrals to today.",
+    "referrals.accepted": "Of those, referrals the provider accepted.",
+    "referrals.declined": "Of those, referrals the provider declined, by the outcome given.",
+    "referrals.completed": "Of those, referrals marked completed.",
+    "referrals.got_help": "Of those, referrals that ended with the outcome got help "
+    "(linkage to care).",
+    "referrals.hours_to_response": "Hours from sending to the provider's first answer "
+    "(accept or decline): median (nearest rank).",
+    "referrals.hours_to_completion": "Hours from sending to completion, for completed "
+    "referrals: median (nearest rank).",
+    "referrals.overdue_now": "Referrals waiting now for the provider's answer past the "
+    "answer deadline (any period).",
+    "referrals.by_urgency": "Referrals sent in the period by urgency, with how many were "
+    "completed and got help.",
+    "repeat_contacts": "People with a client record who had an encounter in the period within "
+    "90 days of their previous encounter.",
+    "gaps.search_misses": "Public searches in the period that found nothing, by the words "
+    "searched (only the words are kept, never who searched).",
+    "gaps.no_capacity": "Referrals sent in the period and declined for no capacity, by the "
+    "service's category and by organization.",
+    "equity.by_race_ethnicity": "Encounters in the period by race and ethnicity (2024 "
+    "federal categories; not recorded counts as unknown), with involuntary holds, arrests "
+    "and use of force: counts, rates per encounter, the group's share of encounters, and "
+    "that share divided by the group's share of the city's population (when an admin has "
+    "set it).",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # included
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("the period ends before it starts")
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[first instant, instant after the last) in UTC."""
+        return (
+            localtime.midnight_utc(self.start),
+            localtime.midnight_utc(self.end + dt.timedelta(days=1)),
+        )
+
+
+PERIOD_KINDS = ("week", "month", "quarter", "year")
+
+
+def period_of(kind: str, day: dt.date) -> Period:
+    """The week (Monday to Sunday), month, quarter or calendar year that holds `day`."""
+    if kind == "week":
+        monday = day - dt.timedelta(days=day.weekday())
+        return Period(monday, monday + dt.timedelta(days=6))
+    if kind == "year":
+        return year(day.year)
+    months = 3 if kind == "quarter" else 1
+    if kind not in ("month", "quarter"):
+        raise ValueError(f"unknown period {kind!r}")
+    first_month = (day.month - 1) // months * months + 1
+    start = dt.date(day.year, first_month, 1)
+    after = dt.date(
+        start.year + (first_month + months > 12), (first_month + months - 1) % 12 + 1, 1
+    )
+    return Period(start, after - dt.timedelta(days=1))
+
+
+# --- portable SQL helpers --------------------------------------------------------------------
+
+
+class epoch_seconds(FunctionElement):
+    """Seconds since 1970 of a timestamp column, as a float, on SQLite and PostgreSQL."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds)
+def _epoch_default(element, compiler, **kw):
+    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+def _percentiles(values, where, *percents: int) -> tuple[int, list[float | None]]:
+    """(n, nearest-rank percentiles) of a SQL expression over the rows `where` selects."""
+    ranked = (
+        select(
+            values.label("x"),
+            func.row_number().over(order_by=values).label("rn"),
+            func.count().over().label("n"),
+        )
+        .where(where, values.is_not(None))
+        .subquery()
+    )
+    columns = [
+        func.max(case((ranked.c.rn == (p * ranked.c.n + 99) // 100, ranked.c.x))) for p in percents
+    ]
+    n, *found = db.session.execute(select(func.coalesce(func.max(ranked.c.n), 0), *columns)).one()
+    return int(n), [round(float(v), 1) if v is not None else None for v in found]
+
+
+def _or(column, fixed: str) -> ColumnElement:
+    """COALESCE with a constant written into the SQL, not a parameter: PostgreSQL treats two
+    parameters as different expressions, so GROUP BY would not match the SELECT."""
+    if "'" in fixed:
+        raise ValueError("a constant without quotes")
+    return func.coalesce(column, literal_column(f"'{fixed}'"))
+
+
+def _pairs(statement) -> dict[Any, Any]:
+    """{first column: second column} of a two-column query."""
+    return {row[0]: row[1] for row in db.session.execute(statement)}
+
+
+# --- the sections ----------------------------------------------------------------------------
+
+
+def _flag(condition) -> ColumnElement:
+    """How many rows of a group meet the condition."""
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _calls(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    # One pass: counts per (hour, weekday, status); every figure is a sum of these groups.
+    groups = db.session.execute(
+        select(Call.local_hour, Call.local_weekday, Call.team_status, func.count())
+        .where(Call.received_at >= start, Call.received_at < end)
+        .group_by(Call.local_hour, Call.local_weekday, Call.team_status)
+    ).all()
+    status = dict.fromkeys((s.value for s in TeamStatus), 0)
+    hours = {h: {"hour": h, "total": 0, "responded": 0, "off_duty": 0} for h in range(24)}
+    weekdays = {d: {"weekday": d, "total": 0} for d in range(7)}
+    for hour, weekday, team_status, count in groups:
+        status[team_status] += count
+        hours[hour]["total"] += count
+        weekdays[weekday]["total"] += count
+        if team_status == TeamStatus.responded.value:
+            hours[hour]["responded"] += count
+        elif team_status == TeamStatus.off_duty.value:
+            hours[hour]["off_duty"] += count
+    missed = {key: status[key] for key in ("off-duty", "busy", "other")}
+    return {
+        "total": sum(status.values()),
+        "responded": status["responded"],
+        "missed": {**missed, "total": sum(missed.values())},
+        "by_hour": list(hours.values()),
+        "by_weekday": list(weekdays.values()),
+    }
+
+
+def _encounter_groups(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """A few GROUP BYs over the period's encounters (each reads only the covering index
+    ix_encounter_report); the encounter and equity figures are sums of their groups."""
+    in_period = and_(Encounter.occurred_at >= start, Encounter.occurred_at < end)
+    race = _or(Encounter.race, Race.unknown.value)
+    outcomes = db.session.execute(
+        select(
+            Encounter.disposition,
+            race,
+            func.count(),
+            _flag(Encounter.arrest_eligible.is_(True)),
+            _flag(and_(Encounter.arrest_eligible.is_(True), Encounter.diverted.is_(True))),
+            _flag(Encounter.injuries.in_(INJURED)),
+            _flag(Encounter.force_used.is_(True)),
+        )
+        .where(in_period)
+        .group_by(Encounter.disposition, race)
+    ).all()
+    return {
+        "outcomes": [(d, r, int(n), *(int(f or 0) for f in flags)) for d, r, n, *flags in outcomes],
+        "source": _pairs(
+            select(Encounter.source, func.count()).where(in_period).group_by(Encounter.source)
+        ),
+        "triage": _pairs(
+            select(Encounter.triage_level, func.count())
+            .where(in_period)
+            .group_by(Encounter.triage_level)
+        ),
+        "role": _pairs(
+            select(Encounter.police_role, func.count())
+            .where(in_period)
+            .group_by(Encounter.police_role)
+        ),
+    }
+
+
+def _encounters(start: dt.datetime, end: dt.datetime, groups: dict[str, Any]) -> dict[str, Any]:
+    by_disposition = dict.fromkeys((d.value for d in Disposition), 0)
+    eligible = diverted = injured = force = 0
+    for disposition, _race, count, *flags in groups["outcomes"]:
+        by_disposition[disposition] += count
+        eligible, diverted, injured, force = (
+            total + flag
+            for total, flag in zip((eligible, diverted, injured, force), flags, strict=True)
+        )
+    triage = {
+        **{str(level): int(groups["triage"].get(level, 0)) for level in (1, 2, 3, 4)},
+        "not-recorded": int(groups["triage"].get(None, 0)),
+    }
+    roles = {
+        **{r.value: int(groups["role"].get(r.value, 0)) for r in PoliceRole},
+        "not-recorded": int(groups["role"].get(None, 0)),
+    }
+    minutes = (
+        epoch_seconds(Encounter.arrived_at) - epoch_seconds(Encounter.call_received_at)
+    ) / 60.0
+    in_period = and_(Encounter.occurred_at >= start, Encounter.occurred_at < end)
+    n, (median, p90) = _percentiles(
+        minutes, and_(in_period, Encounter.call_received_at.is_not(None)), 50, 90
+    )
+    return {
+        "total": sum(by_disposition.values()),
+        "by_source": {s.value: int(groups["source"].get(s.value, 0)) for s in EncounterSource},
+        "by_disposition": by_disposition,
+        "involuntary": sum(by_disposition[d] for d in INVOLUNTARY),
+        "arrest_eligible": eligible,
+        "diverted": diverted,
+        "police_backup": roles[PoliceRole.backup_requested.value],
+        "by_police_role": roles,
+        "with_injuries": injured,
+        "force_used": force,
+        "by_triage_level": triage,
+        "response_minutes": {"count": n, "median": median, "p90": p90},
+    }
+
+
+def _referrals(
+    start: dt.datetime, end: dt.datetime, overdue_sent_before: dict[str, dt.datetime] | None
+):
+    sent = and_(
+        Referral.sent_at >= start,
+        Referral.sent_at < end,
+        Referral.status != ReferralStatus.entered_in_error.value,
+    )
+    accepted = exists().where(
+        ReferralEvent.referral_id == Referral.id,
+        ReferralEvent.to_status == ReferralStatus.accepted.value,
+    )
+    # One pass: counts per (urgency, status, outcome), with how many were ever accepted.
+    groups = db.session.execute(
+        select(Referral.urgency, Referral.status, Referral.outcome, func.count(), _flag(accepted))
+        .where(sent)
+        .group_by(Referral.urgency, Referral.status, Referral.outcome)
+    ).all()
+    declined_by = {**dict.fromkeys((o.value for o in ReferralOutcome), 0), "not-given": 0}
+    by_urgency = {u.value: {"sent": 0, "completed": 0, "got_help": 0} for u in Urgency}
+    total = n_accepted = n_declined = n_completed = n_got_help = 0
+    for urgency, status, outcome, count, ever_accepted in groups:
+        total += count
+        n_accepted += int(ever_accepted or 0)
+        by_urgency[urgency]["sent"] += count
+        if status == ReferralStatus.rejected.value:
+            n_declined += count
+            declined_by[outcome or "not-given"] += count
+        if status == ReferralStatus.completed.value:
+            n_completed += count
+            by_urgency[urgency]["completed"] += count
+        if outcome == ReferralOutcome.got_help.value:
+            n_got_help += count
+            by_urgency[urgency]["got_help"] += count
+    hours = (epoch_seconds(Referral.responded_at) - epoch_seconds(Referral.sent_at)) / 3600.0
+    _n, (to_response,) = _percentiles(hours, and_(sent, Referral.responded_at.is_not(None)), 50)
+    hours = (epoch_seconds(Referral.closed_at) - epoch_seconds(Referral.sent_at)) / 3600.0
+    completed = Referral.status == ReferralStatus.completed.value
+    _n, (to_completion,) = _percentiles(hours, and_(sent, completed), 50)
+    overdue: int | None = 0
+    if overdue_sent_before is not None:
+        overdue = db.session.scalar(
+            select(func.count()).where(
+                Referral.status == ReferralStatus.requested.value,
+                or_(
+                    *(
+                        and_(Referral.urgency == urgency, Referral.sent_at <= edge)
+                        for urgency, edge in overdue_sent_before.items()
+                    )
+                ),
+            )
+        )
+    return {
+        "sent": total,
+        "accepted": n_accepted,
+        "declined": n_declined,
+        "declined_by_outcome": declined_by,
+        "completed": n_completed,
+        "got_help": n_got_help,
+        "median_hours_to_response": to_response,
+        "median_hours_to_completion": to_completion,
+        "overdue_now": int(overdue or 0),
+        "by_urgency": by_urgency,
+    }
+
+
+def _repeat_contacts(start: dt.datetime, end: dt.datetime) -> int:
+    previous = func.lag(Encounter.occurred_at).over(
+        partition_by=Encounter.client_id, order_by=Encounter.occurred_at
+    )
+    ordered = (
+        select(
+            Encounter.client_id,
+            Encounter.occurred_at,
+            (epoch_seconds(Encounter.occurred_at) - epoch_seconds(previous)).label("gap"),
+        )
+        .where(Encounter.client_id.is_not(None), Encounter.occurred_at < end)
+        .subquery()
+    )
+    return int(
+        db.session.scalar(
+            select(func.count(distinct(ordered.c.client_id))).where(
+                ordered.c.occurred_at >= start,
+                ordered.c.gap <= REPEAT_WINDOW_DAYS * 86400,
+            )
+        )
+        or 0
+    )
+
+
+def _gaps(period: Period, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    words = db.session.execute(
+        select(SearchMiss.words, func.sum(SearchMiss.count).label("n"))
+        .where(SearchMiss.day >= period.start, SearchMiss.day <= period.end)
+        .group_by(SearchMiss.words)
+        .order_by(func.sum(SearchMiss.count).desc(), SearchMiss.words)
+        .limit(TOP_WORDS)
+    ).all()
+    no_capacity = and_(
+        Referral.sent_at >= start,
+        Referral.sent_at < end,
+        Referral.status == ReferralStatus.rejected.value,
+        Referral.outcome == ReferralOutcome.no_capacity.value,
+    )
+    by_org = db.session.execute(
+        select(Organization.name, func.count())
+        .select_from(Referral)
+        .join(Organization, Organization.id == Referral.organization_id)
+        .where(no_capacity)
+        .group_by(Organization.name)
+        .order_by(func.count().desc(), Organization.name)
+    ).all()
+    category = _or(TaxonomyTerm.name, "Not categorized")
+    by_category = db.session.execute(
+        select(category, func.count(distinct(Referral.id)))
+        .select_from(Referral)
+        .outerjoin(
+            Attribute,
+            and_(
+                Attribute.link_id == Referral.service_id,
+                Attribute.link_entity == "service",
+                Attribute.link_type == CATEGORY_LINK,
+            ),
+        )
+        .outerjoin(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+        .where(no_capacity)
+        .group_by(category)
+        .order_by(func.count(distinct(Referral.id)).desc(), category)
+    ).all()
+    return {
+        "search_misses": [{"words": w, "count": int(n)} for w, n in words],
+        "no_capacity": {
+            "by_category": [{"category": c, "count": int(n)} for c, n in by_category],
+            "by_organization": [{"organization": o, "count": int(n)} for o, n in by_org],
+        },
+    }
+
+
+def _equity(groups: dict[str, Any]) -> dict[str, Any]:
+    shares = _pairs(select(PopulationShare.race, PopulationShare.share))
+    result: dict[str, Any] = {
+        race.value: {
+            "encounters": 0,
+            "involuntary": 0,
+            "arrest": 0,
+            "force": 0,
+            "by_disposition": dict.fromkeys((d.value for d in Disposition), 0),
+            "population_share": shares.get(race.value),
+        }
+        for race in Race
+    }
+    for disposition, race, count, _eligible, _diverted, _injured, force in groups["outcomes"]:
+        figures = result[race]
+        figures["encounters"] += count
+        figures["by_disposition"][disposition] += count
+        figures["involuntary"] += count if disposition in INVOLUNTARY else 0
+        figures["arrest"] += count if disposition == Disposition.arrest.value else 0
+        figures["force"] += force
+    total = sum(figures["encounters"] for figures in result.values())
+    for figures in result.values():
+        _add_rates(figures, total)
+    return {"by_race_ethnicity": result, "encounters": total}
+
+
+def _add_rates(figures: dict[str, Any], total: int) -> None:
+    n = figures["encounters"]
+    for key in ("involuntary", "arrest", "force"):
+        figures[f"{key}_rate"] = round(figures[key] / n, 4) if n else None
+    figures["share_of_encounters"] = round(n / total, 4) if total else None
+    population = figures["population_share"]
+    share = figures["share_of_encounters"]
+    figures["ratio_to_population"] = (
+        round(share / population, 2) if population and share is not None else None
+    )
+
+
+# --- the whole report ------------------------------------------------------------------------
+
+
+def compute(
+    period: Period,
+    *,
+    overdue_sent_before: dict[str, dt.datetime] | None = None,
+    deidentified: bool = False,
+) -> dict[str, Any]:
+    """Every figure for the period, as one JSON-ready object. `overdue_sent_before`: a
+    referral still waiting for an answer is overdue when sent at or before this instant for
+    its urgency (portal.referrals.workflow.overdue_sent_before; None leaves overdue at 0).
+    De-identified: equity counts from 1 to 4 (and rates built on them) are None, and the
+    words people searched (free text) are left out."""
+    start, end = period.bounds()
+    groups = _encounter_groups(start, end)
+    report = {
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "deidentified": deidentified,
+        "calls": _calls(start, end),
+        "encounters": _encounters(start, end, groups),
+        "referrals": _referrals(start, end, overdue_sent_before),
+        "repeat_contacts": _repeat_contacts(start, end),
+        "gaps": _gaps(period, start, end),
+        "equity": _equity(groups),
+    }
+    if deidentified:
+        report["gaps"]["search_misses"] = None
+        _suppress_equity(report["equity"])
+    return report
+
+
+def small(count: int | None) -> bool:
+    """A count the de-identified outputs hide: 1 to 4."""
+    return count is not None and 0 < count < SUPPRESS_BELOW
+
+
+def _suppress_equity(equity: dict[str, Any]) -> None:
+    for figures in equity["by_race_ethnicity"].values():
+        if small(figures["encounters"]):
+            # Every figure of the group would narrow the people down: hide it all.
+            for key in list(figures):
+                if key not in ("population_share", "by_disposition"):
+                    figures[key] = None
+            figures["by_disposition"] = dict.fromkeys(figures["by_disposition"])
+            continue
+        for key in ("involuntary", "arrest", "force"):
+            if small(figures[key]):
+                figures[key] = None
+                figures[f"{key}_rate"] = None
+        figures["by_disposition"] = {
+            d: (None if small(n) else n) for d, n in figures["by_disposition"].items()
+        }
+
+
+def year(year: int) -> Period:
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def marcus_alert(year_number: int) -> dict[str, Any]:
+    """The statutory items a local program can answer, for one calendar year."""
+    start, end = year(year_number).bounds()
+    calls = _calls(start, end)
+    groups = _encounter_groups(start, end)
+    encounters = _encounters(start, end, groups)
+    equity = _equity(groups)
+    _suppress_equity(equity)
+    return {
+        "year": year_number,
+        "calls": calls["total"],
+        "team_responses": calls["responded"],
+        "encounters": encounters["total"],
+        "with_police_backup": encounters["police_backup"],
+        "by_police_role": encounters["by_police_role"],
+        "with_injuries": encounters["with_injuries"],
+        "force_used": encounters["force_used"],
+        "by_triage_level": encounters["by_triage_level"],
+        "outcomes_by_race_ethnicity": equity["by_race_ethnicity"],
+    }
+
+
+__all__ = ["DEFINITIONS", "Period", "compute", "marcus_alert", "small", "year"]
