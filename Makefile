@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: run test test-postgres lint bench setup clean
+.PHONY: run test test-postgres lint bench setup clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,28 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+# Interface translations (portal/translations/<lang>/LC_MESSAGES/messages.po, written by hand;
+# docs/glossary-es.md). The compiled .mo files are build products, not committed: `make run`
+# and `make test` compile them; without them the site still works, in English.
+BABEL := $(BIN)/pybabel
+TRANSLATIONS := portal/translations
+PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po | $(VENV)/.runtime
+	$(BABEL) -q compile -i $< -o $@
+
+# After adding or changing interface text: extract every marked string, merge the new ones
+# into each language's .po (new ones empty, near-matches marked fuzzy), then compile.
+# tests/test_translations.py fails until every message is translated and none is fuzzy.
+translations: $(VENV)/.runtime
+	$(BABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: --sort-output --no-location \
+		-o $(TRANSLATIONS)/messages.pot .
+	$(BABEL) -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap
+	$(MAKE) $(MO_FILES)
+
 # Database schema, sample catalog (only into an empty catalog) and search index.
-setup: $(VENV)/.runtime
+setup: $(VENV)/.runtime $(MO_FILES)
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) db upgrade
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) seed
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) search rebuild
@@ -34,7 +54,7 @@ setup: $(VENV)/.runtime
 run: setup
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: lint
+test: lint $(MO_FILES)
 	$(PYTEST) $(PYTEST_ARGS)
 
 # Lint, format and type checks (settings in pyproject.toml); `ruff format .` fixes the format.

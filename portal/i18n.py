@@ -1,0 +1,90 @@
+"""The reader's language: which one a request gets, the switch between them, and the links
+that name each version of a page.
+
+The language comes from, in order: an explicit choice (`?lang=es` on any page, which the
+"Español" / "English" link adds to the current URL; it is remembered in a cookie), the cookie
+of an earlier choice, the browser's Accept-Language, then English. No language is needed in
+the URL, so every link stays shareable; a link that carries `?lang=` opens in that language.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale, refresh
+
+SUPPORTED_LOCALES = ("en", "es")
+DEFAULT_LOCALE = "en"
+# The name of each language in itself: the switch shows it so a reader can find their own.
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+PARAMETER = "lang"
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def _supported(value: str | None) -> str | None:
+    value = (value or "").strip().lower()
+    return value if value in SUPPORTED_LOCALES else None
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector."""
+    return (
+        _supported(request.args.get(PARAMETER))
+        or _supported(request.cookies.get(COOKIE))
+        or request.accept_languages.best_match(SUPPORTED_LOCALES)
+        or DEFAULT_LOCALE
+    )
+
+
+def current_language() -> str:
+    """The language this response is written in (a print page may force another one)."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LOCALE
+
+
+def language_url(code: str, external: bool = False) -> str:
+    """This page in language `code`: the same path and query with `lang=code`. Built from the
+    path, never from a parameter, so it cannot lead off the site; the external form starts
+    from PORTAL_BASE_URL, not from the request's Host header."""
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != PARAMETER]
+    query.append((PARAMETER, code))
+    path = request.script_root + request.path
+    url = f"{path}?{urlencode(query)}"
+    if external:
+        return current_app.config["PORTAL_BASE_URL"].rstrip("/") + url
+    return url
+
+
+def _choose_afresh() -> None:
+    # Flask-Babel keeps the locale on `g`, which lives as long as the app context: one request
+    # in production, but a whole test (or script) that sends several through a test client.
+    refresh()
+
+
+def _remember_choice(response):
+    choice = _supported(request.args.get(PARAMETER))
+    if choice and request.cookies.get(COOKIE) != choice:
+        response.set_cookie(
+            COOKIE,
+            choice,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["PORTAL_ENV"] == "production",
+        )
+    # The same URL answers in either language: a shared cache must keep them apart.
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_choose_afresh)
+    app.after_request(_remember_choice)
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        language_url=language_url,
+        language_names=LANGUAGE_NAMES,
+        supported_locales=SUPPORTED_LOCALES,
+    )
