@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: run test test-postgres lint bench setup clean translations
+.PHONY: run test test-postgres lint bench setup clean translations messages-template
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,13 +37,18 @@ MO_FILES := $(PO_FILES:.po=.mo)
 	$(BABEL) -q compile -i $< -o $@
 
 # After adding or changing interface text: extract every marked string, merge the new ones
-# into each language's .po (new ones empty, near-matches marked fuzzy), then compile.
+# into each language's .po (new ones empty), then compile.
 # tests/test_translations.py fails until every message is translated and none is fuzzy.
-translations: $(VENV)/.runtime
-	$(BABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: --sort-output --no-location \
-		-o $(TRANSLATIONS)/messages.pot .
-	$(BABEL) -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap
+translations: messages-template
+	$(BABEL) -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching
 	$(MAKE) $(MO_FILES)
+
+# Every string marked for translation (the folders named _* hold templates too); POT=… writes it
+# elsewhere (tests/test_translations.py compares it with each .po).
+POT ?= $(TRANSLATIONS)/messages.pot
+messages-template: $(VENV)/.runtime
+	$(BABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: \
+		--ignore-dirs ".* __pycache__" --sort-output --no-location -o $(POT) .
 
 # Database schema, sample catalog (only into an empty catalog) and search index.
 setup: $(VENV)/.runtime $(MO_FILES)
