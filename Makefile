@@ -47,7 +47,7 @@ translations: messages-template
 # elsewhere (tests/test_translations.py compares it with each .po).
 POT ?= $(TRANSLATIONS)/messages.pot
 messages-template: $(VENV)/.runtime
-	$(BABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: \
+	PYTHONPATH=. $(BABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: \
 		--ignore-dirs ".* __pycache__" --sort-output --no-location -o $(POT) .
 
 # Database schema, sample catalog (only into an empty catalog) and search index.

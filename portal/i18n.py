@@ -12,12 +12,18 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request
-from flask_babel import get_locale, refresh
+from flask_babel import format_currency, get_locale, refresh
+from markupsafe import Markup
+
+from portal.catalog import vocabulary
 
 SUPPORTED_LOCALES = ("en", "es")
 DEFAULT_LOCALE = "en"
 # The name of each language in itself: the switch shows it so a reader can find their own.
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+# The catalog's listings are written in English; a page in another language marks their text
+# with it (lang="en") so a screen reader pronounces it right.
+LISTING_LANGUAGE = "en"
 PARAMETER = "lang"
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -57,6 +63,11 @@ def language_url(code: str, external: bool = False) -> str:
     return url
 
 
+def as_written(text: str | None) -> Markup:
+    """A listing's own words inside a translated sentence, marked with their language."""
+    return Markup('<span lang="%s">%s</span>') % (LISTING_LANGUAGE, text or "")
+
+
 def _choose_afresh() -> None:
     # Flask-Babel keeps the locale on `g`, which lives as long as the app context: one request
     # in production, but a whole test (or script) that sends several through a test client.
@@ -82,7 +93,13 @@ def _remember_choice(response):
 def init_app(app: Flask) -> None:
     app.before_request(_choose_afresh)
     app.after_request(_remember_choice)
+    app.jinja_env.filters.update(
+        as_written=as_written,
+        vocab=vocabulary.label,
+        money=lambda amount: format_currency(amount, "USD"),
+    )
     app.jinja_env.globals.update(
+        listing_lang=LISTING_LANGUAGE,
         current_language=current_language,
         language_url=language_url,
         language_names=LANGUAGE_NAMES,

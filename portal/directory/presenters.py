@@ -33,6 +33,10 @@ class PhoneView:
     description: str | None
     languages: list[str]
 
+    @property
+    def type_label(self) -> str:
+        return str(phones.TYPE_LABELS.get(self.type or "", self.type or ""))
+
 
 @dataclass
 class HoursView:
@@ -145,7 +149,7 @@ def _details(service: Service) -> dict[str, list[str]]:
         term = attribute.taxonomy_term
         group = vocabulary.DETAIL_GROUP_OF_CODE.get(term.code or "")
         if group and attribute.link_type == vocabulary.DETAIL_LINK:
-            grouped.setdefault(group, []).append(term.name)
+            grouped.setdefault(group, []).append(vocabulary.label(term.name))
     return {group: sorted(names) for group, names in grouped.items()}
 
 
@@ -213,11 +217,14 @@ def card(facts: listing_cards.CardFacts) -> ListingCard:
         organization_name=facts.organization_name,
         phone=phone_view(facts.phone, with_languages=False) if facts.phone else None,
         languages=list(facts.languages),
-        payment=list(facts.payment),
+        payment=[vocabulary.label(name) for name in facts.payment],
         place=place,
         last_verified=facts.last_verified,
         accepting_new_clients=facts.accepting_new_clients,
-        capacity=[capacity_label(c.available, c.maximum, c.unit) for c in facts.capacities],
+        capacity=[
+            capacity_label(c.available, c.maximum, vocabulary.label(c.unit))
+            for c in facts.capacities
+        ],
         schedules=facts.schedules,
     )
 
@@ -268,6 +275,7 @@ def listing_json(item: ServiceListing) -> dict:
         "organization": entry.organization_name,
         "status": entry.status,
         "open_now": item.open_now,
+        "open_label": open_label(item.open_now, entry.status),
         "today": item.today_label,
         "phone": entry.phone.display if entry.phone else None,
         "phone_uri": entry.phone.tel if entry.phone else None,
@@ -283,6 +291,15 @@ def listing_json(item: ServiceListing) -> dict:
         "possibly_out_of_date": item.stale,
         "url": f"/services/{entry.id}",
     }
+
+
+def open_label(open_now: bool | None, status: str) -> str | None:
+    """The badge a list shows: open now, closed now or temporarily closed."""
+    if status == ServiceStatus.temporarily_closed.value:
+        return _("Temporarily closed")
+    if open_now is None:
+        return None
+    return _("Open now") if open_now else _("Closed now")
 
 
 def service_page(service: Service) -> ServicePage:
