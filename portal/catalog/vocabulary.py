@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 SERVICE_CATEGORIES_TAXONOMY_ID = "6f1c2a8e-5b1d-4f57-9a44-0c5e8f1a2b01"
 SERVICE_DETAILS_TAXONOMY_ID = "6f1c2a8e-5b1d-4f57-9a44-0c5e8f1a2b02"
@@ -81,15 +82,33 @@ def label(name: str | None) -> str:
     return gettext(name) if name else (name or "")
 
 
+# Sign and other languages CLDR does not name.
+_LANGUAGE_NAMES = {"ase": _l("American Sign Language"), "prs": _l("Dari")}
+
+
+def language_name(code: str | None, stored: str) -> str:
+    """A language a service speaks, named in the reader's language (Babel's CLDR names); the
+    stored name for English readers or a code nobody names."""
+    locale = get_locale()
+    if locale is None or locale.language == "en" or not code:
+        return stored
+    code = code.strip().lower()
+    named = locale.languages.get(code) or _LANGUAGE_NAMES.get(code)
+    return str(named) if named else stored
+
+
 def extract_names(fileobj, keywords, comment_tags, options):
-    """A Babel extractor (babel.cfg) for the sample catalog's taxonomy and units and the
-    detail groups above, so `make translations` asks for their names like any other text."""
+    """A Babel extractor (babel.cfg) for the sample catalog's taxonomy (names and descriptions),
+    its units and the detail groups above, so `make translations` asks for them like any other
+    interface text."""
     catalog = json.load(fileobj)
     names: list[str] = []
 
     def walk(terms: list[dict]) -> None:
         for term in terms:
-            names.append(term["name"])
+            names.extend(
+                [term["name"], *([term["description"]] if term.get("description") else [])]
+            )
             walk(term.get("children") or [])
 
     walk(catalog.get("taxonomy", {}).get("terms", []))

@@ -120,7 +120,9 @@ def phone_view(
         sms=phones.sms_uri(phone.number) if phone.type in ("text", "cell") else None,
         type=phone.type,
         description=phone.description,
-        languages=[lang.name for lang in phone.languages if lang.name]
+        languages=[
+            vocabulary.language_name(lang.code, lang.name) for lang in phone.languages if lang.name
+        ]
         if with_languages and isinstance(phone, Phone)
         else [],
     )
@@ -139,7 +141,9 @@ def hours_view(schedules: list[Schedule], now: dt.datetime) -> HoursView:
 
 
 def _languages(service: Service) -> list[str]:
-    return sorted({lang.name for lang in service.languages if lang.name})
+    return sorted(
+        {vocabulary.language_name(lang.code, lang.name) for lang in service.languages if lang.name}
+    )
 
 
 def _details(service: Service) -> dict[str, list[str]]:
@@ -216,7 +220,7 @@ def card(facts: listing_cards.CardFacts) -> ListingCard:
         status=facts.status,
         organization_name=facts.organization_name,
         phone=phone_view(facts.phone, with_languages=False) if facts.phone else None,
-        languages=list(facts.languages),
+        languages=sorted({vocabulary.language_name(code, name) for code, name in facts.languages}),
         payment=[vocabulary.label(name) for name in facts.payment],
         place=place,
         last_verified=facts.last_verified,

@@ -61,7 +61,10 @@ class SearchOutcome:
 
 def run(args: MultiDict) -> SearchOutcome:
     categories = queries.category_terms(wanted=args.getlist("category"))
-    languages = [(c.id, c.name) for c in queries.service_languages(wanted=args.getlist("language"))]
+    languages = [
+        (c.id, vocabulary.language_name(c.id, c.name))
+        for c in queries.service_languages(wanted=args.getlist("language"))
+    ]
     details = [
         (code, vocabulary.label(name))
         for _group, _gname, terms in vocabulary.DETAIL_GROUPS
