@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_currency, get_locale, refresh
 from markupsafe import Markup
 
@@ -34,8 +34,11 @@ def _supported(value: str | None) -> str | None:
     return value if value in SUPPORTED_LOCALES else None
 
 
-def select_locale() -> str:
-    """Flask-Babel's locale selector."""
+def select_locale() -> str | None:
+    """Flask-Babel's locale selector; None (the default, English) outside a request: a CLI
+    command's emails, for one."""
+    if not has_request_context():
+        return None
     return (
         _supported(request.args.get(PARAMETER))
         or _supported(request.cookies.get(COOKIE))

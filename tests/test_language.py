@@ -85,3 +85,29 @@ def test_json_errors_follow_the_language_too(client):
     response = client.get("/api/services/nope", headers={"Accept-Language": "es"})
     assert response.status_code == 404
     assert response.get_json()["error"]["title"] == "No pudimos encontrar esa página"
+
+
+def test_text_outside_a_request_is_english(app):
+    from flask_babel import gettext
+
+    from portal.catalog import vocabulary
+
+    assert gettext("Open now") == "Open now"
+    assert vocabulary.label("Food") == "Food"
+
+
+def test_a_problem_reported_in_spanish_reaches_the_provider_in_english(app, db):
+    from portal.catalog import problems
+    from portal.models import EmailMessage
+    from tests.factories import OrganizationFactory, ServiceFactory, UserFactory
+
+    organization = OrganizationFactory()
+    service = ServiceFactory(organization=organization)
+    staff = UserFactory(role="provider")
+    staff.organizations.append(organization)
+    db.session.commit()
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        problems.report(service, "wrong hours", "")
+    email = db.session.query(EmailMessage).filter_by(to=staff.email).one()
+    assert email.subject == "A problem was reported with your listing"
+    assert "The hours are wrong" in email.body

@@ -154,7 +154,7 @@ def test_report_a_problem_in_spanish(sample, client):
     assert_spanish(client.get(f"/services/{service.id}/report", headers=SPANISH))
     # Sent at once and without a CSRF token: refused with a Spanish message, never a 500.
     response = client.post(
-        f"/services/{service.id}/report", data={"kind": "hours"}, headers=SPANISH
+        f"/services/{service.id}/report", data={"kind": "wrong hours"}, headers=SPANISH
     )
     assert response.status_code in (400, 422)
     assert_spanish(response, response.status_code)

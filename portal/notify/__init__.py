@@ -12,6 +12,7 @@ import ssl
 from email.message import EmailMessage as MimeMessage
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -19,6 +20,13 @@ from portal.models import EmailMessage
 from portal.models.catalog import utcnow
 
 MAX_ATTEMPTS = 10
+
+
+def staff_language():
+    """Write an email to staff in the site's language, not in the language of the page that
+    caused it (a resident reading in Spanish reports a problem; the provider reads English).
+    Staff have no language of their own yet."""
+    return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def queue(to: str, subject: str, body: str) -> EmailMessage:

@@ -467,15 +467,14 @@ def _notify_other_side(referral: Referral, acting_side: str, *, kind: str) -> No
         db.session.add(
             Notification(user_id=user.id, referral=referral, kind=kind, status=referral.status)
         )
-        notify.queue(
-            user.email,
-            _("A referral was updated"),
-            _(
+        with notify.staff_language():
+            subject = _("A referral was updated")
+            body = _(
                 "A referral you follow has changed. Sign in to see it:\n\n%(link)s\n\n"
                 "For privacy, this email holds no details about the person.",
                 link=link_for(user, referral),
-            ),
-        )
+            )
+        notify.queue(user.email, subject, body)
 
 
 def notifications_for(user: User, limit: int = 20) -> list[Notification]:
