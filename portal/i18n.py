@@ -9,10 +9,11 @@ the URL, so every link stays shareable; a link that carries `?lang=` opens in th
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_currency, get_locale, refresh
+from flask_babel import force_locale, format_currency, get_locale, refresh
 from markupsafe import Markup
 
 from portal.catalog import vocabulary
@@ -25,6 +26,14 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 # with it (lang="en") so a screen reader pronounces it right.
 LISTING_LANGUAGE = "en"
 PARAMETER = "lang"
+# A page for a client (a printed list or referral) in the client's language, whatever the
+# clinician's own: `?print_in=es`, which changes nothing else.
+PRINT_PARAMETER = "print_in"
+# How a client's preferred language may be written in their record (free text).
+_LANGUAGE_WORDS = {
+    "es": {"es", "spa", "spanish", "espanol", "español", "castellano"},
+    "en": {"en", "eng", "english", "ingles", "inglés"},
+}
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
@@ -45,6 +54,26 @@ def select_locale() -> str | None:
         or request.accept_languages.best_match(SUPPORTED_LOCALES)
         or DEFAULT_LOCALE
     )
+
+
+def language_of(preference: str | None) -> str | None:
+    """A client's preferred language ("Spanish", "español", "es-US") as a language the site
+    is written in, or None."""
+    words = (preference or "").strip().lower().replace("_", "-").split("-")[0].split()
+    for code, names in _LANGUAGE_WORDS.items():
+        if words and words[0] in names:
+            return code
+    return None
+
+
+def printed_in(preference: str | None = None) -> str | None:
+    """The language of a page for a client: `?print_in=`, else their preferred language."""
+    return _supported(request.args.get(PRINT_PARAMETER)) or language_of(preference)
+
+
+def written_in(language: str | None):
+    """Render inside this to write a page in `language` (None: the reader's own)."""
+    return force_locale(language) if language else nullcontext()
 
 
 def current_language() -> str:

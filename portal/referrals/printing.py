@@ -15,7 +15,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from portal import audit, inputs
+from portal import audit, i18n, inputs
 from portal.auth import policies
 from portal.auth.permissions import load_or_404, public, requires
 from portal.auth.tokens import external_url
@@ -63,8 +63,9 @@ def print_referral(referral_id):
     referral = load_or_404(Referral, referral_id, policy=policies.can_view_referral)
     audit.record("referral.printed", record=referral)
     db.session.commit()
-    page = service_page(referral.service) if referral.service else None
-    return render_template("referrals/print_referral.html", referral=referral, page=page)
+    with i18n.written_in(i18n.printed_in(referral.client.preferred_language)):
+        page = service_page(referral.service) if referral.service else None
+        return render_template("referrals/print_referral.html", referral=referral, page=page)
 
 
 @bp.route("/lists/new", methods=["GET", "POST"])
@@ -106,12 +107,15 @@ def service_list(token):
     if found is None:
         abort(404)
     link = external_url("printing.service_list", token=token)
-    pages = [
-        service_page(item.service) for item in found.items if item.service.status in PUBLIC_STATUSES
-    ]
-    return render_template(
-        "referrals/print_list.html",
-        pages=pages,
-        link=link,
-        qr=qr_svg(link, _("QR code: a link to this list")),
-    )
+    with i18n.written_in(i18n.printed_in()):
+        pages = [
+            service_page(item.service)
+            for item in found.items
+            if item.service.status in PUBLIC_STATUSES
+        ]
+        return render_template(
+            "referrals/print_list.html",
+            pages=pages,
+            link=link,
+            qr=qr_svg(link, _("QR code: a link to this list")),
+        )

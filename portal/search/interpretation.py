@@ -62,6 +62,65 @@ FILLER_WORDS = frozenset(
         "here",
         "near",
         "around",
+        # The same in Spanish (written without accents: words are compared folded), with the
+        # small words English listings never hold ("necesito ayuda con la renta").
+        *[
+            "yo",
+            "me",
+            "mi",
+            "mis",
+            "necesito",
+            "necesita",
+            "necesitamos",
+            "quiero",
+            "quiere",
+            "busco",
+            "buscando",
+            "buscar",
+            "encontrar",
+            "ayuda",
+            "ayudar",
+            "por",
+            "favor",
+            "donde",
+            "cerca",
+            "aqui",
+            "hoy",
+            "ahora",
+            "esta",
+            "noche",
+            "alguien",
+            "lugar",
+            "lugares",
+            "de",
+            "del",
+            "la",
+            "las",
+            "el",
+            "los",
+            "un",
+            "una",
+            "unos",
+            "unas",
+            "en",
+            "con",
+            "para",
+            "que",
+            "y",
+            "o",
+            "a",
+            "al",
+            "se",
+            "su",
+            "sus",
+            "hay",
+            "tengo",
+            "como",
+            "cual",
+            "quien",
+            "algun",
+            "alguna",
+        ],
     ]
 )
 
@@ -74,22 +133,24 @@ class Concept:
 
 @dataclass(frozen=True)
 class Interpretation:
-    words: tuple[str, ...]  # the meaningful words, in order
+    words: tuple[str, ...]  # the meaningful words, in order, Spanish ones by their English twin
     concepts: tuple[Concept, ...]
+    typed: tuple[str, ...] = ()  # the meaningful words as typed ("Did you mean" rewrites these)
 
 
 def interpret(text: str) -> Interpretation:
-    words = _meaningful(synonyms.words_of(text[:MAX_QUERY_LENGTH]))
+    typed = synonyms.words_of(text[:MAX_QUERY_LENGTH])
+    words = _meaningful(synonyms.translate(typed))
     concepts = tuple(
         Concept(span, tuple(alternatives)) for span, alternatives in synonyms.concepts(words)
     )
-    return Interpretation(words, concepts)
+    return Interpretation(words, concepts, _meaningful(typed))
 
 
 def _meaningful(words: tuple[str, ...]) -> tuple[str, ...]:
     """Drop filler words, unless they are all there is or part of a synonym phrase."""
     kept: list[str] = []
     for span, alternatives in synonyms.concepts(words):
-        if len(span) > 1 or alternatives or span[0] not in FILLER_WORDS:
+        if len(span) > 1 or alternatives or synonyms.fold(span)[0] not in FILLER_WORDS:
             kept.extend(span)
     return tuple(kept) or words
