@@ -4,7 +4,6 @@ and the attributes a screen reader reads, minus the listings' own text (marked l
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -17,67 +16,9 @@ from portal.models import Location, Organization, Service, ServiceList, ServiceL
 from portal.models.catalog import PUBLIC_STATUSES, TaxonomyTerm
 from portal.search import rebuild_index
 from tests.database import built_once
+from tests.spanish_text import english_words
 
 SPANISH = {"Accept-Language": "es-US,es;q=0.9"}
-READ_ALOUD = ("aria-label", "placeholder", "title", "alt")
-# <title> holds a listing's name beside the site's, and cannot mark half of itself lang="en".
-SKIPPED = {"script", "style", "title"}
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-
-# English words of the interface that are not also Spanish words.
-ENGLISH = re.compile(
-    r"\b(the|and|of|for|with|your|you|please|search|filters?|open|closed|call|hours|today|"
-    r"services?|category|categories|languages?|phone|where|who|what|how|report|problem|"
-    r"listings?|page|next|previous|miles?|home|skip|back|send|sign|staff|download|near|"
-    r"results?|found|free|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"accepting|clients?|walk-ins?|welcome|payment|ages?|verified|directions|website|"
-    r"location|organization|crisis help|text|emergency|am|pm)\b",
-    re.IGNORECASE,
-)
-# Proper names the Spanish text keeps, and addresses (no language).
-NAMES = re.compile(
-    r"Open Referral|HSDS|Medicaid|Medicare|TRICARE|SNAP|SSI|SSDI|Suboxone|Narcan"
-    r"|\S+@\S+|https?://\S+"
-)
-
-
-class InterfaceText(HTMLParser):
-    """The text and read-aloud attributes outside elements marked with another language."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, bool]] = []  # (tag, skipped)
-        self.parts: list[str] = []
-
-    @property
-    def skipping(self) -> bool:
-        return any(skipped for _tag, skipped in self.stack)
-
-    def handle_starttag(self, tag, attrs):
-        values = dict(attrs)
-        skipped = tag in SKIPPED or (values.get("lang") not in (None, "es") and tag != "html")
-        if not skipped and not self.skipping:
-            self.parts += [values[name] or "" for name in READ_ALOUD if name in values]
-            if tag == "input" and values.get("type") in ("submit", "button"):
-                self.parts.append(values.get("value") or "")
-        if tag not in VOID:
-            self.stack.append((tag, skipped))
-
-    def handle_endtag(self, tag):
-        while self.stack:
-            if self.stack.pop()[0] == tag:
-                break
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def english_words(html: str) -> list[str]:
-    parser = InterfaceText()
-    parser.feed(html)
-    text = NAMES.sub(" ", " ".join(parser.parts))
-    return sorted({m.group(0) for m in ENGLISH.finditer(text)})
 
 
 def assert_spanish(response, expected_status=200):
@@ -197,3 +138,15 @@ def test_an_unexpected_error_answers_in_spanish(app, client):
         raise RuntimeError("a bug")
 
     assert_spanish(client.get("/boom-for-test", headers=SPANISH), 500)
+
+
+def test_the_stylesheet_uses_logical_properties_only():
+    """A right-to-left translation (Arabic, Amharic is not, but Dari and Pashto are) needs no CSS
+    rewrite: no physical left/right, and no four-value margin or padding (they are physical)."""
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parent.parent / "portal/static/css/portal.css").read_text()
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    assert not re.findall(r"[^-\w](left|right)\s*:|-(left|right)\b|:\s*(left|right)\b", css)
+    four_values = re.findall(r"\b(?:margin|padding)\s*:\s*([^;}]+)", css)
+    assert not [v for v in four_values if len(v.split()) == 4]
