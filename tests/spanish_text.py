@@ -7,8 +7,9 @@ import re
 from html.parser import HTMLParser
 
 READ_ALOUD = ("aria-label", "placeholder", "title", "alt")
-# <title> holds a listing's name beside the site's, and cannot mark half of itself lang="en".
-SKIPPED = {"script", "style", "title"}
+# <title> holds a listing's name beside the site's, and cannot mark half of itself lang="en";
+# a <textarea> holds what someone typed, not the interface.
+SKIPPED = {"script", "style", "title", "textarea"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
 # English words of the interface that are not also Spanish words.
