@@ -19,6 +19,9 @@ from markupsafe import Markup
 from portal.catalog import vocabulary
 
 SUPPORTED_LOCALES = ("en", "es")
+# The locale each language is formatted in: Spanish as written in the United States (12-hour
+# clock, $1,234.50); its messages come from translations/es all the same.
+FORMATS = {"en": "en", "es": "es_US"}
 DEFAULT_LOCALE = "en"
 # The name of each language in itself: the switch shows it so a reader can find their own.
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
@@ -48,12 +51,13 @@ def select_locale() -> str | None:
     command's emails, for one."""
     if not has_request_context():
         return None
-    return (
+    language = (
         _supported(request.args.get(PARAMETER))
         or _supported(request.cookies.get(COOKIE))
         or request.accept_languages.best_match(SUPPORTED_LOCALES)
         or DEFAULT_LOCALE
     )
+    return FORMATS[language]
 
 
 def language_of(preference: str | None) -> str | None:
@@ -73,7 +77,7 @@ def printed_in(preference: str | None = None) -> str | None:
 
 def written_in(language: str | None):
     """Render inside this to write a page in `language` (None: the reader's own)."""
-    return force_locale(language) if language else nullcontext()
+    return force_locale(FORMATS[language]) if language else nullcontext()
 
 
 def current_language() -> str:

@@ -111,3 +111,18 @@ def test_a_problem_reported_in_spanish_reaches_the_provider_in_english(app, db):
     email = db.session.query(EmailMessage).filter_by(to=staff.email).one()
     assert email.subject == "A problem was reported with your listing"
     assert "The hours are wrong" in email.body
+
+
+def test_spanish_dates_times_and_money_are_written_as_in_the_united_states(app):
+    import datetime as dt
+
+    from flask import render_template_string
+
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        rendered = render_template_string(
+            "{{ day|date }} · {{ 1234.5|money }} · {{ _('Monday') }}", day=dt.date(2026, 11, 27)
+        )
+        assert rendered == "27 nov 2026 · $1,234.50 · lunes"
+        from portal.catalog import hours
+
+        assert hours.format_minutes(18 * 60 + 30) == "6:30\u202fp.m."
