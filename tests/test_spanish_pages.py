@@ -150,3 +150,25 @@ def test_the_stylesheet_uses_logical_properties_only():
     assert not re.findall(r"[^-\w](left|right)\s*:|-(left|right)\b|:\s*(left|right)\b", css)
     four_values = re.findall(r"\b(?:margin|padding)\s*:\s*([^;}]+)", css)
     assert not [v for v in four_values if len(v.split()) == 4]
+
+
+def test_search_json_labels_in_spanish(sample, client):
+    data = client.get("/search.json?q=consejería", headers=SPANISH).get_json()
+    assert data["total"] > 0
+    labels = {group["name"]: group["label"] for group in data["filters"]}
+    assert labels["category"] == "Categoría" and labels["language"] == "Idioma"
+    options = [o["label"] for group in data["filters"] for o in group["options"]]
+    assert "Salud mental" in options and "español" in options
+    assert english_words(" ".join(["<p>", *labels.values(), *options, "</p>"])) == []
+    for result in data["results"]:
+        assert result["open_label"] in (
+            None,
+            "Abierto ahora",
+            "Cerrado ahora",
+            "Cerrado temporalmente",
+        )
+        assert result["today"] is None or english_words(f"<p>{result['today']}</p>") == []
+    chips = client.get(
+        "/search.json?q=comida&open=now&detail=payment-free", headers=SPANISH
+    ).get_json()["applied"]
+    assert {chip["label"] for chip in chips} == {"Abierto ahora", "Gratis"}
