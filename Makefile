@@ -46,7 +46,7 @@ translations: messages-template
 # Every string marked for translation (the folders named _* hold templates too); POT=… writes it
 # elsewhere (tests/test_translations.py compares it with each .po).
 POT ?= $(TRANSLATIONS)/messages.pot
-messages-template: $(VENV)/.runtime
+messages-template: | $(VENV)/.runtime
 	PYTHONPATH=. $(BABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: \
 		--ignore-dirs ".* __pycache__" --sort-output --no-location -o $(POT) .
 
