@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: run serve test test-postgres lint bench setup clean vendor
+.PHONY: run serve test test-postgres lint bench setup clean vendor translations messages-template
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,33 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+# Interface translations (portal/translations/<lang>/LC_MESSAGES/messages.po, written by hand;
+# docs/glossary-es.md). The compiled .mo files are build products, not committed: `make run`
+# and `make test` compile them; without them the site still works, in English.
+BABEL := $(BIN)/pybabel
+TRANSLATIONS := portal/translations
+PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po | $(VENV)/.runtime
+	$(BABEL) -q compile -i $< -o $@
+
+# After adding or changing interface text: extract every marked string, merge the new ones
+# into each language's .po (new ones empty), then compile.
+# tests/test_translations.py fails until every message is translated and none is fuzzy.
+translations: messages-template
+	$(BABEL) -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching
+	$(MAKE) $(MO_FILES)
+
+# Every string marked for translation (the folders named _* hold templates too); POT=… writes it
+# elsewhere (tests/test_translations.py compares it with each .po).
+POT ?= $(TRANSLATIONS)/messages.pot
+messages-template: | $(VENV)/.runtime
+	PYTHONPATH=. $(BABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: \
+		--ignore-dirs ".* __pycache__" --sort-output --no-location -o $(POT) .
+
 # Database schema, sample catalog (only into an empty catalog) and search index.
-setup: $(VENV)/.runtime
+setup: $(VENV)/.runtime $(MO_FILES)
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) db upgrade
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) seed
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(FLASK) search rebuild
@@ -39,7 +64,7 @@ run: setup
 # PostgreSQL and Redis come from the environment (DATABASE_URL, PORTAL_RATELIMIT_STORAGE_URI,
 # PORTAL_REDIS_URL); README.md, "Production", says how to put a TLS proxy in front.
 # The data package download is refreshed every PORTAL_HSDS_DOWNLOAD_MAX_AGE_HOURS.
-serve: $(VENV)/.runtime
+serve: $(VENV)/.runtime $(MO_FILES)
 	$(FLASK) db upgrade
 	$(FLASK) search sync
 	$(FLASK) hsds export --zip
@@ -51,7 +76,7 @@ serve: $(VENV)/.runtime
 		$(FLASK) hsds export --zip; done) & \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: lint
+test: lint $(MO_FILES)
 	$(PYTEST) $(PYTEST_ARGS)
 
 # Lint, format and type checks (settings in pyproject.toml); `ruff format .` fixes the format.

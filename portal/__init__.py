@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal import config as settings
-from portal import logs, search
+from portal import i18n, logs, search
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -56,7 +56,10 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, default_timezone=app.config["PORTAL_TIMEZONE"])
+    babel.init_app(
+        app, default_timezone=app.config["PORTAL_TIMEZONE"], locale_selector=i18n.select_locale
+    )
+    i18n.init_app(app)
     search.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -35,8 +36,19 @@ def _titles() -> dict[int, str]:
 
 
 def _descriptions() -> dict[int, str]:
-    # Replaces the technical text werkzeug or Flask-Limiter would show ("10 per 1 minute").
+    # Replaces the technical English text werkzeug or Flask-Limiter would show ("10 per 1
+    # minute"); a view that aborts with its own description keeps it.
     return {
+        400: _("Please check the address or the form and try again."),
+        403: _(
+            "If you think you should see it, sign in with another account or ask the administrator."
+        ),
+        404: _("The page may have moved, or the link may be mistyped."),
+        405: _("Please go back and try again."),
+        409: _("Please reload the page to see the latest version, then try again."),
+        410: _("Please ask for a new link."),
+        413: _("Please send less at once, or a smaller file."),
+        422: _("Please check the form and try again."),
         429: _(
             "You tried that too many times in a short while. Please wait a minute, then "
             "try again. If you are in crisis, call or text 988 now."
@@ -49,7 +61,11 @@ def _descriptions() -> dict[int, str]:
 def render_error(error: HTTPException):
     code = error.code or 500
     title = _titles().get(code, error.name)
-    description = _descriptions().get(code, error.description)
+    description = error.description
+    if isinstance(error, CSRFError):  # Flask-WTF words its reasons in English only
+        description = _("This form has expired. Please reload the page and send it again.")
+    elif description == type(error).description or code in (429, 500):
+        description = _descriptions().get(code, description)
     if wants_json():
         return jsonify(error={"status": code, "title": title, "detail": description}), code
     return render_template("error.html", code=code, title=title, description=description), code

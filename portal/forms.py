@@ -78,6 +78,11 @@ def name_the_fields(form) -> None:
 class PortalForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        csrf = self._fields.get(self.meta.csrf_field_name) if self.meta.csrf else None
+        if csrf is not None and csrf.errors:
+            # Flask-WTF words these in English only ("The CSRF token is missing.").
+            csrf.label.text = str(_l("Security check"))
+            csrf.errors = [_l("This form has expired. Please reload the page and send it again.")]
         name_the_fields(self)
         for field in self:
             # What was sent, before any filter cleaned it.

@@ -46,7 +46,7 @@ import pytest
 
 from portal import create_app
 from portal.extensions import db as _db
-from tests import database
+from tests import database, translations
 from tests.database import (
     FRESH_MARKER,
     TEST_DATABASE_URL,
@@ -57,6 +57,10 @@ from tests.database import (
 )
 
 E2E_DIR = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_configure(config):
+    translations.compile_stale_catalogs()
 
 
 def pytest_report_header(config):

@@ -54,7 +54,7 @@ class CardFacts:
     status: str
     organization_name: str
     phone: PhoneFacts | None  # its own first, else a location's, else its organization's
-    languages: tuple[str, ...]
+    languages: tuple[tuple[str | None, str], ...]  # (code, name as stored)
     payment: tuple[str, ...]  # names of its payment terms
     address: (
         tuple[str | None, str | None] | None
@@ -119,7 +119,9 @@ def public_cards(session: Session, service_ids: Sequence[str]) -> list[CardFacts
             status=service.status,
             organization_name=service.organization_name,
             phone=PhoneFacts(*phone_rows[0][:4]) if phone_rows else None,
-            languages=tuple(sorted({r.name for r in languages_of.get(service.id, []) if r.name})),
+            languages=tuple(
+                sorted({(r.code, r.name) for r in languages_of.get(service.id, []) if r.name})
+            ),
             payment=tuple(sorted(r.name for r in payments_of.get(service.id, []))),
             address=street,
             has_locations=bool(at),
@@ -257,7 +259,9 @@ _ADDRESSES = (
     .join(Location, Location.id == Address.location_id)
     .where(Address.location_id.in_(_ids("locations")))
 )
-_LANGUAGES = select(Language.service_id, Language.name).where(Language.service_id.in_(_ids("ids")))
+_LANGUAGES = select(Language.service_id, Language.code, Language.name).where(
+    Language.service_id.in_(_ids("ids"))
+)
 _PAYMENTS = (
     select(Attribute.link_id, TaxonomyTerm.name)
     .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)

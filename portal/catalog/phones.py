@@ -5,8 +5,18 @@ from __future__ import annotations
 from functools import lru_cache
 
 import phonenumbers
+from flask_babel import lazy_gettext as _l
 
 DEFAULT_REGION = "US"
+# HSDS phone types, as a reader and a provider's form name them.
+TYPE_LABELS = {
+    "voice": _l("Voice"),
+    "text": _l("Text messages"),
+    "cell": _l("Mobile"),
+    "fax": _l("Fax"),
+    "textphone": _l("TTY / textphone"),
+    "video": _l("Video"),
+}
 # Parsing a number costs about as much as the rest of a list entry, and every list of
 # services formats its phones: formatted numbers are kept, as they depend on the text alone.
 FORMATTED_NUMBERS = 4096

@@ -73,16 +73,18 @@ def report(service: Service, kind: str, text: str | None) -> ProblemReport:
     problem = ProblemReport(service=service, kind=ProblemKind(kind).value, text=text or "")
     db.session.add(problem)
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    body = _(
-        "Someone reported a problem with your listing “%(name)s”: %(kind)s.\n\n%(text)s\n\n"
-        "Please check the listing and correct it here:\n%(link)s\n",
-        name=service.name,
-        kind=kind_label(problem.kind),
-        text=problem.text,
-        link=f"{base}/provider/organizations/{service.organization_id}",
-    )
+    with notify.staff_language():
+        subject = _("A problem was reported with your listing")
+        body = _(
+            "Someone reported a problem with your listing “%(name)s”: %(kind)s.\n\n%(text)s\n\n"
+            "Please check the listing and correct it here:\n%(link)s\n",
+            name=service.name,
+            kind=kind_label(problem.kind),
+            text=problem.text,
+            link=f"{base}/provider/organizations/{service.organization_id}",
+        )
     for person in freshness.provider_staff(service.organization_id):
-        notify.queue(person.email, _("A problem was reported with your listing"), body)
+        notify.queue(person.email, subject, body)
     return problem
 
 

@@ -42,6 +42,10 @@ class PhoneView:
     description: str | None
     languages: list[str]
 
+    @property
+    def type_label(self) -> str:
+        return str(phones.TYPE_LABELS.get(self.type or "", self.type or ""))
+
 
 @dataclass
 class HoursView:
@@ -131,7 +135,9 @@ def phone_view(
         sms=phones.sms_uri(phone.number) if phone.type in ("text", "cell") else None,
         type=phone.type,
         description=phone.description,
-        languages=[lang.name for lang in phone.languages if lang.name]
+        languages=[
+            vocabulary.language_name(lang.code, lang.name) for lang in phone.languages if lang.name
+        ]
         if with_languages and isinstance(phone, Phone)
         else [],
     )
@@ -159,7 +165,9 @@ def hours_view(
 
 
 def _languages(service: Service) -> list[str]:
-    return sorted({lang.name for lang in service.languages if lang.name})
+    return sorted(
+        {vocabulary.language_name(lang.code, lang.name) for lang in service.languages if lang.name}
+    )
 
 
 def _details(service: Service) -> dict[str, list[str]]:
@@ -169,7 +177,7 @@ def _details(service: Service) -> dict[str, list[str]]:
         term = attribute.taxonomy_term
         group = vocabulary.DETAIL_GROUP_OF_CODE.get(term.code or "")
         if group and attribute.link_type == vocabulary.DETAIL_LINK:
-            grouped.setdefault(group, []).append(term.name)
+            grouped.setdefault(group, []).append(vocabulary.label(term.name))
     return {group: sorted(names) for group, names in grouped.items()}
 
 
@@ -237,12 +245,15 @@ def card(facts: listing_cards.CardFacts) -> ListingCard:
         status=facts.status,
         organization_name=facts.organization_name,
         phone=phone_view(facts.phone, with_languages=False) if facts.phone else None,
-        languages=list(facts.languages),
-        payment=list(facts.payment),
+        languages=sorted({vocabulary.language_name(code, name) for code, name in facts.languages}),
+        payment=[vocabulary.label(name) for name in facts.payment],
         place=place,
         last_verified=facts.last_verified,
         accepting_new_clients=facts.accepting_new_clients,
-        capacity=[capacity_label(c.available, c.maximum, c.unit) for c in facts.capacities],
+        capacity=[
+            capacity_label(c.available, c.maximum, vocabulary.label(c.unit))
+            for c in facts.capacities
+        ],
         openings=facts.capacities,
         capacity_updated=facts.capacity_updated,
         has_room=capacity.has_room(
@@ -304,6 +315,7 @@ def listing_json(item: ServiceListing) -> dict:
         "organization": entry.organization_name,
         "status": entry.status,
         "open_now": item.open_now,
+        "open_label": open_label(item.open_now, entry.status),
         "today": item.today_label,
         "closed_until": item.closed_until.isoformat() if item.closed_until else None,
         "phone": entry.phone.display if entry.phone else None,
@@ -331,6 +343,15 @@ def listing_json(item: ServiceListing) -> dict:
         "possibly_out_of_date": item.stale,
         "url": f"/services/{entry.id}",
     }
+
+
+def open_label(open_now: bool | None, status: str) -> str | None:
+    """The badge a list shows: open now, closed now or temporarily closed."""
+    if status == ServiceStatus.temporarily_closed.value:
+        return _("Temporarily closed")
+    if open_now is None:
+        return None
+    return _("Open now") if open_now else _("Closed now")
 
 
 def service_page(service: Service) -> ServicePage:

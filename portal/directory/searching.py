@@ -66,13 +66,18 @@ def run(args: MultiDict, path: str = "/search") -> SearchOutcome:
     """Validate and run the search in these URL parameters; `path` is the page the quick
     filter chips link back to (a category page runs its own search this way)."""
     categories = queries.category_terms(wanted=args.getlist("category"))
-    languages = [(c.id, c.name) for c in queries.service_languages(wanted=args.getlist("language"))]
+    languages = [
+        (c.id, vocabulary.language_name(c.id, c.name))
+        for c in queries.service_languages(wanted=args.getlist("language"))
+    ]
     details = [
-        (code, name) for _group, _gname, terms in vocabulary.DETAIL_GROUPS for code, name in terms
+        (code, vocabulary.label(name))
+        for _group, _gname, terms in vocabulary.DETAIL_GROUPS
+        for code, name in terms
     ]
     form = SearchForm(
         formdata=args,
-        categories=[(t.id, t.name) for t in categories],
+        categories=[(t.id, vocabulary.label(t.name)) for t in categories],
         languages=languages,
         details=details,
     )
@@ -98,7 +103,7 @@ def run(args: MultiDict, path: str = "/search") -> SearchOutcome:
         first = {hit.service_id for hit in page.hits if hit.put_first}
         outcome.listings.sort(key=lambda item: (item.card.id not in first, item.stale))
     labels = {
-        "category": {t.id: t.name for t in categories},
+        "category": {t.id: vocabulary.label(t.name) for t in categories},
         "language": dict(languages),
         "detail": dict(details),
     }
@@ -134,7 +139,7 @@ def _facet_groups(form, page, categories, labels) -> list[FacetGroup]:
             [
                 FacetOption(
                     t.id,
-                    t.name,
+                    vocabulary.label(t.name),
                     counts.get("category", {}).get(t.id, 0),
                     t.id in selected_categories,
                 )
@@ -169,7 +174,12 @@ def _facet_groups(form, page, categories, labels) -> list[FacetGroup]:
                 "detail",
                 legend,
                 [
-                    FacetOption(code, name, counts.get("detail", {}).get(code, 0), code in chosen)
+                    FacetOption(
+                        code,
+                        vocabulary.label(name),
+                        counts.get("detail", {}).get(code, 0),
+                        code in chosen,
+                    )
                     for code, name in terms
                 ],
             )
@@ -246,5 +256,18 @@ def as_json(outcome: SearchOutcome) -> dict:
         "suggestion": page.suggestion,
         "search_available": page.available,
         "facets": page.facets,
+        # The words the page shows, in the reader's language, for a client that draws its own.
+        "filters": [
+            {
+                "name": group.name,
+                "label": group.legend,
+                "options": [
+                    {"value": o.value, "label": o.label, "count": o.count, "selected": o.selected}
+                    for o in group.options
+                ],
+            }
+            for group in outcome.facets
+        ],
+        "applied": [{"label": a.label, "remove_url": a.remove_url} for a in outcome.applied],
         "results": [presenters.listing_json(item) for item in outcome.listings],
     }

@@ -14,6 +14,7 @@ import ssl
 from email.message import EmailMessage as MimeMessage
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -47,6 +48,13 @@ def forget_old_links(now: dt.datetime | None = None) -> int:
             message.body = without_links(message.body)
             changed += 1
     return changed
+
+
+def staff_language():
+    """Write an email to staff in the site's language, not in the language of the page that
+    caused it (a resident reading in Spanish reports a problem; the provider reads English).
+    Staff have no language of their own yet."""
+    return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def queue(to: str, subject: str, body: str) -> EmailMessage:

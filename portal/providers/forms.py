@@ -26,7 +26,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.catalog import cleaning, hours, terms, vocabulary
+from portal.catalog import cleaning, hours, phones, terms, vocabulary
 from portal.forms import PortalForm, cleaned
 from portal.models import Organization, Service, ServiceStatus
 
@@ -35,14 +35,7 @@ DAY_MODES = [
     SelectChoice("hours", _l("Open these hours")),
     SelectChoice("all_day", _l("Open 24 hours")),
 ]
-PHONE_TYPES = [
-    SelectChoice("voice", _l("Voice")),
-    SelectChoice("text", _l("Text messages")),
-    SelectChoice("cell", _l("Mobile")),
-    SelectChoice("fax", _l("Fax")),
-    SelectChoice("textphone", _l("TTY / textphone")),
-    SelectChoice("video", _l("Video")),
-]
+PHONE_TYPES = [SelectChoice(code, label) for code, label in phones.TYPE_LABELS.items()]
 # What a provider may set (defunct is for admins and imports).
 STATUS_CHOICES = [
     SelectChoice(ServiceStatus.active.value, _l("Open (active)")),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from portal import audit, inputs
+from portal import audit, i18n, inputs
 from portal.auth import policies
 from portal.auth.permissions import load_or_404, public, requires
 from portal.auth.tokens import external_url
@@ -92,8 +92,9 @@ def print_referral(referral_id):
     referral = load_or_404(Referral, referral_id, policy=policies.can_view_referral)
     audit.record("referral.printed", record=referral)
     db.session.commit()
-    page = service_page(referral.service) if referral.service else None
-    return render_template("referrals/print_referral.html", referral=referral, page=page)
+    with i18n.written_in(i18n.printed_in(referral.client.preferred_language)):
+        page = service_page(referral.service) if referral.service else None
+        return render_template("referrals/print_referral.html", referral=referral, page=page)
 
 
 @bp.route("/lists/new", methods=["GET", "POST"])
@@ -145,15 +146,18 @@ def service_list(token):
     if found is None:
         abort(404)
     link = external_url("printing.service_list", token=token)
-    pages = [
-        service_page(item.service) for item in found.items if item.service.status in PUBLIC_STATUSES
-    ]
-    return render_template(
-        "referrals/print_list.html",
-        pages=pages,
-        link=link,
-        qr=qr_svg(link, _("QR code: a link to this list")),
-        share=sharing.share_links(
-            _("Services for you"), [sharing.of_page(page) for page in pages], link
-        ),
-    )
+    with i18n.written_in(i18n.printed_in()):
+        pages = [
+            service_page(item.service)
+            for item in found.items
+            if item.service.status in PUBLIC_STATUSES
+        ]
+        return render_template(
+            "referrals/print_list.html",
+            pages=pages,
+            link=link,
+            qr=qr_svg(link, _("QR code: a link to this list")),
+            share=sharing.share_links(
+                _("Services for you"), [sharing.of_page(page) for page in pages], link
+            ),
+        )

@@ -527,21 +527,19 @@ def email_subject(referral: Referral, kind: str) -> str:
 def _notify_other_side(referral: Referral, acting_side: str, *, kind: str) -> None:
     """An in-app notice and an email to each person on the other side. The email carries no
     client details: it says what happened and how urgent, and links to the page."""
-    subject = email_subject(referral, kind)
     for user in _recipients(referral, acting_side):
         db.session.add(
             Notification(user_id=user.id, referral=referral, kind=kind, status=referral.status)
         )
-        notify.queue(
-            user.email,
-            subject,
-            _(
+        with notify.staff_language():
+            subject = email_subject(referral, kind)
+            body = _(
                 "%(what)s. Sign in to see it:\n\n%(link)s\n\n"
                 "For privacy, this email holds no details about the person.",
                 what=subject,
                 link=link_for(user, referral),
-            ),
-        )
+            )
+        notify.queue(user.email, subject, body)
 
 
 def notifications_for(user: User, limit: int = 20) -> list[Notification]:

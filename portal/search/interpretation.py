@@ -36,11 +36,16 @@ def needs_data() -> Needs:
     with NEEDS_FILE.open("rb") as handle:
         data = tomllib.load(handle)
     return Needs(
-        frozenset(w for item in data["filler"] for w in synonyms.words_of(item)),
+        # Folded (no accents), as the words are compared: people type Spanish either way.
+        frozenset(w for item in data["filler"] for w in synonyms.fold(synonyms.words_of(item))),
         tuple(
             Need(
                 name,
-                tuple(synonyms.words_of(p) for p in spec["phrases"] if synonyms.words_of(p)),
+                tuple(
+                    synonyms.fold(synonyms.words_of(p))
+                    for p in spec["phrases"]
+                    if synonyms.words_of(p)
+                ),
                 tuple(spec.get("details", ())),
             )
             for name, spec in data["needs"].items()
@@ -56,18 +61,19 @@ class Concept:
 
 @dataclass(frozen=True)
 class Interpretation:
-    words: tuple[str, ...]  # the meaningful words, in order
+    words: tuple[str, ...]  # the meaningful words, in order, Spanish ones by their English twin
     concepts: tuple[Concept, ...]
     needs: tuple[Need, ...] = ()  # what the words say is needed beyond the service
+    typed: tuple[str, ...] = ()  # the meaningful words as typed ("Did you mean" rewrites these)
 
 
 def interpret(text: str) -> Interpretation:
     typed = synonyms.words_of(text[:MAX_QUERY_LENGTH])
-    words = _meaningful(typed)
+    words = _meaningful(synonyms.translate(typed))
     concepts = tuple(
         Concept(span, tuple(alternatives)) for span, alternatives in synonyms.concepts(words)
     )
-    return Interpretation(words, concepts, _needs(typed))
+    return Interpretation(words, concepts, _needs(synonyms.fold(typed)), _meaningful(typed))
 
 
 def _needs(words: tuple[str, ...]) -> tuple[Need, ...]:
@@ -82,6 +88,6 @@ def _meaningful(words: tuple[str, ...]) -> tuple[str, ...]:
     """Drop filler words, unless they are all there is or part of a synonym phrase."""
     kept: list[str] = []
     for span, alternatives in synonyms.concepts(words):
-        if len(span) > 1 or alternatives or span[0] not in needs_data().filler:
+        if len(span) > 1 or alternatives or synonyms.fold(span)[0] not in needs_data().filler:
             kept.extend(span)
     return tuple(kept) or words

@@ -144,9 +144,10 @@ def match_words(view: IndexView, interpretation: Interpretation) -> TextMatch:
     every concept come first. Unknown words are corrected on the raw-word field ("Did you
     mean") and matched fuzzily."""
     words = interpretation.words
+    typed = interpretation.typed or words
     concept_scores: list[np.ndarray] = []
     used: set[str] = set()
-    corrected = list(words)
+    corrected = list(typed)
     for concept in interpretation.concepts:
         span = concept.words
         variants: list[tuple[list[str], float]] = [(spelling.stems_of(span), 1.0)]
@@ -160,11 +161,13 @@ def match_words(view: IndexView, interpretation: Interpretation) -> TextMatch:
         ):
             fix, near_stems = spelling.correction(view, span[0])
             if fix:
-                corrected[words.index(span[0])] = fix
-                variants.append((spelling.stems_of((fix,)), ALTERNATIVE_WEIGHT))
+                if span[0] in corrected:
+                    corrected[corrected.index(span[0])] = fix
+                twin = synonyms.translate((fix,))  # a Spanish correction means its twin
+                variants.append((spelling.stems_of(twin), ALTERNATIVE_WEIGHT))
                 variants += [
                     (spelling.stems_of(alt), ALTERNATIVE_WEIGHT**2)
-                    for alt in synonyms.table().get((fix,), [])
+                    for alt in synonyms.table().get(synonyms.fold(twin), [])
                 ]
             variants += [([near], FUZZY_WEIGHT) for near in near_stems]
         best = np.zeros(view.doc_count, dtype=np.float64)
@@ -186,5 +189,5 @@ def match_words(view: IndexView, interpretation: Interpretation) -> TextMatch:
     if wanted > 1:
         share = matched / wanted
         totals *= share * share * np.where(matched == wanted, ALL_CONCEPTS_BOOST, 1.0)
-    suggestion = " ".join(corrected) if corrected != list(words) else None
+    suggestion = " ".join(corrected) if corrected != list(typed) else None
     return TextMatch(totals, frozenset(used), suggestion)
