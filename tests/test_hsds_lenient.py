@@ -297,7 +297,7 @@ def test_names_in_capitals_are_shown_in_title_case_and_kept_as_given(app, db, tm
     import_source(read_path(MESSY))
     client = app.test_client()
     page = client.get(f"/services/{hsds_id('100')}").get_data(as_text=True)
-    assert '<h1 id="service-name">Family Counseling</h1>' in page
+    assert '<h1 id="service-name" lang="en">Family Counseling</h1>' in page
     assert "Riverbend Family Services" in page and "RIVERBEND" not in page
     export_csv(tmp_path)
     assert "FAMILY COUNSELING" in (tmp_path / "services.csv").read_text()

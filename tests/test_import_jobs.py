@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def redis_jobs(app):
+def redis_jobs(app, tmp_path, monkeypatch):
+    # Uploads are saved under the instance folder: a folder of this test's own.
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
     connection = Redis.from_url(REDIS_URL)
     try:
         connection.ping()
@@ -79,7 +81,7 @@ def test_job_pages_are_admin_only_and_unknown_jobs_404(app, db, redis_jobs):
 
 
 @pytest.mark.fresh_database
-def test_a_real_worker_runs_the_queued_import(app, db, redis_jobs, tmp_path):
+def test_a_real_worker_runs_the_queued_import(app, db, redis_jobs):
     app.config["PORTAL_JOBS_INLINE"] = False
     client = admin_client(app, db)
     response = upload(client, "legacy.zip", zipped(LEGACY))

@@ -110,7 +110,7 @@ def test_snippets_end_on_a_whole_word_with_an_ellipsis():
 
 def test_result_snippets_on_the_sample_catalog_end_on_a_word(client, sample):
     body = html.unescape(client.get("/search?q=counseling").get_data(as_text=True))
-    snippets = re.findall(r'<p class="snippet">(.*?)</p>', body, re.S)
+    snippets = re.findall(r'<p class="snippet"[^>]*>(.*?)</p>', body, re.S)
     assert snippets
     for snippet in snippets:
         text = re.sub(r"<[^>]+>", "", snippet).strip()
