@@ -66,6 +66,12 @@ def test_provider_edit_is_approved_and_shows_everywhere(
     assert "sent for review" in provider.locator(".flash").inner_text()
     assert "Waiting for review" in provider.content()
 
+    # Capacity is operational: public at once, before any review; the hours wait.
+    public = open_page("phone")
+    public.goto(live_server(f"/services/{accounts['service_id']}"))
+    assert "Beds available: 5" in public.content()
+    assert "10 am – 2 pm" not in public.locator("table.hours").first.inner_text()
+
     admin = open_page("desktop")
     sign_in(admin, live_server, accounts["admin"], accounts["secret"])
     admin.goto(live_server("/admin/"))
@@ -75,14 +81,13 @@ def test_provider_edit_is_approved_and_shows_everywhere(
     admin.locator("table a").first.click()
     diff = admin.get_by_role("table", name="Changes, field by field").inner_text()
     assert "Saturday: 10 am – 2 pm" in diff and "Sunday: Open 24 hours" in diff
-    assert "Beds: 5 / 9" in diff
+    assert "Beds" not in diff  # already published
     assert_accessible(admin)
     admin.get_by_label("Comment for the provider").fill("Thank you.")
     admin.get_by_role("button", name="Approve and publish").click()
     assert "The change is published." in admin.locator(".flash").inner_text()
 
     # The public page and a search show it now.
-    public = open_page("phone")
     public.goto(live_server(f"/services/{accounts['service_id']}"))
     hours_table = public.locator("table.hours").first.inner_text()
     assert "10 am – 2 pm" in hours_table and "Open 24 hours" in hours_table
@@ -100,6 +105,7 @@ def test_provider_edit_is_approved_and_shows_everywhere(
     history = admin.get_by_role("table").inner_text()
     assert "hours" in history and "Saturday: 10 am – 2 pm" in history
     assert "capacity" in history and "e2e.admin@example.org" in history
+    assert accounts["provider"] in history  # the capacity was published by the provider
     assert_accessible(admin)
 
 
