@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from portal.catalog import capacity
 from portal.models import AuditEvent, ChangeRequest, Metadata, Service, ServiceCapacity
 from portal.models.catalog import utcnow
 from portal.search import SearchParams, rebuild_index, search_services
@@ -239,3 +240,18 @@ def test_the_api_carries_the_same_figures(app, db, shelters):
     assert {s["name"]: [c["available"] for c in s["capacities"]] for s in full["contents"]}[
         "Elm Street Shelter"
     ] == [5]
+
+
+@pytest.mark.parametrize(
+    "accepting, available, expected",
+    [
+        (True, [], "yes"),
+        (None, [0, 2], "yes"),
+        (False, [1], "yes"),  # an opening counts whatever the flag says
+        (False, [], "no"),
+        (None, [0, 0], "no"),  # every unit counted, none open
+        (None, [], "unknown"),
+    ],
+)
+def test_room_now_says_yes_no_or_unknown(accepting, available, expected):
+    assert capacity.room_now(accepting, available) == expected

@@ -79,11 +79,17 @@ def test_filler_words_are_neither_matched_nor_highlighted(client, sample):
 
 def test_a_need_now_ranks_services_with_room_first(client, sample):
     found = results(client, "somewhere to sleep tonight")
-    accepting = [r["accepting_new_clients"] for r in found]
-    assert False in accepting, "the sample has a shelter that is not accepting"
-    first_full = accepting.index(False)
-    assert all(a is not False for a in accepting[:first_full])
-    assert all(a is False for a in accepting[first_full:])
+
+    def full(result) -> bool:  # not accepting, or every unit counted and none open
+        return not result["has_room"] and (
+            result["accepting_new_clients"] is False or bool(result["openings"])
+        )
+
+    known_full = [full(r) for r in found]
+    assert True in known_full, "the sample has a shelter that is not accepting"
+    assert known_full == sorted(known_full), (
+        "a service known to be full ranks above one that is not"
+    )
     # Without the need, the full shelter ranks first.
     assert results(client, "shelter")[0]["accepting_new_clients"] is False
     assert results(client, "shelter tonight")[0]["accepting_new_clients"] is not False

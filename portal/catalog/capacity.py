@@ -16,3 +16,12 @@ CAPACITY_FIELDS = frozenset({"accepting_new_clients", "waitlist_length", "capaci
 def has_room(accepting: bool | None, available: Iterable[float]) -> bool:
     """Room now: an opening in any unit, or the provider says it takes new clients."""
     return accepting is True or any(count > 0 for count in available)
+
+
+def room_now(accepting: bool | None, available: Iterable[float]) -> str:
+    """ "yes" (has room), "no" (known to have none: not accepting, or every unit counted and
+    full) or "unknown" (the provider gives neither)."""
+    counts = list(available)
+    if has_room(accepting, counts):
+        return "yes"
+    return "no" if accepting is False or counts else "unknown"

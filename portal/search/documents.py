@@ -190,11 +190,9 @@ def document(service: Service, terms: Terms) -> dict:
         "language": ",".join(language_codes),
         "detail": ",".join(sorted(details)),
         "accepting": accepting,
-        "room": "yes"
-        if capacity.has_room(
-            service.accepting_new_clients, (c.available for c in service.capacities)
-        )
-        else "no",
+        "room": capacity.room_now(
+            service.accepting_new_clients, [c.available for c in service.capacities]
+        ),
         "open_times": ",".join(open_hours_tokens(service)),
         "geo": ",".join(sorted({cell for p in points for cell in geo.cells_of(p)})) or geo.NOWHERE,
         "min_age": _age(service.minimum_age, 0),

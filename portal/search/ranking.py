@@ -1,6 +1,6 @@
 """The order of results: temporarily closed services last, and before them those a search
-puts first (the crisis services after a crisis answer), then those with room when the
-search needs it now ("tonight"); then by relevance (raised for services that meet a need:
+puts first (the crisis services after a crisis answer), then those not known to be full when
+the search needs it now ("tonight"); then by relevance (raised for services that meet a need:
 free or sliding scale for "no insurance"), by distance
 (nearest first, those with no location after), or by name when no words were given. Ties go
 by name, then service id: never by document number, which depends on the order of updates."""
@@ -25,12 +25,12 @@ def need_scores(view: IndexView, scores: np.ndarray, needs: tuple[Need, ...]) ->
 
 
 def room_tiers(view: IndexView, needs: tuple[Need, ...]) -> list[np.ndarray]:
-    """For a need now ("tonight"): services that are not accepting anyone come after those
-    that are or do not say (relevance decides among those: a shelter that does not say
-    stays above a housing office that is accepting)."""
+    """For a need now ("tonight"): services known to have no room (not accepting, or every
+    unit full) come after the others; relevance decides among those, so a crisis team that
+    gives no figures stays above a therapy practice that is accepting."""
     if not any(need.name == "room" for need in needs):
         return []
-    return [~view.term_docs("accepting", "no")]
+    return [~view.term_docs("room", "no")]
 
 
 def page_of(

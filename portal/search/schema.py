@@ -60,7 +60,7 @@ def build() -> Schema:
             language=KEYWORD(commas=True, lowercase=True),  # ISO codes
             detail=KEYWORD(commas=True),  # payment-medicaid, delivery-telehealth, …
             accepting=ID,  # yes / no / unknown
-            room=ID,  # yes / no: an opening now or accepting new clients (catalog.capacity)
+            room=ID,  # yes / no / unknown: room now (catalog.capacity.room_now)
             # always, b<block>, f<hour>, p<hour>. Named open_times since the blocks came, so an
             # index with the former terms (open_hours) is rebuilt instead of misread.
             open_times=KEYWORD(commas=True),
