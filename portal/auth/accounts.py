@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from portal import audit, notify
-from portal.auth import passwords, sessions, tokens
+from portal.auth import guessing, passwords, sessions, tokens
 from portal.extensions import db
 from portal.models import Invitation, Organization, Role, User
 from portal.models.catalog import utcnow
@@ -134,8 +134,7 @@ def request_password_reset(email: str) -> None:
 def reset_password(user: User, password: str) -> None:
     """Set the new password and end every session of the user (a thief's too)."""
     user.password_hash = passwords.hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    guessing.forget_all(user)
     sessions.end_all(user, "password-reset")
     audit.record("password.reset", record=user, actor=user)
 
