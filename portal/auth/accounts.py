@@ -139,6 +139,21 @@ def reset_password(user: User, password: str) -> None:
     audit.record("password.reset", record=user, actor=user)
 
 
+def update_details(user: User, *, display_name: str | None, phone: str | None) -> list[str]:
+    """Set the user's own name and work phone (already cleaned by the form); returns the
+    fields that changed, audited by name (the values are the account's, not the log's)."""
+    changed = [
+        name
+        for name, value in (("display_name", display_name), ("phone", phone))
+        if getattr(user, name) != value
+    ]
+    if changed:
+        user.display_name = display_name
+        user.phone = phone
+        audit.record("user.details_changed", record=user, actor=user, detail=", ".join(changed))
+    return changed
+
+
 def organizations_by_id(ids) -> list[Organization]:
     ids = [str(i) for i in ids]
     if not ids:
