@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import smtplib
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from portal.auth import accounts
 from portal.models import AuditEvent, EmailMessage, SignInGuard, User
 from portal.models.catalog import utcnow
-from tests.accounts import log_in, post_form
+from tests.accounts import log_in, post_form, token_for
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 
@@ -305,3 +306,44 @@ def test_the_outbox_keeps_no_link_once_sent_or_expired(app, db, smtp_sent):
     db.session.expire_all()
     for body in db.session.scalars(select(EmailMessage.body)):
         assert "/password/reset/" not in body and "[link removed once sent]" in body
+
+
+@pytest.mark.fresh_database  # the requests run in threads and see each other's commits
+def test_guesses_at_the_same_moment_are_all_counted_and_lock_once(app, db, monkeypatch, unlimited):
+    """The counters live in the database, so workers share them: wrong passwords arriving
+    together from one address all count, and exactly one of them locks and tells."""
+    from portal.auth import guessing
+
+    user = UserFactory(email="owner@example.org")
+    db.session.commit()
+    together = app.config["PORTAL_LOGIN_MAX_FAILURES"]
+    arrived = threading.Barrier(together, timeout=20)
+    count_for_pair = guessing._count_for_pair
+
+    def count_together(*args):
+        arrived.wait()  # every request has checked the lock before any counts
+        return count_for_pair(*args)
+
+    monkeypatch.setattr(guessing, "_count_for_pair", count_together)
+    clients = [app.test_client() for _ in range(together)]
+    tokens = [token_for(c) for c in clients]
+    statuses: list[int] = []
+
+    def guess_once(client, token):
+        data = {"csrf_token": token, "email": "owner@example.org", "password": "a wrong guess"}
+        statuses.append(client.post("/login", data=data, **at(GUESSER)).status_code)
+
+    threads = [
+        threading.Thread(target=guess_once, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * together
+    assert pair_locked(db, user, GUESSER)
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("login.failure") == together and actions.count("login.lockout") == 1
+    assert len(db.session.scalars(select(EmailMessage)).all()) == 1
+    db.session.refresh(user)
+    assert user.failed_logins == together
