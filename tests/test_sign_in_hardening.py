@@ -10,6 +10,7 @@ import threading
 
 import pytest
 from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.auth import accounts
 from portal.models import AuditEvent, EmailMessage, SignInGuard, User
@@ -347,3 +348,26 @@ def test_guesses_at_the_same_moment_are_all_counted_and_lock_once(app, db, monke
     assert len(db.session.scalars(select(EmailMessage)).all()) == 1
     db.session.refresh(user)
     assert user.failed_logins == together
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_makes_the_pair(
+    app, db, monkeypatch, unlimited
+):
+    """With PORTAL_TRUSTED_PROXIES the proxy's own address is everyone's; the pair must use
+    the address the proxy forwards, as every per-address rule does."""
+    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1))  # as portal.security
+    user = UserFactory(with_mfa=True)
+    db.session.commit()
+    proxy = {"environ_overrides": {"REMOTE_ADDR": "10.0.0.2"}}
+    for _ in range(app.config["PORTAL_LOGIN_MAX_FAILURES"]):
+        log_in(
+            app.test_client(),
+            user.email,
+            "a wrong guess here",
+            headers={"X-Forwarded-For": GUESSER},
+            **proxy,
+        )
+    assert pair_locked(db, user, GUESSER) and guard(db, user, "10.0.0.2") is None
+    home = app.test_client()
+    assert log_in(home, user.email, headers={"X-Forwarded-For": HOME}, **proxy).status_code == 302
+    assert signed_in(home)
