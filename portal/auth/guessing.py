@@ -109,12 +109,12 @@ def record_failure(user: User, address: str) -> bool:
     config = current_app.config
     now = utcnow()
     address = _address(address)
-    pair_locked = _count_for_pair(user, address, now) >= config[
-        "PORTAL_LOGIN_MAX_FAILURES"
-    ] and _lock_pair(user, address, now)
-    account_locked = _count_for_account(user, now) >= config[
-        "PORTAL_ACCOUNT_MAX_FAILURES"
-    ] and _require_reset(user)
+    pair_count = _count_for_pair(user, address, now)
+    pair_locked = pair_count >= config["PORTAL_LOGIN_MAX_FAILURES"] and _lock_pair(
+        user, address, now
+    )
+    account_count = _count_for_account(user, now)
+    account_locked = account_count >= config["PORTAL_ACCOUNT_MAX_FAILURES"] and _require_reset(user)
     if account_locked:
         _mark_reported(user, now, first_in_period=False)
         _tell_reset_required(user)
