@@ -28,6 +28,7 @@ ACTIONS = (
     "login.success",
     "login.failure",
     "login.lockout",
+    "login.reset_required",  # many addresses guessed one account: the emailed reset is needed
     "logout",
     "session.ended",
     "invitation.created",
@@ -35,6 +36,7 @@ ACTIONS = (
     "user.role_changed",
     "user.disabled",
     "user.enabled",
+    "user.details_changed",
     "mfa.enabled",
     "mfa.disabled",
     "mfa.failure",

@@ -100,9 +100,14 @@ def from_environment(instance_path: str) -> dict:
         # Accounts and sessions (HIPAA automatic log-off; ASVS V3).
         "PORTAL_SESSION_IDLE_MINUTES": _int("PORTAL_SESSION_IDLE_MINUTES", 30),
         "PORTAL_SESSION_MAX_HOURS": _int("PORTAL_SESSION_MAX_HOURS", 12),
-        # Consecutive failed sign-ins that lock an account, and for how long.
+        # Failed sign-ins in a row from one address that lock its guessing at one account, and
+        # for how long (portal.auth.guessing).
         "PORTAL_LOGIN_MAX_FAILURES": _int("PORTAL_LOGIN_MAX_FAILURES", 5),
         "PORTAL_LOCKOUT_MINUTES": _int("PORTAL_LOCKOUT_MINUTES", 15),
+        # Many addresses guessing one account: past this many failures from all of them within
+        # PORTAL_SIGN_IN_FAILURE_HOURS, password sign-in waits for the emailed reset.
+        "PORTAL_ACCOUNT_MAX_FAILURES": _int("PORTAL_ACCOUNT_MAX_FAILURES", 50),
+        "PORTAL_SIGN_IN_FAILURE_HOURS": _int("PORTAL_SIGN_IN_FAILURE_HOURS", 24),
         "PORTAL_INVITATION_HOURS": _int("PORTAL_INVITATION_HOURS", 48),
         "PORTAL_PASSWORD_RESET_MINUTES": _int("PORTAL_PASSWORD_RESET_MINUTES", 60),
         # Fernet keys, newest first, for client fields at rest (portal/models/encrypted.py).

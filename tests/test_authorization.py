@@ -86,6 +86,8 @@ EXPECTED = {
     ("auth.reset_password", "GET"): everyone(200),
     ("auth.reset_password", "POST"): everyone(422),
     # Each person's own account pages.
+    ("auth.my_account", "GET"): signed_in_only(200),
+    ("auth.my_account", "POST"): signed_in_only(422),  # an empty form: the name is required
     ("auth.my_sessions", "GET"): signed_in_only(200),
     ("auth.end_other_sessions", "POST"): signed_in_only(302),
     ("auth.end_session", "POST"): signed_in_only(404),  # someone else's session

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from portal import audit, notify
-from portal.auth import passwords, sessions, tokens
+from portal.auth import guessing, passwords, sessions, tokens
 from portal.extensions import db
 from portal.models import Invitation, Organization, Role, User
 from portal.models.catalog import utcnow
@@ -134,10 +134,24 @@ def request_password_reset(email: str) -> None:
 def reset_password(user: User, password: str) -> None:
     """Set the new password and end every session of the user (a thief's too)."""
     user.password_hash = passwords.hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    guessing.forget_all(user)
     sessions.end_all(user, "password-reset")
     audit.record("password.reset", record=user, actor=user)
+
+
+def update_details(user: User, *, display_name: str | None, phone: str | None) -> list[str]:
+    """Set the user's own name and work phone (already cleaned by the form); returns the
+    fields that changed, audited by name (the values are the account's, not the log's)."""
+    changed = [
+        name
+        for name, value in (("display_name", display_name), ("phone", phone))
+        if getattr(user, name) != value
+    ]
+    if changed:
+        user.display_name = display_name
+        user.phone = phone
+        audit.record("user.details_changed", record=user, actor=user, detail=", ".join(changed))
+    return changed
 
 
 def organizations_by_id(ids) -> list[Organization]:

@@ -7,7 +7,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth import passwords
-from portal.forms import PortalForm, email_validators
+from portal.catalog import cleaning
+from portal.forms import PortalForm, cleaned, email_validators
 
 REQUIRED_EMAIL = DataRequired(message=_l("Enter your email address."))
 
@@ -85,6 +86,30 @@ class NewPasswordForm(PortalForm):
             DataRequired(message=_l("Type the password again.")),
             EqualTo("password", message=_l("The two passwords are not the same.")),
         ],
+    )
+
+
+# As long as user_account.display_name holds.
+DISPLAY_NAME_MAX = 200
+
+
+class AccountDetailsForm(PortalForm):
+    """What colleagues see of the signed-in person: providers see a referring clinician's name
+    and work phone on the referral."""
+
+    display_name = StringField(
+        _l("Your name"),
+        filters=[cleaned(cleaning.clean_text, DISPLAY_NAME_MAX)],
+        validators=[DataRequired(message=_l("Enter your name as colleagues know you."))],
+        description=_l("As colleagues and providers know you, for example: Sam Rivera, LCSW."),
+    )
+    phone = StringField(
+        _l("Work phone"),
+        filters=[cleaned(cleaning.clean_phone)],
+        description=_l(
+            "A number providers can call about your referrals, like 703-555-0100. "
+            "Leave it empty to show none."
+        ),
     )
 
 

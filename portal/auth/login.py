@@ -2,24 +2,22 @@
 
 The same answer for an unknown address, a wrong password, a disabled account and an account
 with no password yet, so sign-in reveals nothing about which addresses have accounts.
-After PORTAL_LOGIN_MAX_FAILURES failures in a row the account is locked for
-PORTAL_LOCKOUT_MINUTES (ASVS 2.2.1); rate limits per account and per address sit in front
+Failures lock the guessing from one address at one account, not the account
+(portal.auth.guessing); rate limits per account and per address sit in front
 (portal.auth.views).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 
-from flask import current_app, session
-from flask_babel import gettext as _
+from flask import session
 from sqlalchemy import select
 
-from portal import audit, notify
-from portal.auth import mfa, passwords, sessions
+from portal import audit
+from portal.auth import guessing, mfa, passwords, sessions
 from portal.auth.accounts import normalize_email
-from portal.extensions import db
+from portal.extensions import client_address, db
 from portal.models import User
 from portal.models.catalog import utcnow
 
@@ -35,48 +33,16 @@ class Outcome(enum.Enum):
     locked = "locked"
 
 
-def _is_locked(user: User, now: dt.datetime) -> bool:
-    return user.locked_until is not None and user.locked_until > now
-
-
 def _fail(user: User | None, email: str, action: str = "login.failure") -> Outcome:
-    """Count a failed attempt; lock the account when it reaches the limit."""
+    """Count a failed attempt for this address and account (portal.auth.guessing)."""
     if user is None:
         audit.record(action, actor_email=email[:254], detail="unknown account")
         db.session.commit()
         return Outcome.refused
-    now = utcnow()
-    user.failed_logins = (user.failed_logins or 0) + 1
     audit.record(action, record=user, actor_email=user.email)
-    if user.failed_logins >= current_app.config["PORTAL_LOGIN_MAX_FAILURES"]:
-        user.locked_until = now + dt.timedelta(minutes=current_app.config["PORTAL_LOCKOUT_MINUTES"])
-        user.failed_logins = 0
-        audit.record(
-            "login.lockout",
-            record=user,
-            actor_email=user.email,
-            detail=f"{current_app.config['PORTAL_LOCKOUT_MINUTES']} minutes",
-        )
-        _tell_about_lockout(user)
-        db.session.commit()
-        return Outcome.locked
+    locked = guessing.record_failure(user, client_address())
     db.session.commit()
-    return Outcome.refused
-
-
-def _tell_about_lockout(user: User) -> None:
-    minutes = current_app.config["PORTAL_LOCKOUT_MINUTES"]
-    notify.queue(
-        to=user.email,
-        subject=_("Sign-in to Community Help Finder is paused"),
-        body=_(
-            "Someone tried to sign in to your account and got the password or the code wrong "
-            "too many times, so sign-in is paused for %(minutes)d minutes.\n\n"
-            "If this was you, wait and try again. If it was not, reset your password and tell "
-            "your administrator.",
-            minutes=minutes,
-        ),
-    )
+    return Outcome.locked if locked else Outcome.refused
 
 
 def find_user(email: str) -> User | None:
@@ -87,7 +53,7 @@ def check_password(email: str, password: str) -> Outcome:
     """First step. On success either signs in or leaves the MFA step pending in the session."""
     user = find_user(email)
     now = utcnow()
-    if user is not None and _is_locked(user, now):
+    if user is not None and guessing.is_refused(user, client_address()):
         passwords.verify(None, password)  # same time as any other attempt
         audit.record("login.failure", record=user, actor_email=user.email, detail="locked")
         db.session.commit()
@@ -118,7 +84,9 @@ def pending_user() -> User | None:
         session.pop(PENDING_MFA_KEY, None)
         return None
     user = db.session.get(User, str(pending.get("user", "")))
-    if user is None or not user.active or not user.mfa_enabled or _is_locked(user, utcnow()):
+    if user is None or not user.active or not user.mfa_enabled:
+        return None
+    if guessing.is_refused(user, client_address()):
         return None
     return user
 
@@ -141,8 +109,7 @@ def check_second_factor(user: User, code: str) -> Outcome:
 def complete(user: User) -> None:
     """Both factors done: a new session (new id), audited, committed."""
     sessions.start(user)  # clears the cookie session, the pending MFA step with it
-    user.failed_logins = 0
-    user.locked_until = None
+    guessing.forget_pair(user, client_address())
     user.last_login_at = utcnow()
     audit.record("login.success", record=user, actor=user)
     db.session.commit()

@@ -23,6 +23,7 @@ from flask_login import current_user
 from portal import audit
 from portal.auth import accounts, bp, login, mfa, passwords, policies, sessions, tokens
 from portal.auth.forms import (
+    AccountDetailsForm,
     ConfirmPasswordForm,
     EmptyForm,
     ForgotPasswordForm,
@@ -251,6 +252,25 @@ def reset_password(token: str):
         return redirect(url_for("auth.login_page"))
 
     return _new_password_page(user.email, invitation=False, save=save)
+
+
+# --- the user's own details ---------------------------------------------------------------
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def my_account():
+    form = AccountDetailsForm(obj=current_user)
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("auth/account.html", form=form), INVALID
+        changed = accounts.update_details(
+            current_user, display_name=form.display_name.data, phone=form.phone.data
+        )
+        db.session.commit()
+        flash(_("Your details are saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for("auth.my_account"))
+    return render_template("auth/account.html", form=form)
 
 
 # --- the user's own sessions --------------------------------------------------------------

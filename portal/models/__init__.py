@@ -53,6 +53,7 @@ from portal.models.people import (  # noqa: F401
     Invitation,
     RecoveryCode,
     Role,
+    SignInGuard,
     User,
     UserOrganization,
     UserSession,

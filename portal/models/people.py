@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
@@ -42,9 +42,15 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    # Consecutive failed sign-ins and the lock they caused (portal.auth.login).
+    # Failed sign-ins from every address since failures_since (portal.auth.guessing): past
+    # a ceiling, password sign-in waits for the emailed reset (password_reset_required).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    failures_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    password_reset_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # When the owner was last told that sign-in to their account was being guessed.
+    guessing_reported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # TOTP: the secret is kept while set-up is pending; mfa_enabled once a code confirmed it.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     mfa_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -116,6 +122,23 @@ class UserSession(Model):
     end_reason: Mapped[str | None] = mapped_column(String(20))
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class SignInGuard(Model):
+    """Failed sign-ins (password or two-step code) from one client address to one account,
+    and the lock they caused: the guessing is locked, not the account (portal.auth.guessing)."""
+
+    __tablename__ = "sign_in_guard"
+    __table_args__ = (UniqueConstraint("user_id", "address"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    user_id: Mapped[str] = fk("user_account.id", nullable=False)
+    address: Mapped[str] = mapped_column(String(45))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class RecoveryCode(Model):
