@@ -142,7 +142,7 @@ def test_category_pages_get_the_same_chips(client, counseling):
 def test_result_cards_carry_a_call_button(client, counseling):
     html = client.get("/search?q=anytime").get_data(as_text=True)
     assert re.search(
-        r'<a class="button button-call" href="tel:\+17035550190">Call<span class="visually-hidden">'
-        r" Anytime Counseling</span>",
+        r'<a class="button button-call" href="tel:\+17035550190">Call<span class="visually-hidden"'
+        r' lang="en"> Anytime Counseling</span>',
         html,
     )

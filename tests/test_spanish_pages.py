@@ -118,6 +118,17 @@ def test_the_public_list_link_in_spanish(sample, client):
     assert_spanish(client.get("/l/lista-de-prueba", headers=SPANISH))
 
 
+def test_my_list_in_spanish(sample, client):
+    assert_spanish(client.get("/my-list", headers=SPANISH))  # empty
+    services = sample.session.scalars(
+        select(Service).where(Service.status.in_(PUBLIC_STATUSES)).limit(2)
+    ).all()
+    client.set_cookie("my_list", ".".join(s.id for s in services))
+    response = client.get("/my-list", headers=SPANISH)
+    assert_spanish(response)
+    assert "Compartir esta lista" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("path", ["/no-such-page", "/services/no-such-service"])
 def test_not_found_in_spanish(client, path):
     assert_spanish(client.get(path, headers=SPANISH), 404)

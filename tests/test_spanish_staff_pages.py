@@ -63,3 +63,17 @@ def test_provider_staff_pages_in_spanish(app, db):
     # Without the form's CSRF token: refused, in Spanish.
     assert confirmed.status_code == 400
     assert "Este formulario venció" in confirmed.get_data(as_text=True)
+
+
+def test_program_reports_in_spanish(app, db):
+    """The reports pages, definitions included (portal.reports.metrics.DEFINITIONS)."""
+    browser = signed_in(app, UserFactory(role="admin"))
+    db.session.commit()
+    pages = {}
+    for path in ("/reports", "/reports/marcus-alert"):
+        response = browser.get(path, headers=SPANISH)
+        assert response.status_code == 200, path
+        pages[path] = response.get_data(as_text=True)
+        assert '<html lang="es">' in pages[path], path
+        assert english_words(pages[path]) == [], path
+    assert "Intervenciones según cómo terminaron." in pages["/reports"]

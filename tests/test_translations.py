@@ -55,7 +55,7 @@ def test_every_message_is_translated_and_not_fuzzy(template, language):
     for message in template:
         if not message.id:
             continue
-        entry = translated.get(message.id)
+        entry = translated.get(message.id, message.context)
         if entry is None:
             missing.append(message.id)
         elif entry.fuzzy:

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from rq import get_current_job
 
 from portal import audit
@@ -15,8 +16,13 @@ from portal.hsds.importer import Report, import_source
 from portal.hsds.sources import SourceError, read_upload
 from portal.models import User
 
-# What the worker says it is doing (job.meta["stage"]), shown on the progress page.
-STAGES = ("queued", "reading", "checking and writing", "finished")
+# What the worker says it is doing (job.meta["stage"]), and its words on the progress page.
+STAGES = {
+    "queued": _l("queued"),
+    "reading": _l("reading"),
+    "checking and writing": _l("checking and writing"),
+    "finished": _l("finished"),
+}
 
 
 def save_upload(data: bytes) -> Path:

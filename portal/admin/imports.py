@@ -109,11 +109,12 @@ def import_job(job_id: str):
             problems=report.problems[:PROBLEMS_SHOWN],
         ), INVALID if report.fatal else 200
     failed = status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+    stage = job.meta.get("stage", "queued")
     page = render_template(
         "admin/import_job.html",
         job=job,
         failed=failed,
-        stage=job.meta.get("stage", "queued"),
+        stage=import_jobs.STAGES.get(stage, stage),
         filename=job.meta.get("filename", ""),
     )
     # The browser reloads the page by itself (no JavaScript needed) until the report is in.

@@ -16,6 +16,7 @@ from sqlalchemy import inspect, select, update
 
 from portal.catalog.capacity import CAPACITY_FIELDS
 from portal.catalog.fields import MODELS, changed_fields, fields_of
+from portal.catalog.vocabulary import label
 from portal.extensions import db
 from portal.models import (
     ChangeRequest,
@@ -227,7 +228,7 @@ def update_capacity(
                 raise CapacityError(
                     _(
                         "Open %(unit)s cannot be more than %(maximum)d, the number in all.",
-                        unit=row.unit.name,
+                        unit=label(row.unit.name),
                         maximum=row.maximum,
                     )
                 )

@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import Float, and_, case, distinct, exists, func, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -47,58 +49,89 @@ INVOLUNTARY = (Disposition.eco.value, Disposition.tdo.value)
 INJURED = (Injuries.person.value, Injuries.responder.value, Injuries.both.value)
 CATEGORY_LINK = "service_category"  # portal.catalog.vocabulary.CATEGORY_LINK
 
-DEFINITIONS: dict[str, str] = {
-    "calls.total": "Behavioral-health calls in the 911 centre's log received in the period.",
-    "calls.responded": "Of those, calls the co-response team answered (team_status responded).",
-    "calls.missed": "Calls the team did not answer, by the reason in the log: off duty, busy "
-    "on another call, or other.",
-    "calls.by_hour": "Calls by local hour of the day they were received, with how many the "
-    "team answered and how many came while it was off duty: hours with many off-duty calls "
-    "are where a second shift would help.",
-    "calls.by_weekday": "Calls by local day of the week they were received.",
-    "encounters.total": "Encounters (calls and outreach contacts) that took place in the "
-    "period, imported ones included.",
-    "encounters.by_source": "Encounters by how they began.",
-    "encounters.by_disposition": "Encounters by how they ended.",
-    "encounters.involuntary": "Encounters that ended in an emergency custody order (ECO) or a "
-    "temporary detention order (TDO).",
-    "encounters.arrest_eligible": "Encounters where the person could have been arrested.",
-    "encounters.diverted": "Arrest-eligible encounters where the person was not arrested and "
-    "was diverted instead.",
-    "encounters.response_minutes": "Minutes from the call being received to the team "
-    "arriving, for encounters with both times recorded: median and 90th percentile "
-    "(nearest rank).",
-    "encounters.police_backup": "Encounters where the team asked for police backup.",
-    "encounters.with_injuries": "Encounters where the person, a responder, or both were injured.",
-    "encounters.force_used": "Encounters where force was used.",
-    "encounters.by_triage_level": "Encounters by Marcus Alert triage level (1 routine to 4 "
-    "emergent); not recorded where left blank.",
-    "referrals.sent": "Referrals sent to a provider in the period (entered-in-error excluded). "
-    "The other referral figures follow these referrals to today.",
-    "referrals.accepted": "Of those, referrals the provider accepted.",
-    "referrals.declined": "Of those, referrals the provider declined, by the outcome given.",
-    "referrals.completed": "Of those, referrals marked completed.",
-    "referrals.got_help": "Of those, referrals that ended with the outcome got help "
-    "(linkage to care).",
-    "referrals.hours_to_response": "Hours from sending to the provider's first answer "
-    "(accept or decline): median (nearest rank).",
-    "referrals.hours_to_completion": "Hours from sending to completion, for completed "
-    "referrals: median (nearest rank).",
-    "referrals.overdue_now": "Referrals waiting now for the provider's answer past the "
-    "answer deadline (any period).",
-    "referrals.by_urgency": "Referrals sent in the period by urgency, with how many were "
-    "completed and got help.",
-    "repeat_contacts": "People with a client record who had an encounter in the period within "
-    "90 days of their previous encounter.",
-    "gaps.search_misses": "Public searches in the period that found nothing, by the words "
-    "searched (only the words are kept, never who searched).",
-    "gaps.no_capacity": "Referrals sent in the period and declined for no capacity, by the "
-    "service's category and by organization.",
-    "equity.by_race_ethnicity": "Encounters in the period by race and ethnicity (2024 "
-    "federal categories; not recorded counts as unknown), with involuntary holds, arrests "
-    "and use of force: counts, rates per encounter, the group's share of encounters, and "
-    "that share divided by the group's share of the city's population (when an admin has "
-    "set it).",
+DEFINITIONS: dict[str, LazyString] = {
+    "calls.total": _l("Behavioral-health calls in the 911 centre's log received in the period."),
+    "calls.responded": _l("Of those, calls the co-response team answered (team_status responded)."),
+    "calls.missed": _l(
+        "Calls the team did not answer, by the reason in the log: off duty, busy "
+        "on another call, or other."
+    ),
+    "calls.by_hour": _l(
+        "Calls by local hour of the day they were received, with how many the "
+        "team answered and how many came while it was off duty: hours with many off-duty calls "
+        "are where a second shift would help."
+    ),
+    "calls.by_weekday": _l("Calls by local day of the week they were received."),
+    "encounters.total": _l(
+        "Encounters (calls and outreach contacts) that took place in the "
+        "period, imported ones included."
+    ),
+    "encounters.by_source": _l("Encounters by how they began."),
+    "encounters.by_disposition": _l("Encounters by how they ended."),
+    "encounters.involuntary": _l(
+        "Encounters that ended in an emergency custody order (ECO) or a "
+        "temporary detention order (TDO)."
+    ),
+    "encounters.arrest_eligible": _l("Encounters where the person could have been arrested."),
+    "encounters.diverted": _l(
+        "Arrest-eligible encounters where the person was not arrested and was diverted instead."
+    ),
+    "encounters.response_minutes": _l(
+        "Minutes from the call being received to the team "
+        "arriving, for encounters with both times recorded: median and 90th percentile "
+        "(nearest rank)."
+    ),
+    "encounters.police_backup": _l("Encounters where the team asked for police backup."),
+    "encounters.with_injuries": _l(
+        "Encounters where the person, a responder, or both were injured."
+    ),
+    "encounters.force_used": _l("Encounters where force was used."),
+    "encounters.by_triage_level": _l(
+        "Encounters by Marcus Alert triage level (1 routine to 4 "
+        "emergent); not recorded where left blank."
+    ),
+    "referrals.sent": _l(
+        "Referrals sent to a provider in the period (entered-in-error excluded). "
+        "The other referral figures follow these referrals to today."
+    ),
+    "referrals.accepted": _l("Of those, referrals the provider accepted."),
+    "referrals.declined": _l("Of those, referrals the provider declined, by the outcome given."),
+    "referrals.completed": _l("Of those, referrals marked completed."),
+    "referrals.got_help": _l(
+        "Of those, referrals that ended with the outcome got help (linkage to care)."
+    ),
+    "referrals.hours_to_response": _l(
+        "Hours from sending to the provider's first answer "
+        "(accept or decline): median (nearest rank)."
+    ),
+    "referrals.hours_to_completion": _l(
+        "Hours from sending to completion, for completed referrals: median (nearest rank)."
+    ),
+    "referrals.overdue_now": _l(
+        "Referrals waiting now for the provider's answer past the answer deadline (any period)."
+    ),
+    "referrals.by_urgency": _l(
+        "Referrals sent in the period by urgency, with how many were completed and got help."
+    ),
+    "repeat_contacts": _l(
+        "People with a client record who had an encounter in the period within "
+        "90 days of their previous encounter."
+    ),
+    "gaps.search_misses": _l(
+        "Public searches in the period that found nothing, by the words "
+        "searched (only the words are kept, never who searched)."
+    ),
+    "gaps.no_capacity": _l(
+        "Referrals sent in the period and declined for no capacity, by the "
+        "service's category and by organization."
+    ),
+    "equity.by_race_ethnicity": _l(
+        "Encounters in the period by race and ethnicity (2024 "
+        "federal categories; not recorded counts as unknown), with involuntary holds, arrests "
+        "and use of force: counts, rates per encounter, the group's share of encounters, and "
+        "that share divided by the group's share of the city's population (when an admin has "
+        "set it)."
+    ),
 }
 
 

@@ -108,7 +108,7 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
         Table(
             key="coverage",
             title=_l("Coverage: behavioral-health calls"),
-            definition=" ".join((DEFINITIONS["calls.total"], DEFINITIONS["calls.missed"])),
+            definition=" ".join(str(DEFINITIONS[key]) for key in ("calls.total", "calls.missed")),
             headers=[_l("Calls"), _l("Number")],
             rows=[
                 [_l("All behavioral-health calls"), calls["total"]],

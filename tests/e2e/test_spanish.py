@@ -30,6 +30,9 @@ def test_a_spanish_speaker_finds_a_service_and_reports_a_problem(open_page, asse
     box.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Resultados de la búsqueda")
     expect(page.locator(".result-count")).to_have_text(re.compile(r"coincide"))
+    # The map's pins are named after the listings, in the listings' language.
+    expect(page.locator(".leaflet-marker-icon").first).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="Acercar")).to_be_visible()
     assert_spanish(page, assert_accessible)
 
     # A filter: the first payment option, then "Ver resultados"; the chip says it in Spanish.

@@ -11,12 +11,21 @@
     section.hidden = false;
     element.setAttribute("role", "region");
     element.setAttribute("aria-label", element.getAttribute("data-map-label"));
-    var map = L.map(element, { scrollWheelZoom: false });
+    // The pins carry the listings' own names, in the language they were written in.
+    var listingLang = element.getAttribute("data-listing-lang");
+    var map = L.map(element, { scrollWheelZoom: false, zoomControl: false });
+    L.control.zoom({
+      zoomInTitle: element.getAttribute("data-zoom-in"),
+      zoomOutTitle: element.getAttribute("data-zoom-out")
+    }).addTo(map);
+    // Leaflet's own credit, without its English tooltip.
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     var credit = document.createElement("a");
     credit.href = data.attribution_url;
     credit.textContent = data.attribution;
     L.tileLayer(data.tiles, { maxZoom: 19, attribution: credit.outerHTML }).addTo(map);
     var bounds = [];
+    var markers = [];
     data.points.forEach(function (point) {
       var label = point.place ? point.name + ", " + point.place : point.name;
       var marker = L.marker([point.lat, point.lng], { title: label, alt: label, keyboard: true });
@@ -24,9 +33,11 @@
       link.href = point.url;
       link.textContent = point.name;
       var popup = document.createElement("p");
+      popup.lang = listingLang;
       popup.appendChild(link);
       if (point.place) { popup.appendChild(document.createTextNode(" — " + point.place)); }
       marker.bindPopup(popup).addTo(map);
+      markers.push(marker);
       bounds.push([point.lat, point.lng]);
     });
     if (bounds.length === 1) {
@@ -34,5 +45,7 @@
     } else {
       map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
     }
+    // A marker has its element once the map has a view.
+    markers.forEach(function (marker) { marker.getElement().setAttribute("lang", listingLang); });
   });
 }());
