@@ -11,7 +11,8 @@ Every client is a thread with its own keep-alive connection sending requests bac
 D seconds; then it stops by itself and prints throughput, p50/p95/p99 and errors per mix. An
 error is a status >= 500 or a failed connection, and for a clinician also any answer other
 than 200 (a lost session sends them to the sign-in page). It only talks to 127.0.0.1 /
-localhost.
+localhost. A 503 that carries Retry-After (the database away for a moment) is counted apart
+as well, for the restart test of issue 18.10.
 
     PORTAL_ENV=production SECRET_KEY=… PORTAL_DATA_KEYS=… DATABASE_URL=postgresql+psycopg://…
     PORTAL_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/7 make serve          # one terminal
@@ -75,6 +76,7 @@ class Tally:
     timings: list[float] = field(default_factory=list)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    retry_after: int = 0  # 503 answers that say when to come back (a database outage)
 
 
 def percentile(ordered: list[float], fraction: float) -> float:
@@ -154,6 +156,7 @@ class Browser:
     def __init__(self, host: str, port: int, cookies: dict[str, str] | None = None):
         self.host, self.port = host, port
         self.cookies = cookies if cookies is not None else {}
+        self.retry_after = False  # whether the last answer carried Retry-After
         self.connection = http.client.HTTPConnection(host, port, timeout=60)
 
     def request(self, method: str, path: str, form: dict | None = None):
@@ -174,6 +177,7 @@ class Browser:
                 self.cookies.pop(name.strip(), None)
             else:
                 self.cookies[name.strip()] = value
+        self.retry_after = response.getheader("Retry-After") is not None
         return response.status, response.getheader("Location") or "", text
 
     def reconnect(self) -> None:
@@ -248,7 +252,7 @@ def _clinician_picker(seed: int, services: list[str], clinician: Clinician):
 def client_loop(browser: Browser, deadline: float, pick, strict: bool, tally: Tally, lock):
     mine: list[float] = []
     statuses: dict[int, int] = {}
-    failed = 0
+    failed = retry_after = 0
     while time.perf_counter() < deadline:
         path = pick()
         started = time.perf_counter()
@@ -262,10 +266,13 @@ def client_loop(browser: Browser, deadline: float, pick, strict: bool, tally: Ta
         statuses[status] = statuses.get(status, 0) + 1
         if status >= 500 or (strict and status != 200):
             failed += 1
+        if status == 503 and browser.retry_after:
+            retry_after += 1
     browser.close()
     with lock:
         tally.timings.extend(mine)
         tally.errors += failed
+        tally.retry_after += retry_after
         for status, count in statuses.items():
             tally.statuses[status] = tally.statuses.get(status, 0) + count
 
@@ -282,6 +289,7 @@ def summary(tally: Tally, clients: int, elapsed: float) -> dict:
         "p99": percentile(ordered, 0.99) if ordered else nan,
         "errors": tally.errors,
         "statuses": dict(sorted(tally.statuses.items())),
+        "retry_after": tally.retry_after,
     }
 
 
@@ -336,7 +344,8 @@ def main() -> None:
             f"{args.url}  {mix}: {f['clients']} clients, {args.seconds:g} s: "
             f"{f['requests']} requests, {f['throughput']:.1f} req/s, "
             f"p50 {f['p50']:.0f} ms, p95 {f['p95']:.0f} ms, p99 {f['p99']:.0f} ms, "
-            f"errors {f['errors']}, statuses {f['statuses']}"
+            f"errors {f['errors']}, statuses {f['statuses']}, "
+            f"503 with Retry-After {f['retry_after']}"
         )
 
 
