@@ -1,13 +1,28 @@
 """Bounded load test on loopback against a running server (`make serve`), issue 18.
 
-The public mix: search 50 %, service pages 30 %, home and category pages 20 %. C clients
-(threads, each with its own keep-alive connection) send requests back to back for D seconds,
-then it stops by itself and prints throughput, p50/p95/p99 and errors (status >= 500 or a
-failed connection). It only talks to 127.0.0.1 / localhost.
+Two mixes run side by side and are reported apart:
+
+- public: C clients, no cookies; search 50 %, service pages 30 %, home and category pages 20 %;
+- clinicians: N signed-in clinicians (--clinicians), each through the real two-step sign-in
+  (password form, then a TOTP code); dashboard 20 %, search 30 %, service pages 30 %, the
+  refer page for one of the bench's clients 20 %.
+
+Every client is a thread with its own keep-alive connection sending requests back to back for
+D seconds; then it stops by itself and prints throughput, p50/p95/p99 and errors per mix. An
+error is a status >= 500 or a failed connection, and for a clinician also any answer other
+than 200 (a lost session sends them to the sign-in page). It only talks to 127.0.0.1 /
+localhost. A 503 that carries Retry-After (the database away for a moment) is counted apart
+as well, for the restart test of issue 18.10.
 
     PORTAL_ENV=production SECRET_KEY=… PORTAL_DATA_KEYS=… DATABASE_URL=postgresql+psycopg://…
     PORTAL_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/7 make serve          # one terminal
-    .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --clients 50 --seconds 30
+    .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --clients 50 --seconds 30 \\
+        --clinicians 10                                                          # another
+
+With --clinicians, the bench first creates (or resets) the clinician accounts
+clinician-N@bench.example, their TOTP secrets and a few fictional clients through the app's own
+functions, so it needs the server's environment (DATABASE_URL, SECRET_KEY, PORTAL_DATA_KEYS).
+Each sign-in is two POSTs counted by the per-address sign-in limit (30 a minute by default).
 
 The catalog is whatever the server holds (`flask --app wsgi generate-catalog --services 10000`
 then `flask --app wsgi search rebuild` for the issue's figures). Rate limits apply to the API
@@ -23,7 +38,8 @@ import random
 import re
 import threading
 import time
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
 
 WORDS = [
     "counseling",
@@ -42,6 +58,25 @@ WORDS = [
     "family",
     "veterans",
 ]
+BENCH_PASSWORD = "bench load clinician passphrase 7"
+CLIENTS_PER_CLINICIAN = 3
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass
+class Clinician:
+    email: str
+    totp_secret: str
+    client_ids: list[str]
+    cookies: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Tally:
+    timings: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    retry_after: int = 0  # 503 answers that say when to come back (a database outage)
 
 
 def percentile(ordered: list[float], fraction: float) -> float:
@@ -63,7 +98,127 @@ def discover(host: str, port: int) -> tuple[list[str], list[str]]:
     return services, categories or ["/"]
 
 
-def pick_path(rng: random.Random, services: list[str], categories: list[str]) -> str:
+def prepare_clinicians(count: int) -> list[Clinician]:
+    """Clinician accounts with two-step sign-in on, and fictional clients to refer.
+
+    Made with the app's own functions (invitation, password, MFA set-up, client record), in
+    the database the environment names; a second run resets the same accounts."""
+    import pyotp
+    from sqlalchemy import select
+
+    from portal import create_app
+    from portal.auth import accounts, mfa
+    from portal.extensions import db
+    from portal.models import Client, Invitation, Role, User
+    from portal.referrals import clients
+
+    app = create_app()
+    prepared = []
+    with app.app_context():
+        for n in range(1, count + 1):
+            email = f"clinician-{n}@bench.example"
+            user = db.session.scalar(select(User).where(User.email == email))
+            if user is None:
+                accounts.invite(email, Role.clinician)
+                invitation = db.session.scalars(
+                    select(Invitation)
+                    .join(User, Invitation.user_id == User.id)
+                    .where(User.email == email)
+                ).one()
+                user = accounts.accept_invitation(invitation, BENCH_PASSWORD)
+            else:
+                accounts.reset_password(user, BENCH_PASSWORD)
+                mfa.disable(user)
+                user.totp_secret = None
+            secret = mfa.begin_setup(user)
+            # The code of the previous 30-second step: the sign-in then uses the current one,
+            # which a code already used would not allow.
+            if mfa.enable(user, pyotp.TOTP(secret).at(time.time() - 30)) is None:
+                raise SystemExit(f"Could not turn on two-step sign-in for {email}.")
+            mine = list(
+                db.session.scalars(
+                    select(Client.id).where(Client.created_by_id == user.id).order_by(Client.id)
+                )
+            )
+            for k in range(len(mine), CLIENTS_PER_CLINICIAN):
+                made = clients.create(
+                    {"name": f"Bench Client {n}-{k + 1}", "approximate_age": 30 + k}, by=user
+                )
+                mine.append(made.id)
+            prepared.append(Clinician(email, secret, mine[:CLIENTS_PER_CLINICIAN]))
+        db.session.commit()
+    return prepared
+
+
+class Browser:
+    """One keep-alive connection with a cookie jar: enough for the sign-in forms."""
+
+    def __init__(self, host: str, port: int, cookies: dict[str, str] | None = None):
+        self.host, self.port = host, port
+        self.cookies = cookies if cookies is not None else {}
+        self.retry_after = False  # whether the last answer carried Retry-After
+        self.connection = http.client.HTTPConnection(host, port, timeout=60)
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        text = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if "max-age=0" in header.lower() or "expires=thu, 01 jan 1970" in header.lower():
+                self.cookies.pop(name.strip(), None)
+            else:
+                self.cookies[name.strip()] = value
+        self.retry_after = response.getheader("Retry-After") is not None
+        return response.status, response.getheader("Location") or "", text
+
+    def reconnect(self) -> None:
+        self.connection.close()
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _csrf(page: bytes) -> str:
+    found = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if not found:
+        raise SystemExit("No CSRF token on the sign-in page.")
+    return found.group(1).decode()
+
+
+def sign_in(host: str, port: int, clinician: Clinician) -> None:
+    """The real two-step sign-in: the password form, then the TOTP form."""
+    import pyotp
+
+    browser = Browser(host, port, clinician.cookies)
+    _, _, page = browser.request("GET", "/login")
+    status, location, _ = browser.request(
+        "POST",
+        "/login",
+        {"csrf_token": _csrf(page), "email": clinician.email, "password": BENCH_PASSWORD},
+    )
+    if status != 302 or "/login/verify" not in location:
+        raise SystemExit(f"Sign-in of {clinician.email} answered {status} {location!r}.")
+    _, _, page = browser.request("GET", "/login/verify")
+    code = pyotp.TOTP(clinician.totp_secret).now()
+    status, location, _ = browser.request(
+        "POST", "/login/verify", {"csrf_token": _csrf(page), "code": code}
+    )
+    if status != 302 or "/login" in urlsplit(location).path:
+        raise SystemExit(f"Second step of {clinician.email} answered {status} {location!r}.")
+    browser.close()
+
+
+def public_path(rng: random.Random, services: list[str], categories: list[str]) -> str:
     roll = rng.random()
     if roll < 0.5:
         return "/search?q=" + rng.choice(WORDS).replace(" ", "+")
@@ -72,80 +227,126 @@ def pick_path(rng: random.Random, services: list[str], categories: list[str]) ->
     return "/" if roll < 0.9 else rng.choice(categories)
 
 
-def client_loop(host, port, deadline, services, categories, seed, timings, errors, lock):
+def clinician_path(rng: random.Random, services: list[str], client_ids: list[str]) -> str:
+    roll = rng.random()
+    if roll < 0.2:
+        return "/dashboard"
+    if roll < 0.5:
+        return "/search?q=" + rng.choice(WORDS).replace(" ", "+")
+    if roll < 0.8:
+        return "/services/" + rng.choice(services)
+    query = {"service_id": rng.choice(services), "client_id": rng.choice(client_ids)}
+    return "/referrals/new?" + urlencode(query)
+
+
+def _public_picker(seed: int, services: list[str], categories: list[str]):
     rng = random.Random(seed)
-    connection = http.client.HTTPConnection(host, port, timeout=60)
+    return lambda: public_path(rng, services, categories)
+
+
+def _clinician_picker(seed: int, services: list[str], clinician: Clinician):
+    rng = random.Random(10_000 + seed)
+    return lambda: clinician_path(rng, services, clinician.client_ids)
+
+
+def client_loop(browser: Browser, deadline: float, pick, strict: bool, tally: Tally, lock):
     mine: list[float] = []
-    failed = 0
+    statuses: dict[int, int] = {}
+    failed = retry_after = 0
     while time.perf_counter() < deadline:
-        path = pick_path(rng, services, categories)
+        path = pick()
         started = time.perf_counter()
         try:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            response.read()
-            if response.status >= 500:
-                failed += 1
+            status, _, _ = browser.request("GET", path)
         except (OSError, http.client.HTTPException):
             failed += 1
-            connection.close()
-            connection = http.client.HTTPConnection(host, port, timeout=60)
+            browser.reconnect()
             continue
         mine.append((time.perf_counter() - started) * 1000)
-    connection.close()
+        statuses[status] = statuses.get(status, 0) + 1
+        if status >= 500 or (strict and status != 200):
+            failed += 1
+        if status == 503 and browser.retry_after:
+            retry_after += 1
+    browser.close()
     with lock:
-        timings.extend(mine)
-        errors.append(failed)
+        tally.timings.extend(mine)
+        tally.errors += failed
+        tally.retry_after += retry_after
+        for status, count in statuses.items():
+            tally.statuses[status] = tally.statuses.get(status, 0) + count
 
 
-def run(url: str, clients: int, seconds: float) -> dict:
+def summary(tally: Tally, clients: int, elapsed: float) -> dict:
+    ordered = sorted(tally.timings)
+    nan = float("nan")
+    return {
+        "clients": clients,
+        "requests": len(ordered),
+        "throughput": len(ordered) / elapsed,
+        "p50": percentile(ordered, 0.50) if ordered else nan,
+        "p95": percentile(ordered, 0.95) if ordered else nan,
+        "p99": percentile(ordered, 0.99) if ordered else nan,
+        "errors": tally.errors,
+        "statuses": dict(sorted(tally.statuses.items())),
+        "retry_after": tally.retry_after,
+    }
+
+
+def run(url: str, clients: int, seconds: float, clinicians: int = 0) -> dict:
     parts = urlsplit(url)
-    if parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
+    if parts.hostname not in LOOPBACK:
         raise SystemExit("bench/load.py only loads a server on this machine (loopback).")
     host, port = parts.hostname, parts.port or 80
     services, categories = discover(host, port)
-    timings: list[float] = []
-    errors: list[int] = []
+    staff = prepare_clinicians(clinicians) if clinicians else []
+    for clinician in staff:
+        sign_in(host, port, clinician)
+    public, clinical = Tally(), Tally()
     lock = threading.Lock()
+    # (connection, next path, strict, tally) per simulated person
+    people = [
+        (Browser(host, port), _public_picker(n, services, categories), False, public)
+        for n in range(clients)
+    ] + [
+        (Browser(host, port, c.cookies), _clinician_picker(n, services, c), True, clinical)
+        for n, c in enumerate(staff)
+    ]
     started = time.perf_counter()
     deadline = started + seconds
     threads = [
-        threading.Thread(
-            target=client_loop,
-            args=(host, port, deadline, services, categories, n, timings, errors, lock),
-        )
-        for n in range(clients)
+        threading.Thread(target=client_loop, args=(browser, deadline, pick, strict, tally, lock))
+        for browser, pick, strict, tally in people
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    ordered = sorted(timings)
-    return {
-        "clients": clients,
-        "requests": len(ordered),
-        "throughput": len(ordered) / elapsed,
-        "p50": percentile(ordered, 0.50) if ordered else float("nan"),
-        "p95": percentile(ordered, 0.95) if ordered else float("nan"),
-        "p99": percentile(ordered, 0.99) if ordered else float("nan"),
-        "errors": sum(errors),
-    }
+    figures = {"public": summary(public, clients, elapsed)}
+    if staff:
+        figures["clinicians"] = summary(clinical, len(staff), elapsed)
+    return figures
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--url", default="http://127.0.0.1:8000")
-    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--clients", type=int, default=50, help="public clients")
+    parser.add_argument("--clinicians", type=int, default=0, help="signed-in clinicians")
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
-    figures = run(args.url, args.clients, args.seconds)
-    print(
-        f"{args.url}  {figures['clients']} clients, {args.seconds:g} s: "
-        f"{figures['requests']} requests, {figures['throughput']:.1f} req/s, "
-        f"p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, p99 {figures['p99']:.0f} ms, "
-        f"errors {figures['errors']}"
-    )
+    figures = run(args.url, args.clients, args.seconds, args.clinicians)
+    for mix, f in figures.items():
+        print(
+            f"{args.url}  {mix}: {f['clients']} clients, {args.seconds:g} s: "
+            f"{f['requests']} requests, {f['throughput']:.1f} req/s, "
+            f"p50 {f['p50']:.0f} ms, p95 {f['p95']:.0f} ms, p99 {f['p99']:.0f} ms, "
+            f"errors {f['errors']}, statuses {f['statuses']}, "
+            f"503 with Retry-After {f['retry_after']}"
+        )
 
 
 if __name__ == "__main__":

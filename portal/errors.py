@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
@@ -106,13 +106,16 @@ def _without_mark(start_response):
 
 
 def database_unavailable(error: Exception):
-    from portal.extensions import db
+    from portal.extensions import db, login_manager
 
     try:
         db.session.rollback()
         db.session.remove()
     except SQLAlchemyError:  # the connection is already gone: nothing to undo
         pass
+    # The page is drawn as for anyone: loading the signed-in person (the account links) would
+    # meet the outage again and turn the 503 into a 500. Flask-Login reads the user from here.
+    g._login_user = login_manager.anonymous_user()
     # Only the class: the message may name a host or a statement.
     current_app.logger.warning(
         "Database unavailable (%s) on %s %s", type(error).__name__, request.method, request.path
@@ -126,6 +129,20 @@ def database_unavailable(error: Exception):
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, render_error)
     app.wsgi_app = RetryReadsOnce(app.wsgi_app)  # type: ignore[method-assign]
+
+    @app.teardown_appcontext
+    def end_session_in_an_outage(_error) -> None:
+        """A connection that died after the page was done must not turn it into a 500, and
+        the error handlers do not cover the end of a request. Registered after
+        Flask-SQLAlchemy's teardown, so Flask runs it first."""
+        from portal.extensions import db
+
+        try:
+            db.session.remove()
+        except SQLAlchemyError as error:
+            if not outages.database_unavailable(error):
+                raise
+            db.session.registry.clear()  # drop the broken session; the next request starts anew
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -7,8 +7,10 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from portal.auth.permissions import public
+from portal.extensions import db
 from portal.search import outbox
-from tests.accounts import token_for
+from tests.accounts import signed_in, token_for
+from tests.factories import UserFactory
 
 GONE = OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
 
@@ -65,3 +67,34 @@ def test_the_search_follower_waits_for_the_database(app, monkeypatch):
     assert pauses == [1.0, 2.0, 1.0, 1.0]  # doubling while it is away, back to normal after
     assert "Applied changes to 3 services." in said
     assert sum("not answering" in line for line in said) == 2
+
+
+def test_a_signed_in_page_in_an_outage_gets_503_not_500(app, monkeypatch):
+    """Loading the signed-in person meets the outage too, and so would the 503 page's own
+    account links: the page is drawn as for anyone instead of failing again into a 500."""
+    client = signed_in(app, UserFactory(role="clinician"))
+
+    def gone(*args, **kwargs):
+        raise GONE
+
+    for name in ("get", "execute", "scalar", "scalars"):
+        monkeypatch.setattr(db.session, name, gone)
+    response = client.get("/dashboard")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "988" in response.get_data(as_text=True)
+
+
+def test_a_connection_that_dies_after_the_page_is_done_costs_nothing(app):
+    """The restart can come between a page's last query and the end of its request: closing
+    the session then meets the dead connection, which must not turn the finished page into a
+    500 (the end of the request runs outside the error handlers)."""
+    session = db.session()
+    close = session.close
+
+    def dying_close():
+        session.close = close
+        raise GONE
+
+    session.close = dying_close
+    app.do_teardown_appcontext(None)
+    assert db.session() is not session  # the broken session is dropped, the next starts anew

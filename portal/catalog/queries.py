@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.catalog import vocabulary
 from portal.extensions import db
@@ -76,25 +76,23 @@ def term_and_descendant_ids(term: TaxonomyTerm) -> list[str]:
 
 
 def _listing_options():
-    """What a service's page and the services picked for a list show of each service."""
+    """What a service's page and the services picked for a list show of each service.
+
+    Its organization and each placement's location come in the same query as their parent
+    (one row each); collections come in one query per kind."""
+    at_location = selectinload(Service.service_at_locations).joinedload(ServiceAtLocation.location)
     return (
-        selectinload(Service.organization).selectinload(Organization.phones),
+        joinedload(Service.organization).selectinload(Organization.phones),
         selectinload(Service.phones),
         selectinload(Service.schedules),
         selectinload(Service.languages),
         selectinload(Service.attributes),
         selectinload(Service.capacities),
-        selectinload(Service.service_at_locations)
-        .selectinload(ServiceAtLocation.location)
-        .selectinload(Location.addresses),
+        at_location.selectinload(Location.addresses),
         selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),
         selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.phones),
-        selectinload(Service.service_at_locations)
-        .selectinload(ServiceAtLocation.location)
-        .selectinload(Location.phones),
-        selectinload(Service.service_at_locations)
-        .selectinload(ServiceAtLocation.location)
-        .selectinload(Location.schedules),
+        at_location.selectinload(Location.phones),
+        at_location.selectinload(Location.schedules),
     )
 
 
@@ -125,9 +123,20 @@ def service_detail(service_id: str) -> Service | None:
             selectinload(Service.capacities),
             selectinload(Service.contacts),
             selectinload(Service.service_at_locations)
-            .selectinload(ServiceAtLocation.location)
+            .joinedload(ServiceAtLocation.location)
             .selectinload(Location.accessibility),
+            # The page lists each phone's languages, wherever the phone hangs.
             selectinload(Service.phones).selectinload(Phone.languages),
+            selectinload(Service.service_at_locations)
+            .joinedload(ServiceAtLocation.location)
+            .selectinload(Location.phones)
+            .selectinload(Phone.languages),
+            selectinload(Service.service_at_locations)
+            .selectinload(ServiceAtLocation.phones)
+            .selectinload(Phone.languages),
+            joinedload(Service.organization)
+            .selectinload(Organization.phones)
+            .selectinload(Phone.languages),
         )
     ).first()
 

@@ -62,9 +62,10 @@ class SearchOutcome:
         return [message for messages in self.form.errors.values() for message in messages]
 
 
-def run(args: MultiDict, path: str = "/search") -> SearchOutcome:
+def run(args: MultiDict, path: str = "/search", *, listings: bool = True) -> SearchOutcome:
     """Validate and run the search in these URL parameters; `path` is the page the quick
-    filter chips link back to (a category page runs its own search this way)."""
+    filter chips link back to (a category page runs its own search this way, for the chips
+    only: `listings=False` leaves out reading the results' cards)."""
     categories = queries.category_terms(wanted=args.getlist("category"))
     languages = [
         (c.id, vocabulary.language_name(c.id, c.name))
@@ -97,7 +98,7 @@ def run(args: MultiDict, path: str = "/search") -> SearchOutcome:
     if answer is not None:
         page.suggestion = None  # a person in crisis is never told they misspelled it
     outcome.page = page
-    outcome.listings = _listings(page)
+    outcome.listings = _listings(page) if listings else []
     if answer is not None:
         # In a crisis, a line confirmed lately comes before one that may be out of date.
         first = {hit.service_id for hit in page.hits if hit.put_first}

@@ -6,6 +6,7 @@ clinicians' lists."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 import segno
@@ -21,6 +22,9 @@ MAX_SAVED = 20  # as many as a clinician's list holds
 SEPARATOR = "."  # a comma would be quoted in a cookie; ids have none of these
 
 
+# Drawing a code is most of a service page's own work, and the same link and title always
+# draw the same picture, so nothing kept here can go out of date.
+@lru_cache(maxsize=512)
 def qr_svg(link: str, title: str) -> Markup:
     """The link as a QR code, an inline SVG drawn on the server (no script, no image file)."""
     return Markup(segno.make(link, error="m").svg_inline(scale=4, title=title))

@@ -39,7 +39,7 @@ def category(term_id: str):
         term, _page_number(), current_app.config["PORTAL_PAGE_SIZE"]
     )
     # The quick filters: links to the search of this category with one more filter.
-    in_category = searching.run(MultiDict([("category", term.id)]))
+    in_category = searching.run(MultiDict([("category", term.id)]), listings=False)
     return render_template(
         "directory/category.html",
         term=term,
