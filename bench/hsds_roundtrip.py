@@ -8,8 +8,8 @@ For the given size (default 10,000 services), in a temporary folder:
   * imports it again (every row an update: the idempotent path);
   * exports again and says whether the files are identical.
 
-It prints figures only (rates and the peak resident memory after each step); nothing is
-asserted.
+Each import runs in a process of its own, so its peak resident memory is the import's alone
+(not the generator's or the exporter's). It prints figures only; nothing is asserted.
 
 Run: `PYTHONPATH=. .venv/bin/python bench/hsds_roundtrip.py [--services 10000]`
 (DATABASE_URL=postgresql+psycopg://… runs it on PostgreSQL; the database is emptied).
@@ -21,6 +21,8 @@ import argparse
 import filecmp
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -51,6 +53,7 @@ def _peak_rss_mb() -> float:
 
 
 def _import(package: Path, label: str) -> None:
+    """Reads and imports the package in this process (run as its own process by main)."""
     started = time.perf_counter()
     source = read_path(package)
     read = time.perf_counter() - started
@@ -64,24 +67,58 @@ def _import(package: Path, label: str) -> None:
     )
     print(
         f"  import rate: {rows / (read + report.seconds):,.0f} rows/s "
-        f"(reading, checking, writing, committing); peak RSS so far {_peak_rss_mb():,.0f} MB"
+        f"(reading, checking, writing, committing); peak RSS of the import process "
+        f"{_peak_rss_mb():,.0f} MB",
+        flush=True,
+    )
+
+
+def _import_apart(package: Path, label: str, database: str, index: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--import",
+            str(package),
+            "--label",
+            label,
+            "--database",
+            database,
+            "--index",
+            str(index),
+        ],
+        check=True,
+    )
+
+
+def _app(database: str, index: Path):
+    return create_app(
+        {
+            "PORTAL_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": database,
+            "PORTAL_SEARCH_INDEX_DIR": str(index),
+        }
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=10_000)
+    # Internal: one import in a process of its own.
+    parser.add_argument("--import", dest="package", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--label", help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
+    parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.package is not None:
+        with _app(args.database, args.index).app_context():
+            _import(args.package, args.label)
+            db.engine.dispose()
+        return
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
-        app = create_app(
-            {
-                "PORTAL_ENV": "testing",
-                "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
-                or f"sqlite:///{folder / 'bench.db'}",
-                "PORTAL_SEARCH_INDEX_DIR": str(folder / "index"),
-            }
-        )
+        database = os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
+        app = _app(database, folder / "index")
         with app.app_context():
             _fresh_database()
             started = time.perf_counter()
@@ -105,8 +142,9 @@ def main() -> None:
             )
 
             _fresh_database()
-            _import(first, "import into an empty database")
-            _import(first, "second import (all updates)")
+            db.session.remove()
+            _import_apart(first, "import into an empty database", database, folder / "index")
+            _import_apart(first, "second import (all updates)", database, folder / "index")
 
             export_csv(second)
             export_json(second)
