@@ -54,6 +54,14 @@ def _peak_rss_mb() -> float:
 
 def _import(package: Path, label: str) -> None:
     """Reads and imports the package in this process (run as its own process by main)."""
+    before_index: list[float] = []
+    update_index = importer._update_search_index
+
+    def noting_memory(rebuild: bool) -> None:
+        before_index.append(_peak_rss_mb())
+        update_index(rebuild)
+
+    importer._update_search_index = noting_memory  # type: ignore[assignment]
     started = time.perf_counter()
     source = read_path(package)
     read = time.perf_counter() - started
@@ -67,8 +75,9 @@ def _import(package: Path, label: str) -> None:
     )
     print(
         f"  import rate: {rows / (read + report.seconds):,.0f} rows/s "
-        f"(reading, checking, writing, committing); peak RSS of the import process "
-        f"{_peak_rss_mb():,.0f} MB",
+        f"(reading, checking, writing, committing), {rows / total:,.0f} rows/s with the "
+        f"search index; peak RSS {before_index[0] if before_index else 0:,.0f} MB before "
+        f"the search index, {_peak_rss_mb():,.0f} MB after it",
         flush=True,
     )
 

@@ -521,9 +521,10 @@ def import_source(source: Source, *, dry_run: bool = False) -> Report:
     try:
         written = _check_and_write(source, report)
         if not dry_run and report.rows_written:
-            affected = services_touched_by_ids(db.session(), written)
+            # A rebuild indexes everything: which services changed matters only without one.
             rebuild = report.rows_written > OUTBOX_LIMIT
             if not rebuild:
+                affected = services_touched_by_ids(db.session(), written)
                 db.session.add_all(SearchOutbox(service_id=s) for s in sorted(affected))
         if dry_run:
             db.session.rollback()
