@@ -34,7 +34,7 @@ from portal.hsds.tables import BY_CSV, BY_NAME
 
 MAX_ZIP_MEMBERS = 200
 MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
-READ_CHUNK = 1024 * 1024
+READ_CHUNK = 256 * 1024
 LEGACY_NAMESPACE = uuid.UUID("c3e1a0d4-6b7f-4e59-8a21-3f5d9b0c7e64")
 
 
@@ -702,7 +702,9 @@ def read_upload(name: str, data: bytes | Path) -> Source:
         return _read(_unzip(io.BytesIO(data), name))
     if isinstance(data, Path):
         if data.stat().st_size > MAX_UNZIPPED_BYTES:
-            raise SourceError(f"{name}: larger than the limit", too_large=True)
+            raise SourceError(
+                f"{name}: larger than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB", too_large=True
+            )
         return _read({Path(name).name: _path_opener(data)})
     return read_files({Path(name).name: data})
 
