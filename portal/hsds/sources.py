@@ -66,11 +66,14 @@ class Rows:
         self.parts: list[list[SourceRow] | CsvStream] = []
 
     def append(self, row: SourceRow) -> None:
-        if not self.parts or not isinstance(self.parts[-1], list):
-            self.parts.append([])
-        last = self.parts[-1]
-        assert isinstance(last, list)
+        last = self.parts[-1] if self.parts else None
+        if not isinstance(last, list):
+            last = []
+            self.parts.append(last)
         last.append(row)
+
+    def stream(self, stream: CsvStream) -> None:
+        self.parts.append(stream)
 
     def __iter__(self) -> Iterator[SourceRow]:
         for part in self.parts:
@@ -457,8 +460,7 @@ def _read_csv(source: Source, name: str, opener: Opener, encoding: str, dialect)
         return
     stream = CsvStream(source, name, opener, encoding, dialect, spec, table)
     source.streams.append(stream)
-    rows = source.rows.setdefault(table, Rows())
-    rows.parts.append(stream)
+    source.rows.setdefault(table, Rows()).stream(stream)
 
 
 def _read_eligibility(source: Source, name: str, opener: Opener, encoding: str, dialect) -> None:
