@@ -202,3 +202,100 @@ def test_providers_and_admins_mark_a_place_confidential(app, db):
     )
     db.session.expire_all()
     assert db.session.get(Location, location.id).confidential
+
+
+# --- staff (issue 16, point 5): only the provider's own staff and admins see the street -----
+
+
+@pytest.fixture
+def referral(app, catalog):
+    from portal.models.catalog import utcnow
+    from tests.factories import ClientFactory, ConsentFactory, ReferralFactory, UserFactory
+
+    shelter = _db.session.get(Service, SHELTER)
+    catalog.transportation = "Call first: staff meet you at the library on King Street."
+    clinician = UserFactory(role="clinician", email="clinician@example.org")
+    person = ClientFactory(name="Avery Example")
+    record = ReferralFactory(
+        client=person,
+        service=shelter,
+        location=catalog,
+        status="requested",
+        sent_at=utcnow(),
+        created_by_id=clinician.id,
+        need="A safe place to stay",
+    )
+    ConsentFactory(client=person, organization=shelter.organization)
+    UserFactory(role="provider", organizations=[shelter.organization], email="staff@example.org")
+    UserFactory(role="provider", email="other@example.org")  # staff of another organization
+    UserFactory(role="admin", with_mfa=True, email="admin@example.org")
+    _db.session.commit()
+    return record
+
+
+def _user(email: str):
+    from sqlalchemy import select
+
+    from portal.models import User
+
+    return _db.session.scalar(select(User).where(User.email == email))
+
+
+def test_a_signed_in_clinician_sees_the_town_only(app, referral):
+    from tests.accounts import signed_in
+
+    clinician = signed_in(app, _user("clinician@example.org"))
+    for url in (
+        f"/services/{SHELTER}",
+        f"/locations/{HOUSE}",
+        f"/referrals/{referral.id}",
+        f"/referrals/{referral.id}/print",
+    ):
+        response = clinician.get(url)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, url
+        assert_hidden(html, url)
+        assert "Alexandria, VA 22314" in html, url
+    # What the provider chose to say about getting there is shown.
+    for url in (f"/services/{SHELTER}", f"/locations/{HOUSE}"):
+        page = clinician.get(url).get_data(as_text=True)
+        assert "staff meet you at the library on King Street" in page, url
+
+
+def test_staff_of_another_provider_see_the_town_only(app, referral):
+    from tests.accounts import signed_in
+
+    other = signed_in(app, _user("other@example.org"))
+    for url in (f"/services/{SHELTER}", f"/locations/{HOUSE}"):
+        html = other.get(url).get_data(as_text=True)
+        assert_hidden(html, url)
+        assert "Alexandria, VA 22314" in html, url
+    assert other.get(f"/provider/locations/{HOUSE}/edit").status_code in (403, 404)
+
+
+def test_the_provider_and_admins_see_the_street_on_the_staff_pages(app, referral):
+    from tests.accounts import signed_in
+
+    for email in ("staff@example.org", "admin@example.org"):
+        page = signed_in(app, _user(email)).get(f"/provider/locations/{HOUSE}/edit")
+        assert page.status_code == 200, email
+        assert "99 Hidden Lane" in page.get_data(as_text=True), email
+
+
+def test_referral_emails_carry_no_address(app, referral):
+    from sqlalchemy import select
+
+    from portal.models import EmailMessage
+    from tests.accounts import post_form, signed_in
+
+    staff = signed_in(app, _user("staff@example.org"))
+    page = f"/provider/referrals/{referral.id}"
+    response = post_form(
+        staff, f"{page}/status", {"version": referral.version, "to": "accepted"}, token_from=page
+    )
+    assert response.status_code in (200, 302, 303)
+    mails = _db.session.scalars(select(EmailMessage)).all()
+    assert [m.to for m in mails] == ["clinician@example.org"]
+    for mail in mails:
+        assert_hidden(mail.subject + mail.body, "referral email")
+        assert "Alexandria" not in mail.body

@@ -304,3 +304,32 @@ def test_cli_import_reports_problems_summary_and_rate(app, db):
 def test_cli_import_of_a_missing_path_fails_clearly(app):
     result = app.test_cli_runner().invoke(args=["hsds", "import", "/no/such/folder"])
     assert result.exit_code != 0 and "Nothing was imported" in result.output
+
+
+# --- batches: what spans them -------------------------------------------------------------
+
+
+def test_rows_in_different_batches_still_see_each_other(app, db, monkeypatch):
+    from portal.hsds import importer
+    from portal.hsds.sources import read_files
+
+    monkeypatch.setattr(importer, "BATCH", 2)
+    organizations = (
+        "id,name,description,parent_organization_id\n"
+        "o1,Child Agency,,o4\n"  # its parent comes two batches later
+        "o2,Second Agency,,\n"
+        "o3,Orphan Agency,,nowhere\n"
+        "o4,Parent Agency,,\n"
+        "o2,Second Agency,Said later,\n"  # the same record again, in another batch
+    )
+    report = import_source(read_files({"organizations.csv": organizations.encode()}))
+    assert report.fatal is None
+    assert report.counts["organization"].created == 4
+    child = db.session.get(Organization, hsds_id("o1"))
+    assert child.parent_organization_id == hsds_id("o4")
+    second = db.session.get(Organization, hsds_id("o2"))
+    assert (second.name, second.description) == ("Second Agency", "Said later")
+    assert db.session.get(Organization, hsds_id("o3")).parent_organization_id is None
+    assert [p[:3] for p in problems_of(report) if "foreign key" in p[3]] == [
+        ("organizations.csv", 4, "organization.parent_organization_id")
+    ]

@@ -60,8 +60,8 @@ def test_the_same_package_zipped_inside_a_folder_reads_the_same():
                 archive.write(path, arcname=f"export-2026/{path.relative_to(MESSY).as_posix()}")
     zipped = read_upload("export.zip", buffer.getvalue())
     folder = read_path(MESSY)
-    assert {t: len(r) for t, r in zipped.rows.items()} == {
-        t: len(r) for t, r in folder.rows.items()
+    assert {t: sum(1 for _ in r) for t, r in zipped.rows.items()} == {
+        t: sum(1 for _ in r) for t, r in folder.rows.items()
     }
     assert zipped.legacy
 
@@ -190,3 +190,40 @@ def test_json_nested_without_end_is_refused_clearly():
     text = opening + '{"id": "last", "name": "Org"}' + "}]}" * depth
     with pytest.raises(SourceError, match="nested too deeply"):
         read_files({"organizations.json": text.encode()})
+
+
+# --- streaming: memory does not grow with the file -----------------------------------------
+
+
+def test_rows_are_streamed_from_the_file_not_held_in_memory(app, db, tmp_path):
+    import tracemalloc
+
+    rows = 8_000
+    description = "A fictional service described at length. " * 50  # about 2 KB a row
+    with (tmp_path / "services.csv").open("w", encoding="utf-8", newline="") as handle:
+        handle.write("id,name,status,description\n")
+        for number in range(rows):
+            handle.write(f"s{number},Service {number},active,{description}\n")
+    size = (tmp_path / "services.csv").stat().st_size
+    assert size > 16_000_000
+    tracemalloc.start()
+    try:
+        source = read_path(tmp_path)
+        assert sum(1 for _ in source.rows["service"]) == rows
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # What is kept is each row's id (for repeated ids), not the rows: far less than the file.
+    assert peak < size / 8
+    # Zipped, and saved where an upload is kept: streamed from the zip member too.
+    archive = tmp_path / "upload.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        zipped.write(tmp_path / "services.csv", arcname="services.csv")
+    tracemalloc.start()
+    try:
+        source = read_upload("upload.zip", archive)
+        assert sum(1 for _ in source.rows["service"]) == rows
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < size / 8

@@ -47,7 +47,7 @@ def run_import(path: str, filename: str, dry_run: bool, actor_id: str | None) ->
     try:
         _stage("reading")
         try:
-            source = read_upload(filename, upload.read_bytes())
+            source = read_upload(filename, upload)
         except SourceError as error:
             return {"error": str(error), "too_large": error.too_large}
         _stage("checking and writing")

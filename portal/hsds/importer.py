@@ -11,6 +11,8 @@ Rules:
   the row when the field is required.
 - One transaction: a fatal error (unreadable input, a database error) leaves the database as it
   was; a dry run does everything and then rolls back.
+- Streamed: each table's rows are checked and written in batches as they are read; what is kept
+  across batches is ids (what exists, what was written) and the problems found.
 - After the commit the search index is current: a few changed services go through the search
   outbox; a large import rebuilds the index.
 """
@@ -152,9 +154,9 @@ class Report:
 class _Checker:
     """Checks one table's rows against the fields, types and references the portal keeps."""
 
-    def __init__(self, report: Report, accepted: dict[str, set[str]]):
+    def __init__(self, report: Report, known: _Known):
         self.report = report
-        self.accepted = accepted  # table -> ids that are (or will be) in the database
+        self.known = known  # ids that are (or will be) in the database
 
     def problem(self, table: Table, row, field_name, reason, kind) -> None:
         self.report.problems.append(
@@ -208,8 +210,9 @@ class _Checker:
                 ok = False
         return clean if ok else None
 
-    def references(self, table: Table, row, clean: dict, own_ids: set[str]) -> bool:
-        """Checks foreign keys; clears optional dangling ones. False: skip the row."""
+    def references(self, table: Table, row, clean: dict) -> bool:
+        """Checks foreign keys (a table's references to itself are checked once all its rows
+        are written); clears optional dangling ones. False: skip the row."""
         targets = dict(table.foreign_keys)
         if table.name == "attribute":
             entity = clean.get("link_entity")
@@ -225,18 +228,12 @@ class _Checker:
             targets["link_id"] = entity
         for name, target in targets.items():
             value = clean.get(name)
-            if value is None:
+            if value is None or (table.name, name) in SELF_REFERENCES:
                 continue
-            if value in self.accepted[target] or (target == table.name and value in own_ids):
+            if value in self.known.present[target]:
                 continue
             if table.column(name).nullable:
-                self.problem(
-                    table,
-                    row,
-                    name,
-                    f"bad foreign key: no {target} has id {value}; imported without it",
-                    "reference to a record that is not there (left empty)",
-                )
+                self.dangling(table, row, name, target, value)
                 clean[name] = None
             else:
                 self.problem(
@@ -248,6 +245,15 @@ class _Checker:
                 )
                 return False
         return True
+
+    def dangling(self, table: Table, row, name: str, target: str, value: str) -> None:
+        self.problem(
+            table,
+            row,
+            name,
+            f"bad foreign key: no {target} has id {value}; imported without it",
+            "reference to a record that is not there (left empty)",
+        )
 
 
 def _existing_ids(model, ids) -> set[str]:
@@ -270,21 +276,39 @@ def _merged(rows):
     return list(by_id.values())
 
 
-def _referenced_ids(source: Source) -> dict[str, set[str]]:
-    """Every id any row points at, per target table (what must be looked up in the database)."""
-    wanted: dict[str, set[str]] = {t.name: set() for t in TABLES}
-    for table in TABLES:
-        fks = table.foreign_keys
-        for row in source.rows.get(table.name, []):
-            for name, target in fks.items():
-                if row.values.get(name) not in (None, ""):
-                    wanted[target].add(hsds_id(row.values[name]))
-            if (
-                table.name == "attribute"
-                and row.values.get("link_entity") in BY_NAME
-                and row.values.get("link_id")
-            ):
-                wanted[row.values["link_entity"]].add(hsds_id(row.values["link_id"]))
+class _Known:
+    """Which ids exist, per table: looked up in the database once each, then remembered with
+    the ids this import writes (the ids, never the rows)."""
+
+    def __init__(self) -> None:
+        self.present: dict[str, set[str]] = {t.name: set() for t in TABLES}
+        self.absent: dict[str, set[str]] = {t.name: set() for t in TABLES}
+
+    def look_up(self, wanted: dict[str, set[str]]) -> None:
+        for name, ids in wanted.items():
+            unknown = ids - self.present[name] - self.absent[name]
+            if unknown:
+                found = _existing_ids(BY_NAME[name].model, unknown)
+                self.present[name] |= found
+                self.absent[name] |= unknown - found
+
+    def add(self, name: str, ids: set[str]) -> None:
+        self.present[name] |= ids
+        self.absent[name] -= ids
+
+
+def _referenced_ids(table: Table, batch: list[tuple[SourceRow, dict]]) -> dict[str, set[str]]:
+    """Every id a batch's checked rows point at, per target table."""
+    wanted: dict[str, set[str]] = {}
+    for name, target in table.foreign_keys.items():
+        if target != table.name:
+            ids = {clean[name] for _, clean in batch if clean.get(name) is not None}
+            wanted.setdefault(target, set()).update(ids)
+    if table.name == "attribute":
+        for _, clean in batch:
+            entity = clean.get("link_entity")
+            if entity in BY_NAME and clean.get("link_id") is not None:
+                wanted.setdefault(entity, set()).add(clean["link_id"])
     return wanted
 
 
@@ -310,12 +334,6 @@ def _update_rows(table: Table, rows: list[dict]) -> None:
 
 def _write(table: Table, creates: list[dict], updates: list[dict]) -> None:
     """Core statements in batches: the ORM's unit of work costs too much for 100,000 rows."""
-    later = [
-        {"id": c["id"], name: c.pop(name)}
-        for c in creates
-        for (t, name) in SELF_REFERENCES
-        if t == table.name and c.get(name)
-    ]
     defaults = _column_defaults(table)
     rows = [{**defaults, **c} for c in creates]
     for row in rows:
@@ -325,7 +343,6 @@ def _write(table: Table, creates: list[dict], updates: list[dict]) -> None:
     for start in range(0, len(rows), CHUNK):
         db.session.execute(insert(table.model.__table__), rows[start : start + CHUNK])
     _update_rows(table, updates)
-    _update_rows(table, later)
 
 
 def _column_defaults(table: Table) -> dict:
@@ -345,18 +362,59 @@ def _defaults(table: Table, clean: dict) -> dict:
     return clean
 
 
-def _tidy(source: Source, report: Report) -> None:
-    """Values written the way real exports write them are read (see portal.hsds.lenient)."""
-    for table in TABLES:
-        rows = source.rows.get(table.name, [])
-        for row in list(rows):
-            fixes, extra = lenient.tidy(table.name, row.values)
+BATCH = 2_000  # rows checked and written together
+
+
+@dataclass
+class _TableRun:
+    """One table's import: what is kept from batch to batch."""
+
+    table: Table
+    counts: Counts
+    done: set[str] = field(default_factory=set)  # ids written so far
+    # (row, id, field, value): references to the same table, written when all its rows are
+    later: list[tuple[SourceRow, str, str, str]] = field(default_factory=list)
+
+
+class _Import:
+    def __init__(self, report: Report):
+        self.report = report
+        self.known = _Known()
+        self.checker = _Checker(report, self.known)
+        # An HSDS 3.0 attribute marks a location confidential (README: "Confidential
+        # places"): link_entity "location" and the value, label, or its taxonomy term's code
+        # or name "confidential".
+        self.confidential_terms: set[str] = set()
+        self.confidential_places: set[str] = set()
+        self.written: dict[str, set[str]] = {}  # table -> ids written
+
+    def table(self, table: Table, rows) -> None:
+        run = _TableRun(table, self.report.counts.setdefault(table.name, Counts()))
+        batch: list[SourceRow] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                self.batch(run, batch)
+                batch = []
+        if batch:
+            self.batch(run, batch)
+        self.self_references(run)
+        self.written[table.name] = run.done
+        if table.name == "attribute":
+            self.mark_confidential()
+
+    def tidy(self, table: Table, rows: list[SourceRow]) -> list[SourceRow]:
+        """Values written the way real exports write them are read (portal.hsds.lenient)."""
+        extra: list[SourceRow] = []
+        for row in rows:
+            self.note_confidential(table, row.values)
+            fixes, more = lenient.tidy(table.name, row.values)
             for fix in fixes:
                 if fix.after is None:
                     reason = f"{fix.kind}: {fix.before!r}; imported without it"
                 else:
                     reason = f"{fix.kind}: {fix.before!r} read as {fix.after!r}"
-                report.problems.append(
+                self.report.problems.append(
                     Problem(
                         row.file,
                         row.row,
@@ -366,61 +424,93 @@ def _tidy(source: Source, report: Report) -> None:
                         fixed=fix.after is not None,
                     )
                 )
-            rows.extend(SourceRow(row.file, row.row, values) for values in extra)
+            extra.extend(SourceRow(row.file, row.row, values) for values in more)
+        return rows + extra
 
+    def note_confidential(self, table: Table, values: dict) -> None:
+        if table.name == "taxonomy_term":
+            words = (values.get("code"), values.get("name"))
+            if any(str(w or "").strip().lower() == CONFIDENTIAL for w in words):
+                self.confidential_terms.add(str(values.get("id")))
+        elif table.name == "attribute":
+            if str(values.get("link_entity") or "").strip().lower() != "location":
+                return
+            words = (values.get("value"), values.get("label"))
+            if (
+                any(str(w or "").strip().lower() == CONFIDENTIAL for w in words)
+                or str(values.get("taxonomy_term_id")) in self.confidential_terms
+            ):
+                self.confidential_places.add(str(values.get("link_id")))
 
-def _confidential_attributes(source: Source) -> None:
-    """An HSDS 3.0 attribute marks a location confidential (README: "Confidential places"):
-    link_entity "location" and the value, label, or its taxonomy term's code or name
-    "confidential"."""
-    terms = {str(row.values.get("id")): row.values for row in source.rows.get("taxonomy_term", [])}
-    marked = set()
-    for row in source.rows.get("attribute", []):
-        values = row.values
-        if str(values.get("link_entity") or "").strip().lower() != "location":
-            continue
-        term = terms.get(str(values.get("taxonomy_term_id")), {})
-        words = (values.get("value"), values.get("label"), term.get("code"), term.get("name"))
-        if any(str(w or "").strip().lower() == CONFIDENTIAL for w in words):
-            marked.add(str(values.get("link_id")))
-    for row in source.rows.get("location", []):
-        if str(row.values.get("id")) in marked:
-            row.values["confidential"] = "true"
+    def mark_confidential(self) -> None:
+        """The locations of this import an attribute marks confidential."""
+        ids = sorted(
+            {hsds_id(i) for i in self.confidential_places} & self.written.get("location", set())
+        )
+        model = BY_NAME["location"].model
+        for start in range(0, len(ids), CHUNK):
+            db.session.execute(
+                update(model.__table__)
+                .where(model.__table__.c.id.in_(ids[start : start + CHUNK]))
+                .values(confidential=True)
+            )
+
+    def batch(self, run: _TableRun, rows: list[SourceRow]) -> None:
+        table, checker = run.table, self.checker
+        checked = [(row, checker.values(table, row)) for row in self.tidy(table, rows)]
+        run.counts.skipped += sum(1 for _, clean in checked if clean is None)
+        candidates = _merged([(row, clean) for row, clean in checked if clean is not None])
+        self.known.look_up(_referenced_ids(table, candidates))
+        good = []
+        for row, clean in candidates:
+            if checker.references(table, row, clean):
+                good.append((row, _defaults(table, clean)))
+            else:
+                run.counts.skipped += 1
+        for row, clean in good:
+            for t, name in SELF_REFERENCES:
+                if t == table.name and clean.get(name) is not None:
+                    run.later.append((row, clean["id"], name, clean.pop(name)))
+        # A record repeated in an earlier batch: its later values are added to it.
+        again = [
+            {k: v for k, v in clean.items() if v is not None}
+            for _, clean in good
+            if clean["id"] in run.done
+        ]
+        new = [clean for _, clean in good if clean["id"] not in run.done]
+        existing = _existing_ids(table.model, [c["id"] for c in new])
+        creates = [c for c in new if c["id"] not in existing]
+        updates = [c for c in new if c["id"] in existing]
+        _write(table, creates, updates + again)
+        run.counts.created += len(creates)
+        run.counts.updated += len(updates)
+        ids = {c["id"] for c in new}
+        run.done |= ids
+        self.known.add(table.name, ids)
+
+    def self_references(self, run: _TableRun) -> None:
+        """References to the same table (a parent organization, a broader term), once every
+        row of the table is written: a dangling one is left empty and reported."""
+        table = run.table
+        self.known.look_up({table.name: {value for _, _, _, value in run.later}})
+        updates = []
+        for row, row_id, name, value in run.later:
+            if value in self.known.present[table.name]:
+                updates.append({"id": row_id, name: value})
+            else:
+                self.checker.dangling(table, row, name, table.name, value)
+        _update_rows(table, updates)
 
 
 def _check_and_write(source: Source, report: Report) -> dict[str, set[str]]:
-    _confidential_attributes(source)
-    _tidy(source, report)
-    wanted = _referenced_ids(source)
-    accepted = {t.name: _existing_ids(t.model, wanted[t.name]) for t in TABLES}
-    checker = _Checker(report, accepted)
-    written: dict[str, set[str]] = {}
+    run = _Import(report)
     for table in TABLES:
-        counts = report.counts.setdefault(table.name, Counts())
-        rows = source.rows.get(table.name, [])
-        checked = [(row, checker.values(table, row)) for row in rows]
-        counts.skipped += sum(1 for _, clean in checked if clean is None)
-        candidates = _merged([(row, clean) for row, clean in checked if clean is not None])
-        own_ids = {clean["id"] for _, clean in candidates}
-        good = []
-        for row, clean in candidates:
-            if checker.references(table, row, clean, own_ids):
-                good.append(_defaults(table, clean))
-            else:
-                counts.skipped += 1
-        existing = _existing_ids(table.model, [c["id"] for c in good])
-        creates = [c for c in good if c["id"] not in existing]
-        updates = [c for c in good if c["id"] in existing]
-        _write(table, creates, updates)
-        counts.created += len(creates)
-        counts.updated += len(updates)
-        accepted[table.name] |= {c["id"] for c in good}
-        written[table.name] = {c["id"] for c in good}
+        run.table(table, source.rows.get(table.name, ()))
     for file, note in source.notes:
         report.problems.append(Problem(file, None, None, note, FILE_NOTE))
     for file, row_number, kind, reason in source.issues:
         report.problems.append(Problem(file, row_number, None, reason, kind))
-    return written
+    return run.written
 
 
 def import_source(source: Source, *, dry_run: bool = False) -> Report:
@@ -431,9 +521,10 @@ def import_source(source: Source, *, dry_run: bool = False) -> Report:
     try:
         written = _check_and_write(source, report)
         if not dry_run and report.rows_written:
-            affected = services_touched_by_ids(db.session(), written)
+            # A rebuild indexes everything: which services changed matters only without one.
             rebuild = report.rows_written > OUTBOX_LIMIT
             if not rebuild:
+                affected = services_touched_by_ids(db.session(), written)
                 db.session.add_all(SearchOutbox(service_id=s) for s in sorted(affected))
         if dry_run:
             db.session.rollback()

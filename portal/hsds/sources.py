@@ -7,10 +7,16 @@ regular_schedules.csv, …). A zip file of any of these is read as its folder.
 
 Which files: a datapackage.json at the top names them (its resources' paths, CSV dialects and
 encodings); without one, the known file names are searched for in sub-folders too.
+
+CSV files are streamed: reading checks each file once (its encoding, and for a zip its size and
+CRC) and keeps only how to open it; its rows are parsed each time the importer walks them, so
+memory does not grow with the file. JSON files are parsed whole (HSDS JSON nests records, so
+there is no row to stream).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -18,15 +24,17 @@ import posixpath
 import uuid
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from portal import spreadsheets
 from portal.hsds.tables import BY_CSV, BY_NAME
 
 MAX_ZIP_MEMBERS = 200
 MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
+READ_CHUNK = 256 * 1024
 LEGACY_NAMESPACE = uuid.UUID("c3e1a0d4-6b7f-4e59-8a21-3f5d9b0c7e64")
 
 
@@ -46,17 +54,54 @@ class SourceRow:
     values: dict
 
 
+Opener = Callable[[], IO[bytes]]
+Issue = tuple[str, int | None, str, str]  # (file, row, kind, reason)
+
+
+class Rows:
+    """One table's rows in file order: rows kept in memory (from JSON) and CSV streams,
+    which are parsed again each time the rows are walked."""
+
+    def __init__(self) -> None:
+        self.parts: list[list[SourceRow] | CsvStream] = []
+
+    def append(self, row: SourceRow) -> None:
+        last = self.parts[-1] if self.parts else None
+        if not isinstance(last, list):
+            last = []
+            self.parts.append(last)
+        last.append(row)
+
+    def stream(self, stream: CsvStream) -> None:
+        self.parts.append(stream)
+
+    def __iter__(self) -> Iterator[SourceRow]:
+        for part in self.parts:
+            yield from part
+
+
 @dataclass
 class Source:
-    rows: dict[str, list[SourceRow]] = field(default_factory=dict)
+    rows: dict[str, Rows] = field(default_factory=dict)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (file, what was left out)
-    # (file, row, kind, reason): rows read with a problem (a repeated id, a field too long)
-    issues: list[tuple[str, int | None, str, str]] = field(default_factory=list)
     legacy: bool = False
     package: dict | None = None  # the datapackage.json descriptor, when there is one
+    # Rows read with a problem (a repeated id, a field too long), per file: a stream's list
+    # is replaced each time it is walked to the end.
+    file_issues: dict[str, list[Issue]] = field(default_factory=dict)
+    streams: list[CsvStream] = field(default_factory=list)
 
     def add(self, table: str, row: SourceRow) -> None:
-        self.rows.setdefault(table, []).append(row)
+        self.rows.setdefault(table, Rows()).append(row)
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Every file's row problems (a stream not yet walked to its end is walked now)."""
+        for stream in self.streams:
+            if stream.name not in self.file_issues:
+                for _ in stream:
+                    pass
+        return [issue for issues in self.file_issues.values() for issue in issues]
 
 
 # --- JSON -------------------------------------------------------------------------------
@@ -320,25 +365,24 @@ def _csv_table(source: Source, name: str) -> tuple[LegacyFile | None, str | None
     return None, BY_CSV[base].name if base in BY_CSV else None
 
 
-def _csv_records(source: Source, name: str, text: str, dialect: dict | None = None):
+def _csv_records(issues: list[Issue], name: str, text: IO[str], dialect: dict | None = None):
     """(row number, values) for each record that holds something. The row number counts
     records with the header as row 1, as a spreadsheet shows them (a quoted new line does
     not shift it); rows of empty cells (a spreadsheet's trailing blank rows) are left out.
     A row the csv module cannot read (a field over its size limit, a stray quote) ends the
     file there, reported; the rows before it are kept. A repeated id is reported."""
-    reader = csv.DictReader(io.StringIO(text, newline=""), **_dialect_options(dialect or {}))
+    reader = csv.DictReader(text, **_dialect_options(dialect or {}))
     seen: dict[str, int] = {}
     number = 1
+    restore = spreadsheets.restore
     try:
         for number, values in enumerate(reader, start=2):
-            values = {
-                k.strip(): spreadsheets.restore(v) for k, v in values.items() if k is not None
-            }
+            values = {k.strip(): restore(v) for k, v in values.items() if k is not None}
             if not any(v not in (None, "") and str(v).strip() for v in values.values()):
                 continue
             row_id = str(values.get("id") or "").strip()
             if row_id and row_id in seen:
-                source.issues.append(
+                issues.append(
                     (
                         name,
                         number,
@@ -351,7 +395,7 @@ def _csv_records(source: Source, name: str, text: str, dialect: dict | None = No
                 seen[row_id] = number
             yield number, values
     except csv.Error as error:
-        source.issues.append(
+        issues.append(
             (
                 name,
                 number + 1,
@@ -377,36 +421,67 @@ def _dialect_options(dialect: dict) -> dict:
     return options
 
 
-def _read_csv(source: Source, name: str, text: str, dialect: dict | None = None) -> None:
+@dataclass
+class CsvStream:
+    """One CSV file's rows, parsed from the file each time they are walked."""
+
+    source: Source
+    name: str
+    opener: Opener
+    encoding: str
+    dialect: dict | None
+    spec: LegacyFile | None
+    table: str
+    eligibility: dict[str, str] | None = None  # 1.x services: service id -> eligibility
+
+    def records(self, issues: list[Issue]) -> Iterator[tuple[int, dict]]:
+        with self.opener() as raw:
+            text = io.TextIOWrapper(raw, encoding=self.encoding, newline="")
+            yield from _csv_records(issues, self.name, text, self.dialect)
+
+    def __iter__(self) -> Iterator[SourceRow]:
+        issues: list[Issue] = []
+        base = Path(self.name).name.lower()
+        for number, values in self.records(issues):
+            if self.spec is not None:
+                values = _legacy_values(base, self.spec, values)
+            if self.eligibility and not values.get("eligibility_description"):
+                eligibility = self.eligibility.get(str(values.get("id")))
+                if eligibility:
+                    values["eligibility_description"] = eligibility
+            yield SourceRow(file=self.name, row=number, values=values)
+        self.source.file_issues[self.name] = issues
+
+
+def _read_csv(source: Source, name: str, opener: Opener, encoding: str, dialect) -> None:
     spec, table = _csv_table(source, name)
-    base = Path(name).name.lower()
-    if base == "eligibility.csv" and source.legacy:
-        _read_eligibility(source, name, text, dialect)
-        return
     if table is None:
         source.notes.append((name, "not an HSDS table the portal keeps; skipped"))
         return
-    for number, values in _csv_records(source, name, text, dialect):
-        if spec is not None:
-            values = _legacy_values(base, spec, values)
-        source.add(table, SourceRow(file=name, row=number, values=values))
+    stream = CsvStream(source, name, opener, encoding, dialect, spec, table)
+    source.streams.append(stream)
+    source.rows.setdefault(table, Rows()).stream(stream)
 
 
-def _read_eligibility(source: Source, name: str, text: str, dialect: dict | None) -> None:
+def _read_eligibility(source: Source, name: str, opener: Opener, encoding: str, dialect) -> None:
     """1.x/2.0 eligibility rows become their service's eligibility_description."""
-    services = {row.values.get("id"): row for row in source.rows.get("service", [])}
-    for number, values in _csv_records(source, name, text, dialect):
-        service = services.get(values.get("service_id"))
-        if service is None:
-            source.notes.append(
-                (
-                    name,
-                    f"row {number}: no service "
-                    f"{values.get('service_id')!r} in services.csv; skipped",
+    services = [s for s in source.streams if s.table == "service"]
+    known = {row.values.get("id") for stream in services for row in stream}
+    eligibility: dict[str, str] = {}
+    issues: list[Issue] = []
+    with opener() as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        for number, values in _csv_records(issues, name, text, dialect):
+            service_id = values.get("service_id")
+            if service_id not in known:
+                source.notes.append(
+                    (name, f"row {number}: no service {service_id!r} in services.csv; skipped")
                 )
-            )
-        elif values.get("eligibility") and not service.values.get("eligibility_description"):
-            service.values["eligibility_description"] = values["eligibility"]
+            elif values.get("eligibility") and service_id not in eligibility:
+                eligibility[service_id] = values["eligibility"]
+    source.file_issues[name] = issues
+    for stream in services:
+        stream.eligibility = eligibility
 
 
 # --- files and folders ------------------------------------------------------------------
@@ -415,31 +490,47 @@ def _read_eligibility(source: Source, name: str, text: str, dialect: dict | None
 KNOWN_CSV = set(BY_CSV) | set(LEGACY_FILES) | {"eligibility.csv"}
 
 
-def _decode(source: Source, name: str, data: bytes, encoding: str | None = None) -> str:
+def _decodes(opener: Opener, encoding: str) -> bool:
+    """Whether the whole file is text in this encoding (read in chunks, nothing kept)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with opener() as raw:
+            while chunk := raw.read(READ_CHUNK):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _encoding(source: Source, name: str, opener: Opener, encoding: str | None = None) -> str:
     """UTF-8 (with or without a BOM) unless the package names another encoding; real exports
     saved from Excel on Windows come as Windows-1252, which is tried next and noted."""
     if encoding and encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
         try:
-            return data.decode(encoding)
+            if _decodes(opener, encoding):
+                return encoding
+            source.notes.append((name, f"not {encoding} as the package says; read as UTF-8"))
         except LookupError:
             source.notes.append((name, f"unknown encoding {encoding!r}; read as UTF-8"))
-        except UnicodeDecodeError:
-            source.notes.append((name, f"not {encoding} as the package says; read as UTF-8"))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise SourceError(f"{name}: neither UTF-8 nor Windows-1252 text") from None
+    if _decodes(opener, "utf-8-sig"):
+        return "utf-8-sig"
+    if not _decodes(opener, "cp1252"):
+        raise SourceError(f"{name}: neither UTF-8 nor Windows-1252 text")
     source.notes.append((name, "not UTF-8; read as Windows-1252"))
-    return text
+    return "cp1252"
 
 
-def _descriptor(name: str, data: bytes) -> dict:
+def _decode(source: Source, name: str, opener: Opener, encoding: str | None = None) -> str:
+    """A whole (JSON) file as text, in the encoding found as for CSV files."""
+    with opener() as raw:
+        return raw.read().decode(_encoding(source, name, opener, encoding))
+
+
+def _descriptor(name: str, opener: Opener) -> dict:
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        with opener() as raw:
+            document = json.loads(raw.read().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise SourceError(f"{name}: not a valid data package descriptor") from None
     if not isinstance(document, dict) or not isinstance(document.get("resources", []), list):
@@ -465,7 +556,7 @@ def _depth(name: str) -> int:
 
 
 def _package_files(
-    files: dict[str, bytes], package: str, descriptor: dict, source: Source
+    files: dict[str, Opener], package: str, descriptor: dict, source: Source
 ) -> list[tuple[str, dict]]:
     """The files a data package's resources name, with each one's dialect and encoding."""
     base = PurePosixPath(_folder(package))
@@ -488,7 +579,7 @@ def _package_files(
     return found
 
 
-def _search(files: dict[str, bytes], source: Source) -> list[tuple[str, dict]]:
+def _search(files: dict[str, Opener], source: Source) -> list[tuple[str, dict]]:
     """Without a data package at the top: the known files, in sub-folders too (a sub-folder
     that is a data package of its own is read only when nothing else is found)."""
     packages = sorted(
@@ -520,9 +611,17 @@ def _search(files: dict[str, bytes], source: Source) -> list[tuple[str, dict]]:
 
 
 def read_files(files: dict[str, bytes]) -> Source:
-    """Rows from named files (a folder's or a zip's contents, or one uploaded file); names are
+    """Rows from named files held in memory (one uploaded file, or a test's files); names are
     paths inside the folder, with "/" between parts."""
-    files = {n.replace("\\", "/").lstrip("/"): data for n, data in files.items()}
+    return _read({name: _bytes_opener(data) for name, data in files.items()})
+
+
+def _bytes_opener(data: bytes) -> Opener:
+    return lambda: io.BytesIO(data)
+
+
+def _read(files: dict[str, Opener]) -> Source:
+    files = {n.replace("\\", "/").lstrip("/"): opener for n, opener in files.items()}
     source = Source()
     if "datapackage.json" in {n.lower() for n in files}:
         package = next(n for n in files if n.lower() == "datapackage.json")
@@ -541,7 +640,11 @@ def read_files(files: dict[str, bytes]) -> Source:
         encoding = resource.get("encoding") if isinstance(resource.get("encoding"), str) else None
         dialect = resource.get("dialect") if isinstance(resource.get("dialect"), dict) else None
         if lower.endswith(".csv"):
-            _read_csv(source, name, _decode(source, name, files[name], encoding), dialect)
+            found = _encoding(source, name, files[name], encoding)
+            if source.legacy and PurePosixPath(lower).name == "eligibility.csv":
+                _read_eligibility(source, name, files[name], found, dialect)
+            else:
+                _read_csv(source, name, files[name], found, dialect)
         elif lower.endswith(".json"):
             try:
                 _read_json_file(source, name, _decode(source, name, files[name], encoding))
@@ -552,9 +655,10 @@ def read_files(files: dict[str, bytes]) -> Source:
     return source
 
 
-def _unzip(data: bytes, name: str) -> dict[str, bytes]:
+def _unzip(archive_file: IO[bytes] | Path, name: str) -> dict[str, Opener]:
+    """The members of a zip, checked once (size unpacked, CRC) and opened again as read."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(archive_file)
     except zipfile.BadZipFile:
         raise SourceError(f"{name}: not a valid zip file") from None
     members = [
@@ -568,38 +672,54 @@ def _unzip(data: bytes, name: str) -> dict[str, bytes]:
             f"and {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB unpacked)",
             too_large=True,
         )
-    files, total = {}, 0
+    total = 0
     for member in members:
         try:
-            # Read no more than the limit allows, whatever the member's header claims.
+            # Count what really comes out, whatever the member's header claims.
             with archive.open(member) as handle:
-                data = handle.read(MAX_UNZIPPED_BYTES - total + 1)
+                while chunk := handle.read(READ_CHUNK):
+                    total += len(chunk)
+                    if total > MAX_UNZIPPED_BYTES:
+                        raise SourceError(
+                            f"{name}: more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB unpacked",
+                            too_large=True,
+                        )
         except (zipfile.BadZipFile, zlib.error, EOFError) as error:
             raise SourceError(f"{name}: {member.filename} is damaged ({error})") from None
         except (NotImplementedError, RuntimeError) as error:  # unknown method, encrypted
             raise SourceError(f"{name}: {member.filename} cannot be unpacked ({error})") from None
-        total += len(data)
-        if total > MAX_UNZIPPED_BYTES:
-            raise SourceError(
-                f"{name}: more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB unpacked",
-                too_large=True,
-            )
-        files[member.filename] = data
-    return files
+    return {m.filename: _member_opener(archive, m) for m in members}
 
 
-def read_upload(name: str, data: bytes) -> Source:
-    """One file: a .zip of a data package or of JSON files, a .json file, or a .csv file."""
+def _member_opener(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Opener:
+    return lambda: archive.open(member)
+
+
+def read_upload(name: str, data: bytes | Path) -> Source:
+    """One file: a .zip of a data package or of JSON files, a .json file, or a .csv file
+    (its bytes, or where it was saved)."""
     if name.lower().endswith(".zip"):
-        return read_files(_unzip(data, name))
+        if isinstance(data, Path):
+            return _read(_unzip(data, name))
+        return _read(_unzip(io.BytesIO(data), name))
+    if isinstance(data, Path):
+        if data.stat().st_size > MAX_UNZIPPED_BYTES:
+            raise SourceError(
+                f"{name}: larger than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB", too_large=True
+            )
+        return _read({Path(name).name: _path_opener(data)})
     return read_files({Path(name).name: data})
+
+
+def _path_opener(path: Path) -> Opener:
+    return lambda: path.open("rb")
 
 
 def read_path(path: Path) -> Source:
     if not path.exists():
         raise SourceError(f"{path}: no such file or folder")
     if path.is_dir():
-        files: dict[str, bytes] = {}
+        files: dict[str, Opener] = {}
         total = 0
         for item in sorted(path.rglob("*")):
             relative = item.relative_to(path)
@@ -612,6 +732,6 @@ def read_path(path: Path) -> Source:
             total += item.stat().st_size
             if len(files) >= MAX_ZIP_MEMBERS or total > MAX_UNZIPPED_BYTES:
                 raise SourceError(f"{path}: too many or too large files", too_large=True)
-            files[relative.as_posix()] = item.read_bytes()
-        return read_files(files)
-    return read_upload(path.name, path.read_bytes())
+            files[relative.as_posix()] = _path_opener(item)
+        return _read(files)
+    return read_upload(path.name, path)
