@@ -296,6 +296,9 @@ class Referral(Model):
         one_of("urgency", Urgency),
         one_of("outcome", ReferralOutcome),
         Index("ix_referral_report", *REFERRAL_REPORT_COLUMNS),  # as ix_encounter_report
+        # The report's service gaps and its "overdue now" count read only these.
+        Index("ix_referral_gaps", "outcome", "sent_at", "status", "organization_id", "service_id"),
+        Index("ix_referral_waiting", "status", "urgency", "sent_at"),
     )
 
     id: Mapped[str] = id_column()
@@ -344,7 +347,12 @@ class ReferralEvent(Model):
     """One change of a referral: append-only (portal.models.append_only)."""
 
     __tablename__ = "referral_event"
-    __table_args__ = (one_of("from_status", ReferralStatus), one_of("to_status", ReferralStatus))
+    __table_args__ = (
+        one_of("from_status", ReferralStatus),
+        one_of("to_status", ReferralStatus),
+        # Covering: the report asks of each referral whether it was ever accepted.
+        Index("ix_referral_event_to_status", "referral_id", "to_status"),
+    )
 
     id: Mapped[int] = _big_id()
     referral_id: Mapped[str] = fk("referral.id", nullable=False, ondelete="RESTRICT")

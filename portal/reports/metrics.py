@@ -10,6 +10,7 @@ ROW_NUMBER over the ordered values (portable to SQLite and PostgreSQL).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,22 +161,23 @@ def _epoch_sqlite(element, compiler, **kw):
     return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
 
 
-def _percentiles(values, where, *percents: int) -> tuple[int, list[float | None]]:
-    """(n, nearest-rank percentiles) of a SQL expression over the rows `where` selects."""
+def _percentiles(values, where, n: int, *percents: int) -> list[float | None]:
+    """Nearest-rank percentiles of a SQL expression over the `n` rows `where` selects (n is
+    known from the section's counting pass, so one ordered pass finds every rank)."""
+    ranks = {p: (p * n + 99) // 100 for p in percents}
+    if not n:
+        return [None for _p in percents]
     ranked = (
-        select(
-            values.label("x"),
-            func.row_number().over(order_by=values).label("rn"),
-            func.count().over().label("n"),
-        )
+        select(values.label("x"), func.row_number().over(order_by=values).label("rn"))
         .where(where, values.is_not(None))
         .subquery()
     )
-    columns = [
-        func.max(case((ranked.c.rn == (p * ranked.c.n + 99) // 100, ranked.c.x))) for p in percents
-    ]
-    n, *found = db.session.execute(select(func.coalesce(func.max(ranked.c.n), 0), *columns)).one()
-    return int(n), [round(float(v), 1) if v is not None else None for v in found]
+    found = _pairs(select(ranked.c.rn, ranked.c.x).where(ranked.c.rn.in_(set(ranks.values()))))
+    return [_tenth(found.get(ranks[p])) for p in percents]
+
+
+def _tenth(value) -> float | None:
+    return round(float(value), 1) if value is not None else None
 
 
 def _or(column, fixed: str) -> ColumnElement:
@@ -227,12 +229,18 @@ def _calls(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     }
 
 
+TIMED = ("call_received_at", "arrived_at")  # both recorded: a response time
+
+
 def _encounter_groups(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    """A few GROUP BYs over the period's encounters (each reads only the covering index
-    ix_encounter_report); the encounter and equity figures are sums of their groups."""
-    in_period = and_(Encounter.occurred_at >= start, Encounter.occurred_at < end)
+    """One GROUP BY over the period's encounters, reading only the covering index
+    ix_encounter_report: counts per (disposition, race), with the sources, triage levels and
+    police roles as conditional sums. Every encounter and equity figure is a sum of these."""
     race = _or(Encounter.race, Race.unknown.value)
-    outcomes = db.session.execute(
+    sources = [s.value for s in EncounterSource]
+    levels: list[int | None] = [1, 2, 3, 4, None]
+    roles: list[str | None] = [*(r.value for r in PoliceRole), None]
+    rows = db.session.execute(
         select(
             Encounter.disposition,
             race,
@@ -241,26 +249,28 @@ def _encounter_groups(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
             _flag(and_(Encounter.arrest_eligible.is_(True), Encounter.diverted.is_(True))),
             _flag(Encounter.injuries.in_(INJURED)),
             _flag(Encounter.force_used.is_(True)),
+            _flag(and_(*(getattr(Encounter, c).is_not(None) for c in TIMED))),
+            *(_flag(Encounter.source == s) for s in sources),
+            *(_flag(_equal(Encounter.triage_level, level)) for level in levels),
+            *(_flag(_equal(Encounter.police_role, role)) for role in roles),
         )
-        .where(in_period)
+        .where(Encounter.occurred_at >= start, Encounter.occurred_at < end)
         .group_by(Encounter.disposition, race)
     ).all()
-    return {
-        "outcomes": [(d, r, int(n), *(int(f or 0) for f in flags)) for d, r, n, *flags in outcomes],
-        "source": _pairs(
-            select(Encounter.source, func.count()).where(in_period).group_by(Encounter.source)
-        ),
-        "triage": _pairs(
-            select(Encounter.triage_level, func.count())
-            .where(in_period)
-            .group_by(Encounter.triage_level)
-        ),
-        "role": _pairs(
-            select(Encounter.police_role, func.count())
-            .where(in_period)
-            .group_by(Encounter.police_role)
-        ),
-    }
+    outcomes, timed = [], 0
+    source, triage, role = Counter[Any](), Counter[Any](), Counter[Any]()
+    for disposition, race_code, count, *sums in rows:
+        eligible, diverted, injured, force, n_timed, *rest = (int(n or 0) for n in sums)
+        outcomes.append((disposition, race_code, int(count), eligible, diverted, injured, force))
+        timed += n_timed
+        for counter, keys in ((source, sources), (triage, levels), (role, roles)):
+            counter.update(dict(zip(keys, rest[: len(keys)], strict=True)))
+            rest = rest[len(keys) :]
+    return {"outcomes": outcomes, "timed": timed, "source": source, "triage": triage, "role": role}
+
+
+def _equal(column, value) -> ColumnElement:
+    return column.is_(None) if value is None else column == value
 
 
 def _encounters(start: dt.datetime, end: dt.datetime, groups: dict[str, Any]) -> dict[str, Any]:
@@ -273,23 +283,25 @@ def _encounters(start: dt.datetime, end: dt.datetime, groups: dict[str, Any]) ->
             for total, flag in zip((eligible, diverted, injured, force), flags, strict=True)
         )
     triage = {
-        **{str(level): int(groups["triage"].get(level, 0)) for level in (1, 2, 3, 4)},
-        "not-recorded": int(groups["triage"].get(None, 0)),
+        **{str(level): groups["triage"][level] for level in (1, 2, 3, 4)},
+        "not-recorded": groups["triage"][None],
     }
     roles = {
-        **{r.value: int(groups["role"].get(r.value, 0)) for r in PoliceRole},
-        "not-recorded": int(groups["role"].get(None, 0)),
+        **{r.value: groups["role"][r.value] for r in PoliceRole},
+        "not-recorded": groups["role"][None],
     }
     minutes = (
         epoch_seconds(Encounter.arrived_at) - epoch_seconds(Encounter.call_received_at)
     ) / 60.0
-    in_period = and_(Encounter.occurred_at >= start, Encounter.occurred_at < end)
-    n, (median, p90) = _percentiles(
-        minutes, and_(in_period, Encounter.call_received_at.is_not(None)), 50, 90
+    timed = and_(
+        Encounter.occurred_at >= start,
+        Encounter.occurred_at < end,
+        *(getattr(Encounter, c).is_not(None) for c in TIMED),
     )
+    median, p90 = _percentiles(minutes, timed, groups["timed"], 50, 90)
     return {
         "total": sum(by_disposition.values()),
-        "by_source": {s.value: int(groups["source"].get(s.value, 0)) for s in EncounterSource},
+        "by_source": {s.value: groups["source"][s.value] for s in EncounterSource},
         "by_disposition": by_disposition,
         "involuntary": sum(by_disposition[d] for d in INVOLUNTARY),
         "arrest_eligible": eligible,
@@ -299,7 +311,7 @@ def _encounters(start: dt.datetime, end: dt.datetime, groups: dict[str, Any]) ->
         "with_injuries": injured,
         "force_used": force,
         "by_triage_level": triage,
-        "response_minutes": {"count": n, "median": median, "p90": p90},
+        "response_minutes": {"count": groups["timed"], "median": median, "p90": p90},
     }
 
 
@@ -315,18 +327,30 @@ def _referrals(
         ReferralEvent.referral_id == Referral.id,
         ReferralEvent.to_status == ReferralStatus.accepted.value,
     )
-    # One pass: counts per (urgency, status, outcome), with how many were ever accepted.
+    completed = Referral.status == ReferralStatus.completed.value
+    # One pass: counts per (urgency, status, outcome), with how many were ever accepted and
+    # how many have each duration the medians are taken over.
     groups = db.session.execute(
-        select(Referral.urgency, Referral.status, Referral.outcome, func.count(), _flag(accepted))
+        select(
+            Referral.urgency,
+            Referral.status,
+            Referral.outcome,
+            func.count(),
+            _flag(accepted),
+            _flag(Referral.responded_at.is_not(None)),
+            _flag(and_(completed, Referral.closed_at.is_not(None))),
+        )
         .where(sent)
         .group_by(Referral.urgency, Referral.status, Referral.outcome)
     ).all()
     declined_by = {**dict.fromkeys((o.value for o in ReferralOutcome), 0), "not-given": 0}
     by_urgency = {u.value: {"sent": 0, "completed": 0, "got_help": 0} for u in Urgency}
-    total = n_accepted = n_declined = n_completed = n_got_help = 0
-    for urgency, status, outcome, count, ever_accepted in groups:
+    total = n_accepted = n_declined = n_completed = n_got_help = n_responded = n_closed = 0
+    for urgency, status, outcome, count, ever_accepted, responded, closed in groups:
         total += count
         n_accepted += int(ever_accepted or 0)
+        n_responded += int(responded or 0)
+        n_closed += int(closed or 0)
         by_urgency[urgency]["sent"] += count
         if status == ReferralStatus.rejected.value:
             n_declined += count
@@ -338,10 +362,13 @@ def _referrals(
             n_got_help += count
             by_urgency[urgency]["got_help"] += count
     hours = (epoch_seconds(Referral.responded_at) - epoch_seconds(Referral.sent_at)) / 3600.0
-    _n, (to_response,) = _percentiles(hours, and_(sent, Referral.responded_at.is_not(None)), 50)
+    (to_response,) = _percentiles(
+        hours, and_(sent, Referral.responded_at.is_not(None)), n_responded, 50
+    )
     hours = (epoch_seconds(Referral.closed_at) - epoch_seconds(Referral.sent_at)) / 3600.0
-    completed = Referral.status == ReferralStatus.completed.value
-    _n, (to_completion,) = _percentiles(hours, and_(sent, completed), 50)
+    (to_completion,) = _percentiles(
+        hours, and_(sent, completed, Referral.closed_at.is_not(None)), n_closed, 50
+    )
     overdue: int | None = 0
     if overdue_sent_before is not None:
         overdue = db.session.scalar(
