@@ -221,6 +221,8 @@ REFERRAL_REPORT_COLUMNS = (
     "responded_at",
     "closed_at",
     "id",
+    "organization_id",  # the service gaps
+    "service_id",
 )
 
 
@@ -296,9 +298,6 @@ class Referral(Model):
         one_of("urgency", Urgency),
         one_of("outcome", ReferralOutcome),
         Index("ix_referral_report", *REFERRAL_REPORT_COLUMNS),  # as ix_encounter_report
-        # The report's service gaps and its "overdue now" count read only these.
-        Index("ix_referral_gaps", "outcome", "sent_at", "status", "organization_id", "service_id"),
-        Index("ix_referral_waiting", "status", "urgency", "sent_at"),
     )
 
     id: Mapped[str] = id_column()

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, and_, case, distinct, exists, func, literal_column, or_, select
+from sqlalchemy import Float, and_, case, distinct, func, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -323,9 +323,13 @@ def _referrals(
         Referral.sent_at < end,
         Referral.status != ReferralStatus.entered_in_error.value,
     )
-    accepted = exists().where(
-        ReferralEvent.referral_id == Referral.id,
-        ReferralEvent.to_status == ReferralStatus.accepted.value,
+    # Referrals ever accepted, joined rather than asked row by row (PostgreSQL runs an EXISTS
+    # inside an aggregate once per referral).
+    accepted = (
+        select(ReferralEvent.referral_id)
+        .where(ReferralEvent.to_status == ReferralStatus.accepted.value)
+        .distinct()
+        .subquery()
     )
     completed = Referral.status == ReferralStatus.completed.value
     # One pass: counts per (urgency, status, outcome), with how many were ever accepted and
@@ -336,10 +340,12 @@ def _referrals(
             Referral.status,
             Referral.outcome,
             func.count(),
-            _flag(accepted),
+            func.count(accepted.c.referral_id),
             _flag(Referral.responded_at.is_not(None)),
             _flag(and_(completed, Referral.closed_at.is_not(None))),
         )
+        .select_from(Referral)
+        .outerjoin(accepted, accepted.c.referral_id == Referral.id)
         .where(sent)
         .group_by(Referral.urgency, Referral.status, Referral.outcome)
     ).all()
