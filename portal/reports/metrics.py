@@ -403,6 +403,9 @@ def _referrals(
 
 
 def _repeat_contacts(start: dt.datetime, end: dt.datetime) -> int:
+    # An encounter before the window's reach has no bearing: a previous encounter earlier than
+    # that is more than the window away from every encounter in the period.
+    reach = start - dt.timedelta(days=REPEAT_WINDOW_DAYS)
     previous = func.lag(Encounter.occurred_at).over(
         partition_by=Encounter.client_id, order_by=Encounter.occurred_at
     )
@@ -412,7 +415,11 @@ def _repeat_contacts(start: dt.datetime, end: dt.datetime) -> int:
             Encounter.occurred_at,
             (epoch_seconds(Encounter.occurred_at) - epoch_seconds(previous)).label("gap"),
         )
-        .where(Encounter.client_id.is_not(None), Encounter.occurred_at < end)
+        .where(
+            Encounter.client_id.is_not(None),
+            Encounter.occurred_at >= reach,
+            Encounter.occurred_at < end,
+        )
         .subquery()
     )
     return int(
