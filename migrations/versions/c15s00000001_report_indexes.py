@@ -1,5 +1,5 @@
-"""Program report at program scale: a covering index for "ever accepted", and the
-referrals' covering index also serves the service gaps
+"""Program report at program scale: a covering index for "ever accepted"; the referrals'
+covering index also serves the service gaps, the encounters' the repeat contacts
 
 Revision ID: c15s00000001
 Revises: c15r00000001
@@ -16,6 +16,20 @@ depends_on = None
 # Written out as portal.models has them.
 REFERRAL_REPORT = ("sent_at", "urgency", "status", "outcome", "responded_at", "closed_at", "id")
 GAPS = ("organization_id", "service_id")
+ENCOUNTER_REPORT = (
+    "occurred_at",
+    "disposition",
+    "race",
+    "source",
+    "triage_level",
+    "police_role",
+    "arrest_eligible",
+    "diverted",
+    "injuries",
+    "force_used",
+    "call_received_at",
+    "arrived_at",
+)
 
 
 def upgrade():
@@ -24,9 +38,15 @@ def upgrade():
     )
     op.drop_index("ix_referral_report", table_name="referral")
     op.create_index("ix_referral_report", "referral", [*REFERRAL_REPORT, *GAPS], unique=False)
+    op.drop_index("ix_encounter_report", table_name="encounter")
+    op.create_index(
+        "ix_encounter_report", "encounter", [*ENCOUNTER_REPORT, "client_id"], unique=False
+    )
 
 
 def downgrade():
+    op.drop_index("ix_encounter_report", table_name="encounter")
+    op.create_index("ix_encounter_report", "encounter", list(ENCOUNTER_REPORT), unique=False)
     op.drop_index("ix_referral_report", table_name="referral")
     op.create_index("ix_referral_report", "referral", list(REFERRAL_REPORT), unique=False)
     op.drop_index("ix_referral_event_to_status", table_name="referral_event")

@@ -212,6 +212,7 @@ ENCOUNTER_REPORT_COLUMNS = (
     "force_used",
     "call_received_at",
     "arrived_at",
+    "client_id",  # repeat contacts
 )
 REFERRAL_REPORT_COLUMNS = (
     "sent_at",

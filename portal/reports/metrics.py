@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, and_, case, distinct, func, literal_column, or_, select
+from sqlalchemy import Float, and_, case, distinct, exists, func, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -323,38 +323,37 @@ def _referrals(
         Referral.sent_at < end,
         Referral.status != ReferralStatus.entered_in_error.value,
     )
-    # Referrals ever accepted, joined rather than asked row by row (PostgreSQL runs an EXISTS
-    # inside an aggregate once per referral).
-    accepted = (
-        select(ReferralEvent.referral_id)
-        .where(ReferralEvent.to_status == ReferralStatus.accepted.value)
-        .distinct()
-        .subquery()
+    # Ever accepted, counted apart: as a WHERE EXISTS each database runs it as a semi-join
+    # over the period's referrals (inside an aggregate PostgreSQL would run it row by row).
+    n_accepted = db.session.scalar(
+        select(func.count()).where(
+            sent,
+            exists().where(
+                ReferralEvent.referral_id == Referral.id,
+                ReferralEvent.to_status == ReferralStatus.accepted.value,
+            ),
+        )
     )
     completed = Referral.status == ReferralStatus.completed.value
-    # One pass: counts per (urgency, status, outcome), with how many were ever accepted and
-    # how many have each duration the medians are taken over.
+    # One pass: counts per (urgency, status, outcome), with how many have each duration the
+    # medians are taken over.
     groups = db.session.execute(
         select(
             Referral.urgency,
             Referral.status,
             Referral.outcome,
             func.count(),
-            func.count(accepted.c.referral_id),
             _flag(Referral.responded_at.is_not(None)),
             _flag(and_(completed, Referral.closed_at.is_not(None))),
         )
-        .select_from(Referral)
-        .outerjoin(accepted, accepted.c.referral_id == Referral.id)
         .where(sent)
         .group_by(Referral.urgency, Referral.status, Referral.outcome)
     ).all()
     declined_by = {**dict.fromkeys((o.value for o in ReferralOutcome), 0), "not-given": 0}
     by_urgency = {u.value: {"sent": 0, "completed": 0, "got_help": 0} for u in Urgency}
-    total = n_accepted = n_declined = n_completed = n_got_help = n_responded = n_closed = 0
-    for urgency, status, outcome, count, ever_accepted, responded, closed in groups:
+    total = n_declined = n_completed = n_got_help = n_responded = n_closed = 0
+    for urgency, status, outcome, count, responded, closed in groups:
         total += count
-        n_accepted += int(ever_accepted or 0)
         n_responded += int(responded or 0)
         n_closed += int(closed or 0)
         by_urgency[urgency]["sent"] += count
@@ -390,7 +389,7 @@ def _referrals(
         )
     return {
         "sent": total,
-        "accepted": n_accepted,
+        "accepted": int(n_accepted or 0),
         "declined": n_declined,
         "declined_by_outcome": declined_by,
         "completed": n_completed,
