@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, and_, case, distinct, exists, func, literal_column, or_, select
+from sqlalchemy import Float, and_, case, distinct, exists, func, literal_column, or_, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -521,6 +521,14 @@ def _add_rates(figures: dict[str, Any], total: int) -> None:
 # --- the whole report ------------------------------------------------------------------------
 
 
+def _plan_for_the_period() -> None:
+    """On PostgreSQL, plan each query for the period it is given, for this transaction: a
+    statement the driver has prepared may otherwise get a generic plan, which assumes a few
+    rows and loops over a year's referrals one by one."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def compute(
     period: Period,
     *,
@@ -533,6 +541,7 @@ def compute(
     De-identified: equity counts from 1 to 4 (and rates built on them) are None, and the
     words people searched (free text) are left out."""
     start, end = period.bounds()
+    _plan_for_the_period()
     groups = _encounter_groups(start, end)
     report = {
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
@@ -580,6 +589,7 @@ def year(year: int) -> Period:
 def marcus_alert(year_number: int) -> dict[str, Any]:
     """The statutory items a local program can answer, for one calendar year."""
     start, end = year(year_number).bounds()
+    _plan_for_the_period()
     calls = _calls(start, end)
     groups = _encounter_groups(start, end)
     encounters = _encounters(start, end, groups)
