@@ -20,6 +20,7 @@ from tests import reports_golden
 from tests.accounts import post_form, signed_in
 from tests.conftest import csrf_token
 from tests.factories import (
+    ClientFactory,
     LocationFactory,
     ServiceAtLocationFactory,
     ServiceFactory,
@@ -520,3 +521,22 @@ def test_the_report_counts_overdue_referrals_by_the_workflows_rule(app, now):
 
         assert is_overdue(sent(edge), moment)
         assert not is_overdue(sent(edge + dt.timedelta(seconds=2)), moment)
+
+
+@pytest.mark.parametrize(
+    ("apart", "counted"), [(dt.timedelta(days=90), 1), (dt.timedelta(days=90, seconds=1), 0)]
+)
+def test_a_repeat_contact_is_one_within_90_days_even_from_before_the_period(db, apart, counted):
+    """The window reaches back from the first day of the period: exactly 90 days counts."""
+    from portal.models import Encounter
+    from portal.reports import metrics
+
+    client = ClientFactory()
+    first_day = reports_golden.local("2026-03-01T00:00")
+    for at in (first_day - apart, first_day):
+        db.session.add(
+            Encounter(client=client, occurred_at=at, source="dispatch", disposition="resolved")
+        )
+    db.session.commit()
+    period = metrics.Period(reports_golden.FIRST, reports_golden.LAST)
+    assert metrics.compute(period)["repeat_contacts"] == counted

@@ -212,6 +212,7 @@ ENCOUNTER_REPORT_COLUMNS = (
     "force_used",
     "call_received_at",
     "arrived_at",
+    "client_id",  # repeat contacts
 )
 REFERRAL_REPORT_COLUMNS = (
     "sent_at",
@@ -221,6 +222,8 @@ REFERRAL_REPORT_COLUMNS = (
     "responded_at",
     "closed_at",
     "id",
+    "organization_id",  # the service gaps
+    "service_id",
 )
 
 
@@ -344,7 +347,12 @@ class ReferralEvent(Model):
     """One change of a referral: append-only (portal.models.append_only)."""
 
     __tablename__ = "referral_event"
-    __table_args__ = (one_of("from_status", ReferralStatus), one_of("to_status", ReferralStatus))
+    __table_args__ = (
+        one_of("from_status", ReferralStatus),
+        one_of("to_status", ReferralStatus),
+        # Covering: the report asks of each referral whether it was ever accepted.
+        Index("ix_referral_event_to_status", "referral_id", "to_status"),
+    )
 
     id: Mapped[int] = _big_id()
     referral_id: Mapped[str] = fk("referral.id", nullable=False, ondelete="RESTRICT")

@@ -10,12 +10,13 @@ ROW_NUMBER over the ordered values (portable to SQLite and PostgreSQL).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import Float, and_, case, distinct, exists, func, literal_column, or_, select
+from sqlalchemy import Float, and_, case, distinct, exists, func, literal_column, or_, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -193,22 +194,23 @@ def _epoch_sqlite(element, compiler, **kw):
     return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
 
 
-def _percentiles(values, where, *percents: int) -> tuple[int, list[float | None]]:
-    """(n, nearest-rank percentiles) of a SQL expression over the rows `where` selects."""
+def _percentiles(values, where, n: int, *percents: int) -> list[float | None]:
+    """Nearest-rank percentiles of a SQL expression over the `n` rows `where` selects (n is
+    known from the section's counting pass, so one ordered pass finds every rank)."""
+    ranks = {p: (p * n + 99) // 100 for p in percents}
+    if not n:
+        return [None for _p in percents]
     ranked = (
-        select(
-            values.label("x"),
-            func.row_number().over(order_by=values).label("rn"),
-            func.count().over().label("n"),
-        )
+        select(values.label("x"), func.row_number().over(order_by=values).label("rn"))
         .where(where, values.is_not(None))
         .subquery()
     )
-    columns = [
-        func.max(case((ranked.c.rn == (p * ranked.c.n + 99) // 100, ranked.c.x))) for p in percents
-    ]
-    n, *found = db.session.execute(select(func.coalesce(func.max(ranked.c.n), 0), *columns)).one()
-    return int(n), [round(float(v), 1) if v is not None else None for v in found]
+    found = _pairs(select(ranked.c.rn, ranked.c.x).where(ranked.c.rn.in_(set(ranks.values()))))
+    return [_tenth(found.get(ranks[p])) for p in percents]
+
+
+def _tenth(value) -> float | None:
+    return round(float(value), 1) if value is not None else None
 
 
 def _or(column, fixed: str) -> ColumnElement:
@@ -260,12 +262,18 @@ def _calls(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     }
 
 
+TIMED = ("call_received_at", "arrived_at")  # both recorded: a response time
+
+
 def _encounter_groups(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    """A few GROUP BYs over the period's encounters (each reads only the covering index
-    ix_encounter_report); the encounter and equity figures are sums of their groups."""
-    in_period = and_(Encounter.occurred_at >= start, Encounter.occurred_at < end)
+    """One GROUP BY over the period's encounters, reading only the covering index
+    ix_encounter_report: counts per (disposition, race), with the sources, triage levels and
+    police roles as conditional sums. Every encounter and equity figure is a sum of these."""
     race = _or(Encounter.race, Race.unknown.value)
-    outcomes = db.session.execute(
+    sources = [s.value for s in EncounterSource]
+    levels: list[int | None] = [1, 2, 3, 4, None]
+    roles: list[str | None] = [*(r.value for r in PoliceRole), None]
+    rows = db.session.execute(
         select(
             Encounter.disposition,
             race,
@@ -274,26 +282,28 @@ def _encounter_groups(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
             _flag(and_(Encounter.arrest_eligible.is_(True), Encounter.diverted.is_(True))),
             _flag(Encounter.injuries.in_(INJURED)),
             _flag(Encounter.force_used.is_(True)),
+            _flag(and_(*(getattr(Encounter, c).is_not(None) for c in TIMED))),
+            *(_flag(Encounter.source == s) for s in sources),
+            *(_flag(_equal(Encounter.triage_level, level)) for level in levels),
+            *(_flag(_equal(Encounter.police_role, role)) for role in roles),
         )
-        .where(in_period)
+        .where(Encounter.occurred_at >= start, Encounter.occurred_at < end)
         .group_by(Encounter.disposition, race)
     ).all()
-    return {
-        "outcomes": [(d, r, int(n), *(int(f or 0) for f in flags)) for d, r, n, *flags in outcomes],
-        "source": _pairs(
-            select(Encounter.source, func.count()).where(in_period).group_by(Encounter.source)
-        ),
-        "triage": _pairs(
-            select(Encounter.triage_level, func.count())
-            .where(in_period)
-            .group_by(Encounter.triage_level)
-        ),
-        "role": _pairs(
-            select(Encounter.police_role, func.count())
-            .where(in_period)
-            .group_by(Encounter.police_role)
-        ),
-    }
+    outcomes, timed = [], 0
+    source, triage, role = Counter[Any](), Counter[Any](), Counter[Any]()
+    for disposition, race_code, count, *sums in rows:
+        eligible, diverted, injured, force, n_timed, *rest = (int(n or 0) for n in sums)
+        outcomes.append((disposition, race_code, int(count), eligible, diverted, injured, force))
+        timed += n_timed
+        for counter, keys in ((source, sources), (triage, levels), (role, roles)):
+            counter.update(dict(zip(keys, rest[: len(keys)], strict=True)))
+            rest = rest[len(keys) :]
+    return {"outcomes": outcomes, "timed": timed, "source": source, "triage": triage, "role": role}
+
+
+def _equal(column, value) -> ColumnElement:
+    return column.is_(None) if value is None else column == value
 
 
 def _encounters(start: dt.datetime, end: dt.datetime, groups: dict[str, Any]) -> dict[str, Any]:
@@ -306,23 +316,25 @@ def _encounters(start: dt.datetime, end: dt.datetime, groups: dict[str, Any]) ->
             for total, flag in zip((eligible, diverted, injured, force), flags, strict=True)
         )
     triage = {
-        **{str(level): int(groups["triage"].get(level, 0)) for level in (1, 2, 3, 4)},
-        "not-recorded": int(groups["triage"].get(None, 0)),
+        **{str(level): groups["triage"][level] for level in (1, 2, 3, 4)},
+        "not-recorded": groups["triage"][None],
     }
     roles = {
-        **{r.value: int(groups["role"].get(r.value, 0)) for r in PoliceRole},
-        "not-recorded": int(groups["role"].get(None, 0)),
+        **{r.value: groups["role"][r.value] for r in PoliceRole},
+        "not-recorded": groups["role"][None],
     }
     minutes = (
         epoch_seconds(Encounter.arrived_at) - epoch_seconds(Encounter.call_received_at)
     ) / 60.0
-    in_period = and_(Encounter.occurred_at >= start, Encounter.occurred_at < end)
-    n, (median, p90) = _percentiles(
-        minutes, and_(in_period, Encounter.call_received_at.is_not(None)), 50, 90
+    timed = and_(
+        Encounter.occurred_at >= start,
+        Encounter.occurred_at < end,
+        *(getattr(Encounter, c).is_not(None) for c in TIMED),
     )
+    median, p90 = _percentiles(minutes, timed, groups["timed"], 50, 90)
     return {
         "total": sum(by_disposition.values()),
-        "by_source": {s.value: int(groups["source"].get(s.value, 0)) for s in EncounterSource},
+        "by_source": {s.value: groups["source"][s.value] for s in EncounterSource},
         "by_disposition": by_disposition,
         "involuntary": sum(by_disposition[d] for d in INVOLUNTARY),
         "arrest_eligible": eligible,
@@ -332,7 +344,7 @@ def _encounters(start: dt.datetime, end: dt.datetime, groups: dict[str, Any]) ->
         "with_injuries": injured,
         "force_used": force,
         "by_triage_level": triage,
-        "response_minutes": {"count": n, "median": median, "p90": p90},
+        "response_minutes": {"count": groups["timed"], "median": median, "p90": p90},
     }
 
 
@@ -344,22 +356,39 @@ def _referrals(
         Referral.sent_at < end,
         Referral.status != ReferralStatus.entered_in_error.value,
     )
-    accepted = exists().where(
-        ReferralEvent.referral_id == Referral.id,
-        ReferralEvent.to_status == ReferralStatus.accepted.value,
+    # Ever accepted, counted apart: as a WHERE EXISTS each database runs it as a semi-join
+    # over the period's referrals (inside an aggregate PostgreSQL would run it row by row).
+    n_accepted = db.session.scalar(
+        select(func.count()).where(
+            sent,
+            exists().where(
+                ReferralEvent.referral_id == Referral.id,
+                ReferralEvent.to_status == ReferralStatus.accepted.value,
+            ),
+        )
     )
-    # One pass: counts per (urgency, status, outcome), with how many were ever accepted.
+    completed = Referral.status == ReferralStatus.completed.value
+    # One pass: counts per (urgency, status, outcome), with how many have each duration the
+    # medians are taken over.
     groups = db.session.execute(
-        select(Referral.urgency, Referral.status, Referral.outcome, func.count(), _flag(accepted))
+        select(
+            Referral.urgency,
+            Referral.status,
+            Referral.outcome,
+            func.count(),
+            _flag(Referral.responded_at.is_not(None)),
+            _flag(and_(completed, Referral.closed_at.is_not(None))),
+        )
         .where(sent)
         .group_by(Referral.urgency, Referral.status, Referral.outcome)
     ).all()
     declined_by = {**dict.fromkeys((o.value for o in ReferralOutcome), 0), "not-given": 0}
     by_urgency = {u.value: {"sent": 0, "completed": 0, "got_help": 0} for u in Urgency}
-    total = n_accepted = n_declined = n_completed = n_got_help = 0
-    for urgency, status, outcome, count, ever_accepted in groups:
+    total = n_declined = n_completed = n_got_help = n_responded = n_closed = 0
+    for urgency, status, outcome, count, responded, closed in groups:
         total += count
-        n_accepted += int(ever_accepted or 0)
+        n_responded += int(responded or 0)
+        n_closed += int(closed or 0)
         by_urgency[urgency]["sent"] += count
         if status == ReferralStatus.rejected.value:
             n_declined += count
@@ -371,10 +400,13 @@ def _referrals(
             n_got_help += count
             by_urgency[urgency]["got_help"] += count
     hours = (epoch_seconds(Referral.responded_at) - epoch_seconds(Referral.sent_at)) / 3600.0
-    _n, (to_response,) = _percentiles(hours, and_(sent, Referral.responded_at.is_not(None)), 50)
+    (to_response,) = _percentiles(
+        hours, and_(sent, Referral.responded_at.is_not(None)), n_responded, 50
+    )
     hours = (epoch_seconds(Referral.closed_at) - epoch_seconds(Referral.sent_at)) / 3600.0
-    completed = Referral.status == ReferralStatus.completed.value
-    _n, (to_completion,) = _percentiles(hours, and_(sent, completed), 50)
+    (to_completion,) = _percentiles(
+        hours, and_(sent, completed, Referral.closed_at.is_not(None)), n_closed, 50
+    )
     overdue: int | None = 0
     if overdue_sent_before is not None:
         overdue = db.session.scalar(
@@ -390,7 +422,7 @@ def _referrals(
         )
     return {
         "sent": total,
-        "accepted": n_accepted,
+        "accepted": int(n_accepted or 0),
         "declined": n_declined,
         "declined_by_outcome": declined_by,
         "completed": n_completed,
@@ -403,6 +435,9 @@ def _referrals(
 
 
 def _repeat_contacts(start: dt.datetime, end: dt.datetime) -> int:
+    # An encounter before the window's reach has no bearing: a previous encounter earlier than
+    # that is more than the window away from every encounter in the period.
+    reach = start - dt.timedelta(days=REPEAT_WINDOW_DAYS)
     previous = func.lag(Encounter.occurred_at).over(
         partition_by=Encounter.client_id, order_by=Encounter.occurred_at
     )
@@ -412,7 +447,11 @@ def _repeat_contacts(start: dt.datetime, end: dt.datetime) -> int:
             Encounter.occurred_at,
             (epoch_seconds(Encounter.occurred_at) - epoch_seconds(previous)).label("gap"),
         )
-        .where(Encounter.client_id.is_not(None), Encounter.occurred_at < end)
+        .where(
+            Encounter.client_id.is_not(None),
+            Encounter.occurred_at >= reach,
+            Encounter.occurred_at < end,
+        )
         .subquery()
     )
     return int(
@@ -515,6 +554,14 @@ def _add_rates(figures: dict[str, Any], total: int) -> None:
 # --- the whole report ------------------------------------------------------------------------
 
 
+def _plan_for_the_period() -> None:
+    """On PostgreSQL, plan each query for the period it is given, for this transaction: a
+    statement the driver has prepared may otherwise get a generic plan, which assumes a few
+    rows and loops over a year's referrals one by one."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def compute(
     period: Period,
     *,
@@ -527,6 +574,7 @@ def compute(
     De-identified: equity counts from 1 to 4 (and rates built on them) are None, and the
     words people searched (free text) are left out."""
     start, end = period.bounds()
+    _plan_for_the_period()
     groups = _encounter_groups(start, end)
     report = {
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
@@ -574,6 +622,7 @@ def year(year: int) -> Period:
 def marcus_alert(year_number: int) -> dict[str, Any]:
     """The statutory items a local program can answer, for one calendar year."""
     start, end = year(year_number).bounds()
+    _plan_for_the_period()
     calls = _calls(start, end)
     groups = _encounter_groups(start, end)
     encounters = _encounters(start, end, groups)
