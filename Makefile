@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # xdist processes; each module stays on one and the browser tests share one (tests/conftest.py).
 # PYTEST_WORKERS=0 runs the suite in this process.
 PYTEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope
 
 .PHONY: run serve test test-postgres lint bench setup clean vendor translations messages-template
 

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from pathlib import Path
 
 import pytest
 
@@ -56,8 +55,6 @@ from tests.database import (
     release_database,
 )
 
-E2E_DIR = Path(__file__).resolve().parent / "e2e"
-
 
 def pytest_configure(config):
     translations.compile_stale_catalogs()
@@ -70,8 +67,7 @@ def pytest_report_header(config):
 
 def pytest_collection_modifyitems(config, items):
     """Within each module, tests that use the same @built_once fixtures run in a row (so each
-    is built once); with xdist, a module stays on one worker and the browser tests share one
-    (one live server and one Chromium)."""
+    is built once)."""
     ordered = []
     for _module, tests in itertools.groupby(items, key=lambda item: item.nodeid.split("::")[0]):
         tests = list(tests)
@@ -80,10 +76,21 @@ def pytest_collection_modifyitems(config, items):
             first_seen.setdefault(_built_once_key(item), len(first_seen))
         ordered += sorted(tests, key=lambda item: first_seen[_built_once_key(item)])
     items[:] = ordered
-    for item in items:
-        path = Path(str(item.path)).resolve()
-        group = "e2e" if path.is_relative_to(E2E_DIR) else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With xdist, a module stays on one worker (its module fixtures are built once, and its
+    tests may share outside state such as a Redis database) and the browser tests share one
+    (one live server and one Chromium). A scheduler of our own rather than xdist_group marks:
+    xdist sets a group by rewriting node ids, which pytest 9 no longer reads."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::")[0]
+            return "e2e" if module.startswith("tests/e2e/") else module
+
+    return ModuleScheduling(config, log)
 
 
 def _built_once_key(item) -> tuple:

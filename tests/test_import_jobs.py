@@ -106,7 +106,7 @@ def test_a_real_worker_runs_the_queued_import(app, db, redis_jobs):
     )
     assert worker.returncode == 0, worker.stderr[-2000:]
     page = client.get(location)
-    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    assert page.status_code == 200, worker.stderr[-3000:] + worker.stdout[-2000:]
     assert "Import finished" in page.get_data(as_text=True)
     db.session.expire_all()
     assert services(db) == 3
