@@ -120,9 +120,14 @@ def test_the_public_list_link_in_spanish(sample, client):
 
 def test_my_list_in_spanish(sample, client):
     assert_spanish(client.get("/my-list", headers=SPANISH))  # empty
+    # Services whose names hold English small words ("and", "for"), as many do.
     services = sample.session.scalars(
-        select(Service).where(Service.status.in_(PUBLIC_STATUSES)).limit(2)
+        select(Service)
+        .where(Service.status.in_(PUBLIC_STATUSES), Service.name.contains(" and "))
+        .order_by(Service.name)
+        .limit(4)
     ).all()
+    assert services
     client.set_cookie("my_list", ".".join(s.id for s in services))
     response = client.get("/my-list", headers=SPANISH)
     assert_spanish(response)
