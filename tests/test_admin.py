@@ -136,6 +136,21 @@ def test_disable_and_enable(app, admin_client, db):
     assert "user.disabled" in actions and "user.enabled" in actions
 
 
+def test_the_user_page_says_when_password_sign_in_waits_for_a_reset(admin_client, db):
+    user = UserFactory(email="guessed@example.org")
+    db.session.commit()
+    path = f"/admin/users/{user.id}"
+    assert "Wrong sign-in attempts" not in text(admin_client.get(path))
+    user.failed_logins, user.failures_since = 7, dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+    db.session.commit()
+    page = text(admin_client.get(path))
+    assert "Wrong sign-in attempts" in page and "7 since" in page
+    user.password_reset_required = True
+    db.session.commit()
+    page = text(admin_client.get(path))
+    assert "Password sign-in" in page and "until the person chooses a new password" in page
+
+
 def test_outbox_is_not_shown_in_production(app, admin_client):
     app.config["PORTAL_ENV"] = "production"
     assert admin_client.get("/admin/outbox").status_code == 404
