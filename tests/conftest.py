@@ -44,13 +44,16 @@ import re
 import pytest
 
 from portal import create_app
+from portal.catalog.seed import load_sample_catalog
 from portal.extensions import db as _db
+from portal.search import rebuild_index
 from tests import database, translations
 from tests.database import (
     FRESH_MARKER,
     TEST_DATABASE_URL,
     SuiteDatabase,
     app_config,
+    built_once,
     built_once_requested,
     release_database,
 )
@@ -164,3 +167,13 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+@built_once
+def sample(db):
+    """The sample catalog (portal/catalog/sample_catalog.json), indexed: read-only tests of
+    pages and search over realistic listings."""
+    load_sample_catalog(db.session)
+    db.session.commit()
+    rebuild_index()
+    return db

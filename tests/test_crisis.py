@@ -10,9 +10,7 @@ import re
 
 import pytest
 
-from portal.catalog.seed import load_sample_catalog
-from portal.search import crisis, rebuild_index
-from tests.database import built_once
+from portal.search import crisis
 
 # What a person would type, by the family it must raise, in English and Spanish, with
 # typos, slang, missing accents and apostrophes.
@@ -492,14 +490,6 @@ def test_a_phrase_file_without_words_is_refused():
     }
     with pytest.raises(ValueError, match="no words"):
         crisis.parse(data)
-
-
-@built_once
-def sample(db):
-    load_sample_catalog(db.session)
-    db.session.commit()
-    rebuild_index()
-    return db
 
 
 def _text(response) -> str:

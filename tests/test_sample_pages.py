@@ -6,18 +6,9 @@ import html
 from sqlalchemy import select
 
 from portal.catalog import hours, phones, vocabulary
-from portal.catalog.seed import load_sample_catalog
 from portal.extensions import db as _db
 from portal.models import Service
 from portal.models.catalog import PUBLIC_STATUSES
-from tests.database import built_once
-
-
-@built_once
-def sample(db):
-    load_sample_catalog(db.session)
-    db.session.commit()
-    return db
 
 
 def page_text(client, url: str) -> str:

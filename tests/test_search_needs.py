@@ -11,20 +11,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from portal.catalog.seed import load_sample_catalog
-from portal.search import highlighting, rebuild_index
+from portal.search import highlighting
 from portal.search.interpretation import interpret
-from tests.database import built_once
 
 FREE = {"Free", "Sliding scale fees"}
-
-
-@built_once
-def sample(db):
-    load_sample_catalog(db.session)
-    db.session.commit()
-    rebuild_index()
-    return db
 
 
 def results(client, q: str, **args) -> list[dict]:

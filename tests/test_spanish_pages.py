@@ -10,12 +10,9 @@ from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 
 from portal.auth.permissions import public
-from portal.catalog.seed import load_sample_catalog
 from portal.errors import render_error
 from portal.models import Location, Organization, Service, ServiceList, ServiceListItem
 from portal.models.catalog import PUBLIC_STATUSES, TaxonomyTerm
-from portal.search import rebuild_index
-from tests.database import built_once
 from tests.spanish_text import english_words
 
 SPANISH = {"Accept-Language": "es-US,es;q=0.9"}
@@ -33,14 +30,6 @@ def test_the_scanner_finds_english_and_skips_listing_text():
     assert english_words('<button aria-label="Open menu">x</button>') == ["Open"]
     assert english_words('<p lang="en">Open now for walk-ins</p><p>Abierto</p>') == []
     assert english_words('<p>Lo ofrece <span lang="en">Home Services</span></p>') == []
-
-
-@built_once
-def sample(db):
-    load_sample_catalog(db.session)
-    db.session.commit()
-    rebuild_index()
-    return db
 
 
 def _first(model, *where):

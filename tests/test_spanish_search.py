@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.catalog.seed import load_sample_catalog
-from portal.search import SearchParams, rebuild_index, search_services, synonyms
-from tests.database import built_once
+from portal.search import SearchParams, search_services, synonyms
 
 TOP = 5
 
@@ -118,14 +116,6 @@ MISSPELT = [
 ]
 
 
-@built_once
-def catalog(db):
-    load_sample_catalog(db.session)
-    db.session.commit()
-    rebuild_index()
-    return db
-
-
 def top(query: str) -> list[str]:
     page = search_services(SearchParams(q=query, per_page=50))
     assert page.available
@@ -137,7 +127,7 @@ def test_there_are_at_least_sixty_spanish_queries():
     assert all(synonyms.translate(synonyms.words_of(es)) for es, _en in TWINS)
 
 
-def test_spanish_queries_find_what_their_english_twins_find(catalog):
+def test_spanish_queries_find_what_their_english_twins_find(sample):
     differing = []
     for spanish, english in TWINS:
         found, wanted = top(spanish), top(english)
@@ -149,13 +139,13 @@ def test_spanish_queries_find_what_their_english_twins_find(catalog):
 
 
 @pytest.mark.parametrize(("typo", "spanish", "english"), MISSPELT)
-def test_did_you_mean_corrects_spanish_to_spanish(catalog, typo, spanish, english):
+def test_did_you_mean_corrects_spanish_to_spanish(sample, typo, spanish, english):
     page = search_services(SearchParams(q=typo, per_page=50))
     assert page.suggestion == spanish
     assert set(page.service_ids[:TOP]) == set(top(english))
 
 
-def test_a_spanish_sentence_keeps_its_words_in_the_suggestion(catalog):
+def test_a_spanish_sentence_keeps_its_words_in_the_suggestion(sample):
     page = search_services(SearchParams(q="consejería vivenda", per_page=50))
     assert page.suggestion == "consejería vivienda"
 
@@ -176,7 +166,7 @@ def test_the_spanish_file_is_well_formed():
     assert not [twin for twin in twins.values() if synonyms.fold(twin) in twins]
 
 
-def test_search_page_in_spanish_offers_a_spanish_suggestion(catalog, client):
+def test_search_page_in_spanish_offers_a_spanish_suggestion(sample, client):
     page = client.get("/search?q=vivenda", headers={"Accept-Language": "es"})
     text = page.get_data(as_text=True)
     assert "Quiso decir" in text and "vivienda" in text
