@@ -49,7 +49,16 @@ class PeriodForm(PortalForm):
 
 
 class PopulationForm(PortalForm):
-    """One percentage per group; empty means not set."""
+    """One percentage per group; empty means not set. Together they come to 100% at most
+    (half a point over is allowed for rounding in the census figures)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if sum(float(field.data or 0) for _race, field in share_fields(self)) > 100.5:
+            self.form_errors.append(_l("The shares add up to more than 100%."))
+            return False
+        return True
 
 
 for _choice in RACE_CHOICES:

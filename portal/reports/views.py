@@ -131,10 +131,8 @@ def set_population():
         for _race, field in share_fields(form):
             for error in field.errors:
                 flash(f"{field.label.text}: {error}", "error")
-        return _back_to_reports()
-    total = sum(float(field.data or 0) for _race, field in share_fields(form))
-    if total > 100.5:  # rounding in the census figures is allowed for, more is a mistake
-        flash(_("The shares add up to more than 100%."), "error")
+        for error in form.form_errors:
+            flash(str(error), "error")
         return _back_to_reports()
     population.replace({race: field.data for race, field in share_fields(form)}, by=current_user)
     db.session.commit()
