@@ -268,7 +268,10 @@ def my_account():
             current_user, display_name=form.display_name.data, phone=form.phone.data
         )
         db.session.commit()
-        flash(_("Your details are saved.") if changed else _("Nothing changed."), "success")
+        if changed:
+            flash(_("Your details are saved."), "success")
+        else:
+            flash(_("Nothing was changed."), "info")
         return redirect(url_for("auth.my_account"))
     return render_template("auth/account.html", form=form)
 
