@@ -40,7 +40,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 # into each language's .po (new ones empty), then compile.
 # tests/test_translations.py fails until every message is translated and none is fuzzy.
 translations: messages-template
-	$(BABEL) -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching
+	$(BABEL) -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching --ignore-obsolete
 	$(MAKE) $(MO_FILES)
 
 # Every string marked for translation (the folders named _* hold templates too); POT=… writes it
