@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -195,6 +196,17 @@ def test_json_nested_without_end_is_refused_clearly():
 # --- streaming: memory does not grow with the file -----------------------------------------
 
 
+def open_files() -> set[Path]:
+    """The files this process holds open (Linux)."""
+    found = set()
+    for entry in Path("/proc/self/fd").iterdir():
+        try:
+            found.add(Path(os.readlink(entry)))
+        except OSError:  # the listing's own handle, closed by now
+            continue
+    return found
+
+
 def test_rows_are_streamed_from_the_file_not_held_in_memory(app, db, tmp_path):
     import tracemalloc
 
@@ -215,14 +227,17 @@ def test_rows_are_streamed_from_the_file_not_held_in_memory(app, db, tmp_path):
         tracemalloc.stop()
     # What is kept is each row's id (for repeated ids), not the rows: far less than the file.
     assert peak < size / 8
-    # Zipped, and saved where an upload is kept: streamed from the zip member too.
+    # Zipped, and saved where an upload is kept: streamed from the zip member too, and the
+    # file is open only while a member is read (no handle left for the garbage collector).
     archive = tmp_path / "upload.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
         zipped.write(tmp_path / "services.csv", arcname="services.csv")
     tracemalloc.start()
     try:
         source = read_upload("upload.zip", archive)
+        assert archive not in open_files()  # checked, then closed until the rows are read
         assert sum(1 for _ in source.rows["service"]) == rows
+        assert archive not in open_files()
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

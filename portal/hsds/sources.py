@@ -656,11 +656,18 @@ def _read(files: dict[str, Opener]) -> Source:
 
 
 def _unzip(archive_file: IO[bytes] | Path, name: str) -> dict[str, Opener]:
-    """The members of a zip, checked once (size unpacked, CRC) and opened again as read."""
+    """The members of a zip, checked once (size unpacked, CRC) and opened again as read.
+    The zip is closed in between: each member opened later holds the file only while read."""
     try:
         archive = zipfile.ZipFile(archive_file)
     except zipfile.BadZipFile:
         raise SourceError(f"{name}: not a valid zip file") from None
+    with archive:
+        members = _checked_members(archive, name)
+    return {m.filename: _member_opener(archive_file, m.filename) for m in members}
+
+
+def _checked_members(archive: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
     members = [
         m
         for m in archive.infolist()
@@ -688,11 +695,16 @@ def _unzip(archive_file: IO[bytes] | Path, name: str) -> dict[str, Opener]:
             raise SourceError(f"{name}: {member.filename} is damaged ({error})") from None
         except (NotImplementedError, RuntimeError) as error:  # unknown method, encrypted
             raise SourceError(f"{name}: {member.filename} cannot be unpacked ({error})") from None
-    return {m.filename: _member_opener(archive, m) for m in members}
+    return members
 
 
-def _member_opener(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Opener:
-    return lambda: archive.open(member)
+def _member_opener(archive_file: IO[bytes] | Path, member: str) -> Opener:
+    def open_member() -> IO[bytes]:
+        # The member keeps the file open until it is closed itself, after the zip is.
+        with zipfile.ZipFile(archive_file) as archive:
+            return archive.open(member)
+
+    return open_member
 
 
 def read_upload(name: str, data: bytes | Path) -> Source:
