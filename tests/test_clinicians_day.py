@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from portal import localtime
 from portal.models import EmailMessage, Notification
 from portal.models.catalog import utcnow
 from portal.referrals import workflow
@@ -68,7 +69,7 @@ def test_the_dashboard_shows_cards_with_drafts_waiting_for_consent(app, db, worl
         status="requested",
         urgency="emergency",
         sent_at=utcnow() - dt.timedelta(days=3),
-        follow_up_on=dt.date.today(),
+        follow_up_on=localtime.today(),  # the program's date, not the machine's
     )
     db.session.commit()
     assert workflow.drafts_waiting_for_consent() == [draft]
