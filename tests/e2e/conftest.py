@@ -311,10 +311,23 @@ def axe_violations(page, source: str) -> list[dict]:
     axe is evaluated through the DevTools protocol (page.evaluate), not added as a <script>
     element, so it runs under a Content-Security-Policy that forbids inline scripts.
     """
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(source)
-    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [v for v in results["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+    from playwright.sync_api import Error as PlaywrightError
+
+    # A click that navigates can return before the new document exists; axe run then
+    # would check the page being left (or none). Wait for the load, and run once more
+    # if the page still changed under axe.
+    for attempt in range(2):
+        page.wait_for_load_state("load")
+        try:
+            if not page.evaluate("() => typeof window.axe === 'object'"):
+                page.evaluate(source)
+            results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        except PlaywrightError:
+            if attempt:
+                raise
+            continue
+        return [v for v in results["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+    raise AssertionError("unreachable")
 
 
 def format_violations(violations: list[dict]) -> str:

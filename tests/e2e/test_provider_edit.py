@@ -41,6 +41,7 @@ def test_provider_edit_is_approved_and_shows_everywhere(
     provider.get_by_role("link", name="Your listings").click()
     assert_accessible(provider)
     provider.get_by_role("link", name=f"Edit {accounts['service_name']}").click()
+    provider.wait_for_url("**/edit")
     assert_accessible(provider)
 
     # A mistake first: closing before opening without saying it runs past midnight.
