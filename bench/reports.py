@@ -12,7 +12,9 @@ afterwards: give it a database of its own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import functools
 import random
 import tempfile
 import time
@@ -185,14 +187,56 @@ def build(encounters: int, calls: int, referrals: int) -> float:
     return time.perf_counter() - started
 
 
+# The sections of metrics.compute(), timed one by one while the whole report runs.
+SECTIONS = (
+    "_calls",
+    "_encounter_groups",
+    "_encounters",
+    "_referrals",
+    "_percentiles",  # inside _encounters (once) and _referrals (twice)
+    "_repeat_contacts",
+    "_gaps",
+)
+
+
+@contextlib.contextmanager
+def sections_timed():
+    """{section: [ms per call]} for the metrics sections called inside the block."""
+    found: dict[str, list[float]] = {name: [] for name in SECTIONS}
+    originals = {name: getattr(metrics, name) for name in SECTIONS}
+
+    def wrap(name, function):
+        @functools.wraps(function)
+        def timed_section(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                found[name].append((time.perf_counter() - started) * 1000)
+
+        return timed_section
+
+    for name, function in originals.items():
+        setattr(metrics, name, wrap(name, function))
+    try:
+        yield found
+    finally:
+        for name, function in originals.items():
+            setattr(metrics, name, function)
+
+
 def timed(label: str, action, runs: int) -> None:
     action()  # warm-up (statement caches, templates)
     samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
+    with sections_timed() as sections:
+        for _ in range(runs):
+            started = time.perf_counter()
+            action()
+            samples.append((time.perf_counter() - started) * 1000)
     print(f"{label:<40} {fmt(summary(samples))}")
+    for name, section in sections.items():
+        if section:
+            print(f"  {name:<38} {fmt(summary(section))}")
 
 
 def run(url: str, args, folder: Path) -> None:
@@ -250,6 +294,8 @@ def run(url: str, args, folder: Path) -> None:
                 args.runs,
             )
             timed("GET /reports for a year", get("/reports", query), args.runs)
+            quarter = {"period": "quarter", "day": f"{YEAR}-06-15"}
+            timed("GET /reports quarter", get("/reports", quarter), args.runs)
             month = {"period": "month", "day": f"{YEAR}-06-15"}
             timed("GET /reports month", get("/reports", month), args.runs)
             equity = get("/reports/equity.csv", query)

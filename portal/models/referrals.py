@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -35,6 +36,7 @@ from portal.models.catalog import (
     one_of,
     utcnow,
 )
+from portal.models.derived import duration, keep_accepted_at
 from portal.models.encrypted import EncryptedDate, EncryptedText
 from portal.models.evidence import (
     AgeBand,
@@ -210,19 +212,32 @@ ENCOUNTER_REPORT_COLUMNS = (
     "diverted",
     "injuries",
     "force_used",
-    "call_received_at",
-    "arrived_at",
+    "response_seconds",
     "client_id",  # repeat contacts
 )
+# The same columns led by the GROUP BY's: SQLite groups in index order instead of sorting.
+ENCOUNTER_GROUP_COLUMNS = ("disposition", "race", "occurred_at", *ENCOUNTER_REPORT_COLUMNS[3:-1])
 REFERRAL_REPORT_COLUMNS = (
     "sent_at",
     "urgency",
     "status",
     "outcome",
+    "accepted_at",
     "responded_at",
     "closed_at",
     "id",
     "organization_id",  # the service gaps
+    "service_id",
+)
+REFERRAL_GROUP_COLUMNS = (
+    "status",
+    "outcome",
+    "urgency",
+    "sent_at",
+    "accepted_at",
+    "responded_at",
+    "closed_at",
+    "organization_id",
     "service_id",
 )
 
@@ -248,7 +263,10 @@ class Encounter(Model):
         # Covering indexes of the program report (portal/reports/metrics.py): its GROUP BYs
         # over a period read these alone, never the wide rows.
         Index("ix_encounter_report", *ENCOUNTER_REPORT_COLUMNS),
+        Index("ix_encounter_groups", *ENCOUNTER_GROUP_COLUMNS),
         Index("ix_encounter_client_time", "client_id", "occurred_at"),
+        # Percentiles of the response time: an ordered scan (portal.models.derived).
+        Index("ix_encounter_response", "response_seconds", "occurred_at"),
     )
 
     id: Mapped[str] = id_column()
@@ -271,6 +289,9 @@ class Encounter(Model):
     call_id: Mapped[str | None] = mapped_column(String(64), index=True)
     call_received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     arrived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    response_seconds: Mapped[float | None] = mapped_column(
+        Float, duration("call_received_at", "arrived_at")
+    )
     triage_level: Mapped[int | None] = mapped_column(Integer)  # Marcus Alert 1 routine … 4 emergent
     police_role: Mapped[str | None] = mapped_column(String(20))
     force_used: Mapped[bool | None] = mapped_column(Boolean)
@@ -299,6 +320,9 @@ class Referral(Model):
         one_of("urgency", Urgency),
         one_of("outcome", ReferralOutcome),
         Index("ix_referral_report", *REFERRAL_REPORT_COLUMNS),  # as ix_encounter_report
+        Index("ix_referral_groups", *REFERRAL_GROUP_COLUMNS),
+        Index("ix_referral_response", "response_seconds", "sent_at", "status"),
+        Index("ix_referral_completion", "completion_seconds", "sent_at", "status"),
     )
 
     id: Mapped[str] = id_column()
@@ -324,6 +348,15 @@ class Referral(Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Kept by the database (portal.models.derived): the first "accepted" event's time, and
+    # the seconds from sending to the first answer and to the end.
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    response_seconds: Mapped[float | None] = mapped_column(
+        Float, duration("sent_at", "responded_at")
+    )
+    completion_seconds: Mapped[float | None] = mapped_column(
+        Float, duration("sent_at", "closed_at")
+    )
     # When the overdue reminder went out, so `flask referrals overdue --notify` sends it once.
     overdue_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
@@ -368,6 +401,7 @@ class ReferralEvent(Model):
 
 
 make_append_only(ReferralEvent, ReferralEventIsAppendOnly)
+keep_accepted_at(ReferralEvent)
 
 
 class Notification(Model):

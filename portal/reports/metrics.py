@@ -3,8 +3,8 @@ functions), each with its definition beside its query. No web imports: the /repo
 the CSV files and `flask reports metrics` all read `compute()`.
 
 A period is a range of whole local days in the program's time zone, both ends included.
-Percentiles are nearest-rank: the value at rank ⌈p·n⌉ of the n values in order, found with
-ROW_NUMBER over the ordered values (portable to SQLite and PostgreSQL).
+Percentiles are nearest-rank: the value at rank ⌈p·n⌉ of the n values in order, read at that
+rank from an index led by the duration (portal.models.derived keeps the durations).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import Float, and_, case, distinct, exists, func, literal_column, or_, select, text
+from sqlalchemy import Float, and_, case, distinct, func, literal_column, or_, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -34,7 +34,6 @@ from portal.models import (
     PopulationShare,
     Race,
     Referral,
-    ReferralEvent,
     ReferralOutcome,
     ReferralStatus,
     SearchMiss,
@@ -195,22 +194,35 @@ def _epoch_sqlite(element, compiler, **kw):
 
 
 def _percentiles(values, where, n: int, *percents: int) -> list[float | None]:
-    """Nearest-rank percentiles of a SQL expression over the `n` rows `where` selects (n is
-    known from the section's counting pass, so one ordered pass finds every rank)."""
-    ranks = {p: (p * n + 99) // 100 for p in percents}
-    if not n:
-        return [None for _p in percents]
-    ranked = (
-        select(values.label("x"), func.row_number().over(order_by=values).label("rn"))
-        .where(where, values.is_not(None))
-        .subquery()
-    )
-    found = _pairs(select(ranked.c.rn, ranked.c.x).where(ranked.c.rn.in_(set(ranks.values()))))
-    return [_tenth(found.get(ranks[p])) for p in percents]
+    """Nearest-rank percentiles of a duration column over the `n` rows `where` selects (n is
+    known from the section's counting pass). Each is one row read at its rank from an index
+    led by the column (portal.models.derived), from the nearer end: no sort of the rows."""
+    found: list[float | None] = []
+    for p in percents:
+        rank = (p * n + 99) // 100
+        if not n:
+            found.append(None)
+            continue
+        from_top = n - rank + 1 < rank
+        statement = (
+            select(values)
+            .where(where, values.is_not(None))
+            .order_by(values.desc() if from_top else values)
+            .offset(n - rank if from_top else rank - 1)
+            .limit(1)
+        )
+        found.append(db.session.scalar(statement))
+    return found
 
 
-def _tenth(value) -> float | None:
-    return round(float(value), 1) if value is not None else None
+def _index(model, name: str) -> dict[str, Any]:
+    """SQLite's planner has no statistics unless ANALYZE ran: name the index that serves the
+    query (PostgreSQL's planner chooses by its statistics)."""
+    return {"selectable": model, "text": f"INDEXED BY {name}", "dialect_name": "sqlite"}
+
+
+def _tenth(value, unit: float = 1.0) -> float | None:
+    return round(float(value) / unit, 1) if value is not None else None
 
 
 def _or(column, fixed: str) -> ColumnElement:
@@ -262,39 +274,37 @@ def _calls(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     }
 
 
-TIMED = ("call_received_at", "arrived_at")  # both recorded: a response time
-
-
 def _encounter_groups(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    """One GROUP BY over the period's encounters, reading only the covering index
-    ix_encounter_report: counts per (disposition, race), with the sources, triage levels and
-    police roles as conditional sums. Every encounter and equity figure is a sum of these."""
-    race = _or(Encounter.race, Race.unknown.value)
+    """One GROUP BY over the period's encounters, reading only a covering index: counts per
+    (disposition, race), with the sources, triage levels and police roles as conditional sums.
+    Every encounter and equity figure is a sum of these. Race not recorded counts as unknown."""
     sources = [s.value for s in EncounterSource]
     levels: list[int | None] = [1, 2, 3, 4, None]
     roles: list[str | None] = [*(r.value for r in PoliceRole), None]
     rows = db.session.execute(
         select(
             Encounter.disposition,
-            race,
+            Encounter.race,
             func.count(),
             _flag(Encounter.arrest_eligible.is_(True)),
             _flag(and_(Encounter.arrest_eligible.is_(True), Encounter.diverted.is_(True))),
             _flag(Encounter.injuries.in_(INJURED)),
             _flag(Encounter.force_used.is_(True)),
-            _flag(and_(*(getattr(Encounter, c).is_not(None) for c in TIMED))),
+            _flag(Encounter.response_seconds.is_not(None)),
             *(_flag(Encounter.source == s) for s in sources),
             *(_flag(_equal(Encounter.triage_level, level)) for level in levels),
             *(_flag(_equal(Encounter.police_role, role)) for role in roles),
         )
         .where(Encounter.occurred_at >= start, Encounter.occurred_at < end)
-        .group_by(Encounter.disposition, race)
+        .group_by(Encounter.disposition, Encounter.race)
+        .with_hint(**_index(Encounter, "ix_encounter_groups"))
     ).all()
     outcomes, timed = [], 0
     source, triage, role = Counter[Any](), Counter[Any](), Counter[Any]()
     for disposition, race_code, count, *sums in rows:
         eligible, diverted, injured, force, n_timed, *rest = (int(n or 0) for n in sums)
-        outcomes.append((disposition, race_code, int(count), eligible, diverted, injured, force))
+        race = race_code or Race.unknown.value
+        outcomes.append((disposition, race, int(count), eligible, diverted, injured, force))
         timed += n_timed
         for counter, keys in ((source, sources), (triage, levels), (role, roles)):
             counter.update(dict(zip(keys, rest[: len(keys)], strict=True)))
@@ -323,15 +333,11 @@ def _encounters(start: dt.datetime, end: dt.datetime, groups: dict[str, Any]) ->
         **{r.value: groups["role"][r.value] for r in PoliceRole},
         "not-recorded": groups["role"][None],
     }
-    minutes = (
-        epoch_seconds(Encounter.arrived_at) - epoch_seconds(Encounter.call_received_at)
-    ) / 60.0
-    timed = and_(
-        Encounter.occurred_at >= start,
-        Encounter.occurred_at < end,
-        *(getattr(Encounter, c).is_not(None) for c in TIMED),
+    in_period = and_(Encounter.occurred_at >= start, Encounter.occurred_at < end)
+    median, p90 = (
+        _tenth(seconds, 60.0)
+        for seconds in _percentiles(Encounter.response_seconds, in_period, groups["timed"], 50, 90)
     )
-    median, p90 = _percentiles(minutes, timed, groups["timed"], 50, 90)
     return {
         "total": sum(by_disposition.values()),
         "by_source": {s.value: groups["source"][s.value] for s in EncounterSource},
@@ -356,37 +362,30 @@ def _referrals(
         Referral.sent_at < end,
         Referral.status != ReferralStatus.entered_in_error.value,
     )
-    # Ever accepted, counted apart: as a WHERE EXISTS each database runs it as a semi-join
-    # over the period's referrals (inside an aggregate PostgreSQL would run it row by row).
-    n_accepted = db.session.scalar(
-        select(func.count()).where(
-            sent,
-            exists().where(
-                ReferralEvent.referral_id == Referral.id,
-                ReferralEvent.to_status == ReferralStatus.accepted.value,
-            ),
-        )
-    )
     completed = Referral.status == ReferralStatus.completed.value
-    # One pass: counts per (urgency, status, outcome), with how many have each duration the
+    # One pass: counts per (status, outcome, urgency), with how many were ever accepted
+    # (accepted_at, kept from the events by the database) and how many have each duration the
     # medians are taken over.
     groups = db.session.execute(
         select(
-            Referral.urgency,
             Referral.status,
             Referral.outcome,
+            Referral.urgency,
             func.count(),
+            _flag(Referral.accepted_at.is_not(None)),
             _flag(Referral.responded_at.is_not(None)),
             _flag(and_(completed, Referral.closed_at.is_not(None))),
         )
         .where(sent)
-        .group_by(Referral.urgency, Referral.status, Referral.outcome)
+        .group_by(Referral.status, Referral.outcome, Referral.urgency)
+        .with_hint(**_index(Referral, "ix_referral_groups"))
     ).all()
     declined_by = {**dict.fromkeys((o.value for o in ReferralOutcome), 0), "not-given": 0}
     by_urgency = {u.value: {"sent": 0, "completed": 0, "got_help": 0} for u in Urgency}
-    total = n_declined = n_completed = n_got_help = n_responded = n_closed = 0
-    for urgency, status, outcome, count, responded, closed in groups:
+    total = n_accepted = n_declined = n_completed = n_got_help = n_responded = n_closed = 0
+    for status, outcome, urgency, count, accepted, responded, closed in groups:
         total += count
+        n_accepted += int(accepted or 0)
         n_responded += int(responded or 0)
         n_closed += int(closed or 0)
         by_urgency[urgency]["sent"] += count
@@ -399,13 +398,9 @@ def _referrals(
         if outcome == ReferralOutcome.got_help.value:
             n_got_help += count
             by_urgency[urgency]["got_help"] += count
-    hours = (epoch_seconds(Referral.responded_at) - epoch_seconds(Referral.sent_at)) / 3600.0
-    (to_response,) = _percentiles(
-        hours, and_(sent, Referral.responded_at.is_not(None)), n_responded, 50
-    )
-    hours = (epoch_seconds(Referral.closed_at) - epoch_seconds(Referral.sent_at)) / 3600.0
+    (to_response,) = _percentiles(Referral.response_seconds, sent, n_responded, 50)
     (to_completion,) = _percentiles(
-        hours, and_(sent, completed, Referral.closed_at.is_not(None)), n_closed, 50
+        Referral.completion_seconds, and_(sent, completed), n_closed, 50
     )
     overdue: int | None = 0
     if overdue_sent_before is not None:
@@ -427,8 +422,8 @@ def _referrals(
         "declined_by_outcome": declined_by,
         "completed": n_completed,
         "got_help": n_got_help,
-        "median_hours_to_response": to_response,
-        "median_hours_to_completion": to_completion,
+        "median_hours_to_response": _tenth(to_response, 3600.0),
+        "median_hours_to_completion": _tenth(to_completion, 3600.0),
         "overdue_now": int(overdue or 0),
         "by_urgency": by_urgency,
     }
@@ -452,6 +447,8 @@ def _repeat_contacts(start: dt.datetime, end: dt.datetime) -> int:
             Encounter.occurred_at >= reach,
             Encounter.occurred_at < end,
         )
+        # In (client, time) order already: the window needs no sort.
+        .with_hint(**_index(Encounter, "ix_encounter_client_time"))
         .subquery()
     )
     return int(
