@@ -419,9 +419,9 @@ def _referrals(
             n_got_help += count
             by_urgency[urgency]["got_help"] += count
     (to_response,) = _percentiles(Referral.response_seconds, sent, n_responded, 50)
-    (to_completion,) = _percentiles(
-        Referral.completion_seconds, and_(sent, completed), n_closed, 50
-    )
+    # Not by the status index either: read ix_referral_completion in order.
+    done = whole_scan(Referral.status) == ReferralStatus.completed.value
+    (to_completion,) = _percentiles(Referral.completion_seconds, and_(sent, done), n_closed, 50)
     overdue: int | None = 0
     if overdue_sent_before is not None:
         overdue = db.session.scalar(
