@@ -1,0 +1,257 @@
+"""The columns the database derives for the program report (portal.models.derived) stay right
+after any write: after a random sequence of workflow changes (entered in error included),
+encounters recorded, edited and deleted, the CSV imports and raw SQL, the report's figures
+equal the same figures computed from scratch from the rows and the referral events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+
+import pytest
+from sqlalchemy import select, text
+
+from portal.models import Encounter, Referral, ReferralEvent
+from portal.referrals import clients, workflow
+from portal.reports import metrics
+from tests.factories import (
+    ClientFactory,
+    ConsentFactory,
+    OrganizationFactory,
+    ServiceFactory,
+    UserFactory,
+)
+
+# From now on (consents are given today), long enough for every step of the clock.
+START = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+PERIOD = metrics.Period(START.date() - dt.timedelta(days=1), START.date() + dt.timedelta(days=200))
+SOURCES = ("dispatch", "outreach", "walk-in")
+DISPOSITIONS = ("resolved", "referred", "tdo", "eco")
+
+
+class Clock:
+    """The workflow's clock, moved on by whole multiples of 6 minutes (0.1 hour), so the
+    hours the report rounds to a tenth are exact."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, rng: random.Random) -> None:
+        self.now += dt.timedelta(minutes=6 * rng.randint(1, 400))
+
+
+def _nearest_rank(values: list[float], percent: int) -> float | None:
+    if not values:
+        return None
+    return sorted(values)[math.ceil(percent * len(values) / 100) - 1]
+
+
+def _tenth(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _from_scratch(db) -> dict:
+    """The derived figures, from the rows and the events as they are now."""
+    db.session.expire_all()
+    start, end = PERIOD.bounds()
+    sent = [
+        r
+        for r in db.session.scalars(select(Referral))
+        if r.sent_at is not None and start <= r.sent_at < end and r.status != "entered-in-error"
+    ]
+    accepted = set(
+        db.session.scalars(
+            select(ReferralEvent.referral_id).where(ReferralEvent.to_status == "accepted")
+        )
+    )
+    hours = [(r.responded_at - r.sent_at).total_seconds() / 3600 for r in sent if r.responded_at]
+    done = [
+        (r.closed_at - r.sent_at).total_seconds() / 3600
+        for r in sent
+        if r.status == "completed" and r.closed_at
+    ]
+    minutes = [
+        (e.arrived_at - e.call_received_at).total_seconds() / 60
+        for e in db.session.scalars(select(Encounter))
+        if start <= e.occurred_at < end and e.arrived_at and e.call_received_at
+    ]
+    return {
+        "sent": len(sent),
+        "accepted": sum(r.id in accepted for r in sent),
+        "completed": sum(r.status == "completed" for r in sent),
+        "median_hours_to_response": _tenth(_nearest_rank(hours, 50)),
+        "median_hours_to_completion": _tenth(_nearest_rank(done, 50)),
+        "response_minutes": {
+            "count": len(minutes),
+            "median": _tenth(_nearest_rank(minutes, 50)),
+            "p90": _tenth(_nearest_rank(minutes, 90)),
+        },
+    }
+
+
+def _reported() -> dict:
+    report = metrics.compute(PERIOD)
+    referrals = report["referrals"]
+    return {
+        **{
+            key: referrals[key]
+            for key in (
+                "sent",
+                "accepted",
+                "completed",
+                "median_hours_to_response",
+                "median_hours_to_completion",
+            )
+        },
+        "response_minutes": report["encounters"]["response_minutes"],
+    }
+
+
+class Program:
+    """The writes a random sequence is made of, each through its own path."""
+
+    def __init__(self, db, app, tmp_path, rng: random.Random, clock: Clock) -> None:
+        self.db, self.app, self.tmp_path, self.rng, self.clock = db, app, tmp_path, rng, clock
+        self.org = OrganizationFactory(name="Receiving Org")
+        self.clinician = UserFactory(role="clinician")
+        self.provider = UserFactory(role="provider", organizations=[self.org])
+        self.service = ServiceFactory(organization=self.org)
+        self.people = [ClientFactory() for _ in range(3)]
+        for person in self.people:
+            ConsentFactory(client=person, organization=self.org)
+        self.imports = 0
+
+    def refer(self) -> Referral:
+        referral = workflow.create(
+            self.rng.choice(self.people),
+            self.service,
+            by=self.clinician,
+            urgency=self.rng.choice(["routine", "urgent", "emergency"]),
+            need="Counseling",
+        )
+        workflow.change_status(
+            referral, "requested", by=self.clinician, expected_version=referral.version
+        )
+        return referral
+
+    def change(self) -> None:
+        referrals = [
+            r
+            for r in self.db.session.scalars(select(Referral).order_by(Referral.id))
+            if r.status != "entered-in-error"
+        ]
+        if not referrals:
+            self.refer()
+            return
+        referral = self.rng.choice(referrals)
+        moves = [
+            (to, side) for (at, to), side in workflow.TRANSITIONS.items() if at == referral.status
+        ]
+        to, side = self.rng.choice(moves)
+        workflow.change_status(
+            referral,
+            to,
+            by=self.clinician if side == workflow.CLINICIAN else self.provider,
+            expected_version=referral.version,
+            reason="A reason" if to in workflow.REASON_REQUIRED else None,
+            outcome="got-help" if to in workflow.OUTCOME_REQUIRED else None,
+        )
+
+    def _times(self) -> dict:
+        if self.rng.random() < 0.2:
+            return {"call_received_at": None, "arrived_at": None}
+        received = self.clock.now - dt.timedelta(minutes=self.rng.randint(1, 90))
+        return {"call_received_at": received, "arrived_at": self.clock.now}
+
+    def encounter(self) -> None:
+        clients.record_encounter(
+            {
+                "occurred_at": self.clock.now,
+                "source": self.rng.choice(SOURCES),
+                "disposition": self.rng.choice(DISPOSITIONS),
+                **self._times(),
+            },
+            client=self.rng.choice([None, *self.people]),
+            team=[self.clinician],
+            by=self.clinician,
+        )
+
+    def _any_encounter(self) -> Encounter | None:
+        found = list(self.db.session.scalars(select(Encounter).order_by(Encounter.id)))
+        return self.rng.choice(found) if found else None
+
+    def edit_encounter(self) -> None:
+        if (encounter := self._any_encounter()) is not None:
+            for key, value in self._times().items():
+                setattr(encounter, key, value)
+
+    def delete_encounter(self) -> None:
+        if (encounter := self._any_encounter()) is not None:
+            self.db.session.delete(encounter)
+
+    def raw_sql(self) -> None:
+        # A write no ORM hook sees: the database alone keeps its derived columns.
+        self.db.session.execute(
+            text(
+                "UPDATE encounter SET arrived_at = call_received_at "
+                "WHERE id = (SELECT MIN(id) FROM encounter WHERE call_received_at IS NOT NULL)"
+            )
+        )
+
+    def import_encounters(self) -> None:
+        self.imports += 1
+        path = self.tmp_path / f"encounters-{self.imports}.csv"
+        day = self.clock.now.date().isoformat()
+        path.write_text(
+            "encounter_id,occurred_at,source,disposition,arrest_eligible,diverted\n"
+            f"H-{self.imports},{day}T10:00,outreach,resolved,no,no\n",
+            encoding="utf-8",
+        )
+        result = self.app.test_cli_runner().invoke(args=["encounters", "import", str(path)])
+        assert result.exit_code == 0, result.output + result.stderr
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_report_equals_the_from_scratch_figures_after_random_writes(
+    app, db, tmp_path, monkeypatch, seed
+):
+    rng = random.Random(seed)
+    clock = Clock()
+    monkeypatch.setattr(workflow, "utcnow", clock)
+    program = Program(db, app, tmp_path, rng, clock)
+    writes = [
+        (program.refer, 3),
+        (program.change, 8),
+        (program.encounter, 3),
+        (program.edit_encounter, 1),
+        (program.delete_encounter, 1),
+        (program.raw_sql, 1),
+        (program.import_encounters, 1),
+    ]
+    actions, weights = zip(*writes, strict=True)
+    for step in range(100):
+        rng.choices(actions, weights)[0]()
+        clock.advance(rng)
+        db.session.flush()
+        if step % 10 == 9:
+            assert _reported() == _from_scratch(db), f"after step {step}"
+    # And one referral through to completion, so every derived figure is exercised.
+    referral = program.refer()
+    for to in ("accepted", "in-progress", "completed"):
+        clock.advance(rng)
+        workflow.change_status(
+            referral,
+            to,
+            by=program.provider,
+            expected_version=referral.version,
+            outcome="got-help" if to == "completed" else None,
+        )
+    db.session.flush()
+    expected = _from_scratch(db)
+    assert expected["accepted"] and expected["response_minutes"]["count"]
+    assert expected["median_hours_to_completion"] is not None
+    assert _reported() == expected
