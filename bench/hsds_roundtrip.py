@@ -130,6 +130,14 @@ def _import_apart(package: Path, label: str, database: str, index: Path) -> None
     )
 
 
+def _import_json(folder: Path, database: str) -> None:
+    _fresh_database()
+    db.session.remove()
+    _import_apart(
+        folder / "first_json", "JSON export into an empty database", database, folder / "index"
+    )
+
+
 def _app(database: str, index: Path):
     return create_app(
         {
@@ -177,15 +185,15 @@ def main() -> None:
             csv_seconds = time.perf_counter() - started
             # The JSON beside, not inside, the package: the import reads the package alone
             # (a folder's files count toward the import's size limit).
-            if not args.first_import_only:
+            if args.json or not args.first_import_only:
                 export_json(folder / "first_json")
             print(
                 f"export: {sum(counts.values()):,} CSV rows in {csv_seconds:.1f} s "
                 f"({sum(counts.values()) / csv_seconds:,.0f} rows/s)"
                 + (
-                    ""
-                    if args.first_import_only
-                    else f"; with JSON {time.perf_counter() - started:.1f} s"
+                    f"; with JSON {time.perf_counter() - started:.1f} s"
+                    if args.json or not args.first_import_only
+                    else ""
                 ),
                 flush=True,
             )
@@ -194,6 +202,8 @@ def main() -> None:
             db.session.remove()
             _import_apart(first, "import into an empty database", database, folder / "index")
             if args.first_import_only:
+                if args.json:
+                    _import_json(folder, database)
                 db.session.remove()
                 db.engine.dispose()
                 return
@@ -210,14 +220,7 @@ def main() -> None:
                 flush=True,
             )
             if args.json:
-                _fresh_database()
-                db.session.remove()
-                _import_apart(
-                    folder / "first_json",
-                    "JSON export into an empty database",
-                    database,
-                    folder / "index",
-                )
+                _import_json(folder, database)
             db.session.remove()
             db.engine.dispose()
 

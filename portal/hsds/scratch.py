@@ -30,6 +30,10 @@ class Scratch:
             "CREATE TABLE later (kind TEXT, file TEXT, row INTEGER, id TEXT, field TEXT,"
             " value TEXT)"
         )
+        self.db.execute(
+            "CREATE TABLE texts (kind TEXT, id TEXT, text TEXT, PRIMARY KEY (kind, id))"
+            " WITHOUT ROWID"
+        )
 
     def __enter__(self) -> Scratch:
         return self
@@ -42,7 +46,8 @@ class Scratch:
 
     def rows_of(self, kind: str, ids: Iterable[str]) -> dict[str, int | None]:
         """Which of these ids were added under kind, each with the row it was added with."""
-        wanted, found = list(ids), {}
+        wanted = list(ids)
+        found: dict[str, int | None] = {}
         for start in range(0, len(wanted), CHUNK):
             part = wanted[start : start + CHUNK]
             marks = ",".join("?" * len(part))
@@ -59,6 +64,18 @@ class Scratch:
             "INSERT OR IGNORE INTO ids (kind, id, row) VALUES (?, ?, ?)",
             ((kind, row_id, row) for row_id, row in rows),
         )
+
+    def put_text(self, kind: str, row_id: str, text: str) -> None:
+        """A text kept for an id; an id given a text before keeps its first."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO texts (kind, id, text) VALUES (?, ?, ?)", (kind, row_id, text)
+        )
+
+    def text_of(self, kind: str, row_id: str) -> str | None:
+        found = self.db.execute(
+            "SELECT text FROM texts WHERE kind = ? AND id = ?", (kind, row_id)
+        ).fetchone()
+        return found[0] if found else None
 
     def ids(self, kind: str) -> Iterator[str]:
         for (row_id,) in self.db.execute("SELECT id FROM ids WHERE kind = ?", [kind]):

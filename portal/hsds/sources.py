@@ -51,6 +51,7 @@ JSON_CHUNK = 64 * 1024  # characters read at a time, more for a record that is l
 MAX_DESCRIPTOR_BYTES = 4 * 1024 * 1024
 CHECK_BATCH = 5_000  # CSV ids checked for repeats together
 JSON_SUFFIXES = (".json", ".ndjson", ".jsonl")
+SERVICE, ELIGIBILITY = "service", "eligibility"  # scratch kinds of 1.x eligibility
 LEGACY_NAMESPACE = uuid.UUID("c3e1a0d4-6b7f-4e59-8a21-3f5d9b0c7e64")
 
 
@@ -633,7 +634,7 @@ class CsvStream:
     dialect: dict | None
     spec: LegacyFile | None
     table: str
-    eligibility: dict[str, str] | None = None  # 1.x services: service id -> eligibility
+    eligibility: Scratch | None = None  # 1.x services: their eligibility texts
 
     def records(self, issues: list[Issue]) -> Iterator[tuple[int, dict]]:
         with self.opener() as raw:
@@ -647,7 +648,7 @@ class CsvStream:
             if self.spec is not None:
                 values = _legacy_values(base, self.spec, values)
             if self.eligibility and not values.get("eligibility_description"):
-                eligibility = self.eligibility.get(str(values.get("id")))
+                eligibility = self.eligibility.text_of(ELIGIBILITY, str(values.get("id")))
                 if eligibility:
                     values["eligibility_description"] = eligibility
             yield SourceRow(file=self.name, row=number, values=values)
@@ -665,24 +666,34 @@ def _read_csv(source: Source, name: str, opener: Opener, encoding: str, dialect)
 
 
 def _read_eligibility(source: Source, name: str, opener: Opener, encoding: str, dialect) -> None:
-    """1.x/2.0 eligibility rows become their service's eligibility_description."""
+    """1.x/2.0 eligibility rows become their service's eligibility_description. The service
+    ids and the texts wait in a scratch database (closed with the source), not in memory."""
     services = [s for s in source.streams if s.table == "service"]
-    known = {row.values.get("id") for stream in services for row in stream}
-    eligibility: dict[str, str] = {}
+    scratch = Scratch()
+    weakref.finalize(source, scratch.close)
+    for stream in services:
+        ids: list[tuple[str, int | None]] = []
+        for row in stream:
+            if row.values.get("id") is not None:
+                ids.append((str(row.values["id"]), row.row))
+            if len(ids) >= CHECK_BATCH:
+                scratch.add(SERVICE, ids)
+                ids = []
+        scratch.add(SERVICE, ids)
     issues: list[Issue] = []
     with opener() as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         for number, values in _csv_records(issues, name, text, dialect):
             service_id = values.get("service_id")
-            if service_id not in known:
+            if service_id is None or not scratch.rows_of(SERVICE, [str(service_id)]):
                 source.notes.append(
                     (name, f"row {number}: no service {service_id!r} in services.csv; skipped")
                 )
-            elif values.get("eligibility") and service_id not in eligibility:
-                eligibility[service_id] = values["eligibility"]
+            elif values.get("eligibility"):
+                scratch.put_text(ELIGIBILITY, str(service_id), values["eligibility"])
     source.file_issues[name] = issues
     for stream in services:
-        stream.eligibility = eligibility
+        stream.eligibility = scratch
 
 
 # --- files and folders ------------------------------------------------------------------
