@@ -428,6 +428,15 @@ class _Import:
         """Which of these ids this import wrote to the table."""
         return set(self.scratch.rows_of(WRITTEN + table, ids))
 
+    def present(self, table: str, ids: set[str]) -> set[str]:
+        """Which of these ids are in the table: those this import wrote (asked of the
+        scratch database, cheaper), then the rest of the database."""
+        mine = self.written(table, ids)
+        rest = ids - mine
+        if rest:
+            mine |= _existing_ids(BY_NAME[table].model, rest)
+        return mine
+
     def written_ids(self) -> dict[str, set[str]]:
         """Every id this import wrote, per table (for a small import: see OUTBOX_LIMIT)."""
         return {t.name: set(self.scratch.ids(WRITTEN + t.name)) for t in TABLES}
@@ -449,7 +458,7 @@ class _Import:
         run.counts.skipped += sum(1 for _, clean in checked if clean is None)
         candidates = _merged([(row, clean) for row, clean in checked if clean is not None])
         present = {
-            name: _existing_ids(BY_NAME[name].model, ids)
+            name: self.present(name, ids)
             for name, ids in _referenced_ids(table, candidates).items()
         }
         good = []
@@ -485,7 +494,7 @@ class _Import:
         row of the table is written: a dangling one is left empty and reported."""
         table = run.table
         for later in self.scratch.later(table.name, BATCH):
-            present = _existing_ids(table.model, {value for *_, value in later})
+            present = self.present(table.name, {value for *_, value in later})
             updates = []
             for file, row_number, row_id, name, value in later:
                 if value in present:
