@@ -370,9 +370,14 @@ class _Import:
         # or name "confidential".
         self.confidential_terms: set[str] = set()
         self.confidential_places: set[str] = set()
+        # Tables that held no row when this import came to them: every id in them is one
+        # this import wrote, which the scratch database knows without asking the database.
+        self.new_tables: set[str] = set()
 
     def table(self, table: Table, rows) -> None:
         run = _TableRun(table, self.report.counts.setdefault(table.name, Counts()))
+        if db.session.scalar(select(table.model.id).limit(1)) is None:
+            self.new_tables.add(table.name)
         batch: list[SourceRow] = []
         for row in rows:
             batch.append(row)
@@ -433,7 +438,7 @@ class _Import:
         scratch database, cheaper), then the rest of the database."""
         mine = self.written(table, ids)
         rest = ids - mine
-        if rest:
+        if rest and table not in self.new_tables:
             mine |= _existing_ids(BY_NAME[table].model, rest)
         return mine
 
@@ -481,7 +486,7 @@ class _Import:
             if clean["id"] in done
         ]
         new = [clean for _, clean in good if clean["id"] not in done]
-        existing = _existing_ids(table.model, [c["id"] for c in new])
+        existing = self.present(table.name, {c["id"] for c in new})
         creates = [c for c in new if c["id"] not in existing]
         updates = [c for c in new if c["id"] in existing]
         _write(table, creates, updates + again)
