@@ -55,7 +55,14 @@ def _fresh_database() -> None:
 
 def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     """The process's peak resident memory so far, or with RUSAGE_CHILDREN the largest of its
-    ended child processes' (Linux reports kilobytes)."""
+    ended child processes' (Linux reports kilobytes). The process's own is VmHWM: getrusage
+    keeps, across the exec that started this process, the parent's memory at the fork."""
+    if who == resource.RUSAGE_SELF:
+        status = Path("/proc/self/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
     return resource.getrusage(who).ru_maxrss / 1024
 
 
