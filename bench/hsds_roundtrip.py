@@ -6,10 +6,15 @@ For the given size (default 10,000 services), in a temporary folder:
   * imports the package into an empty database and prints the import rate in rows per second
     (checking, writing, committing; the search index rebuild after it is timed apart);
   * imports it again (every row an update: the idempotent path);
-  * exports again and says whether the files are identical.
+  * exports again and says whether the files are identical;
+  * with --json, imports the JSON export (arrays of nested records) into an empty database.
+With --first-import-only it exports the CSV package and imports it once, nothing more (the
+figures for a large catalog, where the JSON export and the round trip take long).
 
 Each import runs in a process of its own, so its peak resident memory is the import's alone
-(not the generator's or the exporter's). It prints figures only; nothing is asserted.
+(not the generator's or the exporter's); the search index is built by worker processes of its
+own (Whoosh's procs), whose largest peak is printed apart. It prints figures only; nothing is
+asserted.
 
 Run: `PYTHONPATH=. .venv/bin/python bench/hsds_roundtrip.py [--services 10000]`
 (DATABASE_URL=postgresql+psycopg://… runs it on PostgreSQL; the database is emptied).
@@ -18,6 +23,7 @@ Run: `PYTHONPATH=. .venv/bin/python bench/hsds_roundtrip.py [--services 10000]`
 from __future__ import annotations
 
 import argparse
+import csv
 import filecmp
 import os
 import resource
@@ -47,9 +53,38 @@ def _fresh_database() -> None:
     db.create_all()
 
 
-def _peak_rss_mb() -> float:
-    """The process's peak resident memory so far (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """The process's peak resident memory so far, or with RUSAGE_CHILDREN the largest of its
+    ended child processes' (Linux reports kilobytes). The process's own is VmHWM: getrusage
+    keeps, across the exec that started this process, the parent's memory at the fork."""
+    if who == resource.RUSAGE_SELF:
+        status = Path("/proc/self/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def _last_service_indexed(package: Path) -> str:
+    """Whether the service read last (in the import's last batch) is in the search index."""
+    from portal.hsds.tables import hsds_id
+    from portal.search.indexer import store
+
+    services = package / "services.csv"
+    if not services.exists():
+        return "not checked (no services.csv)"
+    with services.open(encoding="utf-8", newline="") as handle:
+        *_, last = csv.DictReader(handle)
+    service_id = hsds_id(last["id"])
+    ix = store().open()
+    try:
+        with ix.searcher() as searcher:
+            found = searcher.document(id=service_id) is not None
+            documents = searcher.doc_count()
+    finally:
+        ix.close()
+    return f"{'found' if found else 'NOT found'} ({documents:,} services in the index)"
 
 
 def _import(package: Path, label: str) -> None:
@@ -77,9 +112,11 @@ def _import(package: Path, label: str) -> None:
         f"  import rate: {rows / (read + report.seconds):,.0f} rows/s "
         f"(reading, checking, writing, committing), {rows / total:,.0f} rows/s with the "
         f"search index; peak RSS {before_index[0] if before_index else 0:,.0f} MB before "
-        f"the search index, {_peak_rss_mb():,.0f} MB after it",
+        f"the search index, {_peak_rss_mb():,.0f} MB after it (its worker processes: "
+        f"{_peak_rss_mb(resource.RUSAGE_CHILDREN):,.0f} MB at most)",
         flush=True,
     )
+    print(f"  the last service read, in the search index: {_last_service_indexed(package)}")
 
 
 def _import_apart(package: Path, label: str, database: str, index: Path) -> None:
@@ -100,6 +137,14 @@ def _import_apart(package: Path, label: str, database: str, index: Path) -> None
     )
 
 
+def _import_json(folder: Path, database: str) -> None:
+    _fresh_database()
+    db.session.remove()
+    _import_apart(
+        folder / "first_json", "JSON export into an empty database", database, folder / "index"
+    )
+
+
 def _app(database: str, index: Path):
     return create_app(
         {
@@ -113,6 +158,8 @@ def _app(database: str, index: Path):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=10_000)
+    parser.add_argument("--json", action="store_true", help="also import the JSON export")
+    parser.add_argument("--first-import-only", action="store_true")
     # Internal: one import in a process of its own.
     parser.add_argument("--import", dest="package", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--label", help=argparse.SUPPRESS)
@@ -145,16 +192,28 @@ def main() -> None:
             csv_seconds = time.perf_counter() - started
             # The JSON beside, not inside, the package: the import reads the package alone
             # (a folder's files count toward the import's size limit).
-            export_json(folder / "first_json")
+            if args.json or not args.first_import_only:
+                export_json(folder / "first_json")
             print(
                 f"export: {sum(counts.values()):,} CSV rows in {csv_seconds:.1f} s "
-                f"({sum(counts.values()) / csv_seconds:,.0f} rows/s); with JSON "
-                f"{time.perf_counter() - started:.1f} s"
+                f"({sum(counts.values()) / csv_seconds:,.0f} rows/s)"
+                + (
+                    f"; with JSON {time.perf_counter() - started:.1f} s"
+                    if args.json or not args.first_import_only
+                    else ""
+                ),
+                flush=True,
             )
 
             _fresh_database()
             db.session.remove()
             _import_apart(first, "import into an empty database", database, folder / "index")
+            if args.first_import_only:
+                if args.json:
+                    _import_json(folder, database)
+                db.session.remove()
+                db.engine.dispose()
+                return
             _import_apart(first, "second import (all updates)", database, folder / "index")
 
             export_csv(second)
@@ -164,8 +223,11 @@ def main() -> None:
             )
             print(
                 "round trip: export → import → export gives "
-                + ("identical files" if not different else f"different files: {different}")
+                + ("identical files" if not different else f"different files: {different}"),
+                flush=True,
             )
+            if args.json:
+                _import_json(folder, database)
             db.session.remove()
             db.engine.dispose()
 

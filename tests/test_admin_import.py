@@ -140,3 +140,39 @@ def test_an_upload_that_expands_too_far_answers_413_and_a_damaged_one_422(app, d
     response = upload(client, "broken.zip", b"PK\x03\x04 not really a zip")
     assert response.status_code == 422 and "not a valid zip file" in response.get_data(as_text=True)
     assert services() == 0
+
+
+def test_an_upload_without_redis_is_read_from_a_saved_file_not_from_memory(app, db, monkeypatch):
+    from pathlib import Path
+
+    from werkzeug import formparser
+    from werkzeug.datastructures import FileStorage
+
+    from portal.admin import imports
+
+    assert not app.config.get("PORTAL_REDIS_URL")
+    read_from = []
+
+    def reading(name, data):
+        read_from.append(data)
+        assert isinstance(data, Path) and data.is_file()
+        assert oct(data.stat().st_mode & 0o777) == oct(0o600)
+        return real_read_upload(name, data)
+
+    class Received(FileStorage):
+        """The upload as the server receives it: reading it whole into memory fails."""
+
+        def read(self, *args):
+            raise AssertionError("the upload was read into memory")
+
+    real_read_upload = imports.read_upload
+    monkeypatch.setattr(imports, "read_upload", reading)
+    monkeypatch.setattr(formparser, "FileStorage", Received)
+    client = admin_client(app, db)
+    example = (spec_dir() / "examples" / "service_full.json").read_bytes()
+    response = upload(client, "service_full.json", example)
+    assert response.status_code == 200 and services() == 1
+    response = upload(client, "services.json", b"[{")
+    assert response.status_code == 422 and "not valid JSON" in response.get_data(as_text=True)
+    # Each saved file is removed once read, whatever came of it.
+    assert len(read_from) == 2 and not any(path.exists() for path in read_from)

@@ -333,3 +333,65 @@ def test_rows_in_different_batches_still_see_each_other(app, db, monkeypatch):
     assert [p[:3] for p in problems_of(report) if "foreign key" in p[3]] == [
         ("organizations.csv", 4, "organization.parent_organization_id")
     ]
+
+
+def test_repeated_ids_across_batches_are_reported_and_counted_once(app, db, monkeypatch):
+    from portal.hsds import importer, sources
+    from portal.hsds.sources import read_files
+
+    monkeypatch.setattr(importer, "BATCH", 2)
+    monkeypatch.setattr(sources, "CHECK_BATCH", 2)
+    files = {
+        "organizations.csv": b"id,name,description\no1,Agency,\n",
+        "services.csv": (
+            b"id,name,status,organization_id\n"
+            b"s1,First,active,o1\n"
+            b"s2,Second,active,o1\n"
+            b"s3,Third,active,o1\n"
+            b"s1,First again,active,o1\n"  # two batches after its first row
+            b"s4,Fourth,active,nowhere\n"  # skipped: a service needs its organization
+        ),
+    }
+    repeated = ("services.csv", 5, None, "id 's1' repeats row 2; the later row's values are used")
+    report = import_source(read_files(files))
+    counts = report.counts["service"]
+    assert (counts.created, counts.updated, counts.skipped) == (3, 0, 1)
+    assert repeated in problems_of(report)
+    assert db.session.get(Service, hsds_id("s1")).name == "First again"
+    assert [p[:3] for p in problems_of(report) if "foreign key" in p[3]] == [
+        ("services.csv", 6, "service.organization_id")
+    ]
+    again = import_source(read_files(files))
+    counts = again.counts["service"]
+    assert (counts.created, counts.updated, counts.skipped) == (0, 3, 1)
+    assert repeated in problems_of(again)
+    assert row_counts()["service"] == 3
+
+
+def test_what_the_import_keeps_from_batch_to_batch_does_not_grow_with_the_file(
+    app, db, monkeypatch, tmp_path
+):
+    import tracemalloc
+
+    from portal.hsds import importer, sources
+
+    monkeypatch.setattr(importer, "BATCH", 200)
+    monkeypatch.setattr(sources, "CHECK_BATCH", 200)
+    peaks = {}
+    for count in (1_000, 11_000):
+        folder = tmp_path / str(count)
+        folder.mkdir()
+        (folder / "organizations.csv").write_text("id,name,description\no1,Agency,\n")
+        with (folder / "services.csv").open("w", encoding="utf-8") as handle:
+            handle.write("id,name,status,organization_id\n")
+            handle.writelines(f"s{count}-{n},Service {n},active,o1\n" for n in range(count))
+        source = read_path(folder)
+        tracemalloc.start()
+        try:
+            report = import_source(source, dry_run=True)
+            _, peaks[count] = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert report.counts["service"].created == count
+    # Ten thousand more rows; kept as ids in memory they would take megabytes.
+    assert peaks[11_000] - peaks[1_000] < 300_000, peaks

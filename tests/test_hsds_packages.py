@@ -242,3 +242,108 @@ def test_rows_are_streamed_from_the_file_not_held_in_memory(app, db, tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < size / 8
+
+
+def test_repeated_ids_are_reported_across_the_batches_they_are_checked_in(monkeypatch):
+    from portal.hsds import sources
+
+    monkeypatch.setattr(sources, "CHECK_BATCH", 2)
+    text = (
+        "id,name,status\n"
+        "1,First,active\n"
+        "2,Second,active\n"
+        "3,Third,active\n"
+        "1,First again,active\n"  # a batch after its first row
+        "4,Fourth,active\n"
+        "1,First a third time,active\n"
+    )
+    source = read_files({"services.csv": text.encode()})
+    assert [row.values["name"] for row in source.rows["service"]][-1] == "First a third time"
+    assert source.issues == [
+        (
+            "services.csv",
+            5,
+            "duplicate id",
+            "id '1' repeats row 2; the later row's values are used",
+        ),
+        (
+            "services.csv",
+            7,
+            "duplicate id",
+            "id '1' repeats row 2; the later row's values are used",
+        ),
+    ]
+
+
+def test_json_files_are_read_a_record_at_a_time_not_held_in_memory(tmp_path):
+    import tracemalloc
+
+    records = 8_000
+    description = "A fictional service described at length. " * 50  # about 2 KB a record
+    services = [
+        {"id": f"s{n}", "name": f"Service {n}", "status": "active", "description": description}
+        for n in range(records)
+    ]
+    shapes = {
+        "array/services.json": lambda handle: _write_array(handle, services),
+        "page/services.json": lambda handle: (
+            handle.write('{"total_items": 8000, "contents": '),
+            _write_array(handle, services),
+            handle.write("}"),
+        ),
+        "lines/services.ndjson": lambda handle: handle.writelines(
+            json.dumps(s) + "\n" for s in services
+        ),
+    }
+    for name, write in shapes.items():
+        path = tmp_path / name
+        path.parent.mkdir()
+        with path.open("w", encoding="utf-8") as handle:
+            write(handle)
+        size = path.stat().st_size
+        assert size > 16_000_000
+        tracemalloc.start()
+        try:
+            source = read_path(path.parent)
+            walked = sum(1 for _ in source.rows["service"])
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert walked == records
+        # What is held is a record or a chunk of the file (and a bufferful of rows waiting to
+        # be written to the temporary file), not the file.
+        assert peak < size / 8, name
+
+
+def _write_array(handle, items) -> None:
+    handle.write("[")
+    for n, item in enumerate(items):
+        handle.write(("," if n else "") + json.dumps(item))
+    handle.write("]")
+
+
+def test_a_json_error_late_in_a_large_file_names_its_line_and_a_huge_record_is_refused(
+    monkeypatch,
+):
+    from portal.hsds import sources
+
+    monkeypatch.setattr(sources, "JSON_CHUNK", 64)  # the file comes in many small pieces
+    lines = [json.dumps({"id": f"s{n}", "name": "Service", "status": "active"}) for n in range(50)]
+    broken = "[\n" + ",\n".join(lines) + ',\n{"id": "late" "name": 1}\n]'
+    with pytest.raises(SourceError, match=r"not valid JSON \(Expecting ',' delimiter at line 52\)"):
+        read_files({"services.json": broken.encode()})
+    with pytest.raises(SourceError, match="Extra data at line 2"):
+        read_files({"services.json": b'[{"id": "s1"}]\n[]'})
+    monkeypatch.setattr(sources, "MAX_JSON_RECORD", 1_000)
+    huge = json.dumps([{"id": "s1", "name": "x" * 5_000, "status": "active"}])
+    with pytest.raises(SourceError, match="larger than") as caught:
+        read_files({"services.json": huge.encode()})
+    assert caught.value.too_large
+    # The tabular form, and one record whose fields are read one by one.
+    tabular = {"services.csv": [{"id": "s1", "name": "Tabular", "status": "active"}]}
+    source = read_files({"export.json": json.dumps(tabular).encode()})
+    assert [row.values["name"] for row in source.rows["service"]] == ["Tabular"]
+    one = {"id": "s2", "name": "One", "status": "active", "phones": [{"id": "p1", "number": "1"}]}
+    source = read_files({"services.json": json.dumps(one).encode()})
+    assert set(rows_of(source, "service")) == {"s2"}
+    assert rows_of(source, "phone")["p1"].values["service_id"] == "s2"

@@ -3,12 +3,14 @@ worker imports it (portal.hsds, as the CLI does) and keeps the report for the pr
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from rq import get_current_job
+from werkzeug.datastructures import FileStorage
 
 from portal import audit
 from portal.extensions import db
@@ -25,12 +27,14 @@ STAGES = {
 }
 
 
-def save_upload(data: bytes) -> Path:
+def save_upload(upload: FileStorage) -> Path:
+    """The uploaded file copied to the instance folder a chunk at a time (never held whole
+    in memory), readable by the portal's user only; the caller removes it."""
     folder = Path(current_app.instance_path) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4()}.upload"
-    path.write_bytes(data)
-    path.chmod(0o600)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+        upload.save(handle)
     return path
 
 

@@ -48,13 +48,18 @@ def import_catalog():
     upload = form.file.data
     if jobs.enabled():
         return _enqueue(upload, form.dry_run.data)
+    # Saved to a file first, as for a job: the rows are read from it, not from memory.
+    path = import_jobs.save_upload(upload)
     try:
-        source = read_upload(upload.filename or "upload", upload.read())
-    except SourceError as error:
-        form.file.errors = [_("This file could not be read: %(reason)s", reason=str(error))]
-        status = 413 if error.too_large else INVALID
-        return render_template("admin/import.html", form=form, report=None), status
-    report = import_source(source, dry_run=form.dry_run.data)
+        try:
+            source = read_upload(upload.filename or "upload", path)
+        except SourceError as error:
+            form.file.errors = [_("This file could not be read: %(reason)s", reason=str(error))]
+            status = 413 if error.too_large else INVALID
+            return render_template("admin/import.html", form=form, report=None), status
+        report = import_source(source, dry_run=form.dry_run.data)
+    finally:
+        path.unlink(missing_ok=True)
     if not report.dry_run and not report.fatal:
         audit.record(
             "catalog.imported",
@@ -69,7 +74,7 @@ def import_catalog():
 
 def _enqueue(upload, dry_run: bool):
     """A large file takes longer than a request may: a worker imports it (portal.jobs)."""
-    path = import_jobs.save_upload(upload.read())
+    path = import_jobs.save_upload(upload)
     job = jobs.queue().enqueue(
         import_jobs.run_import,
         str(path),

@@ -11,8 +11,10 @@ Rules:
   the row when the field is required.
 - One transaction: a fatal error (unreadable input, a database error) leaves the database as it
   was; a dry run does everything and then rolls back.
-- Streamed: each table's rows are checked and written in batches as they are read; what is kept
-  across batches is ids (what exists, what was written) and the problems found.
+- Streamed: each table's rows are checked and written in batches as they are read. Whether a
+  referenced record exists is asked of the database batch by batch (rows written earlier in
+  the import are in it, in the same transaction); which ids this import wrote is kept on disk
+  (portal.hsds.scratch). Memory holds a batch and the problems found, not the file.
 - After the commit the search index is current: a few changed services go through the search
   outbox; a large import rebuilds the index.
 """
@@ -31,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.audit import _csv_safe
 from portal.extensions import db
 from portal.hsds import lenient
+from portal.hsds.scratch import Scratch
 from portal.hsds.sources import Source, SourceRow
 from portal.hsds.tables import (
     BY_NAME,
@@ -154,9 +157,8 @@ class Report:
 class _Checker:
     """Checks one table's rows against the fields, types and references the portal keeps."""
 
-    def __init__(self, report: Report, known: _Known):
+    def __init__(self, report: Report):
         self.report = report
-        self.known = known  # ids that are (or will be) in the database
 
     def problem(self, table: Table, row, field_name, reason, kind) -> None:
         self.report.problems.append(
@@ -210,9 +212,10 @@ class _Checker:
                 ok = False
         return clean if ok else None
 
-    def references(self, table: Table, row, clean: dict) -> bool:
-        """Checks foreign keys (a table's references to itself are checked once all its rows
-        are written); clears optional dangling ones. False: skip the row."""
+    def references(self, table: Table, row, clean: dict, present: dict[str, set[str]]) -> bool:
+        """Checks foreign keys against the ids present (per table, for this batch; a table's
+        references to itself are checked once all its rows are written); clears optional
+        dangling ones. False: skip the row."""
         targets = dict(table.foreign_keys)
         if table.name == "attribute":
             entity = clean.get("link_entity")
@@ -230,7 +233,7 @@ class _Checker:
             value = clean.get(name)
             if value is None or (table.name, name) in SELF_REFERENCES:
                 continue
-            if value in self.known.present[target]:
+            if value in present.get(target, ()):
                 continue
             if table.column(name).nullable:
                 self.dangling(table, row, name, target, value)
@@ -274,27 +277,6 @@ def _merged(rows):
         else:
             by_id[clean["id"]] = (row, clean)
     return list(by_id.values())
-
-
-class _Known:
-    """Which ids exist, per table: looked up in the database once each, then remembered with
-    the ids this import writes (the ids, never the rows)."""
-
-    def __init__(self) -> None:
-        self.present: dict[str, set[str]] = {t.name: set() for t in TABLES}
-        self.absent: dict[str, set[str]] = {t.name: set() for t in TABLES}
-
-    def look_up(self, wanted: dict[str, set[str]]) -> None:
-        for name, ids in wanted.items():
-            unknown = ids - self.present[name] - self.absent[name]
-            if unknown:
-                found = _existing_ids(BY_NAME[name].model, unknown)
-                self.present[name] |= found
-                self.absent[name] |= unknown - found
-
-    def add(self, name: str, ids: set[str]) -> None:
-        self.present[name] |= ids
-        self.absent[name] -= ids
 
 
 def _referenced_ids(table: Table, batch: list[tuple[SourceRow, dict]]) -> dict[str, set[str]]:
@@ -365,31 +347,37 @@ def _defaults(table: Table, clean: dict) -> dict:
 BATCH = 2_000  # rows checked and written together
 
 
+WRITTEN = "written "  # + table name: the scratch kind of the ids this import wrote
+
+
 @dataclass
 class _TableRun:
-    """One table's import: what is kept from batch to batch."""
+    """One table's import; what is kept from batch to batch is in the scratch database:
+    the ids written (kind WRITTEN + table) and the references to the same table, set when all
+    its rows are in (kind: the table's name)."""
 
     table: Table
     counts: Counts
-    done: set[str] = field(default_factory=set)  # ids written so far
-    # (row, id, field, value): references to the same table, written when all its rows are
-    later: list[tuple[SourceRow, str, str, str]] = field(default_factory=list)
 
 
 class _Import:
-    def __init__(self, report: Report):
+    def __init__(self, report: Report, scratch: Scratch):
         self.report = report
-        self.known = _Known()
-        self.checker = _Checker(report, self.known)
+        self.scratch = scratch
+        self.checker = _Checker(report)
         # An HSDS 3.0 attribute marks a location confidential (README: "Confidential
         # places"): link_entity "location" and the value, label, or its taxonomy term's code
         # or name "confidential".
         self.confidential_terms: set[str] = set()
         self.confidential_places: set[str] = set()
-        self.written: dict[str, set[str]] = {}  # table -> ids written
+        # Tables that held no row when this import came to them: every id in them is one
+        # this import wrote, which the scratch database knows without asking the database.
+        self.new_tables: set[str] = set()
 
     def table(self, table: Table, rows) -> None:
         run = _TableRun(table, self.report.counts.setdefault(table.name, Counts()))
+        if db.session.scalar(select(table.model.id).limit(1)) is None:
+            self.new_tables.add(table.name)
         batch: list[SourceRow] = []
         for row in rows:
             batch.append(row)
@@ -399,7 +387,6 @@ class _Import:
         if batch:
             self.batch(run, batch)
         self.self_references(run)
-        self.written[table.name] = run.done
         if table.name == "attribute":
             self.mark_confidential()
 
@@ -442,11 +429,26 @@ class _Import:
             ):
                 self.confidential_places.add(str(values.get("link_id")))
 
+    def written(self, table: str, ids) -> set[str]:
+        """Which of these ids this import wrote to the table."""
+        return set(self.scratch.rows_of(WRITTEN + table, ids))
+
+    def present(self, table: str, ids: set[str]) -> set[str]:
+        """Which of these ids are in the table: those this import wrote (asked of the
+        scratch database, cheaper), then the rest of the database."""
+        mine = self.written(table, ids)
+        rest = ids - mine
+        if rest and table not in self.new_tables:
+            mine |= _existing_ids(BY_NAME[table].model, rest)
+        return mine
+
+    def written_ids(self) -> dict[str, set[str]]:
+        """Every id this import wrote, per table (for a small import: see OUTBOX_LIMIT)."""
+        return {t.name: set(self.scratch.ids(WRITTEN + t.name)) for t in TABLES}
+
     def mark_confidential(self) -> None:
         """The locations of this import an attribute marks confidential."""
-        ids = sorted(
-            {hsds_id(i) for i in self.confidential_places} & self.written.get("location", set())
-        )
+        ids = sorted(self.written("location", {hsds_id(i) for i in self.confidential_places}))
         model = BY_NAME["location"].model
         for start in range(0, len(ids), CHUNK):
             db.session.execute(
@@ -460,71 +462,76 @@ class _Import:
         checked = [(row, checker.values(table, row)) for row in self.tidy(table, rows)]
         run.counts.skipped += sum(1 for _, clean in checked if clean is None)
         candidates = _merged([(row, clean) for row, clean in checked if clean is not None])
-        self.known.look_up(_referenced_ids(table, candidates))
+        present = {
+            name: self.present(name, ids)
+            for name, ids in _referenced_ids(table, candidates).items()
+        }
         good = []
         for row, clean in candidates:
-            if checker.references(table, row, clean):
+            if checker.references(table, row, clean, present):
                 good.append((row, _defaults(table, clean)))
             else:
                 run.counts.skipped += 1
+        later = []
         for row, clean in good:
             for t, name in SELF_REFERENCES:
                 if t == table.name and clean.get(name) is not None:
-                    run.later.append((row, clean["id"], name, clean.pop(name)))
+                    later.append((row.file, row.row, clean["id"], name, clean.pop(name)))
+        self.scratch.put_later(table.name, later)
         # A record repeated in an earlier batch: its later values are added to it.
+        done = self.written(table.name, [clean["id"] for _, clean in good])
         again = [
             {k: v for k, v in clean.items() if v is not None}
             for _, clean in good
-            if clean["id"] in run.done
+            if clean["id"] in done
         ]
-        new = [clean for _, clean in good if clean["id"] not in run.done]
-        existing = _existing_ids(table.model, [c["id"] for c in new])
+        new = [clean for _, clean in good if clean["id"] not in done]
+        existing = self.present(table.name, {c["id"] for c in new})
         creates = [c for c in new if c["id"] not in existing]
         updates = [c for c in new if c["id"] in existing]
         _write(table, creates, updates + again)
         run.counts.created += len(creates)
         run.counts.updated += len(updates)
-        ids = {c["id"] for c in new}
-        run.done |= ids
-        self.known.add(table.name, ids)
+        self.scratch.add(WRITTEN + table.name, ((c["id"], None) for c in new))
 
     def self_references(self, run: _TableRun) -> None:
         """References to the same table (a parent organization, a broader term), once every
         row of the table is written: a dangling one is left empty and reported."""
         table = run.table
-        self.known.look_up({table.name: {value for _, _, _, value in run.later}})
-        updates = []
-        for row, row_id, name, value in run.later:
-            if value in self.known.present[table.name]:
-                updates.append({"id": row_id, name: value})
-            else:
-                self.checker.dangling(table, row, name, table.name, value)
-        _update_rows(table, updates)
+        for later in self.scratch.later(table.name, BATCH):
+            present = self.present(table.name, {value for *_, value in later})
+            updates = []
+            for file, row_number, row_id, name, value in later:
+                if value in present:
+                    updates.append({"id": row_id, name: value})
+                else:
+                    row = SourceRow(file, row_number, {})
+                    self.checker.dangling(table, row, name, table.name, value)
+            _update_rows(table, updates)
 
 
-def _check_and_write(source: Source, report: Report) -> dict[str, set[str]]:
-    run = _Import(report)
+def _check_and_write(source: Source, report: Report, scratch: Scratch) -> _Import:
+    run = _Import(report, scratch)
     for table in TABLES:
         run.table(table, source.rows.get(table.name, ()))
     for file, note in source.notes:
         report.problems.append(Problem(file, None, None, note, FILE_NOTE))
     for file, row_number, kind, reason in source.issues:
         report.problems.append(Problem(file, row_number, None, reason, kind))
-    return run.written
+    return run
 
 
 def import_source(source: Source, *, dry_run: bool = False) -> Report:
     """Check and import; commits once (or rolls back for a dry run or a fatal error)."""
     report = Report(dry_run=dry_run)
     started = time.perf_counter()
-    rebuild = False
     try:
-        written = _check_and_write(source, report)
-        if not dry_run and report.rows_written:
+        with Scratch() as scratch:
+            run = _check_and_write(source, report, scratch)
             # A rebuild indexes everything: which services changed matters only without one.
             rebuild = report.rows_written > OUTBOX_LIMIT
-            if not rebuild:
-                affected = services_touched_by_ids(db.session(), written)
+            if not dry_run and report.rows_written and not rebuild:
+                affected = services_touched_by_ids(db.session(), run.written_ids())
                 db.session.add_all(SearchOutbox(service_id=s) for s in sorted(affected))
         if dry_run:
             db.session.rollback()

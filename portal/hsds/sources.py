@@ -8,20 +8,28 @@ regular_schedules.csv, …). A zip file of any of these is read as its folder.
 Which files: a datapackage.json at the top names them (its resources' paths, CSV dialects and
 encodings); without one, the known file names are searched for in sub-folders too.
 
-CSV files are streamed: reading checks each file once (its encoding, and for a zip its size and
-CRC) and keeps only how to open it; its rows are parsed each time the importer walks them, so
-memory does not grow with the file. JSON files are parsed whole (HSDS JSON nests records, so
-there is no row to stream).
+Memory does not grow with the file. CSV files are streamed: reading checks each file once
+(its encoding, and for a zip its size and CRC) and keeps only how to open it; its rows are
+parsed each time the importer walks them. JSON files (one record, a list, a Page, the tabular
+form, or ndjson: one record a line) are read one record at a time (_JsonText), and the rows
+flattened from each record are kept in a temporary file per table (_Spill), as HSDS JSON
+nests records of several tables in one another. Repeated ids are found through a scratch
+database (portal.hsds.scratch), not a set in memory.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
+import os
 import posixpath
+import re
+import tempfile
 import uuid
+import weakref
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -30,11 +38,20 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from portal import spreadsheets
+from portal.hsds.scratch import Scratch
 from portal.hsds.tables import BY_CSV, BY_NAME
 
 MAX_ZIP_MEMBERS = 200
 MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
 READ_CHUNK = 256 * 1024
+# One JSON record (an item of a list, a field of the top object) read at once: HSDS records
+# are far smaller; a larger one is refused rather than held in memory.
+MAX_JSON_RECORD = 16 * 1024 * 1024
+JSON_CHUNK = 64 * 1024  # characters read at a time, more for a record that is longer
+MAX_DESCRIPTOR_BYTES = 4 * 1024 * 1024
+CHECK_BATCH = 5_000  # CSV ids checked for repeats together
+JSON_SUFFIXES = (".json", ".ndjson", ".jsonl")
+SERVICE, ELIGIBILITY = "service", "eligibility"  # scratch kinds of 1.x eligibility
 LEGACY_NAMESPACE = uuid.UUID("c3e1a0d4-6b7f-4e59-8a21-3f5d9b0c7e64")
 
 
@@ -58,17 +75,58 @@ Opener = Callable[[], IO[bytes]]
 Issue = tuple[str, int | None, str, str]  # (file, row, kind, reason)
 
 
-class Rows:
-    """One table's rows in file order: rows kept in memory (from JSON) and CSV streams,
-    which are parsed again each time the rows are walked."""
+class _Spill:
+    """Rows read from JSON, kept in a temporary file (a JSON line each) until walked. The file
+    is opened only to write a bufferful or to walk it, and removed with this object."""
+
+    BUFFER_CHARS = 128 * 1024
 
     def __init__(self) -> None:
-        self.parts: list[list[SourceRow] | CsvStream] = []
+        handle, name = tempfile.mkstemp(prefix="hsds-rows-", suffix=".jsonl")
+        os.close(handle)
+        self.path = name
+        self.buffer: list[str] = []
+        self.buffered = 0
+        weakref.finalize(self, _remove, name)
+
+    def append(self, row: SourceRow) -> None:
+        line = json.dumps([row.file, row.row, row.values], ensure_ascii=False)
+        self.buffer.append(line)
+        self.buffered += len(line)
+        if self.buffered >= self.BUFFER_CHARS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            with open(self.path, "a", encoding="utf-8") as handle:
+                for line in self.buffer:
+                    handle.write(line + "\n")
+            self.buffer, self.buffered = [], 0
+
+    def __iter__(self) -> Iterator[SourceRow]:
+        self.flush()
+        with open(self.path, encoding="utf-8") as handle:
+            for line in handle:
+                file, row, values = json.loads(line)
+                yield SourceRow(file, row, values)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+class Rows:
+    """One table's rows in file order: rows read from JSON (kept in a temporary file) and
+    CSV streams, which are parsed again each time the rows are walked."""
+
+    def __init__(self) -> None:
+        self.parts: list[_Spill | CsvStream] = []
 
     def append(self, row: SourceRow) -> None:
         last = self.parts[-1] if self.parts else None
-        if not isinstance(last, list):
-            last = []
+        if not isinstance(last, _Spill):
+            last = _Spill()
             self.parts.append(last)
         last.append(row)
 
@@ -224,40 +282,165 @@ def _flatten(source: Source, table: str, obj: dict, file: str, position: int) ->
     source.add(table, SourceRow(file=file, row=position, values=values))
 
 
-def _read_tabular(source: Source, name: str, document: dict) -> None:
-    """The tabular JSON form: {"services.csv": [row, …], …}."""
-    for csv_name, rows in document.items():
-        table = BY_CSV[csv_name].name
-        for position, values in enumerate(rows if isinstance(rows, list) else [], start=1):
-            if isinstance(values, dict):
-                source.add(table, SourceRow(file=f"{name} {csv_name}", row=position, values=values))
+class _JsonText:
+    """JSON read one value at a time from a text stream: what is held is the value being
+    read (up to MAX_JSON_RECORD), never the whole file."""
+
+    SPACE = re.compile(r"[ \t\n\r]*")
+
+    def __init__(self, text: IO[str], name: str) -> None:
+        self.text, self.name = text, name
+        self.buffer, self.at, self.line, self.ended = "", 0, 1, False
+        self.decoder = json.JSONDecoder()
+
+    def more(self, size: int) -> bool:
+        chunk = self.text.read(size)
+        if not chunk:
+            self.ended = True
+            return False
+        self.line += self.buffer.count("\n", 0, self.at)
+        self.buffer = self.buffer[self.at :] + chunk
+        self.at = 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not white space ("" at the end)."""
+        while True:
+            self.at = self.SPACE.match(self.buffer, self.at).end()  # type: ignore[union-attr]
+            if self.at < len(self.buffer):
+                return self.buffer[self.at]
+            if not self.more(JSON_CHUNK):
+                return ""
+
+    def line_at(self, position: int) -> int:
+        return self.line + self.buffer.count("\n", 0, position)
+
+    def fail(self, message: str, position: int | None = None) -> SourceError:
+        line = self.line_at(self.at if position is None else position)
+        return SourceError(f"{self.name}: not valid JSON ({message} at line {line})")
+
+    def expect(self, char: str) -> None:
+        if self.peek() != char:
+            raise self.fail(f"Expecting {char!r}")
+        self.at += 1
+
+    def value(self) -> Any:
+        """The next whole value. A value cut off by the end of what was read fails to parse
+        (or, a number, reads short): more is read, at least doubling what is held, and it is
+        parsed again."""
+        while True:
+            self.peek()
+            try:
+                value, end = self.decoder.raw_decode(self.buffer, self.at)
+            except json.JSONDecodeError as error:
+                if self.ended:
+                    raise self.fail(error.msg, error.pos) from None
+            else:
+                if end < len(self.buffer) or self.ended:
+                    self.at = end
+                    return value
+            held = len(self.buffer) - self.at
+            if held > MAX_JSON_RECORD:
+                raise SourceError(
+                    f"{self.name}: the record at line {self.line_at(self.at)} is larger than "
+                    f"{MAX_JSON_RECORD // (1024 * 1024)} MB",
+                    too_large=True,
+                )
+            self.more(max(JSON_CHUNK, held))
+
+    def items(self) -> Iterator[Any]:
+        """The values of the array that comes next, one at a time."""
+        self.expect("[")
+        if self.peek() == "]":
+            self.at += 1
+            return
+        while True:
+            yield self.value()
+            following = self.peek()
+            self.at += 1
+            if following == "]":
+                return
+            if following != ",":
+                raise self.fail("Expecting ',' delimiter", self.at - 1)
+
+    def members(self) -> Iterator[str]:
+        """The keys of the object that comes next; the caller reads each one's value."""
+        self.expect("{")
+        if self.peek() == "}":
+            self.at += 1
+            return
+        while True:
+            if self.peek() != '"':
+                raise self.fail("Expecting property name enclosed in double quotes")
+            key = self.value()
+            self.expect(":")
+            yield key
+            following = self.peek()
+            self.at += 1
+            if following == "}":
+                return
+            if following != ",":
+                raise self.fail("Expecting ',' delimiter", self.at - 1)
+
+    def end(self) -> None:
+        if self.peek():
+            raise self.fail("Extra data")
 
 
-def _read_json_file(source: Source, name: str, text: str) -> None:
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except RecursionError:
-        raise SourceError(f"{name}: JSON nested too deeply to be HSDS") from None
-    if isinstance(document, dict) and document and all(k in BY_CSV for k in document):
-        _read_tabular(source, name, document)
+def _record(source: Source, name: str, hint: str, item: Any, position: int) -> None:
+    table = _table_of(item, hint) if isinstance(item, dict) else None
+    if table is None:
+        source.notes.append((name, f"item {position} is not an HSDS record; skipped"))
         return
-    if isinstance(document, dict) and isinstance(document.get("contents"), list):
-        items = document["contents"]  # an API Page
-    elif isinstance(document, list):
-        items = document
-    elif isinstance(document, dict):
-        items = [document]
-    else:
-        raise SourceError(f"{name}: expected an HSDS object, a list or a Page")
+    _flatten(source, table, item, name, position)
+
+
+def _read_json_document(source: Source, name: str, reader: _JsonText) -> None:
+    """One JSON document: a list of records, an API Page ({"contents": [...], …}), the
+    tabular form ({"services.csv": [row, …], …}) or one record. Lists are read item by item;
+    the fields of one record are read whole."""
     hint = Path(name).stem.lower()
-    for position, item in enumerate(items, start=1):
-        table = _table_of(item, hint) if isinstance(item, dict) else None
-        if table is None:
-            source.notes.append((name, f"item {position} is not an HSDS record; skipped"))
-            continue
-        _flatten(source, table, item, name, position)
+    first = reader.peek()
+    if first == "[":
+        for position, item in enumerate(reader.items(), start=1):
+            _record(source, name, hint, item, position)
+        reader.end()
+        return
+    if first != "{":
+        reader.value()  # a syntax error is said as such
+        raise SourceError(f"{name}: expected an HSDS object, a list or a Page")
+    fields: dict[str, Any] = {}
+    listed = False  # a Page's contents or a table of the tabular form was read
+    for key in reader.members():
+        if key == "contents" and reader.peek() == "[":
+            listed = True
+            for position, item in enumerate(reader.items(), start=1):
+                _record(source, name, hint, item, position)
+        elif key in BY_CSV and reader.peek() == "[":
+            listed = True
+            table = BY_CSV[key].name
+            for position, values in enumerate(reader.items(), start=1):
+                if isinstance(values, dict):
+                    source.add(table, SourceRow(file=f"{name} {key}", row=position, values=values))
+        else:
+            fields[key] = reader.value()
+    reader.end()
+    if not listed:
+        _record(source, name, hint, fields, 1)
+    elif any(key in BY_CSV for key in fields):
+        source.notes.append((name, "a table that is not a list of rows; skipped"))
+
+
+def _read_json_file(source: Source, name: str, text: IO[str]) -> None:
+    reader = _JsonText(text, name)
+    if not name.lower().endswith(".json"):  # ndjson: a record a line
+        hint = Path(name).stem.lower()
+        position = 0
+        while reader.peek():
+            position += 1
+            _record(source, name, hint, reader.value(), position)
+        return
+    _read_json_document(source, name, reader)
 
 
 # --- CSV --------------------------------------------------------------------------------
@@ -372,37 +555,56 @@ def _csv_records(issues: list[Issue], name: str, text: IO[str], dialect: dict | 
     A row the csv module cannot read (a field over its size limit, a stray quote) ends the
     file there, reported; the rows before it are kept. A repeated id is reported."""
     reader = csv.DictReader(text, **_dialect_options(dialect or {}))
-    seen: dict[str, int] = {}
     number = 1
     restore = spreadsheets.restore
-    try:
-        for number, values in enumerate(reader, start=2):
-            values = {k.strip(): restore(v) for k, v in values.items() if k is not None}
-            if not any(v not in (None, "") and str(v).strip() for v in values.values()):
-                continue
-            row_id = str(values.get("id") or "").strip()
-            if row_id and row_id in seen:
-                issues.append(
-                    (
-                        name,
-                        number,
-                        "duplicate id",
-                        f"id {row_id!r} repeats row {seen[row_id]}; "
-                        "the later row's values are used",
-                    )
+    # Ids are checked for repeats a batch at a time, after their rows have gone on: the
+    # issues are read once the file has been walked to its end.
+    batch: list[tuple[str, int]] = []
+    with Scratch() as seen:
+        try:
+            for number, values in enumerate(reader, start=2):
+                values = {k.strip(): restore(v) for k, v in values.items() if k is not None}
+                if not any(v not in (None, "") and str(v).strip() for v in values.values()):
+                    continue
+                row_id = str(values.get("id") or "").strip()
+                if row_id:
+                    batch.append((row_id, number))
+                    if len(batch) >= CHECK_BATCH:
+                        _note_repeats(seen, issues, name, batch)
+                        batch = []
+                yield number, values
+        except csv.Error as error:
+            _note_repeats(seen, issues, name, batch)
+            batch = []
+            issues.append(
+                (
+                    name,
+                    number + 1,
+                    "unreadable CSV row",
+                    f"{error}; this row and the rest of the file were not read",
                 )
-            elif row_id:
-                seen[row_id] = number
-            yield number, values
-    except csv.Error as error:
-        issues.append(
-            (
-                name,
-                number + 1,
-                "unreadable CSV row",
-                f"{error}; this row and the rest of the file were not read",
             )
-        )
+        _note_repeats(seen, issues, name, batch)
+
+
+def _note_repeats(seen: Scratch, issues: list[Issue], name: str, batch: list[tuple[str, int]]):
+    """Each id of the batch (id, row number) that an earlier row of the file has, reported."""
+    first = seen.rows_of("id", {row_id for row_id, _ in batch})
+    new: list[tuple[str, int | None]] = []
+    for row_id, number in batch:
+        if row_id in first:
+            issues.append(
+                (
+                    name,
+                    number,
+                    "duplicate id",
+                    f"id {row_id!r} repeats row {first[row_id]}; the later row's values are used",
+                )
+            )
+        else:
+            first[row_id] = number
+            new.append((row_id, number))
+    seen.add("id", new)
 
 
 def _dialect_options(dialect: dict) -> dict:
@@ -432,7 +634,7 @@ class CsvStream:
     dialect: dict | None
     spec: LegacyFile | None
     table: str
-    eligibility: dict[str, str] | None = None  # 1.x services: service id -> eligibility
+    eligibility: Scratch | None = None  # 1.x services: their eligibility texts
 
     def records(self, issues: list[Issue]) -> Iterator[tuple[int, dict]]:
         with self.opener() as raw:
@@ -446,7 +648,7 @@ class CsvStream:
             if self.spec is not None:
                 values = _legacy_values(base, self.spec, values)
             if self.eligibility and not values.get("eligibility_description"):
-                eligibility = self.eligibility.get(str(values.get("id")))
+                eligibility = self.eligibility.text_of(ELIGIBILITY, str(values.get("id")))
                 if eligibility:
                     values["eligibility_description"] = eligibility
             yield SourceRow(file=self.name, row=number, values=values)
@@ -464,24 +666,34 @@ def _read_csv(source: Source, name: str, opener: Opener, encoding: str, dialect)
 
 
 def _read_eligibility(source: Source, name: str, opener: Opener, encoding: str, dialect) -> None:
-    """1.x/2.0 eligibility rows become their service's eligibility_description."""
+    """1.x/2.0 eligibility rows become their service's eligibility_description. The service
+    ids and the texts wait in a scratch database (closed with the source), not in memory."""
     services = [s for s in source.streams if s.table == "service"]
-    known = {row.values.get("id") for stream in services for row in stream}
-    eligibility: dict[str, str] = {}
+    scratch = Scratch()
+    weakref.finalize(source, scratch.close)
+    for stream in services:
+        ids: list[tuple[str, int | None]] = []
+        for row in stream:
+            if row.values.get("id") is not None:
+                ids.append((str(row.values["id"]), row.row))
+            if len(ids) >= CHECK_BATCH:
+                scratch.add(SERVICE, ids)
+                ids = []
+        scratch.add(SERVICE, ids)
     issues: list[Issue] = []
     with opener() as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         for number, values in _csv_records(issues, name, text, dialect):
             service_id = values.get("service_id")
-            if service_id not in known:
+            if service_id is None or not scratch.rows_of(SERVICE, [str(service_id)]):
                 source.notes.append(
                     (name, f"row {number}: no service {service_id!r} in services.csv; skipped")
                 )
-            elif values.get("eligibility") and service_id not in eligibility:
-                eligibility[service_id] = values["eligibility"]
+            elif values.get("eligibility"):
+                scratch.put_text(ELIGIBILITY, str(service_id), values["eligibility"])
     source.file_issues[name] = issues
     for stream in services:
-        stream.eligibility = eligibility
+        stream.eligibility = scratch
 
 
 # --- files and folders ------------------------------------------------------------------
@@ -521,16 +733,13 @@ def _encoding(source: Source, name: str, opener: Opener, encoding: str | None = 
     return "cp1252"
 
 
-def _decode(source: Source, name: str, opener: Opener, encoding: str | None = None) -> str:
-    """A whole (JSON) file as text, in the encoding found as for CSV files."""
-    with opener() as raw:
-        return raw.read().decode(_encoding(source, name, opener, encoding))
-
-
 def _descriptor(name: str, opener: Opener) -> dict:
     try:
         with opener() as raw:
-            document = json.loads(raw.read().decode("utf-8-sig"))
+            text = raw.read(MAX_DESCRIPTOR_BYTES + 1)
+        if len(text) > MAX_DESCRIPTOR_BYTES:
+            raise SourceError(f"{name}: a data package descriptor larger than any should be")
+        document = json.loads(text.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise SourceError(f"{name}: not a valid data package descriptor") from None
     if not isinstance(document, dict) or not isinstance(document.get("resources", []), list):
@@ -596,7 +805,7 @@ def _search(files: dict[str, Opener], source: Source) -> list[tuple[str, dict]]:
         base = PurePosixPath(name).name.lower()
         if base == "datapackage.json" or in_package(name):
             continue
-        if not (base in KNOWN_CSV or base.endswith(".json")):
+        if not (base in KNOWN_CSV or base.endswith(JSON_SUFFIXES)):
             continue
         if base in seen and base.endswith(".csv"):
             source.notes.append((name, "a file of the same name was read first; skipped"))
@@ -630,7 +839,7 @@ def _read(files: dict[str, Opener]) -> Source:
     else:
         chosen = _search(files, source)
     if not chosen:
-        raise SourceError("no HSDS files found (expected .json files or CSV files)")
+        raise SourceError("no HSDS files found (expected .json, .ndjson or CSV files)")
     csv_names = {PurePosixPath(n).name.lower() for n, _ in chosen if n.lower().endswith(".csv")}
     source.legacy = bool(csv_names) and _is_legacy(csv_names, source.package)
     # eligibility.csv adds to services.csv's rows, so it is read last.
@@ -645,9 +854,11 @@ def _read(files: dict[str, Opener]) -> Source:
                 _read_eligibility(source, name, files[name], found, dialect)
             else:
                 _read_csv(source, name, files[name], found, dialect)
-        elif lower.endswith(".json"):
+        elif lower.endswith(JSON_SUFFIXES):
+            found = _encoding(source, name, files[name], encoding)
             try:
-                _read_json_file(source, name, _decode(source, name, files[name], encoding))
+                with files[name]() as raw, io.TextIOWrapper(raw, encoding=found) as text:
+                    _read_json_file(source, name, text)
             except RecursionError:  # records nested in each other without end
                 raise SourceError(f"{name}: JSON nested too deeply to be HSDS") from None
         else:
@@ -737,7 +948,7 @@ def read_path(path: Path) -> Source:
             relative = item.relative_to(path)
             if (
                 not item.is_file()
-                or item.suffix.lower() not in (".csv", ".json")
+                or item.suffix.lower() not in (".csv", *JSON_SUFFIXES)
                 or any(part.startswith(".") for part in relative.parts)
             ):
                 continue
