@@ -4,6 +4,7 @@ pages get what a fresh render would give them, and nobody else is served from it
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -190,15 +191,15 @@ def test_every_kind_of_catalog_write_raises_the_version(app, db, listed):
     assert version.current() == before + 2
 
 
-def test_the_hsds_import_and_a_dry_run(app, db):
+def test_the_hsds_import_raises_the_version_and_a_dry_run_does_not(app, db):
     from portal.hsds.importer import import_source
     from portal.hsds.sources import read_path
-    from tests.hsds_spec import spec_dir
 
+    package = read_path(Path(__file__).parent / "data" / "hsds_messy_1x")
     before = version.current()
-    import_source(read_path(spec_dir() / "examples" / "csv"), dry_run=True)
+    import_source(package, dry_run=True)
     assert version.current() == before
-    import_source(read_path(spec_dir() / "examples" / "csv"))
+    import_source(package)
     assert version.current() == before + 1
 
 

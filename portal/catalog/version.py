@@ -14,20 +14,21 @@ from __future__ import annotations
 from functools import cache
 
 from flask import Flask
-from sqlalchemy import event, select, update
+from sqlalchemy import event, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal.extensions import Model, db
 from portal.models.catalog_version import CatalogVersion
 
 _CHANGED = "catalog_changed"
+_READ = "SELECT version FROM catalog_version WHERE id = 1"
 
 
 @cache
 def catalog_tables() -> frozenset[str]:
     """Every table of portal/models/catalog.py: what the public pages show."""
     return frozenset(
-        mapper.local_table.name
+        mapper.class_.__tablename__
         for mapper in Model.registry.mappers
         if mapper.class_.__module__ == "portal.models.catalog"
     )
@@ -72,7 +73,8 @@ def _forget(session: Session) -> None:
 def current(session: Session | None = None) -> int:
     """The catalog's version as committed (0 before any change)."""
     session = session or db.session()
-    return session.scalar(select(CatalogVersion.version).where(CatalogVersion.id == 1)) or 0
+    # Read on every cached page: plain SQL on the session's connection, no ORM statement.
+    return session.connection().exec_driver_sql(_READ).scalar() or 0
 
 
 def init_app(_app: Flask) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, current_app, jsonify, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from portal.auth.forms import EmptyForm
 from portal.catalog import queries
 from portal.directory import bp, maps, presenters, searching, sharing
 from portal.page_cache import cached_page, do_not_keep, slot_filler
@@ -76,7 +75,6 @@ def save_to_list(service_id: str) -> str:
         "_partials/save_to_list.html",
         save_id=service_id,
         saved=service_id in sharing.saved_ids(request.cookies.get(sharing.COOKIE)),
-        save_form=EmptyForm(),
     )
 
 
