@@ -208,19 +208,26 @@ def test_a_listing_change_shows_on_the_next_request_in_every_process(app, db, li
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     index = app.config["PORTAL_SEARCH_INDEX_DIR"]
     other = create_app({**app_config(url, tmp_path), "PORTAL_SEARCH_INDEX_DIR": index})
-    other.extensions["page_cache"] = PageCache(1024 * 1024)
-    app.extensions["page_cache"] = PageCache(1024 * 1024)
     path = f"/services/{listed.id}"
-    with other.app_context():
-        reader = other.test_client()
-        reader.get(path)
-        assert reader.get(path).headers[HEADER] == "hit"
-    listed.name = "Harbor Light Counseling (moved)"
-    db.session.commit()  # through this process
-    with other.app_context():
-        response, text = page(reader, path)
-        assert response.headers[HEADER] == "miss"
-        assert "Harbor Light Counseling (moved)" in text
+    readers = []
+    try:
+        for instance in (app, other):
+            instance.extensions["page_cache"] = PageCache(1024 * 1024)
+            with instance.app_context():
+                reader = instance.test_client()
+                reader.get(path)
+                assert reader.get(path).headers[HEADER] == "hit"
+                readers.append((instance, reader))
+        listed.name = "Harbor Light Counseling (moved)"
+        db.session.commit()  # through the first process
+        for instance, reader in readers:
+            with instance.app_context():
+                response, text = page(reader, path)
+                assert response.headers[HEADER] == "miss"
+                assert "Harbor Light Counseling (moved)" in text
+    finally:
+        with other.app_context():
+            db.engine.dispose()
 
 
 def test_pages_are_dropped_least_recently_used_first_within_the_bytes_allowed():
