@@ -24,6 +24,12 @@ clinician-N@bench.example, their TOTP secrets and a few fictional clients throug
 functions, so it needs the server's environment (DATABASE_URL, SECRET_KEY, PORTAL_DATA_KEYS).
 Each sign-in is two POSTs counted by the per-address sign-in limit (30 a minute by default).
 
+The public mix searches for WORDS (15 words and phrases) and opens the first 50 services the API
+lists: few enough distinct pages that a page cache holds them all. With --wide it opens 1,000
+services spread over the whole catalog and searches for one or two words drawn from their
+names and descriptions (thousands of distinct searches): nearer to many people looking for many
+things. Each mix reports how many answers said `X-Page-Cache: hit` (portal/page_cache.py).
+
 The catalog is whatever the server holds (`flask --app wsgi generate-catalog --services 10000`
 then `flask --app wsgi search rebuild` for the issue's figures). Rate limits apply to the API
 and sign-in only, not to these pages.
@@ -58,6 +64,8 @@ WORDS = [
     "family",
     "veterans",
 ]
+WIDE_PAGES = 20  # API pages of 50 services read for --wide, spread over the catalog
+WIDE_STOPWORDS = {"with", "from", "that", "this", "their", "they", "have", "your", "about"}
 BENCH_PASSWORD = "bench load clinician passphrase 7"
 CLIENTS_PER_CLINICIAN = 3
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -77,25 +85,41 @@ class Tally:
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     retry_after: int = 0  # 503 answers that say when to come back (a database outage)
+    cache_hits: int = 0  # answers from the server's page cache
 
 
 def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[max(0, int(len(ordered) * fraction + 0.999999) - 1)]
 
 
-def discover(host: str, port: int) -> tuple[list[str], list[str]]:
-    """Service ids from the API and category paths from the home page."""
+def _api_page(connection: http.client.HTTPConnection, number: int) -> dict:
+    connection.request("GET", f"/api/services?per_page=50&page={number}")
+    return json.loads(connection.getresponse().read())
+
+
+def discover(host: str, port: int, wide: bool = False) -> tuple[list[str], list[str], list[str]]:
+    """Service ids from the API, category paths from the home page, and the search words."""
     connection = http.client.HTTPConnection(host, port, timeout=60)
-    connection.request("GET", "/api/services?per_page=50")
-    page = json.loads(connection.getresponse().read())
-    services = [item["id"] for item in page.get("contents", [])]
+    page = _api_page(connection, 1)
+    items = page.get("contents", [])
+    if wide:
+        pages = max(1, int(page.get("total_pages") or 1))
+        for number in sorted({1 + n * pages // WIDE_PAGES for n in range(WIDE_PAGES)} - {1}):
+            items += _api_page(connection, number).get("contents", [])
+    services = [item["id"] for item in items]
     connection.request("GET", "/")
     home = connection.getresponse().read().decode()
     connection.close()
     categories = sorted(set(re.findall(r'href="(/categories/[^"]+)"', home)))
     if not services:
         raise SystemExit("The server has no services: load a catalog first.")
-    return services, categories or ["/"]
+    words = WORDS
+    if wide:
+        text = " ".join(f"{i.get('name') or ''} {i.get('description') or ''}" for i in items)
+        words = sorted(
+            {w for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in WIDE_STOPWORDS}
+        )
+    return services, categories or ["/"], words
 
 
 def prepare_clinicians(count: int) -> list[Clinician]:
@@ -157,6 +181,7 @@ class Browser:
         self.host, self.port = host, port
         self.cookies = cookies if cookies is not None else {}
         self.retry_after = False  # whether the last answer carried Retry-After
+        self.cache_hit = False  # whether the last answer came from the page cache
         self.connection = http.client.HTTPConnection(host, port, timeout=60)
 
     def request(self, method: str, path: str, form: dict | None = None):
@@ -178,6 +203,7 @@ class Browser:
             else:
                 self.cookies[name.strip()] = value
         self.retry_after = response.getheader("Retry-After") is not None
+        self.cache_hit = response.getheader("X-Page-Cache") == "hit"
         return response.status, response.getheader("Location") or "", text
 
     def reconnect(self) -> None:
@@ -218,41 +244,52 @@ def sign_in(host: str, port: int, clinician: Clinician) -> None:
     browser.close()
 
 
-def public_path(rng: random.Random, services: list[str], categories: list[str]) -> str:
+def search_words(rng: random.Random, words: list[str]) -> str:
+    """One of the bench's phrases, or with a wide vocabulary one or two of its words."""
+    if words is WORDS:
+        return rng.choice(words)
+    return " ".join(rng.sample(words, rng.choice((1, 2))))
+
+
+def public_path(
+    rng: random.Random, services: list[str], categories: list[str], words: list[str] = WORDS
+) -> str:
     roll = rng.random()
     if roll < 0.5:
-        return "/search?q=" + rng.choice(WORDS).replace(" ", "+")
+        return "/search?q=" + search_words(rng, words).replace(" ", "+")
     if roll < 0.8:
         return "/services/" + rng.choice(services)
     return "/" if roll < 0.9 else rng.choice(categories)
 
 
-def clinician_path(rng: random.Random, services: list[str], client_ids: list[str]) -> str:
+def clinician_path(
+    rng: random.Random, services: list[str], client_ids: list[str], words: list[str] = WORDS
+) -> str:
     roll = rng.random()
     if roll < 0.2:
         return "/dashboard"
     if roll < 0.5:
-        return "/search?q=" + rng.choice(WORDS).replace(" ", "+")
+        return "/search?q=" + search_words(rng, words).replace(" ", "+")
     if roll < 0.8:
         return "/services/" + rng.choice(services)
     query = {"service_id": rng.choice(services), "client_id": rng.choice(client_ids)}
     return "/referrals/new?" + urlencode(query)
 
 
-def _public_picker(seed: int, services: list[str], categories: list[str]):
+def _public_picker(seed: int, services: list[str], categories: list[str], words: list[str]):
     rng = random.Random(seed)
-    return lambda: public_path(rng, services, categories)
+    return lambda: public_path(rng, services, categories, words)
 
 
-def _clinician_picker(seed: int, services: list[str], clinician: Clinician):
+def _clinician_picker(seed: int, services: list[str], clinician: Clinician, words: list[str]):
     rng = random.Random(10_000 + seed)
-    return lambda: clinician_path(rng, services, clinician.client_ids)
+    return lambda: clinician_path(rng, services, clinician.client_ids, words)
 
 
 def client_loop(browser: Browser, deadline: float, pick, strict: bool, tally: Tally, lock):
     mine: list[float] = []
     statuses: dict[int, int] = {}
-    failed = retry_after = 0
+    failed = retry_after = hits = 0
     while time.perf_counter() < deadline:
         path = pick()
         started = time.perf_counter()
@@ -268,11 +305,13 @@ def client_loop(browser: Browser, deadline: float, pick, strict: bool, tally: Ta
             failed += 1
         if status == 503 and browser.retry_after:
             retry_after += 1
+        hits += browser.cache_hit
     browser.close()
     with lock:
         tally.timings.extend(mine)
         tally.errors += failed
         tally.retry_after += retry_after
+        tally.cache_hits += hits
         for status, count in statuses.items():
             tally.statuses[status] = tally.statuses.get(status, 0) + count
 
@@ -290,15 +329,16 @@ def summary(tally: Tally, clients: int, elapsed: float) -> dict:
         "errors": tally.errors,
         "statuses": dict(sorted(tally.statuses.items())),
         "retry_after": tally.retry_after,
+        "cache_hits": tally.cache_hits,
     }
 
 
-def run(url: str, clients: int, seconds: float, clinicians: int = 0) -> dict:
+def run(url: str, clients: int, seconds: float, clinicians: int = 0, wide: bool = False) -> dict:
     parts = urlsplit(url)
     if parts.hostname not in LOOPBACK:
         raise SystemExit("bench/load.py only loads a server on this machine (loopback).")
     host, port = parts.hostname, parts.port or 80
-    services, categories = discover(host, port)
+    services, categories, words = discover(host, port, wide)
     staff = prepare_clinicians(clinicians) if clinicians else []
     for clinician in staff:
         sign_in(host, port, clinician)
@@ -306,10 +346,10 @@ def run(url: str, clients: int, seconds: float, clinicians: int = 0) -> dict:
     lock = threading.Lock()
     # (connection, next path, strict, tally) per simulated person
     people = [
-        (Browser(host, port), _public_picker(n, services, categories), False, public)
+        (Browser(host, port), _public_picker(n, services, categories, words), False, public)
         for n in range(clients)
     ] + [
-        (Browser(host, port, c.cookies), _clinician_picker(n, services, c), True, clinical)
+        (Browser(host, port, c.cookies), _clinician_picker(n, services, c, words), True, clinical)
         for n, c in enumerate(staff)
     ]
     started = time.perf_counter()
@@ -337,15 +377,19 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50, help="public clients")
     parser.add_argument("--clinicians", type=int, default=0, help="signed-in clinicians")
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--wide", action="store_true", help="1,000 services and words from their listings"
+    )
     args = parser.parse_args()
-    figures = run(args.url, args.clients, args.seconds, args.clinicians)
+    figures = run(args.url, args.clients, args.seconds, args.clinicians, args.wide)
     for mix, f in figures.items():
         print(
             f"{args.url}  {mix}: {f['clients']} clients, {args.seconds:g} s: "
             f"{f['requests']} requests, {f['throughput']:.1f} req/s, "
             f"p50 {f['p50']:.0f} ms, p95 {f['p95']:.0f} ms, p99 {f['p99']:.0f} ms, "
             f"errors {f['errors']}, statuses {f['statuses']}, "
-            f"503 with Retry-After {f['retry_after']}"
+            f"503 with Retry-After {f['retry_after']}, "
+            f"page cache hits {f['cache_hits']} ({f['cache_hits'] / max(1, f['requests']):.0%})"
         )
 
 

@@ -52,13 +52,17 @@ def freeze_loaded_objects() -> None:
 
 def register_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401  (every table known to Alembic)
+    from portal import page_cache
+    from portal.catalog import version
 
     db.init_app(app)
+    version.init_app(app)
     migrate.init_app(app, db, directory=str(settings.PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(
         app, default_timezone=app.config["PORTAL_TIMEZONE"], locale_selector=i18n.select_locale
     )
+    page_cache.init_app(app)  # before i18n: see page_cache.init_app
     i18n.init_app(app)
     search.init_app(app)
     login_manager.init_app(app)

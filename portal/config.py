@@ -14,8 +14,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 # hide_parameters: a failed statement's error (and so the log) never carries the values it was
-# given: names, dates of birth, notes (issue 18.2).
-ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+# given: names, dates of birth, notes (issue 18.2). No pool_pre_ping (a round trip before every
+# request): a connection that died with a database restart fails its first statement, which
+# invalidates the pool's older connections, and the read is tried once more on a new one
+# (errors.RetryReadsOnce); a write answers 503 with Retry-After.
+ENGINE_OPTIONS = {"hide_parameters": True}
 
 
 class ConfigError(RuntimeError):
@@ -162,6 +165,9 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_HOLIDAYS": holidays(os.environ.get("PORTAL_HOLIDAYS") or ""),
         # The largest HSDS upload an admin may send on the import page.
         "PORTAL_IMPORT_MAX_BYTES": _int("PORTAL_IMPORT_MAX_BYTES", 50 * 1024 * 1024),
+        # Megabytes of public pages each server process keeps for anonymous readers
+        # (portal/page_cache.py); 0 turns it off. Unset: on in production only.
+        "PORTAL_PAGE_CACHE_MB": _int("PORTAL_PAGE_CACHE_MB", -1),
         # Limits what one request can make the server parse (bigger bodies get a 413 page).
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }
@@ -229,6 +235,8 @@ def finalize(config: dict) -> None:
             f"PORTAL_TIMEZONE {config['PORTAL_TIMEZONE']!r} is not a known time zone"
         ) from exc
     config["TESTING"] = env == "testing" or config.get("TESTING", False)
+    if config.get("PORTAL_PAGE_CACHE_MB", -1) < 0:
+        config["PORTAL_PAGE_CACHE_MB"] = 32 if env == "production" else 0
     # Outside development the site is served over TLS, so cookies never travel in clear.
     config["SESSION_COOKIE_SECURE"] = env == "production"
     config["SESSION_COOKIE_HTTPONLY"] = True

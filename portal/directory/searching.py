@@ -56,6 +56,7 @@ class SearchOutcome:
     crisis: crisis.CrisisAnswer | None = None
 
     suggestion_url: str | None = None
+    counted_miss: bool = False  # a search that found nothing, counted as a service gap
 
     @property
     def errors(self) -> list[str]:
@@ -114,6 +115,7 @@ def run(args: MultiDict, path: str = "/search", *, listings: bool = True) -> Sea
         outcome.chips = chips.chips(args, page, path)
     if page.total == 0 and page.available and not outcome.applied and page.page == 1:
         gaps.count_miss(form.q.data or "")  # the words only: a service gap (issue 15)
+        outcome.counted_miss = True
     if page.suggestion:
         kept = [(k, v) for k, v in args.items(multi=True) if k not in ("q", "page")]
         outcome.suggestion_url = "/search?" + urlencode([("q", page.suggestion), *kept])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, current_app, jsonify, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from portal.auth.forms import EmptyForm
 from portal.catalog import queries
 from portal.directory import bp, maps, presenters, searching, sharing
+from portal.page_cache import cached_page, do_not_keep, slot_filler
 
 
 def _page_number() -> int:
@@ -15,13 +15,17 @@ def _page_number() -> int:
 
 
 @bp.get("/")
+@cached_page()
 def home():
     return render_template("directory/home.html", categories=queries.top_categories())
 
 
 @bp.get("/search")
+@cached_page(search=True)
 def search():
     outcome = searching.run(request.args)
+    if outcome.page is None or not outcome.page.available or outcome.counted_miss:
+        do_not_keep()  # each search that finds nothing is counted (reports/gaps.py)
     pins = maps.map_data([item.card.id for item in outcome.listings])
     return render_template("directory/search.html", outcome=outcome, map=pins), outcome.status
 
@@ -33,6 +37,7 @@ def search_json():
 
 
 @bp.get("/categories/<term_id>")
+@cached_page(search=True)  # its quick filters count search results
 def category(term_id: str):
     term = queries.category(term_id) or abort(404)
     page = queries.services_in_category(
@@ -50,6 +55,7 @@ def category(term_id: str):
 
 
 @bp.get("/services/<service_id>")
+@cached_page()
 def service(service_id: str):
     service = queries.service_detail(service_id) or abort(404)
     view = presenters.service_page(service)
@@ -58,13 +64,22 @@ def service(service_id: str):
         "directory/service.html",
         view=view,
         share=sharing.share_links(service.name, [shared], shared.link),
-        saved=service.id in sharing.saved_ids(request.cookies.get(sharing.COOKIE)),
-        save_form=EmptyForm(),
         map=maps.map_data([service.id]),
     )
 
 
+@slot_filler("save-to-list")
+def save_to_list(service_id: str) -> str:
+    """The reader's own part of a service page: on their list, or a form to save it."""
+    return render_template(
+        "_partials/save_to_list.html",
+        save_id=service_id,
+        saved=service_id in sharing.saved_ids(request.cookies.get(sharing.COOKIE)),
+    )
+
+
 @bp.get("/organizations/<organization_id>")
+@cached_page()
 def organization(organization_id: str):
     organization = queries.organization_detail(organization_id) or abort(404)
     services = queries.public_services_of(organization)
@@ -77,6 +92,7 @@ def organization(organization_id: str):
 
 
 @bp.get("/locations/<location_id>")
+@cached_page()
 def location(location_id: str):
     location = queries.location_detail(location_id) or abort(404)
     services = queries.public_services_at(location)

@@ -26,6 +26,7 @@ from portal.models.catalog import (  # noqa: F401
     TaxonomyTerm,
     Unit,
 )
+from portal.models.catalog_version import CatalogVersion  # noqa: F401
 from portal.models.changes import (  # noqa: F401
     ChangeRequest,
     ChangeStatus,

@@ -221,6 +221,13 @@ class OpenViews:
         self._local.entry = (store.root, target, view)
         return view
 
+    def version(self, store: IndexStore) -> tuple[str, int]:
+        """The folder and generation of the current view (reopened first if the index
+        changed): two views with the same version hold the same documents."""
+        view = self.current(store)
+        _root, target, _view = self._local.entry
+        return str(target), view.reader.generation()
+
     def _reopen(self, store: IndexStore, target: Path | None, old: IndexView) -> IndexView:
         """The same index, updated: a new searcher (never Searcher.refresh(), which keeps
         stale documents in whoosh-reloaded), with what carries over from the old one."""
