@@ -1,7 +1,7 @@
 """The catalog's version: one row raised with every catalog change (the public page cache's key)
 
 Revision ID: c18p00000001
-Revises: c15s00000001
+Revises: c15t00000001
 Create Date: 2026-11-28 00:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c18p00000001"
-down_revision = "c15s00000001"
+down_revision = "c15t00000001"
 branch_labels = None
 depends_on = None
 
