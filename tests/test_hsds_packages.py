@@ -347,3 +347,25 @@ def test_a_json_error_late_in_a_large_file_names_its_line_and_a_huge_record_is_r
     source = read_files({"services.json": json.dumps(one).encode()})
     assert set(rows_of(source, "service")) == {"s2"}
     assert rows_of(source, "phone")["p1"].values["service_id"] == "s2"
+
+
+def test_the_scratch_database_can_be_closed_by_another_thread():
+    # A source read in a web request is finalised by whichever thread drops it last.
+    import threading
+
+    from portal.hsds.scratch import Scratch
+
+    scratch = Scratch()
+    scratch.add("service", [("s-1", 2)])
+    errors: list[BaseException] = []
+
+    def close() -> None:
+        try:
+            scratch.close()
+        except BaseException as error:  # the test reports whatever it was
+            errors.append(error)
+
+    closer = threading.Thread(target=close)
+    closer.start()
+    closer.join()
+    assert errors == []

@@ -18,7 +18,9 @@ CHUNK = 500  # ids per IN (...): far below any SQLite's limit on parameters
 class Scratch:
     def __init__(self) -> None:
         # "" opens a temporary database on disk, removed when the connection closes.
-        self.db = sqlite3.connect("", isolation_level=None)
+        # Used by one thread at a time, but closed by whichever thread drops the last reference
+        # (a finalizer), which SQLite's same-thread check would refuse.
+        self.db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         self.db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         self.db.execute("PRAGMA journal_mode = OFF")
         self.db.execute("PRAGMA synchronous = OFF")
