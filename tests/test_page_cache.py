@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from portal import create_app, localtime
 from portal.catalog import version
@@ -189,6 +189,19 @@ def test_every_kind_of_catalog_write_raises_the_version(app, db, listed):
     UserFactory(role="clinician")
     db.session.commit()
     assert version.current() == before + 2
+
+
+def test_a_catalog_change_restores_a_missing_version_row(app, db, listed):
+    # TRUNCATE (or a partial restore) empties the table; the next change must still count.
+    db.session.execute(text("DELETE FROM catalog_version"))
+    db.session.commit()
+    assert version.current() == 0
+    listed.name = "Harbor Light Counseling Center"
+    db.session.commit()
+    assert version.current() == 1
+    listed.name = "Harbor Light"
+    db.session.commit()
+    assert version.current() == 2
 
 
 def test_the_hsds_import_raises_the_version_and_a_dry_run_does_not(app, db):

@@ -14,7 +14,8 @@ from __future__ import annotations
 from functools import cache
 
 from flask import Flask
-from sqlalchemy import event, update
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal.extensions import Model, db
@@ -59,10 +60,17 @@ def _note_statement(state: ORMExecuteState) -> None:
 def _raise_on_commit(session: Session) -> None:
     session.flush()  # what is still pending marks the transaction too
     if session.info.pop(_CHANGED, False):
+        # An upsert: a table emptied by hand (TRUNCATE, a partial restore) must not leave the
+        # version stuck, which would serve every kept page forever.
+        insert = (
+            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        )
         session.execute(
-            update(CatalogVersion)
-            .where(CatalogVersion.id == 1)
-            .values(version=CatalogVersion.version + 1)
+            insert(CatalogVersion)
+            .values(id=1, version=1)
+            .on_conflict_do_update(
+                index_elements=[CatalogVersion.id], set_={"version": CatalogVersion.version + 1}
+            )
         )
 
 
