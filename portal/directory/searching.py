@@ -62,6 +62,12 @@ class SearchOutcome:
     def errors(self) -> list[str]:
         return [message for messages in self.form.errors.values() for message in messages]
 
+    @property
+    def may_be_kept(self) -> bool:
+        """Whether the page may be served again from the page cache: not when the index was
+        away, nor when it found nothing, since each such search is counted (reports/gaps.py)."""
+        return self.page is not None and self.page.available and not self.counted_miss
+
 
 def run(args: MultiDict, path: str = "/search", *, listings: bool = True) -> SearchOutcome:
     """Validate and run the search in these URL parameters; `path` is the page the quick

@@ -24,8 +24,8 @@ def home():
 @cached_page(search=True)
 def search():
     outcome = searching.run(request.args)
-    if outcome.page is None or not outcome.page.available or outcome.counted_miss:
-        do_not_keep()  # each search that finds nothing is counted (reports/gaps.py)
+    if not outcome.may_be_kept:
+        do_not_keep()
     pins = maps.map_data([item.card.id for item in outcome.listings])
     return render_template("directory/search.html", outcome=outcome, map=pins), outcome.status
 

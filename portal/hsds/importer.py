@@ -486,7 +486,12 @@ class _Import:
             if clean["id"] in done
         ]
         new = [clean for _, clean in good if clean["id"] not in done]
-        existing = self.present(table.name, {c["id"] for c in new})
+        # Not written by this import (that is `done`): only the database can hold them.
+        existing = (
+            set()
+            if table.name in self.new_tables
+            else _existing_ids(table.model, [c["id"] for c in new])
+        )
         creates = [c for c in new if c["id"] not in existing]
         updates = [c for c in new if c["id"] in existing]
         _write(table, creates, updates + again)
