@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from sqlalchemy import event
 
 from portal.catalog import vocabulary
 from portal.models import Attribute, CostOption, ServiceCapacity, Unit
@@ -190,6 +191,42 @@ def test_service_page_has_what_a_person_needs_to_act(client, full_service):
     assert "Beds available: 3 of 12" in page
     assert "Last verified" in page and "may be out of date" not in page
     assert "Substance use" in page
+
+
+def statements_sent(db, fetch) -> int:
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert fetch().status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return len(sent)
+
+
+def test_a_service_page_reads_its_records_in_a_few_queries_however_many_places(
+    client, db, full_service
+):
+    """One query per kind of record (service_records), not one per eager-loading path;
+    and the map uses the places already read."""
+    url = f"/services/{full_service.id}"
+    one_place = statements_sent(db, lambda: client.get(url))
+    for n in range(3):
+        place = LocationFactory(
+            organization=full_service.organization, latitude=38.8 + n, longitude=-77.0
+        )
+        AddressFactory(location=place)
+        PhoneFactory(location_id=place.id)
+        ScheduleFactory(location_id=place.id)
+        ServiceAtLocationFactory(service=full_service, location=place)
+    db.session.commit()
+    db.session.expunge_all()
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('class="location-block"') == 4 and "data-map=" in page
+    assert statements_sent(db, lambda: client.get(url)) == one_place <= 12
 
 
 def test_open_now_and_today_follow_the_program_time_zone(app, client, full_service, monkeypatch):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.catalog import vocabulary
+from portal.catalog import service_records, vocabulary
 from portal.extensions import db
 from portal.models import (
     Attribute,
@@ -75,27 +75,6 @@ def term_and_descendant_ids(term: TaxonomyTerm) -> list[str]:
     return ids
 
 
-def _listing_options():
-    """What a service's page and the services picked for a list show of each service.
-
-    Its organization and each placement's location come in the same query as their parent
-    (one row each); collections come in one query per kind."""
-    at_location = selectinload(Service.service_at_locations).joinedload(ServiceAtLocation.location)
-    return (
-        joinedload(Service.organization).selectinload(Organization.phones),
-        selectinload(Service.phones),
-        selectinload(Service.schedules),
-        selectinload(Service.languages),
-        selectinload(Service.attributes),
-        selectinload(Service.capacities),
-        at_location.selectinload(Location.addresses),
-        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),
-        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.phones),
-        at_location.selectinload(Location.phones),
-        at_location.selectinload(Location.schedules),
-    )
-
-
 def services_in_category(term: TaxonomyTerm, page: int, per_page: int):
     """Public services filed under the term or any of its sub-terms, open ones first."""
     in_term = select(Attribute.link_id).where(
@@ -112,33 +91,7 @@ def services_in_category(term: TaxonomyTerm, page: int, per_page: int):
 
 def service_detail(service_id: str) -> Service | None:
     """Any service by id, with everything its page shows (closed ones say so on the page)."""
-    return db.session.scalars(
-        select(Service)
-        .where(Service.id == service_id)
-        .options(
-            *_listing_options(),
-            selectinload(Service.cost_options),
-            selectinload(Service.required_documents),
-            selectinload(Service.service_areas),
-            selectinload(Service.capacities),
-            selectinload(Service.contacts),
-            selectinload(Service.service_at_locations)
-            .joinedload(ServiceAtLocation.location)
-            .selectinload(Location.accessibility),
-            # The page lists each phone's languages, wherever the phone hangs.
-            selectinload(Service.phones).selectinload(Phone.languages),
-            selectinload(Service.service_at_locations)
-            .joinedload(ServiceAtLocation.location)
-            .selectinload(Location.phones)
-            .selectinload(Phone.languages),
-            selectinload(Service.service_at_locations)
-            .selectinload(ServiceAtLocation.phones)
-            .selectinload(Phone.languages),
-            joinedload(Service.organization)
-            .selectinload(Organization.phones)
-            .selectinload(Phone.languages),
-        )
-    ).first()
+    return next(iter(_with_records(select(Service).where(Service.id == service_id))), None)
 
 
 def organization_detail(organization_id: str) -> Organization | None:
@@ -191,18 +144,24 @@ def public_services_at(location: Location) -> list[Service]:
 
 
 def services_by_ids(service_ids: list[str]) -> list[Service]:
-    """Public services in the order given, with what a list entry shows of them."""
+    """Public services in the order given, with what their pages show."""
     if not service_ids:
         return []
     found = {
         s.id: s
-        for s in db.session.scalars(
-            select(Service)
-            .where(Service.id.in_(service_ids), Service.status.in_(PUBLIC_STATUSES))
-            .options(*_listing_options())
+        for s in _with_records(
+            select(Service).where(Service.id.in_(service_ids), Service.status.in_(PUBLIC_STATUSES))
         )
     }
     return [found[i] for i in service_ids if i in found]
+
+
+def _with_records(query) -> list[Service]:
+    """The services the query finds, their organizations and the records their pages show
+    (portal.catalog.service_records)."""
+    services = list(db.session.scalars(query.options(joinedload(Service.organization))))
+    service_records.load(db.session(), services)
+    return services
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,21 @@ from flask import current_app, url_for
 
 from portal.catalog import map_points
 from portal.extensions import db
+from portal.models import Service
 
 
-def map_data(service_ids: list[str]) -> dict | None:
+def of_services(service_ids: list[str]) -> dict | None:
+    """The map of the public services among these ids."""
+    return map_data(map_points.points(db.session(), service_ids))
+
+
+def of_service(service: Service) -> dict | None:
+    """The map of a service whose records are loaded (queries.service_detail)."""
+    return map_data(map_points.of_service(service))
+
+
+def map_data(pins: list[map_points.MapPoint]) -> dict | None:
     """What the map needs (None: nothing to pin, no map)."""
-    pins = map_points.points(db.session(), service_ids)
     if not pins:
         return None
     config = current_app.config

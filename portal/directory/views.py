@@ -26,7 +26,7 @@ def search():
     outcome = searching.run(request.args)
     if not outcome.may_be_kept:
         do_not_keep()
-    pins = maps.map_data([item.card.id for item in outcome.listings])
+    pins = maps.of_services([item.card.id for item in outcome.listings])
     return render_template("directory/search.html", outcome=outcome, map=pins), outcome.status
 
 
@@ -64,7 +64,7 @@ def service(service_id: str):
         "directory/service.html",
         view=view,
         share=sharing.share_links(service.name, [shared], shared.link),
-        map=maps.map_data([service.id]),
+        map=maps.of_service(service),
     )
 
 
