@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal import config as settings
-from portal import i18n, logs, search
+from portal import i18n, logs, search, translated
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(
         app, default_timezone=app.config["PORTAL_TIMEZONE"], locale_selector=i18n.select_locale
     )
+    translated.init_app(app)  # after Flask-Babel's, whose template functions it replaces
     page_cache.init_app(app)  # before i18n: see page_cache.init_app
     i18n.init_app(app)
     search.init_app(app)

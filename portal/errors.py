@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from portal import outages
+from portal.translated import gettext as _
 
 
 def wants_json() -> bool:

@@ -4,7 +4,6 @@ from typing import TYPE_CHECKING
 
 from flask import request
 from flask_babel import Babel
-from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -12,6 +11,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from portal.translated import lazy_gettext as _l
 
 
 class Base(DeclarativeBase):

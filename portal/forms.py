@@ -8,13 +8,13 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 from wtforms.validators import Length, Regexp
 
 from portal.catalog.cleaning import EMAIL_MAX, EMAIL_SHAPE
 from portal.inputs import has_control_characters
+from portal.translated import lazy_gettext as _l
 
 
 def _plain_messages(field) -> dict[str, Any]:

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.admin import INVALID, admin_only, bp
 from portal.admin.forms import ConsentWordingForm
 from portal.extensions import db
 from portal.referrals import consent as consents
+from portal.translated import gettext as _
 
 
 @bp.route("/consent-wording", methods=["GET", "POST"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 from portal import audit
 from portal.forms import PortalForm, email_validators
 from portal.models import Role
+from portal.translated import lazy_gettext as _l
 
 ROLE_CHOICES = [
     SelectChoice(Role.clinician.value, _l("Clinician (co-response team)")),

@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from rq import get_current_job
 from werkzeug.datastructures import FileStorage
 
@@ -17,6 +16,7 @@ from portal.extensions import db
 from portal.hsds.importer import Report, import_source
 from portal.hsds.sources import SourceError, read_upload
 from portal.models import User
+from portal.translated import lazy_gettext as _l
 
 # What the worker says it is doing (job.meta["stage"]), and its words on the progress page.
 STAGES = {

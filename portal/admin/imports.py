@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -19,6 +18,7 @@ from portal.admin.forms import ImportForm
 from portal.extensions import db
 from portal.hsds.importer import import_source
 from portal.hsds.sources import SourceError, read_upload
+from portal.translated import gettext as _
 
 # Problems listed on the page; the rest are counted (the CLI prints them all).
 PROBLEMS_SHOWN = 500

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -16,6 +15,7 @@ from portal.catalog import freshness
 from portal.catalog.organizations import save_organization
 from portal.extensions import db
 from portal.models import Organization, Role, User
+from portal.translated import gettext as _
 
 
 def _form(organization: Organization | None = None) -> OrganizationAdminForm:

@@ -4,7 +4,6 @@ Rules: portal/catalog/problems.py."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
@@ -13,6 +12,7 @@ from portal.admin.listing_forms import ResolveForm
 from portal.catalog import problems
 from portal.extensions import db
 from portal.models import ProblemReport, ProblemStatus
+from portal.translated import gettext as _
 
 
 def _queue(form: ResolveForm | None = None, failed_id: str | None = None, status: int = 200):

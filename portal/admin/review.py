@@ -5,7 +5,6 @@ change history. Rules: portal/catalog/change_requests.py and portal/catalog/fres
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -17,6 +16,7 @@ from portal.auth.permissions import load_or_404
 from portal.catalog import change_requests, cleaning, fields, freshness, problems
 from portal.extensions import db
 from portal.models import ChangeRequest, ChangeStatus
+from portal.translated import gettext as _
 
 
 def _count(statement) -> int:

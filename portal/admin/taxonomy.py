@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from portal import audit
@@ -12,6 +11,7 @@ from portal.admin.listing_forms import MergeForm, TermForm
 from portal.catalog import terms
 from portal.extensions import db
 from portal.models import TaxonomyTerm
+from portal.translated import gettext as _
 
 TOP = ""
 

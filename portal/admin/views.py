@@ -16,7 +16,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -29,6 +28,7 @@ from portal.auth.forms import EmptyForm
 from portal.auth.permissions import load_or_404
 from portal.extensions import db
 from portal.models import EmailMessage, Invitation, Organization, User
+from portal.translated import gettext as _
 
 AUDIT_PAGE_SIZE = 100
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from portal import audit, notify
@@ -17,6 +16,7 @@ from portal.auth import guessing, passwords, sessions, tokens
 from portal.extensions import db
 from portal.models import Invitation, Organization, Role, User
 from portal.models.catalog import utcnow
+from portal.translated import gettext as _
 
 
 class AccountError(ValueError):

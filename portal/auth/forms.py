@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth import passwords
 from portal.catalog import cleaning
 from portal.forms import PortalForm, cleaned, email_validators
+from portal.translated import lazy_gettext as _l
 
 REQUIRED_EMAIL = DataRequired(message=_l("Enter your email address."))
 

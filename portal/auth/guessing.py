@@ -24,7 +24,6 @@ import datetime as dt
 from typing import cast
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import CursorResult, case, delete, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -33,6 +32,7 @@ from portal.extensions import db
 from portal.links import external_url
 from portal.models import SignInGuard, User
 from portal.models.catalog import UTCDateTime, utcnow
+from portal.translated import gettext as _
 
 ADDRESS_LENGTH = 45  # the longest IPv6 address as text
 COUNTED = ["failed_logins", "failures_since", "password_reset_required", "guessing_reported_at"]

@@ -12,8 +12,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.translated import gettext as _
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256

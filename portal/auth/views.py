@@ -17,7 +17,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
@@ -35,6 +34,7 @@ from portal.auth.forms import (
 from portal.auth.permissions import load_or_404, login_required, public
 from portal.extensions import client_address, db, limiter
 from portal.models import Role, UserSession
+from portal.translated import gettext as _
 
 INVALID = 422  # a form that needs fixing is answered with its errors and this status
 

@@ -10,8 +10,6 @@ updates `last_modified`; the search index follows through the outbox.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select, update
 
 from portal.catalog.capacity import CAPACITY_FIELDS
@@ -28,6 +26,8 @@ from portal.models import (
     User,
 )
 from portal.models.catalog import ServiceStatus, utcnow
+from portal.translated import gettext as _
+from portal.translated import lazy_gettext as _l
 
 
 class ReviewError(ValueError):

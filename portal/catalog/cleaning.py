@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import nh3
 import phonenumbers
-from flask_babel import gettext as _
 
 from portal.catalog import phones as phone_format
+from portal.translated import gettext as _
 
 SHORT_TEXT = 255
 LONG_TEXT = 4000

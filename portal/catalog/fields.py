@@ -9,8 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.catalog import hours, vocabulary
@@ -37,6 +35,8 @@ from portal.models import (
     Unit,
 )
 from portal.models.catalog import utcnow
+from portal.translated import gettext as _
+from portal.translated import lazy_gettext as _l
 
 
 def _plain(value) -> str:

@@ -7,13 +7,13 @@ import datetime as dt
 from collections import defaultdict
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 
 from portal import localtime, notify
 from portal.extensions import db
 from portal.models import ListingReminder, Metadata, Role, Service, User, UserOrganization
 from portal.models.catalog import PUBLIC_STATUSES, utcnow
+from portal.translated import gettext as _
 
 
 def stale_after() -> dt.timedelta:

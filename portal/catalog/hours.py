@@ -23,10 +23,10 @@ from dataclasses import astuple, dataclass, field
 from babel import Locale
 from babel.dates import format_time
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from portal.models import Schedule, Service
 from portal.models.catalog import ServiceStatus
+from portal.translated import gettext as _
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DEFAULT_LOCALE = "en"  # outside a request (the CLI, a script)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import phonenumbers
-from flask_babel import lazy_gettext as _l
+
+from portal.translated import lazy_gettext as _l
 
 DEFAULT_REGION = "US"
 # HSDS phone types, as a reader and a provider's form name them.

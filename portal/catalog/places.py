@@ -9,9 +9,8 @@ link; a distance to it is measured from the centre of its ZIP code and said as "
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from portal.models import Address, Location
+from portal.translated import gettext as _
 
 
 def is_confidential(location: Location | None) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 
 from flask import current_app
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
@@ -20,6 +19,7 @@ from portal.catalog import freshness
 from portal.extensions import db
 from portal.models import ProblemKind, ProblemReport, ProblemStatus, Service, User
 from portal.models.catalog import utcnow
+from portal.translated import gettext as _
 
 MIN_SECONDS = 3  # faster than this, no person has read the form
 MAX_SECONDS = 24 * 3600

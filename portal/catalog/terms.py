@@ -3,12 +3,12 @@ under them (services are linked to terms by `attribute` rows)."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.catalog import queries, vocabulary
 from portal.extensions import db
 from portal.models import Attribute, TaxonomyTerm
+from portal.translated import gettext as _
 
 
 class TermError(ValueError):

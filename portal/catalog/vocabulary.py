@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 
-from flask_babel import get_locale, gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
+
+from portal.translated import gettext
+from portal.translated import lazy_gettext as _l
 
 SERVICE_CATEGORIES_TAXONOMY_ID = "6f1c2a8e-5b1d-4f57-9a44-0c5e8f1a2b01"
 SERVICE_DETAILS_TAXONOMY_ID = "6f1c2a8e-5b1d-4f57-9a44-0c5e8f1a2b02"

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from portal.search import SearchPage
+from portal.translated import gettext as _
 
 FREE_OR_SLIDING = ("payment-free", "payment-sliding-scale")
 SPANISH = "es"

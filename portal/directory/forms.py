@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
 from portal.forms import name_the_fields
 from portal.search import MAX_QUERY_LENGTH, SearchParams, geo
+from portal.translated import lazy_gettext as _l
 
 DAYS = [
     SelectChoice("mon", _l("Monday")),

@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus
 
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal import localtime
@@ -25,6 +24,7 @@ from portal.directory.templating import nice_number
 from portal.extensions import db
 from portal.models import Location, Phone, Schedule, Service
 from portal.models.catalog import ServiceStatus
+from portal.translated import gettext as _
 
 
 def local_now() -> dt.datetime:

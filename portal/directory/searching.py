@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import current_app
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from portal.catalog import queries, vocabulary
@@ -14,6 +13,7 @@ from portal.directory import chips, presenters
 from portal.directory.forms import SearchForm
 from portal.reports import gaps
 from portal.search import MAX_QUERY_LENGTH, SearchPage, crisis, search_services
+from portal.translated import gettext as _
 
 # Parameters a removable-filter link drops together.
 _LINKED = {

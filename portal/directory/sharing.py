@@ -10,11 +10,11 @@ from functools import lru_cache
 from urllib.parse import quote
 
 import segno
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal import inputs
 from portal.auth.tokens import external_url
+from portal.translated import gettext as _
 
 COOKIE = "my_list"
 COOKIE_DAYS = 180

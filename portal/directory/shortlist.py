@@ -5,7 +5,6 @@ public link made from it (the same kind of link as a clinician's list)."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from portal import inputs
 from portal.auth.forms import EmptyForm
@@ -13,6 +12,7 @@ from portal.catalog import queries
 from portal.directory import bp, presenters, sharing
 from portal.extensions import db, limiter
 from portal.referrals import printing  # a module: printing imports the directory too
+from portal.translated import gettext as _
 
 
 def _saved() -> list[str]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
@@ -13,6 +11,8 @@ from portal.extensions import db, limiter
 from portal.forms import PortalForm
 from portal.models import ProblemKind
 from portal.problems import bp
+from portal.translated import gettext as _
+from portal.translated import lazy_gettext as _l
 
 INVALID = 422
 

@@ -8,7 +8,6 @@ compare and publish. The service form builds its own choices (locations, categor
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     FieldList,
@@ -29,6 +28,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.catalog import cleaning, hours, phones, terms, vocabulary
 from portal.forms import PortalForm, cleaned
 from portal.models import Organization, Service, ServiceStatus
+from portal.translated import lazy_gettext as _l
 
 DAY_MODES = [
     SelectChoice("closed", _l("Closed")),

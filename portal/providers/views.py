@@ -5,7 +5,6 @@ portal/catalog/change_requests.py, fields.py and freshness.py."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -34,6 +33,7 @@ from portal.providers.forms import (
     ServiceForm,
     form_data,
 )
+from portal.translated import gettext as _
 
 INVALID = 422
 

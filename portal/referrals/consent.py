@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import audit, localtime
@@ -18,6 +17,7 @@ from portal.extensions import db
 from portal.models import Consent, ConsentTemplate, Organization, User
 from portal.models.catalog import utcnow
 from portal.models.referrals import Client, ConsentMethod
+from portal.translated import gettext as _
 
 # What a new consent proposes until an admin saves the program's own wording.
 DEFAULT_INFORMATION = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -44,6 +43,7 @@ from portal.models import (
     Urgency,
 )
 from portal.referrals import workflow
+from portal.translated import lazy_gettext as _l
 
 CONTACT_CHOICES = vocabulary_choices(
     ContactPreference,

@@ -8,7 +8,6 @@ client is read through disclosure.provider_view, which hides everything once the
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,6 +20,7 @@ from portal.referrals import disclosure, workflow
 from portal.referrals import inbox_bp as bp
 from portal.referrals.forms import AppointmentForm, StatusForm
 from portal.referrals.views import apply_change, status_change
+from portal.translated import gettext as _
 
 provider_only = requires(Role.provider)
 

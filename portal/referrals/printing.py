@@ -8,7 +8,6 @@ import re
 import secrets
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -27,6 +26,7 @@ from portal.models import Referral, Role, Service, ServiceList, ServiceListItem
 from portal.models.catalog import PUBLIC_STATUSES
 from portal.referrals import printing_bp as bp
 from portal.referrals.forms import ServiceListForm
+from portal.translated import gettext as _
 
 MAX_SERVICES = 20
 MAX_CANDIDATES = 50

@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
 from portal.models import Client, Location, Referral, Service, User
 from portal.models.catalog import utcnow
 from portal.referrals import clients, workflow
 from portal.referrals import consent as consents
+from portal.translated import gettext as _
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -53,6 +51,8 @@ from portal.referrals.forms import (
     RevokeConsentForm,
     StatusForm,
 )
+from portal.translated import gettext as _
+from portal.translated import ngettext
 
 INVALID = 422
 clinician_only = requires(Role.clinician)

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
@@ -39,6 +37,8 @@ from portal.models.catalog import ServiceAtLocation, utcnow
 from portal.models.referrals import Client, ReferralOutcome, ReferralStatus, Urgency
 from portal.referrals import consent as consents
 from portal.referrals import disclosure
+from portal.translated import gettext as _
+from portal.translated import lazy_gettext as _l
 
 # The statuses (portal.models.referrals.ReferralStatus), by the names the rules below use.
 DRAFT = ReferralStatus.draft

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, RadioField, SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from portal.forms import PortalForm
 from portal.models import Race
 from portal.referrals.forms import RACE_CHOICES
+from portal.translated import lazy_gettext as _l
 
 
 class PeriodForm(PortalForm):

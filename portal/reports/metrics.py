@@ -14,7 +14,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import Float, and_, case, distinct, func, literal_column, or_, select, text
 from sqlalchemy.ext.compiler import compiles
@@ -41,6 +40,7 @@ from portal.models import (
     TeamStatus,
     Urgency,
 )
+from portal.translated import lazy_gettext as _l
 
 SUPPRESS_BELOW = 5  # de-identified outputs show counts from 1 to 4 as "<5" (or null)
 REPEAT_WINDOW_DAYS = 90

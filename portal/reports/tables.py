@@ -9,11 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from portal.models import Disposition, EncounterSource, Race, Urgency
 from portal.referrals import forms, workflow
 from portal.reports.metrics import DEFINITIONS, small
+from portal.translated import lazy_gettext as _l
 
 WEEKDAYS = (
     _l("Monday"),

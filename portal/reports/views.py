@@ -7,7 +7,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit, localtime
@@ -18,6 +17,7 @@ from portal.referrals.workflow import overdue_sent_before
 from portal.reports import bp, metrics, population
 from portal.reports.forms import PeriodForm, PopulationForm, share_fields
 from portal.reports.tables import Table, marcus_alert_tables, report_tables
+from portal.translated import gettext as _
 
 INVALID = 422
 
