@@ -540,3 +540,40 @@ def test_a_repeat_contact_is_one_within_90_days_even_from_before_the_period(db, 
     db.session.commit()
     period = metrics.Period(reports_golden.FIRST, reports_golden.LAST)
     assert metrics.compute(period)["repeat_contacts"] == counted
+
+
+def test_no_capacity_counts_each_referral_once_per_category_and_organization_name(db):
+    """The counts are taken per service and per organization before the joins: a service in
+    two categories (one of them linked twice) counts its referrals once in each, and two
+    organizations with one name count together."""
+    from portal.reports import metrics
+    from tests.factories import (
+        AttributeFactory,
+        OrganizationFactory,
+        ReferralFactory,
+        TaxonomyFactory,
+        TaxonomyTermFactory,
+    )
+
+    TaxonomyFactory()
+    crisis, housing = (TaxonomyTermFactory(name=n) for n in ("Crisis care", "Housing"))
+    first, second = (OrganizationFactory(name="Fictional Same Name") for _ in range(2))
+    both = ServiceFactory(organization=first)
+    for term in (crisis, housing, crisis):
+        AttributeFactory(link_id=both.id, taxonomy_term=term)
+    plain = ServiceFactory(organization=second)
+    sent = dt.datetime(2026, 3, 10, 15, tzinfo=dt.UTC)
+    for service in (both, both, plain):
+        ReferralFactory(service=service, status="rejected", outcome="no-capacity", sent_at=sent)
+    ReferralFactory(service=plain, status="rejected", outcome="other", sent_at=sent)
+    db.session.commit()
+
+    period = metrics.Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert metrics.compute(period)["gaps"]["no_capacity"] == {
+        "by_category": [
+            {"category": "Crisis care", "count": 2},
+            {"category": "Housing", "count": 2},
+            {"category": "Not categorized", "count": 1},
+        ],
+        "by_organization": [{"organization": "Fictional Same Name", "count": 3}],
+    }

@@ -313,7 +313,7 @@ def _encounter_groups(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
             _flag(and_(Encounter.arrest_eligible.is_(True), Encounter.diverted.is_(True))),
             _flag(Encounter.injuries.in_(INJURED)),
             _flag(Encounter.force_used.is_(True)),
-            _flag(Encounter.response_seconds.is_not(None)),
+            func.count(Encounter.response_seconds),
             *(_flag(Encounter.source == s) for s in sources),
             *(_flag(_equal(Encounter.triage_level, level)) for level in levels),
             *(_flag(_equal(Encounter.police_role, role)) for role in roles),
@@ -383,19 +383,18 @@ def _referrals(
         _during(Referral.sent_at, start, end),
         Referral.status != ReferralStatus.entered_in_error.value,
     )
-    completed = Referral.status == ReferralStatus.completed.value
     # One pass: counts per (status, outcome, urgency), with how many were ever accepted
     # (accepted_at, kept from the events by the database) and how many have each duration the
-    # medians are taken over.
+    # medians are taken over (closed_at counts only in the completed groups).
     groups = db.session.execute(
         select(
             Referral.status,
             Referral.outcome,
             Referral.urgency,
             func.count(),
-            _flag(Referral.accepted_at.is_not(None)),
-            _flag(Referral.responded_at.is_not(None)),
-            _flag(and_(completed, Referral.closed_at.is_not(None))),
+            func.count(Referral.accepted_at),
+            func.count(Referral.responded_at),
+            func.count(Referral.closed_at),
         )
         .where(sent)
         .group_by(Referral.status, Referral.outcome, Referral.urgency)
@@ -407,13 +406,13 @@ def _referrals(
         total += count
         n_accepted += int(accepted or 0)
         n_responded += int(responded or 0)
-        n_closed += int(closed or 0)
         by_urgency[urgency]["sent"] += count
         if status == ReferralStatus.rejected.value:
             n_declined += count
             declined_by[outcome or "not-given"] += count
         if status == ReferralStatus.completed.value:
             n_completed += count
+            n_closed += int(closed or 0)
             by_urgency[urgency]["completed"] += count
         if outcome == ReferralOutcome.got_help.value:
             n_got_help += count
@@ -457,11 +456,7 @@ def _repeat_contacts(start: dt.datetime, end: dt.datetime) -> int:
         partition_by=Encounter.client_id, order_by=Encounter.occurred_at
     )
     ordered = (
-        select(
-            Encounter.client_id,
-            Encounter.occurred_at,
-            (epoch_seconds(Encounter.occurred_at) - epoch_seconds(previous)).label("gap"),
-        )
+        select(Encounter.client_id, Encounter.occurred_at, previous.label("previous"))
         .where(
             Encounter.client_id.is_not(None),
             _during(Encounter.occurred_at, reach, end),
@@ -472,7 +467,9 @@ def _repeat_contacts(start: dt.datetime, end: dt.datetime) -> int:
         db.session.scalar(
             select(func.count(distinct(ordered.c.client_id))).where(
                 ordered.c.occurred_at >= start,
-                ordered.c.gap <= REPEAT_WINDOW_DAYS * 86400,
+                # The gap is worked out only for the period's encounters, not the reach's.
+                epoch_seconds(ordered.c.occurred_at) - epoch_seconds(ordered.c.previous)
+                <= REPEAT_WINDOW_DAYS * 86400,
             )
         )
         or 0
@@ -487,36 +484,53 @@ def _gaps(period: Period, start: dt.datetime, end: dt.datetime) -> dict[str, Any
         .order_by(func.sum(SearchMiss.count).desc(), SearchMiss.words)
         .limit(TOP_WORDS)
     ).all()
+    # Counted per organization and per service first, from the referral report index, so the
+    # joins meet one row per organization or service, not one per referral.
     no_capacity = and_(
-        Referral.sent_at >= start,
-        Referral.sent_at < end,
         Referral.status == ReferralStatus.rejected.value,
         Referral.outcome == ReferralOutcome.no_capacity.value,
+        Referral.sent_at >= start,
+        Referral.sent_at < end,
+    )
+    per_org = (
+        select(Referral.organization_id, func.count().label("n"))
+        .where(no_capacity)
+        .group_by(Referral.organization_id)
+        .subquery()
     )
     by_org = db.session.execute(
-        select(Organization.name, func.count())
-        .select_from(Referral)
-        .join(Organization, Organization.id == Referral.organization_id)
-        .where(no_capacity)
+        select(Organization.name, func.sum(per_org.c.n))
+        .join(Organization, Organization.id == per_org.c.organization_id)
         .group_by(Organization.name)
-        .order_by(func.count().desc(), Organization.name)
+        .order_by(func.sum(per_org.c.n).desc(), Organization.name)
     ).all()
+    per_service = (
+        select(Referral.service_id, func.count().label("n"))
+        .where(no_capacity)
+        .group_by(Referral.service_id)
+        .subquery()
+    )
+    # A service in several categories counts in each; a referral counts once per category.
     category = _or(TaxonomyTerm.name, "Not categorized")
-    by_category = db.session.execute(
-        select(category, func.count(distinct(Referral.id)))
-        .select_from(Referral)
+    in_category = (
+        select(category.label("category"), per_service.c.service_id, per_service.c.n)
+        .select_from(per_service)
         .outerjoin(
             Attribute,
             and_(
-                Attribute.link_id == Referral.service_id,
+                Attribute.link_id == per_service.c.service_id,
                 Attribute.link_entity == "service",
                 Attribute.link_type == CATEGORY_LINK,
             ),
         )
         .outerjoin(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-        .where(no_capacity)
-        .group_by(category)
-        .order_by(func.count(distinct(Referral.id)).desc(), category)
+        .distinct()
+        .subquery()
+    )
+    by_category = db.session.execute(
+        select(in_category.c.category, func.sum(in_category.c.n))
+        .group_by(in_category.c.category)
+        .order_by(func.sum(in_category.c.n).desc(), in_category.c.category)
     ).all()
     return {
         "search_misses": [{"words": w, "count": int(n)} for w, n in words],
