@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 from sqlalchemy import func, select
@@ -77,6 +78,18 @@ def test_a_dry_run_upload_saves_nothing(app, db):
     )
 
 
+def test_records_a_line_upload_as_ndjson_or_jsonl(app, db):
+    client = admin_client(app, db)
+    record = json.loads((spec_dir() / "examples" / "service_full.json").read_text())
+    line = json.dumps(record).encode() + b"\n"
+    for name in ("services.ndjson", "services.jsonl"):
+        response = upload(client, name, line, dry_run=True)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "nothing was saved" in html, name
+    assert upload(client, "services.jsonl", line).status_code == 200
+    assert services() == 1
+
+
 def test_bad_uploads_get_clear_messages(app, db):
     client = admin_client(app, db)
     no_file = client.post(PAGE, data={"csrf_token": token_for(client, PAGE)})
@@ -86,7 +99,8 @@ def test_bad_uploads_get_clear_messages(app, db):
     wrong_kind = upload(client, "listings.xlsx", b"PK")
     assert (
         wrong_kind.status_code == 422
-        and "Choose a .json, .csv or .zip file." in wrong_kind.get_data(as_text=True)
+        and "Choose a .json, .ndjson, .jsonl, .csv or .zip file."
+        in wrong_kind.get_data(as_text=True)
     )
     broken = upload(client, "broken.json", b'{"id": ')
     assert broken.status_code == 422 and "not valid JSON" in broken.get_data(as_text=True)

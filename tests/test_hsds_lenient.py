@@ -261,6 +261,26 @@ def test_cli_prints_problems_by_kind_and_writes_every_one_to_the_report_csv(app,
     } in rows
 
 
+def test_the_report_keeps_counts_and_first_problems_and_streams_the_rest(
+    app, db, tmp_path, monkeypatch
+):
+    import csv
+    import io
+
+    from portal.hsds import importer
+
+    monkeypatch.setattr(importer, "FIRST_PROBLEMS", 2)
+    details = io.StringIO()
+    report = import_source(read_path(MESSY), details=details)
+    rows = list(csv.DictReader(io.StringIO(details.getvalue())))
+    assert len(report.problems) == 2 and report.problem_count == len(rows) > 2
+    assert sum(kind.count for kind in report.kinds()) == len(rows)
+    assert [(p.file, str(p.row or "")) for p in report.problems] == [
+        (r["file"], r["row"]) for r in rows[:2]
+    ]
+    assert report.details is None  # the report may be pickled (a job's result)
+
+
 def test_report_csv_cells_cannot_run_as_spreadsheet_formulas(app, db, tmp_path):
     folder = tmp_path / "bad"
     folder.mkdir()

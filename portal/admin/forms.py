@@ -69,10 +69,14 @@ class ImportForm(PortalForm):
         _l("HSDS file"),
         validators=[
             FileRequired(message=_l("Choose a file to import.")),
-            FileAllowed(["json", "csv", "zip"], _l("Choose a .json, .csv or .zip file.")),
+            FileAllowed(
+                ["json", "ndjson", "jsonl", "csv", "zip"],
+                _l("Choose a .json, .ndjson, .jsonl, .csv or .zip file."),
+            ),
         ],
         description=_l(
-            "HSDS 3.0 JSON (.json), one HSDS CSV file (.csv), or a zip of an HSDS "
+            "HSDS 3.0 JSON (.json, or .ndjson/.jsonl: one record a line), one HSDS CSV "
+            "file (.csv), or a zip of an HSDS "
             "3.0 data package, of older HSDS 1.x/2.0 CSV files, or of JSON files."
         ),
     )

@@ -62,7 +62,7 @@ def run_import(path: str, filename: str, dry_run: bool, actor_id: str | None) ->
                 "catalog.imported",
                 record_type="hsds_import",
                 actor=actor,
-                detail=f"{report.rows_written} rows, {len(report.problems)} problems",
+                detail=f"{report.rows_written} rows, {report.problem_count} problems",
             )
             db.session.commit()
         _stage("finished")

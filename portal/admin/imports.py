@@ -20,8 +20,6 @@ from portal.hsds.importer import import_source
 from portal.hsds.sources import SourceError, read_upload
 from portal.translated import gettext as _
 
-# Problems listed on the page; the rest are counted (the CLI prints them all).
-PROBLEMS_SHOWN = 500
 JOB_ID = re.compile(r"[0-9a-f-]{36}")
 
 
@@ -64,11 +62,11 @@ def import_catalog():
         audit.record(
             "catalog.imported",
             record_type="hsds_import",
-            detail=f"{report.rows_written} rows, {len(report.problems)} problems",
+            detail=f"{report.rows_written} rows, {report.problem_count} problems",
         )
         db.session.commit()
     return render_template(
-        "admin/import.html", form=form, report=report, problems=report.problems[:PROBLEMS_SHOWN]
+        "admin/import.html", form=form, report=report, problems=report.problems
     ), INVALID if report.fatal else 200
 
 
@@ -111,7 +109,7 @@ def import_job(job_id: str):
             "admin/import.html",
             form=form,
             report=report,
-            problems=report.problems[:PROBLEMS_SHOWN],
+            problems=report.problems,
         ), INVALID if report.fatal else 200
     failed = status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
     stage = job.meta.get("stage", "queued")

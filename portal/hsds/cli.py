@@ -39,15 +39,16 @@ def import_command(path: Path, dry_run: bool, report_path: Path | None) -> None:
         source = read_path(path)
     except SourceError as error:
         raise click.ClickException(f"Nothing was imported: {error}") from error
-    report = import_source(source, dry_run=dry_run)
-    if report_path is not None:
+    if report_path is None:
+        report = import_source(source, dry_run=dry_run)
+    else:
         with report_path.open("w", encoding="utf-8", newline="") as handle:
-            report.write_details(handle)
+            report = import_source(source, dry_run=dry_run, details=handle)
     if report.fatal:
         raise click.ClickException(f"Nothing was imported: {report.fatal}")
     for line in report.summary_lines():
         click.echo(line)
-    if report.problems:
+    if report.problem_count:
         click.echo("")
         click.echo("Problems by kind (count, then up to three examples):")
         for line in report.kind_lines():
@@ -60,7 +61,7 @@ def import_command(path: Path, dry_run: bool, report_path: Path | None) -> None:
     rate = rows / report.seconds if report.seconds else 0
     written = "would be written (dry run, nothing saved)" if dry_run else "written"
     click.echo(
-        f"{report.rows_written} rows {written}, {len(report.problems)} problems, "
+        f"{report.rows_written} rows {written}, {report.problem_count} problems, "
         f"in {report.seconds:.1f} s ({rate:,.0f} rows/s)."
     )
     if not report.rows_written:

@@ -25,7 +25,7 @@ import csv
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 
 CHUNK = 500
 EXAMPLES = 3  # per kind of problem in the report's summary
+FIRST_PROBLEMS = 500  # kept in the report to be listed; the rest are counted (and written out)
+DETAILS_HEADER = ["file", "row", "field", "kind", "changed_and_kept", "reason"]
 FILE_NOTE = "file note"
 CONFIDENTIAL = "confidential"
 # Up to this many changed rows the search index follows through the outbox; more, it is rebuilt.
@@ -103,25 +105,46 @@ class Kind:
 
 @dataclass
 class Report:
+    """Counts, and the problems found as they arrive: counted by kind with their first
+    examples, the first FIRST_PROBLEMS kept, and every one written to `details` (a CSV
+    writer) when one is given, so memory does not grow with the number of problems."""
+
     dry_run: bool = False
     counts: dict[str, Counts] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the first FIRST_PROBLEMS
+    problem_count: int = 0
     fatal: str | None = None
     seconds: float = 0.0
+    details: Any = field(default=None, repr=False, compare=False)
+    _kinds: dict[str, Kind] = field(default_factory=dict, repr=False)
 
     @property
     def rows_written(self) -> int:
         return sum(c.created + c.updated for c in self.counts.values())
 
+    def add_problem(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < FIRST_PROBLEMS:
+            self.problems.append(problem)
+        kind = self._kinds.setdefault(problem.kind, Kind(problem.kind, problem.fixed))
+        kind.count += 1
+        if len(kind.examples) < EXAMPLES:
+            kind.examples.append(problem)
+        if self.details is not None:
+            self.details.writerow(
+                [
+                    _csv_safe(problem.file),
+                    problem.row if problem.row is not None else "",
+                    problem.field or "",
+                    _csv_safe(problem.kind),
+                    "yes" if problem.fixed else "no",
+                    _csv_safe(problem.reason),
+                ]
+            )
+
     def kinds(self) -> list[Kind]:
         """Problems grouped by kind, most frequent first, each with its first examples."""
-        kinds: dict[str, Kind] = {}
-        for problem in self.problems:
-            kind = kinds.setdefault(problem.kind, Kind(problem.kind, problem.fixed))
-            kind.count += 1
-            if len(kind.examples) < EXAMPLES:
-                kind.examples.append(problem)
-        return sorted(kinds.values(), key=lambda k: (-k.count, k.name))
+        return sorted(self._kinds.values(), key=lambda k: (-k.count, k.name))
 
     def kind_lines(self) -> list[str]:
         lines = []
@@ -129,22 +152,6 @@ class Report:
             lines.append(f"{kind.count:>8}  {kind.name} ({kind.outcome})")
             lines.extend(f"{'':>10}e.g. {example}" for example in kind.examples)
         return lines
-
-    def write_details(self, handle: IO[str]) -> None:
-        """Every problem as a CSV row, for a data steward to fix the source."""
-        writer = csv.writer(handle)
-        writer.writerow(["file", "row", "field", "kind", "changed_and_kept", "reason"])
-        for p in self.problems:
-            writer.writerow(
-                [
-                    _csv_safe(p.file),
-                    p.row if p.row is not None else "",
-                    p.field or "",
-                    _csv_safe(p.kind),
-                    "yes" if p.fixed else "no",
-                    _csv_safe(p.reason),
-                ]
-            )
 
     def summary_lines(self) -> list[str]:
         lines = [f"{'table':<24}{'created':>9}{'updated':>9}{'skipped':>9}"]
@@ -161,7 +168,7 @@ class _Checker:
         self.report = report
 
     def problem(self, table: Table, row, field_name, reason, kind) -> None:
-        self.report.problems.append(
+        self.report.add_problem(
             Problem(row.file, row.row, f"{table.name}.{field_name}", reason, kind)
         )
 
@@ -401,7 +408,7 @@ class _Import:
                     reason = f"{fix.kind}: {fix.before!r}; imported without it"
                 else:
                     reason = f"{fix.kind}: {fix.before!r} read as {fix.after!r}"
-                self.report.problems.append(
+                self.report.add_problem(
                     Problem(
                         row.file,
                         row.row,
@@ -520,15 +527,30 @@ def _check_and_write(source: Source, report: Report, scratch: Scratch) -> _Impor
     for table in TABLES:
         run.table(table, source.rows.get(table.name, ()))
     for file, note in source.notes:
-        report.problems.append(Problem(file, None, None, note, FILE_NOTE))
+        report.add_problem(Problem(file, None, None, note, FILE_NOTE))
     for file, row_number, kind, reason in source.issues:
-        report.problems.append(Problem(file, row_number, None, reason, kind))
+        report.add_problem(Problem(file, row_number, None, reason, kind))
     return run
 
 
-def import_source(source: Source, *, dry_run: bool = False) -> Report:
-    """Check and import; commits once (or rolls back for a dry run or a fatal error)."""
+def import_source(
+    source: Source, *, dry_run: bool = False, details: IO[str] | None = None
+) -> Report:
+    """Check and import; commits once (or rolls back for a dry run or a fatal error).
+    Every problem is written to details as a CSV row when it is found, for a data steward
+    to fix the source."""
     report = Report(dry_run=dry_run)
+    if details is not None:
+        report.details = csv.writer(details)
+        report.details.writerow(DETAILS_HEADER)
+    try:
+        return _import_source(source, report)
+    finally:
+        report.details = None  # the report outlives the file (a job's result is pickled)
+
+
+def _import_source(source: Source, report: Report) -> Report:
+    dry_run = report.dry_run
     started = time.perf_counter()
     try:
         with Scratch() as scratch:

@@ -87,18 +87,18 @@ def open_hours_tokens(service: Service) -> list[str]:
     regular = [s for s in schedules if hours.is_regular(s)]
     irregular = [s for s in schedules if not hours.is_regular(s)]
     covered = _minutes_covered(hours.weekly_intervals(regular))
-    if len(covered) == HOURS_PER_WEEK and all(c == 60 for c in covered.values()):
+    full = {hour for hour, minutes in covered.items() if minutes == 60}
+    if len(full) == HOURS_PER_WEEK:
         return ["always"]
     tokens: set[str] = set()
-    for block in range(HOURS_PER_WEEK // OPEN_BLOCK_HOURS):
+    # Only the blocks with an open hour: a full rebuild asks this of every service.
+    for block in {hour // OPEN_BLOCK_HOURS for hour in covered}:
         block_hours = range(block * OPEN_BLOCK_HOURS, (block + 1) * OPEN_BLOCK_HOURS)
-        if all(covered.get(hour) == 60 for hour in block_hours):
+        if full.issuperset(block_hours):
             tokens.add(f"b{block}")
             continue
         tokens.update(
-            f"{'f' if covered[hour] == 60 else 'p'}{hour}"
-            for hour in block_hours
-            if hour in covered
+            f"{'f' if hour in full else 'p'}{hour}" for hour in block_hours if hour in covered
         )
     for hour in _minutes_covered(hours.weekly_intervals(irregular)):
         if f"f{hour}" not in tokens and f"b{hour // OPEN_BLOCK_HOURS}" not in tokens:
