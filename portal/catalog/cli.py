@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.catalog.seed import catalog_is_empty, count_services, load_sample_catalog
+from portal.catalog.statistics import refresh_after_bulk_load
 from portal.catalog.synthetic import DEFAULT_BATCH_SIZE, generate_catalog
 from portal.extensions import db
 
@@ -79,6 +80,7 @@ def init_app(app: Flask) -> None:
             "generate the synthetic catalog",
             lambda: generate_catalog(db.session(), services, seed=seed, batch_size=batch_size),
         )
+        refresh_after_bulk_load(db.session())
         elapsed = time.perf_counter() - started
         click.echo(f"Added {_summary(counts)} in {elapsed:.1f} s.")
 

@@ -31,6 +31,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.audit import _csv_safe
+from portal.catalog.statistics import refresh_after_bulk_load
 from portal.extensions import db
 from portal.hsds import lenient
 from portal.hsds.scratch import Scratch
@@ -571,6 +572,8 @@ def _import_source(source: Source, report: Report) -> Report:
         report.counts = {}
         return report
     report.seconds = time.perf_counter() - started
+    if not dry_run and rebuild:
+        refresh_after_bulk_load(db.session())
     if not dry_run and report.rows_written:
         _update_search_index(rebuild)
     return report
