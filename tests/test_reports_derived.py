@@ -80,6 +80,7 @@ def _from_scratch(db) -> dict:
         if start <= e.occurred_at < end and e.arrived_at and e.call_received_at
     ]
     return {
+        "repeat_contacts": _repeat_contacts_from_scratch(db, start, end),
         "sent": len(sent),
         "accepted": sum(r.id in accepted for r in sent),
         "completed": sum(r.status == "completed" for r in sent),
@@ -93,10 +94,46 @@ def _from_scratch(db) -> dict:
     }
 
 
+def _repeat_contacts_from_scratch(db, start: dt.datetime, end: dt.datetime) -> int:
+    """Clients with an encounter in the period that came at most the window after another of
+    theirs (ties included), from every encounter as it is now."""
+    times: dict[str, list[dt.datetime]] = {}
+    for encounter in db.session.scalars(select(Encounter).where(Encounter.client_id.is_not(None))):
+        times.setdefault(encounter.client_id, []).append(encounter.occurred_at)
+    window = dt.timedelta(days=metrics.REPEAT_WINDOW_DAYS)
+    return sum(
+        any(
+            start <= later < end and later - earlier <= window
+            for earlier, later in zip(sorted(each), sorted(each)[1:], strict=False)
+        )
+        for each in times.values()
+    )
+
+
+def _previous_encounters(db) -> dict[str, str | None]:
+    rows = db.session.execute(text("SELECT id, previous_at FROM encounter")).all()
+    return {id_: None if at is None else str(at)[:19] for id_, at in rows}
+
+
+def _previous_from_scratch(db) -> dict[str, str | None]:
+    """Each encounter's previous_at: the latest other encounter of its client at or before it."""
+    rows = db.session.execute(text("SELECT id, client_id, occurred_at FROM encounter")).all()
+    previous = {}
+    for id_, client, at in rows:
+        earlier = [
+            other_at
+            for other, other_client, other_at in rows
+            if client is not None and other_client == client and other != id_ and other_at <= at
+        ]
+        previous[id_] = str(max(earlier))[:19] if earlier else None
+    return previous
+
+
 def _reported() -> dict:
     report = metrics.compute(PERIOD)
     referrals = report["referrals"]
     return {
+        "repeat_contacts": report["repeat_contacts"],
         **{
             key: referrals[key]
             for key in (
@@ -189,18 +226,36 @@ class Program:
             for key, value in self._times().items():
                 setattr(encounter, key, value)
 
+    def move_encounter(self) -> None:
+        # Across days and the repeat window, and from one client to another or to none.
+        if (encounter := self._any_encounter()) is not None:
+            encounter.occurred_at = self.clock.now - dt.timedelta(hours=self.rng.randint(0, 3000))
+            if self.rng.random() < 0.5:
+                encounter.client = self.rng.choice([None, *self.people])
+
     def delete_encounter(self) -> None:
         if (encounter := self._any_encounter()) is not None:
             self.db.session.delete(encounter)
 
     def raw_sql(self) -> None:
-        # A write no ORM hook sees: the database alone keeps its derived columns.
+        # Writes no ORM hook sees: the database alone keeps its derived columns.
         self.db.session.execute(
             text(
                 "UPDATE encounter SET arrived_at = call_received_at "
                 "WHERE id = (SELECT MIN(id) FROM encounter WHERE call_received_at IS NOT NULL)"
             )
         )
+        self.db.session.execute(
+            text(
+                "UPDATE encounter SET client_id = :client "
+                "WHERE id = (SELECT MAX(id) FROM encounter WHERE client_id IS NULL)"
+            ),
+            {"client": self.rng.choice(self.people).id},
+        )
+        if self.rng.random() < 0.3:
+            self.db.session.execute(
+                text("DELETE FROM encounter WHERE id = (SELECT MIN(id) FROM encounter)")
+            )
 
     def import_encounters(self) -> None:
         self.imports += 1
@@ -226,8 +281,9 @@ def test_report_equals_the_from_scratch_figures_after_random_writes(
     writes = [
         (program.refer, 3),
         (program.change, 8),
-        (program.encounter, 3),
+        (program.encounter, 4),
         (program.edit_encounter, 1),
+        (program.move_encounter, 2),
         (program.delete_encounter, 1),
         (program.raw_sql, 1),
         (program.import_encounters, 1),
@@ -239,6 +295,7 @@ def test_report_equals_the_from_scratch_figures_after_random_writes(
         db.session.flush()
         if step % 10 == 9:
             assert _reported() == _from_scratch(db), f"after step {step}"
+            assert _previous_encounters(db) == _previous_from_scratch(db), f"after step {step}"
     # And one referral through to completion, so every derived figure is exercised.
     referral = program.refer()
     for to in ("accepted", "in-progress", "completed"):

@@ -11,6 +11,12 @@ no write path (the workflow, the pages, the CSV imports, raw SQL) can leave them
   SQLite a migration that copies referral_event (batch mode) must create it again. The ORM
   does not see the trigger's change: a Referral loaded before the event was flushed keeps its
   old `accepted_at` until refreshed.
+- `encounter.previous_at`, the time of the same client's latest other encounter at or before
+  this one (NULL for an anonymous encounter or a first contact), for the repeat contacts: an
+  AFTER trigger on encounter recomputes it for the client's encounters from the changed time
+  on, after an insert, a delete, or a change of client or time. On PostgreSQL the trigger
+  first takes a transaction lock per client, so two transactions writing one client's
+  encounters at once recompute one after the other, each seeing the other's committed rows.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from sqlalchemy.sql.expression import FunctionElement
 
 ACCEPTED = "accepted"  # portal.models.referrals.ReferralStatus.accepted
 ACCEPTED_TRIGGER = "referral_event_sets_accepted_at"
+PREVIOUS_TRIGGER = "encounter_keeps_previous_at"
 
 
 class seconds_between(FunctionElement):
@@ -81,11 +88,84 @@ def drop_trigger_statements(dialect: str) -> list[str]:
     return []
 
 
+# The time of the client's latest other encounter at or before this one: the value of
+# encounter.previous_at, as an UPDATE of encounter sets it.
+PREVIOUS_AT = (
+    "UPDATE encounter SET previous_at = (SELECT max(o.occurred_at) FROM encounter AS o "
+    "WHERE o.client_id = encounter.client_id AND o.occurred_at <= encounter.occurred_at "
+    "AND o.id <> encounter.id)"
+)
+
+
+def _previous_from(row: str, *, itself: bool = False) -> str:
+    """Recompute previous_at for the encounters of `row`'s client (OLD or NEW) from its time on,
+    and for the row itself when asked (it may have left its client)."""
+    also = f" OR id = {row}.id" if itself else ""
+    later = f"client_id = {row}.client_id AND occurred_at >= {row}.occurred_at"
+    return f"{PREVIOUS_AT} WHERE ({later}){also}"
+
+
+def previous_encounter_statements(dialect: str) -> list[str]:
+    """The SQL that keeps encounter.previous_at."""
+    if dialect == "postgresql":
+        lock = "PERFORM pg_advisory_xact_lock(hashtext('{t}'), hashtext({row}.client_id))"
+        old_lock = lock.format(t=PREVIOUS_TRIGGER, row="OLD")
+        new_lock = lock.format(t=PREVIOUS_TRIGGER, row="NEW")
+        return [
+            f"CREATE OR REPLACE FUNCTION {PREVIOUS_TRIGGER}() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN "
+            "IF TG_OP <> 'INSERT' AND OLD.client_id IS NOT NULL THEN "
+            f"{old_lock}; {_previous_from('OLD')}; END IF; "
+            "IF TG_OP <> 'DELETE' THEN "
+            f"IF NEW.client_id IS NOT NULL THEN {new_lock}; END IF; "
+            f"{_previous_from('NEW', itself=True)}; END IF; "
+            "RETURN NULL; END $$",
+            f"CREATE TRIGGER {PREVIOUS_TRIGGER} AFTER INSERT OR DELETE "
+            "OR UPDATE OF client_id, occurred_at ON encounter "
+            f"FOR EACH ROW EXECUTE FUNCTION {PREVIOUS_TRIGGER}()",
+        ]
+    if dialect == "sqlite":
+        return [
+            f"CREATE TRIGGER {PREVIOUS_TRIGGER}_insert AFTER INSERT ON encounter "
+            f"WHEN NEW.client_id IS NOT NULL BEGIN {_previous_from('NEW')}; END",
+            f"CREATE TRIGGER {PREVIOUS_TRIGGER}_delete AFTER DELETE ON encounter "
+            f"WHEN OLD.client_id IS NOT NULL BEGIN {_previous_from('OLD')}; END",
+            f"CREATE TRIGGER {PREVIOUS_TRIGGER}_update AFTER UPDATE OF client_id, occurred_at "
+            f"ON encounter BEGIN {_previous_from('OLD')}; "
+            f"{_previous_from('NEW', itself=True)}; END",
+        ]
+    return []
+
+
+def drop_previous_encounter_statements(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {PREVIOUS_TRIGGER} ON encounter",
+            f"DROP FUNCTION IF EXISTS {PREVIOUS_TRIGGER}()",
+        ]
+    if dialect == "sqlite":
+        return [
+            f"DROP TRIGGER IF EXISTS {PREVIOUS_TRIGGER}_{op}"
+            for op in ("insert", "delete", "update")
+        ]
+    return []
+
+
+def _create_with_table(model: type, statements) -> None:
+    """Run `statements(dialect)` whenever `create_all` creates `model`'s table."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+
+    @event.listens_for(table, "after_create")
+    def _create(_table, connection, **_kw) -> None:
+        for statement in statements(connection.dialect.name):
+            connection.exec_driver_sql(statement)
+
+
 def keep_accepted_at(model: type) -> None:
     """Create the trigger whenever `create_all` creates `model`'s table (referral_event)."""
-    events: Table = model.__table__  # type: ignore[attr-defined]
+    _create_with_table(model, trigger_statements)
 
-    @event.listens_for(events, "after_create")
-    def _create(_table, connection, **_kw) -> None:
-        for statement in trigger_statements(connection.dialect.name):
-            connection.exec_driver_sql(statement)
+
+def keep_previous_encounter(model: type) -> None:
+    """Create the trigger whenever `create_all` creates `model`'s table (encounter)."""
+    _create_with_table(model, previous_encounter_statements)

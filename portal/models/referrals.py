@@ -36,7 +36,7 @@ from portal.models.catalog import (
     one_of,
     utcnow,
 )
-from portal.models.derived import duration, keep_accepted_at
+from portal.models.derived import duration, keep_accepted_at, keep_previous_encounter
 from portal.models.encrypted import EncryptedDate, EncryptedText
 from portal.models.evidence import (
     AgeBand,
@@ -267,6 +267,8 @@ class Encounter(Model):
         Index("ix_encounter_client_time", "client_id", "occurred_at"),
         # Percentiles of the response time: an ordered scan (portal.models.derived).
         Index("ix_encounter_response", "response_seconds", "occurred_at"),
+        # Repeat contacts: the period's encounters with the gap to the client's previous one.
+        Index("ix_encounter_repeat", "occurred_at", "previous_at", "client_id"),
     )
 
     id: Mapped[str] = id_column()
@@ -292,6 +294,8 @@ class Encounter(Model):
     response_seconds: Mapped[float | None] = mapped_column(
         Float, duration("call_received_at", "arrived_at")
     )
+    # Kept by the database (portal.models.derived): the client's previous encounter's time.
+    previous_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     triage_level: Mapped[int | None] = mapped_column(Integer)  # Marcus Alert 1 routine … 4 emergent
     police_role: Mapped[str | None] = mapped_column(String(20))
     force_used: Mapped[bool | None] = mapped_column(Boolean)
@@ -402,6 +406,7 @@ class ReferralEvent(Model):
 
 make_append_only(ReferralEvent, ReferralEventIsAppendOnly)
 keep_accepted_at(ReferralEvent)
+keep_previous_encounter(Encounter)
 
 
 class Notification(Model):
