@@ -312,3 +312,51 @@ def test_report_equals_the_from_scratch_figures_after_random_writes(
     assert expected["accepted"] and expected["response_minutes"]["count"]
     assert expected["median_hours_to_completion"] is not None
     assert _reported() == expected
+
+
+@pytest.mark.fresh_database  # two transactions, each committing
+def test_two_transactions_writing_one_clients_encounters_at_once_keep_previous_at(app, db):
+    """The later encounter is written first and commits while the earlier one is written:
+    the earlier one's trigger must wait for that commit and then see the later encounter, or
+    the later one keeps "no previous encounter"."""
+    import threading
+
+    client = ClientFactory()
+    db.session.commit()
+    day = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
+    encounters = Encounter.__table__
+
+    def values(id_: str, at: dt.datetime) -> dict:
+        return {
+            "id": id_,
+            "client_id": client.id,
+            "occurred_at": at,
+            "source": "outreach",
+            "disposition": "resolved",
+        }
+
+    engine = db.engine
+    first = engine.connect()
+    first.begin()
+    first.execute(encounters.insert().values(values("later", day)))
+    written = threading.Event()
+
+    def write_the_earlier() -> None:
+        with engine.begin() as second:
+            second.execute(
+                encounters.insert().values(values("earlier", day - dt.timedelta(days=1)))
+            )
+            written.set()
+
+    thread = threading.Thread(target=write_the_earlier)
+    thread.start()
+    # Without a lock the second write finishes while the first is uncommitted; with one it
+    # waits for the commit. Either way the first commits now.
+    written.wait(timeout=1)
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    db.session.expire_all()
+    previous = dict(db.session.execute(select(Encounter.id, Encounter.previous_at)).all())
+    assert previous == {"earlier": None, "later": day - dt.timedelta(days=1)}

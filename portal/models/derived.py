@@ -15,7 +15,7 @@ no write path (the workflow, the pages, the CSV imports, raw SQL) can leave them
   this one (NULL for an anonymous encounter or a first contact), for the repeat contacts: an
   AFTER trigger on encounter recomputes it for the client's encounters from the changed time
   on, after an insert, a delete, or a change of client or time. On PostgreSQL the trigger
-  first takes a transaction lock per client, so two transactions writing one client's
+  first locks the client's row, so two transactions writing one client's
   encounters at once recompute one after the other, each seeing the other's committed rows.
 """
 
@@ -108,9 +108,11 @@ def _previous_from(row: str, *, itself: bool = False) -> str:
 def previous_encounter_statements(dialect: str) -> list[str]:
     """The SQL that keeps encounter.previous_at."""
     if dialect == "postgresql":
-        lock = "PERFORM pg_advisory_xact_lock(hashtext('{t}'), hashtext({row}.client_id))"
-        old_lock = lock.format(t=PREVIOUS_TRIGGER, row="OLD")
-        new_lock = lock.format(t=PREVIOUS_TRIGGER, row="NEW")
+        # A row lock, not an advisory one: an import of many clients' encounters in one
+        # transaction would run out of the shared lock table.
+        lock = "PERFORM 1 FROM client WHERE id = {row}.client_id FOR NO KEY UPDATE"
+        old_lock = lock.format(row="OLD")
+        new_lock = lock.format(row="NEW")
         return [
             f"CREATE OR REPLACE FUNCTION {PREVIOUS_TRIGGER}() RETURNS trigger LANGUAGE plpgsql "
             "AS $$ BEGIN "
