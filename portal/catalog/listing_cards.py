@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from portal.catalog import hours, vocabulary
+from portal.catalog.service_records import grouped
 from portal.models import (
     Address,
     Attribute,
@@ -90,13 +91,13 @@ def public_cards(session: Session, service_ids: Sequence[str]) -> list[CardFacts
     payments = session.execute(_PAYMENTS, near).all()
     capacities = session.execute(_CAPACITIES, near).all()
 
-    placements_of = _grouped(placements, "service_id")
+    placements_of = grouped(placements, "service_id")
     phones_by = _Linked(phones)
     schedules_by = _Linked(schedules)
-    addresses_at = _grouped(addresses, "location_id")
-    languages_of = _grouped(languages, "service_id")
-    payments_of = _grouped(payments, "link_id")
-    capacities_of = _grouped(capacities, "service_id")
+    addresses_at = grouped(addresses, "location_id")
+    languages_of = grouped(languages, "service_id")
+    payments_of = grouped(payments, "link_id")
+    capacities_of = grouped(capacities, "service_id")
     by_id = {}
     for service in services:
         at = placements_of.get(service.id, [])
@@ -143,13 +144,6 @@ def public_cards(session: Session, service_ids: Sequence[str]) -> list[CardFacts
             ),
         )
     return [by_id[i] for i in service_ids if i in by_id]
-
-
-def _grouped(rows, column: str) -> dict[str, list]:
-    found: dict[str, list] = {}
-    for row in rows:
-        found.setdefault(getattr(row, column), []).append(row)
-    return found
 
 
 class _Linked:

@@ -62,7 +62,7 @@ def load(session: Session, services: Sequence[Service]) -> None:
     documents = session.scalars(_DOCUMENTS, near).all()
     areas = session.scalars(_AREAS, near).all()
 
-    placements_of = _grouped(placements, "service_id")
+    placements_of = grouped(placements, "service_id")
     for service in services:
         at = placements_of.get(service.id, [])
         set_committed_value(service, "service_at_locations", at)
@@ -72,28 +72,29 @@ def load(session: Session, services: Sequence[Service]) -> None:
         set_committed_value(placement, "location", location)
 
     own = [p for p in phones if p.service_at_location_id is None]
-    _set(services, "phones", _grouped(own, "service_id"))
-    _set(placements, "phones", _grouped(phones, "service_at_location_id"))
-    _set(locations, "phones", _grouped(own, "location_id"))
-    _set(organizations, "phones", _grouped(phones, "organization_id"))
-    _set(phones, "languages", _grouped(languages, "phone_id"))
-    _set(services, "languages", _grouped(languages, "service_id"))
+    _set(services, "phones", grouped(own, "service_id"))
+    _set(placements, "phones", grouped(phones, "service_at_location_id"))
+    _set(locations, "phones", grouped(own, "location_id"))
+    _set(organizations, "phones", grouped(phones, "organization_id"))
+    _set(phones, "languages", grouped(languages, "phone_id"))
+    _set(services, "languages", grouped(languages, "service_id"))
 
     own_hours = [s for s in schedules if s.service_at_location_id is None]
-    _set(services, "schedules", _grouped(own_hours, "service_id"))
-    _set(placements, "schedules", _grouped(schedules, "service_at_location_id"))
-    _set(locations, "schedules", _grouped(own_hours, "location_id"))
+    _set(services, "schedules", grouped(own_hours, "service_id"))
+    _set(placements, "schedules", grouped(schedules, "service_at_location_id"))
+    _set(locations, "schedules", grouped(own_hours, "location_id"))
 
-    _set(locations, "addresses", _grouped(addresses, "location_id"))
-    _set(locations, "accessibility", _grouped(accessibility, "location_id"))
-    _set(services, "attributes", _grouped(attributes, "link_id"))
-    _set(services, "capacities", _grouped(capacities, "service_id"))
-    _set(services, "cost_options", _grouped(costs, "service_id"))
-    _set(services, "required_documents", _grouped(documents, "service_id"))
-    _set(services, "service_areas", _grouped(areas, "service_id"))
+    _set(locations, "addresses", grouped(addresses, "location_id"))
+    _set(locations, "accessibility", grouped(accessibility, "location_id"))
+    _set(services, "attributes", grouped(attributes, "link_id"))
+    _set(services, "capacities", grouped(capacities, "service_id"))
+    _set(services, "cost_options", grouped(costs, "service_id"))
+    _set(services, "required_documents", grouped(documents, "service_id"))
+    _set(services, "service_areas", grouped(areas, "service_id"))
 
 
-def _grouped(rows, column: str) -> dict[str, list]:
+def grouped(rows, column: str) -> dict[str, list]:
+    """Rows by the value of one of their columns (rows where it is NULL belong to no one)."""
     found: dict[str, list] = {}
     for row in rows:
         key = getattr(row, column)
