@@ -169,15 +169,6 @@ CSV_COLUMNS = (
 )
 
 
-def _csv_safe(value) -> str:
-    text = (
-        ""
-        if value is None
-        else (value.isoformat() if isinstance(value, dt.datetime) else str(value))
-    )
-    return spreadsheets.neutralise(text)
-
-
 def csv_export(filters: Filters) -> Iterator[str]:
     """The matching events as CSV text, a row at a time, for a streamed download.
 
@@ -203,5 +194,5 @@ def _csv_chunks(events: Iterable[AuditEvent]) -> Iterator[str]:
     writer.writerow(CSV_COLUMNS)
     yield flush()
     for event in events:
-        writer.writerow([_csv_safe(getattr(event, column)) for column in CSV_COLUMNS])
+        writer.writerow([spreadsheets.text_cell(getattr(event, column)) for column in CSV_COLUMNS])
         yield flush()

@@ -3,6 +3,8 @@ every CSV the portal writes (the audit log, the public HSDS data package)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -12,6 +14,13 @@ def neutralise(text: str) -> str:
     Only for text: numbers (a longitude of -77.03) are written as they are. A text that
     already starts with an apostrophe gets one more, so `restore` gives back every text."""
     return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
+
+
+def text_cell(value) -> str:
+    """A value written as a CSV cell of text: empty for None, ISO 8601 for a time, neutralised."""
+    if value is None:
+        return ""
+    return neutralise(value.isoformat() if isinstance(value, dt.datetime) else str(value))
 
 
 def restore(text):

@@ -35,3 +35,17 @@ def test_the_hsds_csv_package_neutralises_formulas(app, db, tmp_path):
 def test_the_portal_reads_its_own_neutralised_cells_back():
     for text in (PAYLOAD, "-walk in", "'quoted'", "''", "plain", "@home", "'=already"):
         assert spreadsheets.restore(spreadsheets.neutralise(text)) == text
+
+
+def test_the_report_csv_neutralises_formulas_by_the_shared_rule_and_keeps_numbers():
+    from portal.reports.tables import Table
+
+    table = Table(
+        key="gaps",
+        title="Gaps",
+        definition="",
+        headers=["category", "difference"],
+        rows=[["=HYPERLINK(1)", -3], ["\tTabbed", 2.5], ["@home", None]],
+    )
+    cells = list(csv.reader(table.csv().splitlines()))[1:]
+    assert cells == [["'=HYPERLINK(1)", "-3"], ["'\tTabbed", "2.5"], ["'@home", ""]]

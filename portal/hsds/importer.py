@@ -30,7 +30,7 @@ from typing import IO, Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.audit import _csv_safe
+from portal import spreadsheets
 from portal.catalog.statistics import refresh_after_bulk_load
 from portal.extensions import db
 from portal.hsds import lenient
@@ -134,12 +134,12 @@ class Report:
         if self.details is not None:
             self.details.writerow(
                 [
-                    _csv_safe(problem.file),
+                    spreadsheets.text_cell(problem.file),
                     problem.row if problem.row is not None else "",
                     problem.field or "",
-                    _csv_safe(problem.kind),
+                    spreadsheets.text_cell(problem.kind),
                     "yes" if problem.fixed else "no",
-                    _csv_safe(problem.reason),
+                    spreadsheets.text_cell(problem.reason),
                 ]
             )
 

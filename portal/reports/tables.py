@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from portal import spreadsheets
 from portal.models import Disposition, EncounterSource, Race, Urgency
 from portal.referrals import forms, workflow
 from portal.reports.metrics import DEFINITIONS, small
@@ -76,8 +77,9 @@ class Table:
 
 
 def _csv_safe(value: str) -> str:
-    # A cell a spreadsheet would run as a formula (a category name starting with "=").
-    return "'" + value if value[:1] in ("=", "+", "-", "@") and not _is_number(value) else value
+    # Numbers (a negative difference) are written as they are; text a spreadsheet would run
+    # as a formula (a category name starting with "=") is neutralised.
+    return value if _is_number(value) else spreadsheets.neutralise(value)
 
 
 def _is_number(value: str) -> bool:
