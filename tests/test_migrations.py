@@ -6,7 +6,7 @@ import uuid
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import CheckConstraint, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -139,4 +139,57 @@ def test_vocabularies_and_placements_migrate_keeping_rows(empty_database_url):
         ):
             with pytest.raises(DBAPIError), db.engine.begin() as connection:
                 connection.execute(text(statement))
+        db.engine.dispose()
+
+
+def test_the_report_tallies_are_filled_and_kept_from_the_migration_on(empty_database_url):
+    """c15v00000001: encounters and calls recorded before it are tallied by the migration,
+    those recorded after by the triggers it creates; a downgrade and upgrade again leave the
+    same tallies. On PostgreSQL the derived columns' trigger functions plan each statement
+    for the table as it is."""
+    tallies = ("encounter_month", "encounter_day", "call_month", "call_day")
+    encounter = (
+        "INSERT INTO encounter (id, occurred_at, source, disposition, arrest_eligible, "
+        "diverted, created_at) VALUES ('{id}', '2026-03-02 12:00:00', 'outreach', 'resolved', "
+        "false, false, CURRENT_TIMESTAMP)"
+    )
+    call = (
+        "INSERT INTO call (call_id, received_at, local_hour, local_weekday, team_status, "
+        "imported_at) VALUES ('{id}', '2026-03-02 12:00:00', 7, 0, 'busy', CURRENT_TIMESTAMP)"
+    )
+
+    def counted() -> dict[str, list]:
+        with db.engine.connect() as connection:
+            return {
+                name: connection.execute(text(f"SELECT n FROM {name}")).scalars().all()
+                for name in tallies
+            }
+
+    app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="c15u00000001")
+        with db.engine.begin() as connection:
+            connection.execute(text(encounter.format(id="before")))
+            connection.execute(text(call.format(id="C-before")))
+        upgrade()
+        assert counted() == {key: [1] for key in tallies}
+        with db.engine.begin() as connection:
+            connection.execute(text(encounter.format(id="after")))
+            connection.execute(text(call.format(id="C-after")))
+        assert counted() == {key: [2] for key in tallies}
+        downgrade(revision="c15u00000001")
+        upgrade()
+        assert counted() == {key: [2] for key in tallies}
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as connection:
+                settings = connection.execute(
+                    text(
+                        "SELECT proname, proconfig FROM pg_proc WHERE proname IN "
+                        "('referral_event_sets_accepted_at', 'encounter_keeps_previous_at')"
+                    )
+                ).all()
+            assert sorted(settings) == [
+                ("encounter_keeps_previous_at", ["plan_cache_mode=force_custom_plan"]),
+                ("referral_event_sets_accepted_at", ["plan_cache_mode=force_custom_plan"]),
+            ]
         db.engine.dispose()

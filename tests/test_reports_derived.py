@@ -12,7 +12,17 @@ import random
 import pytest
 from sqlalchemy import select, text
 
-from portal.models import Encounter, Referral, ReferralEvent
+from portal.models import (
+    CALL_TALLY,
+    ENCOUNTER_TALLY,
+    REFERRAL_TALLY,
+    Call,
+    Encounter,
+    Referral,
+    ReferralEvent,
+)
+from portal.models.derived import REPEAT_WINDOW_DAYS
+from portal.models.tallies import SPANS
 from portal.referrals import clients, workflow
 from portal.reports import metrics
 from tests.factories import (
@@ -100,7 +110,7 @@ def _repeat_contacts_from_scratch(db, start: dt.datetime, end: dt.datetime) -> i
     times: dict[str, list[dt.datetime]] = {}
     for encounter in db.session.scalars(select(Encounter).where(Encounter.client_id.is_not(None))):
         times.setdefault(encounter.client_id, []).append(encounter.occurred_at)
-    window = dt.timedelta(days=metrics.REPEAT_WINDOW_DAYS)
+    window = dt.timedelta(days=REPEAT_WINDOW_DAYS)
     return sum(
         any(
             start <= later < end and later - earlier <= window
@@ -127,6 +137,30 @@ def _previous_from_scratch(db) -> dict[str, str | None]:
         ]
         previous[id_] = str(max(earlier))[:19] if earlier else None
     return previous
+
+
+TALLIES = (ENCOUNTER_TALLY, REFERRAL_TALLY, CALL_TALLY)
+
+
+def _tallies(db) -> dict[str, set]:
+    """Every span and group of each tally with rows in it."""
+    return {
+        tally.name(span): set(
+            db.session.execute(text(f"SELECT * FROM {tally.name(span)} WHERE n <> 0"))
+        )
+        for tally in TALLIES
+        for span in SPANS
+    }
+
+
+def _tallies_from_scratch(db) -> dict[str, set]:
+    """The same, counted from the encounters and referrals as they are now."""
+    dialect = db.engine.dialect.name
+    return {
+        tally.name(span): set(db.session.execute(text(tally.counted_rows(dialect, span))))
+        for tally in TALLIES
+        for span in SPANS
+    }
 
 
 def _reported() -> dict:
@@ -257,6 +291,26 @@ class Program:
                 text("DELETE FROM encounter WHERE id = (SELECT MIN(id) FROM encounter)")
             )
 
+    def import_calls(self) -> None:
+        # Again with the same call ids now and then: the import updates those calls.
+        self.imports += 1
+        path = self.tmp_path / f"calls-{self.imports}.csv"
+        at = (self.clock.now - dt.timedelta(hours=self.rng.randint(0, 48))).astimezone(
+            metrics.localtime.zone()
+        )
+        rows = [
+            f"C-{number},{at.replace(tzinfo=None).isoformat()},behavioral health,"
+            + self.rng.choice(["responded", "off-duty", "busy", "other"])
+            for number in self.rng.sample(range(1, 7), 2)
+        ]
+        path.write_text(
+            "call_id,received_at,nature,team_status\n" + "\n".join(rows) + "\n", encoding="utf-8"
+        )
+        result = self.app.test_cli_runner().invoke(args=["calls", "import", str(path)])
+        assert result.exit_code == 0, result.output + result.stderr
+        if self.rng.random() < 0.3:
+            self.db.session.execute(text("DELETE FROM call WHERE id = (SELECT MIN(id) FROM call)"))
+
     def import_encounters(self) -> None:
         self.imports += 1
         path = self.tmp_path / f"encounters-{self.imports}.csv"
@@ -287,6 +341,7 @@ def test_report_equals_the_from_scratch_figures_after_random_writes(
         (program.delete_encounter, 1),
         (program.raw_sql, 1),
         (program.import_encounters, 1),
+        (program.import_calls, 2),
     ]
     actions, weights = zip(*writes, strict=True)
     for step in range(100):
@@ -296,6 +351,7 @@ def test_report_equals_the_from_scratch_figures_after_random_writes(
         if step % 10 == 9:
             assert _reported() == _from_scratch(db), f"after step {step}"
             assert _previous_encounters(db) == _previous_from_scratch(db), f"after step {step}"
+            assert _tallies(db) == _tallies_from_scratch(db), f"after step {step}"
     # And one referral through to completion, so every derived figure is exercised.
     referral = program.refer()
     for to in ("accepted", "in-progress", "completed"):
@@ -312,6 +368,8 @@ def test_report_equals_the_from_scratch_figures_after_random_writes(
     assert expected["accepted"] and expected["response_minutes"]["count"]
     assert expected["median_hours_to_completion"] is not None
     assert _reported() == expected
+    assert _tallies(db) == _tallies_from_scratch(db)
+    assert all(_tallies(db).values())
 
 
 @pytest.mark.fresh_database  # two transactions, each committing
@@ -360,3 +418,121 @@ def test_two_transactions_writing_one_clients_encounters_at_once_keep_previous_a
     db.session.expire_all()
     previous = dict(db.session.execute(select(Encounter.id, Encounter.previous_at)).all())
     assert previous == {"earlier": None, "later": day - dt.timedelta(days=1)}
+
+
+def _counted(db, tally, period: metrics.Period, *, tallied: bool) -> list:
+    start, end = period.bounds()
+    statement = tally.grouped(start, end) if tallied else tally.from_rows(start, end)
+    return sorted(tuple(row) for row in db.session.execute(statement))
+
+
+def test_a_period_sums_whole_utc_days_from_the_tally_and_its_ends_from_the_rows(app, db):
+    """Local midnights fall inside UTC days (at 04:00 or 05:00 UTC in New York, either side of
+    the clock changes). Rows just either side of both kinds of midnight, around the days the
+    clocks change, count in the period of their local day, whether the period is a day, a week
+    or a year; and the tally agrees with counting every row."""
+    assert app.config["PORTAL_TIMEZONE"] == "America/New_York"
+    person = ClientFactory()
+    org = OrganizationFactory()
+    days = [dt.date(2026, 3, 8), dt.date(2026, 6, 1), dt.date(2026, 11, 1)]
+    instants = []
+    for day in {d + dt.timedelta(days=shift) for d in days for shift in (0, 1)}:
+        utc_midnight = dt.datetime.combine(day, dt.time(), dt.UTC)
+        for edge in (utc_midnight, metrics.localtime.midnight_utc(day)):
+            instants += [edge - dt.timedelta(microseconds=1), edge]
+    for number, at in enumerate(instants):
+        db.session.add(
+            Encounter(
+                occurred_at=at,
+                source=("dispatch", "walk-in")[number % 2],
+                disposition=("resolved", "tdo")[number % 2],
+                race=(None, "asian")[number % 2],
+                arrest_eligible=number % 3 == 0,
+                diverted=number % 2 == 0,
+                triage_level=(None, 2)[number % 2],
+            )
+        )
+        db.session.add(
+            Referral(
+                version=1,
+                client=person,
+                organization=org,
+                status=("requested", "completed", "entered-in-error")[number % 3],
+                outcome=(None, "got-help")[number % 2],
+                urgency="routine",
+                need="Counseling",
+                sent_at=at,
+                responded_at=at + dt.timedelta(hours=1) if number % 2 else None,
+            )
+        )
+        local = at.astimezone(metrics.localtime.zone())
+        db.session.add(
+            Call(
+                call_id=f"C-{number}",
+                received_at=at,
+                local_hour=local.hour,
+                local_weekday=local.weekday(),
+                team_status=("responded", "busy")[number % 2],
+            )
+        )
+    db.session.flush()
+    periods = [metrics.Period(day, day) for day in days]
+    periods += [metrics.period_of("week", day) for day in days]
+    periods += [metrics.year(2026), metrics.Period(days[0], days[-1])]
+    for period in periods:
+        start, end = period.bounds()
+        expected = sum(start <= at < end for at in instants)
+        for tally in TALLIES:
+            tallied = _counted(db, tally, period, tallied=True)
+            assert tallied == _counted(db, tally, period, tallied=False), period
+            assert sum(row[len(tally.keys)] for row in tallied) == expected, period
+    # A local day holds the instant at its own midnight, the UTC midnight that follows and
+    # the instant just before it, and the instant just before the next local midnight.
+    for day in days:
+        start, end = metrics.Period(day, day).bounds()
+        assert sum(start <= at < end for at in instants) == 4
+
+
+@pytest.mark.fresh_database  # two transactions, each committing
+def test_two_transactions_counting_in_one_tally_row_at_once_both_count(app, db):
+    """Both encounters fall in the same month, day and group: the second transaction's trigger
+    meets the row the first one added and has not committed, and must add to it once the
+    first commits, not fail on the key or count from a stale row."""
+    import threading
+
+    day = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
+    encounters = Encounter.__table__
+
+    def values(id_: str) -> dict:
+        return {"id": id_, "occurred_at": day, "source": "outreach", "disposition": "resolved"}
+
+    engine = db.engine
+    first = engine.connect()
+    first.begin()
+    first.execute(encounters.insert().values(values("one")))
+    written, failed = threading.Event(), []
+
+    def write_the_second() -> None:
+        try:
+            with engine.begin() as second:
+                second.execute(encounters.insert().values(values("two")))
+        except Exception as error:  # reported by the assertion below
+            failed.append(error)
+        written.set()
+
+    thread = threading.Thread(target=write_the_second)
+    thread.start()
+    written.wait(timeout=1)
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and not failed
+    counted = {
+        span: db.session.execute(
+            text(f"SELECT n FROM {ENCOUNTER_TALLY.name(span)} WHERE disposition = 'resolved'")
+        )
+        .scalars()
+        .all()
+        for span in SPANS
+    }
+    assert counted == {span: [2] for span in SPANS}

@@ -77,4 +77,10 @@ from portal.models.referrals import (  # noqa: F401
     ServiceListItem,
     Urgency,
 )
+from portal.models.report_tallies import (  # noqa: F401
+    CALL_TALLY,
+    ENCOUNTER_TALLY,
+    REFERRAL_TALLY,
+    TRIAGE_LEVELS,
+)
 from portal.models.search import SearchOutbox  # noqa: F401

@@ -23,10 +23,15 @@ from __future__ import annotations
 
 from sqlalchemy import Computed, Float, Table, event, literal_column
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 ACCEPTED = "accepted"  # portal.models.referrals.ReferralStatus.accepted
+REPEAT_WINDOW_DAYS = 90  # a repeat contact: an encounter at most this long after the previous
 ACCEPTED_TRIGGER = "referral_event_sets_accepted_at"
+# PostgreSQL caches a trigger function's plans, and a plan made while the table was nearly
+# empty (a bulk load into a new database) scans the whole table for every row afterwards;
+# each statement of these functions is planned for the table as it is.
+CUSTOM_PLANS = "SET plan_cache_mode = force_custom_plan"
 PREVIOUS_TRIGGER = "encounter_keeps_previous_at"
 
 
@@ -56,6 +61,15 @@ def duration(start: str, end: str) -> Computed:
     return Computed(seconds_between(literal_column(start), literal_column(end)))
 
 
+def within_repeat_window() -> ColumnElement[bool]:
+    """An encounter came at most the window after its client's previous one. The condition of
+    the partial index ix_encounter_repeat, which holds only such encounters; a query uses the
+    index only when it states the condition in these same words. The millisecond of slack
+    absorbs the rounding of timestamps to floating-point days at exactly the window."""
+    gap = seconds_between(literal_column("previous_at"), literal_column("occurred_at"))
+    return gap <= literal_column(f"{REPEAT_WINDOW_DAYS * 86400}.001")
+
+
 def trigger_statements(dialect: str) -> list[str]:
     """The SQL that keeps referral.accepted_at: the time of the first 'accepted' event."""
     first = (
@@ -65,6 +79,7 @@ def trigger_statements(dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [
             f"CREATE OR REPLACE FUNCTION {ACCEPTED_TRIGGER}() RETURNS trigger LANGUAGE plpgsql "
+            f"{CUSTOM_PLANS} "
             f"AS $$ BEGIN {first}; RETURN NULL; END $$",
             f"CREATE TRIGGER {ACCEPTED_TRIGGER} AFTER INSERT ON referral_event FOR EACH ROW "
             f"WHEN (NEW.to_status = '{ACCEPTED}') EXECUTE FUNCTION {ACCEPTED_TRIGGER}()",
@@ -115,6 +130,7 @@ def previous_encounter_statements(dialect: str) -> list[str]:
         new_lock = lock.format(row="NEW")
         return [
             f"CREATE OR REPLACE FUNCTION {PREVIOUS_TRIGGER}() RETURNS trigger LANGUAGE plpgsql "
+            f"{CUSTOM_PLANS} "
             "AS $$ BEGIN "
             "IF TG_OP <> 'INSERT' AND OLD.client_id IS NOT NULL THEN "
             f"{old_lock}; {_previous_from('OLD')}; END IF; "

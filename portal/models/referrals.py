@@ -36,7 +36,12 @@ from portal.models.catalog import (
     one_of,
     utcnow,
 )
-from portal.models.derived import duration, keep_accepted_at, keep_previous_encounter
+from portal.models.derived import (
+    duration,
+    keep_accepted_at,
+    keep_previous_encounter,
+    within_repeat_window,
+)
 from portal.models.encrypted import EncryptedDate, EncryptedText
 from portal.models.evidence import (
     AgeBand,
@@ -215,8 +220,6 @@ ENCOUNTER_REPORT_COLUMNS = (
     "response_seconds",
     "client_id",  # repeat contacts
 )
-# The same columns led by the GROUP BY's: SQLite groups in index order instead of sorting.
-ENCOUNTER_GROUP_COLUMNS = ("disposition", "race", "occurred_at", *ENCOUNTER_REPORT_COLUMNS[3:-1])
 REFERRAL_REPORT_COLUMNS = (
     "sent_at",
     "urgency",
@@ -263,12 +266,18 @@ class Encounter(Model):
         # Covering indexes of the program report (portal/reports/metrics.py): its GROUP BYs
         # over a period read these alone, never the wide rows.
         Index("ix_encounter_report", *ENCOUNTER_REPORT_COLUMNS),
-        Index("ix_encounter_groups", *ENCOUNTER_GROUP_COLUMNS),
         Index("ix_encounter_client_time", "client_id", "occurred_at"),
         # Percentiles of the response time: an ordered scan (portal.models.derived).
         Index("ix_encounter_response", "response_seconds", "occurred_at"),
-        # Repeat contacts: the period's encounters with the gap to the client's previous one.
-        Index("ix_encounter_repeat", "occurred_at", "previous_at", "client_id"),
+        # Repeat contacts: only the encounters that came soon after the client's previous one.
+        Index(
+            "ix_encounter_repeat",
+            "occurred_at",
+            "client_id",
+            "previous_at",
+            sqlite_where=within_repeat_window(),
+            postgresql_where=within_repeat_window(),
+        ),
     )
 
     id: Mapped[str] = id_column()

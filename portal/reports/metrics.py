@@ -1,6 +1,7 @@
-"""Every figure of the program's evidence, computed by the database (GROUP BY and window
-functions), each with its definition beside its query. No web imports: the /reports pages,
-the CSV files and `flask reports metrics` all read `compute()`.
+"""Every figure of the program's evidence, computed by the database (sums over the tallies
+it keeps, portal.models.tallies, GROUP BYs and ordered index reads), each with its definition
+beside its query. No web imports: the /reports pages, the CSV files and `flask reports
+metrics` all read `compute()`.
 
 A period is a range of whole local days in the program's time zone, both ends included.
 Percentiles are nearest-rank: the value at rank ⌈p·n⌉ of the n values in order, read at that
@@ -15,19 +16,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel.speaklater import LazyString
-from sqlalchemy import Float, and_, distinct, func, literal_column, or_, select, text
+from sqlalchemy import and_, distinct, func, or_, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from portal import localtime
 from portal.extensions import db
 from portal.models import (
+    CALL_TALLY,
+    ENCOUNTER_TALLY,
+    REFERRAL_TALLY,
+    TRIAGE_LEVELS,
     Attribute,
-    Call,
     Disposition,
     Encounter,
     EncounterSource,
-    Injuries,
     Organization,
     PoliceRole,
     PopulationShare,
@@ -40,14 +43,14 @@ from portal.models import (
     TeamStatus,
     Urgency,
 )
+from portal.models.derived import within_repeat_window
 from portal.translated import lazy_gettext as _l
 
 SUPPRESS_BELOW = 5  # de-identified outputs show counts from 1 to 4 as "<5" (or null)
-REPEAT_WINDOW_DAYS = 90
 TOP_WORDS = 20
 INVOLUNTARY = (Disposition.eco.value, Disposition.tdo.value)
-INJURED = (Injuries.person.value, Injuries.responder.value, Injuries.both.value)
 CATEGORY_LINK = "service_category"  # portal.catalog.vocabulary.CATEGORY_LINK
+NOT_CATEGORIZED = "Not categorized"
 
 DEFINITIONS: dict[str, LazyString] = {
     "calls.total": _l("Behavioral-health calls in the 911 centre's log received in the period."),
@@ -176,23 +179,6 @@ def period_of(kind: str, day: dt.date) -> Period:
 # --- portable SQL helpers --------------------------------------------------------------------
 
 
-class epoch_seconds(FunctionElement):
-    """Seconds since 1970 of a timestamp column, as a float, on SQLite and PostgreSQL."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(epoch_seconds)
-def _epoch_default(element, compiler, **kw):
-    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):
-    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
-
-
 def _percentiles(values, where, n: int, *percents: int) -> list[float | None]:
     """Nearest-rank percentiles of a duration column over the `n` rows `where` selects (n is
     known from the section's counting pass). Each is one row read at its rank from an index
@@ -248,14 +234,6 @@ def _tenth(value, unit: float = 1.0) -> float | None:
     return round(float(value) / unit, 1) if value is not None else None
 
 
-def _or(column, fixed: str) -> ColumnElement:
-    """COALESCE with a constant written into the SQL, not a parameter: PostgreSQL treats two
-    parameters as different expressions, so GROUP BY would not match the SELECT."""
-    if "'" in fixed:
-        raise ValueError("a constant without quotes")
-    return func.coalesce(column, literal_column(f"'{fixed}'"))
-
-
 def _pairs(statement) -> dict[Any, Any]:
     """{first column: second column} of a two-column query."""
     return {row[0]: row[1] for row in db.session.execute(statement)}
@@ -264,19 +242,9 @@ def _pairs(statement) -> dict[Any, Any]:
 # --- the sections ----------------------------------------------------------------------------
 
 
-def _flag(condition) -> ColumnElement:
-    """How many rows of a group meet the condition (an aggregate FILTER: both databases skip
-    the other rows without evaluating a CASE for each)."""
-    return func.count().filter(condition)
-
-
 def _calls(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    # One pass: counts per (hour, weekday, status); every figure is a sum of these groups.
-    groups = db.session.execute(
-        select(Call.local_hour, Call.local_weekday, Call.team_status, func.count())
-        .where(Call.received_at >= start, Call.received_at < end)
-        .group_by(Call.local_hour, Call.local_weekday, Call.team_status)
-    ).all()
+    # Counts per (hour, weekday, status) from the tallies; every figure is a sum of these.
+    groups = db.session.execute(CALL_TALLY.grouped(start, end)).all()
     status = dict.fromkeys((s.value for s in TeamStatus), 0)
     hours = {h: {"hour": h, "total": 0, "responded": 0, "off_duty": 0} for h in range(24)}
     weekdays = {d: {"weekday": d, "total": 0} for d in range(7)}
@@ -299,44 +267,24 @@ def _calls(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
 
 
 def _encounter_groups(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    """One GROUP BY over the period's encounters, reading only a covering index: counts per
-    (disposition, race), with the sources, triage levels and police roles as conditional sums.
-    Every encounter and equity figure is a sum of these. Race not recorded counts as unknown."""
+    """The period's encounters counted per (disposition, race) from the tallies
+    (portal.models.report_tallies), with how many of each group have each flag, source,
+    triage level and police role. Every encounter and equity figure is a sum of these. Race
+    not recorded counts as unknown (the tally's key)."""
     sources = [s.value for s in EncounterSource]
-    levels: list[int | None] = [1, 2, 3, 4, None]
+    levels: list[int | None] = [*TRIAGE_LEVELS, None]
     roles: list[str | None] = [*(r.value for r in PoliceRole), None]
-    rows = db.session.execute(
-        select(
-            Encounter.disposition,
-            Encounter.race,
-            func.count(),
-            _flag(Encounter.arrest_eligible.is_(True)),
-            _flag(and_(Encounter.arrest_eligible.is_(True), Encounter.diverted.is_(True))),
-            _flag(Encounter.injuries.in_(INJURED)),
-            _flag(Encounter.force_used.is_(True)),
-            func.count(Encounter.response_seconds),
-            *(_flag(Encounter.source == s) for s in sources),
-            *(_flag(_equal(Encounter.triage_level, level)) for level in levels),
-            *(_flag(_equal(Encounter.police_role, role)) for role in roles),
-        )
-        .where(_during(Encounter.occurred_at, start, end))
-        .group_by(Encounter.disposition, Encounter.race)
-    ).all()
+    rows = db.session.execute(ENCOUNTER_TALLY.grouped(start, end)).all()
     outcomes, timed = [], 0
     source, triage, role = Counter[Any](), Counter[Any](), Counter[Any]()
-    for disposition, race_code, count, *sums in rows:
+    for disposition, race, count, *sums in rows:
         eligible, diverted, injured, force, n_timed, *rest = (int(n or 0) for n in sums)
-        race = race_code or Race.unknown.value
         outcomes.append((disposition, race, int(count), eligible, diverted, injured, force))
         timed += n_timed
         for counter, keys in ((source, sources), (triage, levels), (role, roles)):
             counter.update(dict(zip(keys, rest[: len(keys)], strict=True)))
             rest = rest[len(keys) :]
     return {"outcomes": outcomes, "timed": timed, "source": source, "triage": triage, "role": role}
-
-
-def _equal(column, value) -> ColumnElement:
-    return column.is_(None) if value is None else column == value
 
 
 def _encounters(start: dt.datetime, end: dt.datetime, groups: dict[str, Any]) -> dict[str, Any]:
@@ -384,26 +332,19 @@ def _referrals(
         _during(Referral.sent_at, start, end),
         Referral.status != ReferralStatus.entered_in_error.value,
     )
-    # One pass: counts per (status, outcome, urgency), with how many were ever accepted
-    # (accepted_at, kept from the events by the database) and how many have each duration the
-    # medians are taken over (closed_at counts only in the completed groups).
+    # Counts per (status, outcome, urgency) from the tallies, with how many were ever
+    # accepted (accepted_at, kept from the events by the database) and how many have each
+    # duration the medians are taken over (closed_at counts only in the completed groups).
     groups = db.session.execute(
-        select(
-            Referral.status,
-            Referral.outcome,
-            Referral.urgency,
-            func.count(),
-            func.count(Referral.accepted_at),
-            func.count(Referral.responded_at),
-            func.count(Referral.closed_at),
+        REFERRAL_TALLY.grouped(
+            start, end, where=lambda rows: rows.c.status != ReferralStatus.entered_in_error.value
         )
-        .where(sent)
-        .group_by(Referral.status, Referral.outcome, Referral.urgency)
     ).all()
     declined_by = {**dict.fromkeys((o.value for o in ReferralOutcome), 0), "not-given": 0}
     by_urgency = {u.value: {"sent": 0, "completed": 0, "got_help": 0} for u in Urgency}
     total = n_accepted = n_declined = n_completed = n_got_help = n_responded = n_closed = 0
-    for status, outcome, urgency, count, accepted, responded, closed in groups:
+    for status, absent_or_outcome, urgency, count, accepted, responded, closed in groups:
+        outcome = absent_or_outcome or None
         total += count
         n_accepted += int(accepted or 0)
         n_responded += int(responded or 0)
@@ -455,12 +396,10 @@ def _repeat_contacts(start: dt.datetime, end: dt.datetime) -> int:
     return int(
         db.session.scalar(
             select(func.count(distinct(Encounter.client_id))).where(
-                # A range on ix_encounter_repeat, which covers the query.
+                # A range on the partial index ix_encounter_repeat, which covers the query.
                 Encounter.occurred_at >= start,
                 Encounter.occurred_at < end,
-                Encounter.previous_at.is_not(None),
-                epoch_seconds(Encounter.occurred_at) - epoch_seconds(Encounter.previous_at)
-                <= REPEAT_WINDOW_DAYS * 86400,
+                within_repeat_window(),
             )
         )
         or 0
@@ -483,53 +422,48 @@ def _gaps(period: Period, start: dt.datetime, end: dt.datetime) -> dict[str, Any
         Referral.sent_at >= start,
         Referral.sent_at < end,
     )
-    per_org = (
-        select(Referral.organization_id, func.count().label("n"))
+    # One pass over the declines, counted per organization and service; the few groups then
+    # meet their organization's name and their service's categories.
+    groups = db.session.execute(
+        select(Referral.organization_id, Referral.service_id, func.count())
         .where(no_capacity)
-        .group_by(Referral.organization_id)
-        .subquery()
-    )
-    by_org = db.session.execute(
-        select(Organization.name, func.sum(per_org.c.n))
-        .join(Organization, Organization.id == per_org.c.organization_id)
-        .group_by(Organization.name)
-        .order_by(func.sum(per_org.c.n).desc(), Organization.name)
+        .group_by(Referral.organization_id, Referral.service_id)
     ).all()
-    per_service = (
-        select(Referral.service_id, func.count().label("n"))
-        .where(no_capacity)
-        .group_by(Referral.service_id)
-        .subquery()
-    )
-    # A service in several categories counts in each; a referral counts once per category.
-    category = _or(TaxonomyTerm.name, "Not categorized")
-    in_category = (
-        select(category.label("category"), per_service.c.service_id, per_service.c.n)
-        .select_from(per_service)
-        .outerjoin(
-            Attribute,
-            and_(
-                Attribute.link_id == per_service.c.service_id,
-                Attribute.link_entity == "service",
-                Attribute.link_type == CATEGORY_LINK,
-            ),
+    names = _pairs(
+        select(Organization.id, Organization.name).where(
+            Organization.id.in_({organization for organization, _service, _n in groups})
         )
-        .outerjoin(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-        .distinct()
-        .subquery()
     )
-    by_category = db.session.execute(
-        select(in_category.c.category, func.sum(in_category.c.n))
-        .group_by(in_category.c.category)
-        .order_by(func.sum(in_category.c.n).desc(), in_category.c.category)
-    ).all()
+    categories: dict[str, set[str]] = {}
+    in_category = (
+        select(Attribute.link_id, TaxonomyTerm.name)
+        .outerjoin(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+        .where(
+            Attribute.link_id.in_({service for _organization, service, _n in groups} - {None}),
+            Attribute.link_entity == "service",
+            Attribute.link_type == CATEGORY_LINK,
+        )
+    )
+    for service, category in db.session.execute(in_category):
+        categories.setdefault(service, set()).add(category or NOT_CATEGORIZED)
+    by_org: Counter[str] = Counter()
+    by_category: Counter[str] = Counter()
+    for organization, service, n in groups:
+        by_org[names[organization]] += n
+        # A service in several categories counts in each; a referral once per category.
+        for category in categories.get(service) or {NOT_CATEGORIZED}:
+            by_category[category] += n
     return {
         "search_misses": [{"words": w, "count": int(n)} for w, n in words],
         "no_capacity": {
-            "by_category": [{"category": c, "count": int(n)} for c, n in by_category],
-            "by_organization": [{"organization": o, "count": int(n)} for o, n in by_org],
+            "by_category": [{"category": c, "count": n} for c, n in _most_first(by_category)],
+            "by_organization": [{"organization": o, "count": n} for o, n in _most_first(by_org)],
         },
     }
+
+
+def _most_first(counts: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _equity(groups: dict[str, Any]) -> dict[str, Any]:
