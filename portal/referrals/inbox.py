@@ -40,10 +40,7 @@ def inbox():
     referrals = db.session.scalars(
         workflow.for_listing(
             select(Referral)
-            .where(
-                Referral.organization_id.in_(current_user.organization_ids),
-                Referral.status.in_(TABS[tab]),
-            )
+            .where(policies.received_by(current_user), Referral.status.in_(TABS[tab]))
             # Still to do: most urgent and oldest first; done: the latest first.
             .order_by(
                 *(

@@ -461,17 +461,17 @@ def revoke_consent(consent: Consent, *, by: User, note: str | None = None) -> li
 
 def _recipients(referral: Referral, acting_side: str) -> list[User]:
     if acting_side == CLINICIAN:
-        return list(
-            db.session.scalars(
-                select(User)
-                .where(
-                    User.role == Role.provider.value,
-                    User.active.is_(True),
-                    User.organizations.any(id=referral.organization_id),
-                )
-                .order_by(User.email)
+        staff = db.session.scalars(
+            select(User)
+            .where(
+                User.role == Role.provider.value,
+                User.active.is_(True),
+                User.organizations.any(id=referral.organization_id),
             )
+            .order_by(User.email)
         )
+        # None for a referral never sent (a draft marked entered in error).
+        return [user for user in staff if policies.is_receiving_staff(user, referral)]
     creator = referral.created_by
     if creator is not None and creator.active and creator.role == Role.clinician.value:
         return [creator]
