@@ -288,3 +288,24 @@ def test_a_draft_marked_entered_in_error_never_reaches_the_organization(app, db,
         select(Notification).where(Notification.user_id == world["provider"].id)
     )
     assert [n.referral_id for n in notices] == [world["referral"].id]
+
+
+@pytest.mark.parametrize("was", ["staff of the organization", "the referring clinician"])
+def test_notifications_name_the_person_only_to_staff_of_the_receiving_organization(
+    app, db, world, was
+):
+    """Someone told about a referral who no longer works for its organization (moved to
+    another, or a clinician who became provider staff) sees their old notices without names."""
+    referral = world["referral"]
+    person = world["provider"] if was == "staff of the organization" else world["clinician"]
+    if person is world["clinician"]:  # the provider's answer tells the clinician
+        workflow.change_status(
+            referral, workflow.ACCEPTED, by=world["provider"], expected_version=referral.version
+        )
+    db.session.commit()
+    assert db.session.scalars(select(Notification).where(Notification.user_id == person.id)).all()
+    person.role = "provider"
+    person.organizations = [world["other"]]
+    db.session.commit()
+    page = signed_in(app, person).get("/provider/referrals").get_data(as_text=True)
+    assert "A referral is now" in page and NAME not in page

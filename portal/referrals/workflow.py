@@ -566,12 +566,16 @@ def notices_for(user: User, limit: int = 20) -> list[Notice]:
     rows = notifications_for(user, limit)
     referrals = [n.referral for n in rows if n.referral is not None]
     if user.role == Role.provider.value:
-        views = disclosure.provider_views(referrals)
-        # Only while the consent is in force: a withdrawn referral is named in its own page
+        # Only referrals to the person's organizations now (staff move, roles change), and
+        # only while the consent is in force: a withdrawn referral is named in its own page
         # and the closed list, nowhere else (disclosure.py).
-        names = {r.id: views[r.id].name for r in referrals if views[r.id].shared}
-    else:
+        received = [r for r in referrals if policies.is_receiving_staff(user, r)]
+        views = disclosure.provider_views(received)
+        names = {r.id: views[r.id].name for r in received if views[r.id].shared}
+    elif policies.is_program_staff(user):
         names = {r.id: r.client.name for r in referrals}
+    else:
+        names = {}
     return [Notice(n, names.get(n.referral_id) if n.referral_id else None) for n in rows]
 
 
