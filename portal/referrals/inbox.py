@@ -52,12 +52,19 @@ def inbox():
             .limit(200)
         )
     ).all()
+    views = disclosure.provider_views(referrals)
+    notifications = workflow.notices_for(current_user)
     audit.record("referral.listed", detail=f"inbox {tab}")
+    audit.record_shown(
+        [r.client for r in referrals if views[r.id].name] + workflow.clients_named(notifications),
+        f"inbox {tab}",
+    )
     db.session.commit()
     return render_template(
         "referrals/inbox.html",
         referrals=referrals,
-        views=disclosure.provider_views(referrals),
+        views=views,
+        notifications=notifications,
         overdue={r.id for r in referrals if workflow.is_overdue(r)},
         tab=tab,
         tabs=TABS,

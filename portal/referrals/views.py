@@ -77,14 +77,21 @@ def dashboard():
     rows = workflow.open_referrals()
     follow_ups = workflow.due_follow_ups()
     drafts = workflow.drafts_waiting_for_consent()
+    notifications = workflow.notices_for(current_user)
     audit.record("referral.listed", detail="dashboard")
+    audit.record_shown(
+        [row.referral.client for row in rows]
+        + [r.client for r in drafts + follow_ups]
+        + workflow.clients_named(notifications),
+        "dashboard",
+    )
     db.session.commit()
     return render_template(
         "referrals/dashboard.html",
         rows=rows,
         follow_ups=follow_ups,
         drafts=drafts,
-        notifications=workflow.notices_for(current_user),
+        notifications=notifications,
     )
 
 
@@ -249,6 +256,7 @@ def encounter_list():
         .limit(100)
     ).all()
     audit.record("encounter.listed")
+    audit.record_shown([e.client for e in encounters if e.client], "encounter list")
     db.session.commit()
     return render_template("referrals/encounters.html", encounters=encounters)
 
@@ -582,7 +590,6 @@ _TEMPLATE_HELPERS = {
     "disposition_label": _labeller(forms.DISPOSITION_CHOICES),
     "source_label": _labeller(forms.SOURCE_CHOICES),
     "method_label": _labeller(forms.METHOD_CHOICES),
-    "notices_for": workflow.notices_for,
     "notification_read_form": forms.NotificationReadForm,
     "evidence_label": {
         "triage_level": _labeller(

@@ -579,6 +579,12 @@ def notices_for(user: User, limit: int = 20) -> list[Notice]:
     return [Notice(n, names.get(n.referral_id) if n.referral_id else None) for n in rows]
 
 
+def clients_named(notices: list[Notice]) -> list[Client]:
+    """The clients these notices name, for the audit log."""
+    referrals = [n.notification.referral for n in notices if n.name]
+    return [r.client for r in referrals if r is not None]
+
+
 def mark_read(user: User, notification_id: int | None = None) -> int:
     """Mark one of the user's notifications (or all of them) as read; returns how many."""
     statement = select(Notification).where(
