@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.models import AuditEvent, Encounter
 from portal.models.catalog import utcnow
 from portal.referrals import workflow
-from tests.accounts import signed_in
+from tests.accounts import signed_in, token_for
 from tests.factories import (
     ClientFactory,
     ConsentFactory,
@@ -107,4 +107,20 @@ def test_every_list_of_referrals_or_encounters_records_who_it_names(app, db, wor
     assert shown(provider, "/provider/referrals") == [(avery.id, provider.id, "inbox new")]
     assert shown(provider, "/provider/referrals?tab=open") == [
         (avery.id, provider.id, "inbox open")
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/clients/{client}/consents/new", "/encounters/new?client_id={client}"],
+)
+def test_a_refused_form_about_a_client_is_a_view_of_that_client_too(app, db, world, path):
+    """The form comes back (422) naming the client, whether or not it was opened first."""
+    browser = signed_in(app, world["clinician"])
+    path = path.format(client=world["avery"].id)
+    data = {"csrf_token": token_for(browser, "/clients/new"), "client_id": world["avery"].id}
+    response = browser.post(path, data=data)
+    assert response.status_code == 422 and "Avery Example" in response.get_data(as_text=True)
+    assert rows(db, "client.viewed") == [
+        ("client.viewed", world["avery"].id, world["clinician"].id, None)
     ]

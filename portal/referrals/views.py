@@ -198,6 +198,7 @@ def new_consent(client_id):
             db.session.commit()
             flash(_("The consent is recorded."), "success")
             return redirect(_after_consent(record))
+    _viewed("client.viewed", record)  # nothing was added: the refusals come first
     return render_template("referrals/consent_form.html", form=form, client=record), INVALID
 
 
@@ -279,6 +280,8 @@ def new_encounter():
             _viewed("client.viewed", known)
         return render_template("referrals/encounter_form.html", form=form, client=known)
     if not form.validate():
+        if known is not None:
+            _viewed("client.viewed", known)
         return render_template("referrals/encounter_form.html", form=form, client=known), INVALID
     values = {
         **form.data,
