@@ -550,12 +550,13 @@ def notifications_read():
 REFERRING_FOR = "referring_for_client"
 
 
-@bp.get("/clients/<uuid:client_id>/find-service")
+@bp.post("/clients/<uuid:client_id>/find-service")
 @clinician_only
 def find_service_for(client_id):
+    # A POST (with CSRF): a link from another site must not choose whom the next referral is for.
     record = load_or_404(Client, client_id, policy=policies.can_view_client)
     session[REFERRING_FOR] = record.id
-    return redirect(url_for("directory.search"))
+    return redirect(url_for("directory.search"), 303)
 
 
 @bp.app_template_global()
