@@ -118,8 +118,9 @@ def record(
 
 
 def record_shown(clients: Iterable, where: str) -> None:
-    """Who was shown: one `client.shown` row per client listed on a page (`where` says which)."""
-    for client in clients:
+    """Who was shown: one `client.shown` row per client listed on a page (`where` says which),
+    however many times the page names them."""
+    for client in dict.fromkeys(clients):
         record("client.shown", record=client, detail=where)
 
 

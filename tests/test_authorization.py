@@ -125,7 +125,7 @@ EXPECTED = {
     ("referrals.new_encounter", "GET"): clinician_only(200),
     ("referrals.new_encounter", "POST"): clinician_only(422),
     ("referrals.encounter", "GET"): (LOGIN, 200, 404, 404, 200, 404),
-    ("referrals.find_service_for", "GET"): clinician_only(302),
+    ("referrals.find_service_for", "POST"): clinician_only(303),
     ("referrals.new_referral", "GET"): clinician_only(200),
     ("referrals.new_referral", "POST"): clinician_only(422),
     # Staff of the receiving organization are sent to their inbox's page of the referral.

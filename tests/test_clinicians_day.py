@@ -147,11 +147,16 @@ def test_find_a_service_carries_the_person_into_search_and_refer(app, db, world)
     db.session.commit()
     clinician = signed_in(app, world["people"]["clinician"])
     client_page = clinician.get(f"/clients/{person.id}").get_data(as_text=True)
-    assert f"/clients/{person.id}/find-service" in client_page
-    found = clinician.get(f"/clients/{person.id}/find-service")
-    assert found.status_code == 302 and found.headers["Location"] == "/search"
-    results = clinician.get("/search?q=harbor").get_data(as_text=True)
+    assert f'action="/clients/{person.id}/find-service"' in client_page
+    # Only the page's own form chooses the person: a plain link (from anywhere) does not.
+    assert clinician.get(f"/clients/{person.id}/find-service").status_code == 405
     refer_link = f"/referrals/new?service_id={service.id}&amp;client_id={person.id}"
+    assert refer_link not in clinician.get("/search?q=harbor").get_data(as_text=True)
+    found = post_form(
+        clinician, f"/clients/{person.id}/find-service", {}, token_from=f"/clients/{person.id}"
+    )
+    assert found.status_code == 303 and found.headers["Location"] == "/search"
+    results = clinician.get("/search?q=harbor").get_data(as_text=True)
     assert refer_link in results
     form = clinician.get(f"/referrals/new?service_id={service.id}").get_data(as_text=True)
     assert f'<option data-consent="yes" selected value="{person.id}">' in form

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import localtime
-from portal.models import AuditEvent, EmailMessage, Referral, ReferralEvent
+from portal.models import AuditEvent, EmailMessage, Notification, Referral, ReferralEvent
 from portal.referrals import disclosure, workflow
 from tests.accounts import post_form, signed_in
 from tests.factories import (
@@ -266,3 +266,46 @@ def test_a_referral_sent_before_the_name_was_recorded_withdraws_without_a_name(a
     db.session.commit()
     view = disclosure.provider_view(referral)
     assert view.disclosure == "withdrawn" and view.name is None and view.phone is None
+
+
+def test_a_draft_marked_entered_in_error_never_reaches_the_organization(app, db, world):
+    """A referral never sent (no consent asked for it) stays the program's, even once it is
+    marked entered in error: no page, no list entry, no notice, no email."""
+    draft = workflow.create(
+        world["client"], world["service"], by=world["clinician"], urgency="emergency", need=NEED
+    )
+    db.session.commit()
+    workflow.change_status(
+        draft, workflow.ENTERED_IN_ERROR, by=world["clinician"], expected_version=draft.version
+    )
+    db.session.commit()
+    browser = signed_in(app, world["provider"])
+    assert browser.get(f"/provider/referrals/{draft.id}").status_code == 404
+    assert draft.id not in browser.get("/provider/referrals?tab=closed").get_data(as_text=True)
+    mails = db.session.scalars(select(EmailMessage).where(EmailMessage.to == "staff@example.org"))
+    assert [m.subject for m in mails] == ["New urgent referral"]  # the sent one only
+    notices = db.session.scalars(
+        select(Notification).where(Notification.user_id == world["provider"].id)
+    )
+    assert [n.referral_id for n in notices] == [world["referral"].id]
+
+
+@pytest.mark.parametrize("was", ["staff of the organization", "the referring clinician"])
+def test_notifications_name_the_person_only_to_staff_of_the_receiving_organization(
+    app, db, world, was
+):
+    """Someone told about a referral who no longer works for its organization (moved to
+    another, or a clinician who became provider staff) sees their old notices without names."""
+    referral = world["referral"]
+    person = world["provider"] if was == "staff of the organization" else world["clinician"]
+    if person is world["clinician"]:  # the provider's answer tells the clinician
+        workflow.change_status(
+            referral, workflow.ACCEPTED, by=world["provider"], expected_version=referral.version
+        )
+    db.session.commit()
+    assert db.session.scalars(select(Notification).where(Notification.user_id == person.id)).all()
+    person.role = "provider"
+    person.organizations = [world["other"]]
+    db.session.commit()
+    page = signed_in(app, person).get("/provider/referrals").get_data(as_text=True)
+    assert "A referral is now" in page and NAME not in page

@@ -14,6 +14,8 @@ which asks `is_receiving_staff` here.
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, and_, false
+
 from portal.models import (
     ChangeRequest,
     Client,
@@ -41,11 +43,24 @@ def is_program_staff(user: User) -> bool:
 
 
 def is_receiving_staff(user: User, referral: Referral) -> bool:
-    """Provider staff of the organization the referral was sent to (a draft is never sent)."""
+    """Provider staff of the organization the referral was sent to. One never sent (a draft,
+    or a draft marked entered in error) is not theirs."""
     return (
         user.role == Role.provider.value
         and referral.status != ReferralStatus.draft
+        and referral.sent_at is not None
         and referral.organization_id in user.organization_ids
+    )
+
+
+def received_by(user: User) -> ColumnElement[bool]:
+    """`is_receiving_staff` in SQL, for lists of the referrals a staff member may see."""
+    if user.role != Role.provider.value:
+        return false()
+    return and_(
+        Referral.status != ReferralStatus.draft,
+        Referral.sent_at.is_not(None),
+        Referral.organization_id.in_(user.organization_ids),
     )
 
 

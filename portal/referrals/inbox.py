@@ -40,10 +40,7 @@ def inbox():
     referrals = db.session.scalars(
         workflow.for_listing(
             select(Referral)
-            .where(
-                Referral.organization_id.in_(current_user.organization_ids),
-                Referral.status.in_(TABS[tab]),
-            )
+            .where(policies.received_by(current_user), Referral.status.in_(TABS[tab]))
             # Still to do: most urgent and oldest first; done: the latest first.
             .order_by(
                 *(
@@ -55,12 +52,19 @@ def inbox():
             .limit(200)
         )
     ).all()
+    views = disclosure.provider_views(referrals)
+    notifications = workflow.notices_for(current_user)
     audit.record("referral.listed", detail=f"inbox {tab}")
+    audit.record_shown(
+        [r.client for r in referrals if views[r.id].name] + workflow.clients_named(notifications),
+        f"inbox {tab}",
+    )
     db.session.commit()
     return render_template(
         "referrals/inbox.html",
         referrals=referrals,
-        views=disclosure.provider_views(referrals),
+        views=views,
+        notifications=notifications,
         overdue={r.id for r in referrals if workflow.is_overdue(r)},
         tab=tab,
         tabs=TABS,

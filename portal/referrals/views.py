@@ -77,14 +77,21 @@ def dashboard():
     rows = workflow.open_referrals()
     follow_ups = workflow.due_follow_ups()
     drafts = workflow.drafts_waiting_for_consent()
+    notifications = workflow.notices_for(current_user)
     audit.record("referral.listed", detail="dashboard")
+    audit.record_shown(
+        [row.referral.client for row in rows]
+        + [r.client for r in drafts + follow_ups]
+        + workflow.clients_named(notifications),
+        "dashboard",
+    )
     db.session.commit()
     return render_template(
         "referrals/dashboard.html",
         rows=rows,
         follow_ups=follow_ups,
         drafts=drafts,
-        notifications=workflow.notices_for(current_user),
+        notifications=notifications,
     )
 
 
@@ -191,6 +198,7 @@ def new_consent(client_id):
             db.session.commit()
             flash(_("The consent is recorded."), "success")
             return redirect(_after_consent(record))
+    _viewed("client.viewed", record)  # nothing was added: the refusals come first
     return render_template("referrals/consent_form.html", form=form, client=record), INVALID
 
 
@@ -249,6 +257,7 @@ def encounter_list():
         .limit(100)
     ).all()
     audit.record("encounter.listed")
+    audit.record_shown([e.client for e in encounters if e.client], "encounter list")
     db.session.commit()
     return render_template("referrals/encounters.html", encounters=encounters)
 
@@ -271,6 +280,8 @@ def new_encounter():
             _viewed("client.viewed", known)
         return render_template("referrals/encounter_form.html", form=form, client=known)
     if not form.validate():
+        if known is not None:
+            _viewed("client.viewed", known)
         return render_template("referrals/encounter_form.html", form=form, client=known), INVALID
     values = {
         **form.data,
@@ -539,12 +550,13 @@ def notifications_read():
 REFERRING_FOR = "referring_for_client"
 
 
-@bp.get("/clients/<uuid:client_id>/find-service")
+@bp.post("/clients/<uuid:client_id>/find-service")
 @clinician_only
 def find_service_for(client_id):
+    # A POST (with CSRF): a link from another site must not choose whom the next referral is for.
     record = load_or_404(Client, client_id, policy=policies.can_view_client)
     session[REFERRING_FOR] = record.id
-    return redirect(url_for("directory.search"))
+    return redirect(url_for("directory.search"), 303)
 
 
 @bp.app_template_global()
@@ -582,7 +594,6 @@ _TEMPLATE_HELPERS = {
     "disposition_label": _labeller(forms.DISPOSITION_CHOICES),
     "source_label": _labeller(forms.SOURCE_CHOICES),
     "method_label": _labeller(forms.METHOD_CHOICES),
-    "notices_for": workflow.notices_for,
     "notification_read_form": forms.NotificationReadForm,
     "evidence_label": {
         "triage_level": _labeller(

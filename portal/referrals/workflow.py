@@ -461,17 +461,17 @@ def revoke_consent(consent: Consent, *, by: User, note: str | None = None) -> li
 
 def _recipients(referral: Referral, acting_side: str) -> list[User]:
     if acting_side == CLINICIAN:
-        return list(
-            db.session.scalars(
-                select(User)
-                .where(
-                    User.role == Role.provider.value,
-                    User.active.is_(True),
-                    User.organizations.any(id=referral.organization_id),
-                )
-                .order_by(User.email)
+        staff = db.session.scalars(
+            select(User)
+            .where(
+                User.role == Role.provider.value,
+                User.active.is_(True),
+                User.organizations.any(id=referral.organization_id),
             )
+            .order_by(User.email)
         )
+        # None for a referral never sent (a draft marked entered in error).
+        return [user for user in staff if policies.is_receiving_staff(user, referral)]
     creator = referral.created_by
     if creator is not None and creator.active and creator.role == Role.clinician.value:
         return [creator]
@@ -566,13 +566,23 @@ def notices_for(user: User, limit: int = 20) -> list[Notice]:
     rows = notifications_for(user, limit)
     referrals = [n.referral for n in rows if n.referral is not None]
     if user.role == Role.provider.value:
-        views = disclosure.provider_views(referrals)
-        # Only while the consent is in force: a withdrawn referral is named in its own page
+        # Only referrals to the person's organizations now (staff move, roles change), and
+        # only while the consent is in force: a withdrawn referral is named in its own page
         # and the closed list, nowhere else (disclosure.py).
-        names = {r.id: views[r.id].name for r in referrals if views[r.id].shared}
-    else:
+        received = [r for r in referrals if policies.is_receiving_staff(user, r)]
+        views = disclosure.provider_views(received)
+        names = {r.id: views[r.id].name for r in received if views[r.id].shared}
+    elif policies.is_program_staff(user):
         names = {r.id: r.client.name for r in referrals}
+    else:
+        names = {}
     return [Notice(n, names.get(n.referral_id) if n.referral_id else None) for n in rows]
+
+
+def clients_named(notices: list[Notice]) -> list[Client]:
+    """The clients these notices name, for the audit log."""
+    referrals = [n.notification.referral for n in notices if n.name]
+    return [r.client for r in referrals if r is not None]
 
 
 def mark_read(user: User, notification_id: int | None = None) -> int:
