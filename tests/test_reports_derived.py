@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import threading
 
 import pytest
 from sqlalchemy import select, text
@@ -372,13 +373,40 @@ def test_report_equals_the_from_scratch_figures_after_random_writes(
     assert all(_tallies(db).values())
 
 
+def _write_in_overlapping_transactions(engine, first_write, second_write) -> None:
+    """The first write's transaction stays open while a second transaction makes the second
+    write; then the first commits. Where the second must wait for the first, it waits, then
+    finishes; it must not fail."""
+
+    first = engine.connect()
+    first.begin()
+    first.execute(first_write)
+    written, failed = threading.Event(), []
+
+    def write_the_second() -> None:
+        try:
+            with engine.begin() as second:
+                second.execute(second_write)
+        except Exception as error:  # reported by the assertion below
+            failed.append(error)
+        written.set()
+
+    thread = threading.Thread(target=write_the_second)
+    thread.start()
+    # Without a lock the second write finishes while the first is uncommitted; with one it
+    # waits for the commit. Either way the first commits now.
+    written.wait(timeout=1)
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and not failed
+
+
 @pytest.mark.fresh_database  # two transactions, each committing
 def test_two_transactions_writing_one_clients_encounters_at_once_keep_previous_at(app, db):
     """The later encounter is written first and commits while the earlier one is written:
     the earlier one's trigger must wait for that commit and then see the later encounter, or
     the later one keeps "no previous encounter"."""
-    import threading
-
     client = ClientFactory()
     db.session.commit()
     day = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
@@ -393,28 +421,11 @@ def test_two_transactions_writing_one_clients_encounters_at_once_keep_previous_a
             "disposition": "resolved",
         }
 
-    engine = db.engine
-    first = engine.connect()
-    first.begin()
-    first.execute(encounters.insert().values(values("later", day)))
-    written = threading.Event()
-
-    def write_the_earlier() -> None:
-        with engine.begin() as second:
-            second.execute(
-                encounters.insert().values(values("earlier", day - dt.timedelta(days=1)))
-            )
-            written.set()
-
-    thread = threading.Thread(target=write_the_earlier)
-    thread.start()
-    # Without a lock the second write finishes while the first is uncommitted; with one it
-    # waits for the commit. Either way the first commits now.
-    written.wait(timeout=1)
-    first.commit()
-    first.close()
-    thread.join(timeout=30)
-    assert not thread.is_alive()
+    _write_in_overlapping_transactions(
+        db.engine,
+        encounters.insert().values(values("later", day)),
+        encounters.insert().values(values("earlier", day - dt.timedelta(days=1))),
+    )
     db.session.expire_all()
     previous = dict(db.session.execute(select(Encounter.id, Encounter.previous_at)).all())
     assert previous == {"earlier": None, "later": day - dt.timedelta(days=1)}
@@ -498,35 +509,17 @@ def test_two_transactions_counting_in_one_tally_row_at_once_both_count(app, db):
     """Both encounters fall in the same month, day and group: the second transaction's trigger
     meets the row the first one added and has not committed, and must add to it once the
     first commits, not fail on the key or count from a stale row."""
-    import threading
-
     day = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
     encounters = Encounter.__table__
 
     def values(id_: str) -> dict:
         return {"id": id_, "occurred_at": day, "source": "outreach", "disposition": "resolved"}
 
-    engine = db.engine
-    first = engine.connect()
-    first.begin()
-    first.execute(encounters.insert().values(values("one")))
-    written, failed = threading.Event(), []
-
-    def write_the_second() -> None:
-        try:
-            with engine.begin() as second:
-                second.execute(encounters.insert().values(values("two")))
-        except Exception as error:  # reported by the assertion below
-            failed.append(error)
-        written.set()
-
-    thread = threading.Thread(target=write_the_second)
-    thread.start()
-    written.wait(timeout=1)
-    first.commit()
-    first.close()
-    thread.join(timeout=30)
-    assert not thread.is_alive() and not failed
+    _write_in_overlapping_transactions(
+        db.engine,
+        encounters.insert().values(values("one")),
+        encounters.insert().values(values("two")),
+    )
     counted = {
         span: db.session.execute(
             text(f"SELECT n FROM {ENCOUNTER_TALLY.name(span)} WHERE disposition = 'resolved'")
