@@ -1,7 +1,10 @@
 """Render time of public pages on the sample catalog, through the Flask test client.
 
 Prints the median and p95 of N renders of a service page (the richest one in the catalog), a
-category page and the home page. Run: `make bench` or `.venv/bin/python bench/service_page.py`.
+category page, the home page and two search pages (a word, and its page 2 in Spanish),
+with the SQL statements each sends. The testing configuration has no page cache
+(portal/page_cache.py), so every render is uncached.
+Run: `make bench` or `.venv/bin/python bench/service_page.py`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bench.stats import fmt, summary
 from portal import create_app, freeze_loaded_objects
@@ -19,6 +22,9 @@ from portal.catalog import vocabulary
 from portal.catalog.seed import load_sample_catalog
 from portal.extensions import db
 from portal.models import Attribute, Service, ServiceAtLocation, TaxonomyTerm
+from portal.search import rebuild_index
+
+SEARCHES = ("/search?q=counseling", "/search?q=counseling&page=2&lang=es")
 
 
 def timed(client, url: str, runs: int) -> list[float]:
@@ -32,8 +38,22 @@ def timed(client, url: str, runs: int) -> list[float]:
     return samples
 
 
-def report(label: str, samples: list[float]) -> None:
-    print(f"{label:<34} {fmt(summary(samples))}")
+def statements(client, url: str) -> int:
+    sent = []
+
+    def listener(*_args) -> None:
+        sent.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return len(sent)
+
+
+def report(label: str, samples: list[float], sql: int | None = None) -> None:
+    print(f"{label:<34} {fmt(summary(samples))}" + (f"   {sql} SQL" if sql is not None else ""))
 
 
 def main() -> None:
@@ -52,6 +72,7 @@ def main() -> None:
             db.create_all()
             load_sample_catalog(db.session)
             db.session.commit()
+            rebuild_index()
             richest = db.session.scalars(
                 select(Service.id)
                 .join(ServiceAtLocation)
@@ -69,7 +90,7 @@ def main() -> None:
             ).one()
             db.session.remove()
             client = app.test_client()
-            for url in (f"/services/{richest}", f"/categories/{biggest_category}", "/"):
+            for url in (f"/services/{richest}", f"/categories/{biggest_category}", "/", *SEARCHES):
                 client.get(url)  # warm-up, then what a serving process keeps, as wsgi.py does
             freeze_loaded_objects()
             report(
@@ -80,6 +101,9 @@ def main() -> None:
                 timed(client, f"/categories/{biggest_category}", args.runs),
             )
             report("home page", timed(client, "/", args.runs))
+            for url in SEARCHES:
+                label = "search " + url.removeprefix("/search?")
+                report(label, timed(client, url, args.runs), statements(client, url))
             db.engine.dispose()
 
 

@@ -11,20 +11,30 @@ translations Flask-Babel loads are kept per app and locale, so the same `force_l
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from flask_babel import LazyString, get_locale, get_translations
 
 _KEPT = "portal.translated"
+_LAST = "portal_translated_last"  # on g: (locale, its translations)
 
 
 def _translations():
     if not has_app_context():
         return get_translations()
+    context = g._get_current_object()
+    # Flask-Babel keeps the context's locale on g._flask_babel until refresh() or
+    # force_locale() replaces it with another object; while it is the same object, so are its
+    # translations. Should that attribute move, every call takes the longer way below.
+    babel = getattr(context, "_flask_babel", None)
+    last = context.__dict__.get(_LAST)
+    if last is not None and last[0] is getattr(babel, "babel_locale", None):
+        return last[1]
     kept = current_app.extensions[_KEPT]
     locale = get_locale()
     found = kept.get(locale)
     if found is None:
         found = kept[locale] = get_translations()
+    setattr(context, _LAST, (locale, found))
     return found
 
 

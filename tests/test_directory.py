@@ -229,6 +229,18 @@ def test_a_service_page_reads_its_records_in_a_few_queries_however_many_places(
     assert statements_sent(db, lambda: client.get(url)) == one_place <= 12
 
 
+def test_a_search_page_reads_its_results_in_a_few_queries_however_many(client, db, sample):
+    """The cards and the map's pins share one query per kind of record (catalog/listing_cards),
+    however many results and places a page shows; the page cache is off in tests."""
+    wide, narrow = "/search?q=counseling", "/search?q=counseling&language=es"
+    client.get(wide)  # the filter choices, read once a minute (catalog/queries.py)
+    pages = {url: client.get(url).get_data(as_text=True) for url in (wide, narrow)}
+    assert pages[wide].count('class="card listing"') == 20 and "data-map=" in pages[wide]
+    assert 0 < pages[narrow].count('class="card listing"') < 20
+    assert statements_sent(db, lambda: client.get(wide)) == 8
+    assert statements_sent(db, lambda: client.get(narrow)) == 8
+
+
 def test_open_now_and_today_follow_the_program_time_zone(app, client, full_service, monkeypatch):
     from portal.directory import presenters
 

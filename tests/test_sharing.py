@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal.models import ServiceList
-from tests.accounts import post_form
+from tests.accounts import post_form, token_for
 from tests.database import built_once
 from tests.factories import (
     AddressFactory,
@@ -116,3 +116,23 @@ def test_bad_or_unlisted_services_are_refused_and_a_bad_cookie_is_ignored(client
     empty = client.application.test_client()
     response = post_form(empty, "/my-list/share", {}, token_from=with_form)
     assert response.status_code == 303 and response.headers["Location"].endswith("/my-list")
+
+
+def test_saving_a_service_reads_only_whether_it_is_listed(client, db, services):
+    """Not the service's records: one plain query (catalog/queries.is_public_service)."""
+    token = token_for(client, f"/services/{services['pantry'].id}")
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        response = client.post(
+            "/my-list/add", data={"csrf_token": token, "service_id": services["pantry"].id}
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert response.status_code == 303
+    assert client.get_cookie("my_list").value == services["pantry"].id
+    assert len(sent) == 1 and sent[0].lstrip().upper().startswith("SELECT SERVICE.ID")

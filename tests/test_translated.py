@@ -3,7 +3,7 @@ the same words as Flask-Babel gives, without looking the translations up for eve
 
 from __future__ import annotations
 
-from flask_babel import force_locale
+from flask_babel import force_locale, refresh
 
 from portal import translated
 
@@ -32,6 +32,20 @@ def test_a_forced_language_is_followed_and_left(app):
             assert translated.gettext("Search services") == "Buscar servicios"
             assert translated.lazy_gettext("Search services") == "Buscar servicios"
         assert translated.gettext("Search services") == "Search services"
+
+
+def test_nested_forced_languages_are_followed_and_left(app):
+    """The last translations used are kept on g for as long as the locale is the same one."""
+    with app.test_request_context("/?lang=es"):
+        assert translated.gettext("Search services") == "Buscar servicios"
+        with force_locale("en"):
+            assert translated.gettext("Search services") == "Search services"
+            with force_locale("es"):
+                assert translated.gettext("Search services") == "Buscar servicios"
+            assert translated.gettext("Search services") == "Search services"
+        assert translated.gettext("Search services") == "Buscar servicios"
+        refresh()
+        assert translated.gettext("Search services") == "Buscar servicios"
 
 
 def test_outside_an_app_the_message_is_its_own_text():

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from portal.catalog import hours, vocabulary
+from portal.catalog import hours, map_points, vocabulary
 from portal.catalog.service_records import grouped
 from portal.models import (
     Address,
@@ -67,6 +67,7 @@ class CardFacts:
     capacity_updated: dt.datetime | None
     approximate_distance: bool  # at a confidential place: measured from its ZIP code's centre
     schedules: tuple[hours.ScheduleFacts, ...]  # its own hours, else its locations'
+    pins: tuple[map_points.MapPoint, ...] = ()  # where it is on the map beside the list
 
 
 def public_cards(session: Session, service_ids: Sequence[str]) -> list[CardFacts]:
@@ -106,14 +107,17 @@ def public_cards(session: Session, service_ids: Sequence[str]) -> list[CardFacts
         )
         street = None
         approximate = False
+        streets: dict[str, str] = {}
         for placement in at:
             here = addresses_at.get(placement.location_id, [])
             physical = next((a for a in here if a.address_type == "physical"), None)
             address = physical or (here[0] if here else None)
-            approximate = approximate or any(a.confidential for a in here)
+            approximate = approximate or bool(here and placement.confidential)
             if address is not None and street is None:
                 # A confidential place shows its town only (portal.catalog.places).
-                street = (None if address.confidential else address.address_1, address.city)
+                street = (None if placement.confidential else address.address_1, address.city)
+            if physical is not None:
+                streets.setdefault(placement.location_id, physical.address_1)
         by_id[service.id] = CardFacts(
             id=service.id,
             name=service.name,
@@ -141,6 +145,9 @@ def public_cards(session: Session, service_ids: Sequence[str]) -> list[CardFacts
             ),
             schedules=tuple(
                 hours.ScheduleFacts.of(s) for s in schedules_by.own_else_at_places(service.id, at)
+            ),
+            pins=tuple(
+                map_points.pins(service.id, service.name, [(p.location_id, p) for p in at], streets)
             ),
         )
     return [by_id[i] for i in service_ids if i in by_id]
@@ -180,8 +187,8 @@ class _Linked:
         return found
 
 
-# The statements are built once, with expanding parameters, so a page of cards costs eight
-# small queries and little else.
+# The statements are built once, with expanding parameters, so a page of cards and their map
+# pins costs eight small queries and little else.
 def _ids(name: str):
     return bindparam(name, expanding=True)
 
@@ -200,8 +207,19 @@ _SERVICES = (
     .join(Organization, Organization.id == Service.organization_id)
     .where(Service.id.in_(_ids("ids")), Service.status.in_(PUBLIC_STATUSES))
 )
+# With the columns of its location that a map pin needs (portal.catalog.map_points).
 _PLACEMENTS = (
-    select(ServiceAtLocation.id, ServiceAtLocation.service_id, ServiceAtLocation.location_id)
+    select(
+        ServiceAtLocation.id,
+        ServiceAtLocation.service_id,
+        ServiceAtLocation.location_id,
+        Location.name,
+        Location.location_type,
+        Location.confidential,
+        Location.latitude,
+        Location.longitude,
+    )
+    .join(Location, Location.id == ServiceAtLocation.location_id)
     .where(ServiceAtLocation.service_id.in_(_ids("ids")))
     .order_by(ServiceAtLocation.service_id)
 )
@@ -242,17 +260,9 @@ _SCHEDULES = select(
         Schedule.location_id.in_(_ids("locations")),
     )
 )
-_ADDRESSES = (
-    select(
-        Address.location_id,
-        Address.address_1,
-        Address.city,
-        Address.address_type,
-        Location.confidential,
-    )
-    .join(Location, Location.id == Address.location_id)
-    .where(Address.location_id.in_(_ids("locations")))
-)
+_ADDRESSES = select(
+    Address.location_id, Address.address_1, Address.city, Address.address_type
+).where(Address.location_id.in_(_ids("locations")))
 _LANGUAGES = select(Language.service_id, Language.code, Language.name).where(
     Language.service_id.in_(_ids("ids"))
 )

@@ -143,6 +143,16 @@ def public_services_at(location: Location) -> list[Service]:
     )
 
 
+def is_public_service(service_id: str) -> bool:
+    """Whether a service with this id is listed publicly (its records are not read)."""
+    return (
+        db.session.scalar(
+            select(Service.id).where(Service.id == service_id, Service.status.in_(PUBLIC_STATUSES))
+        )
+        is not None
+    )
+
+
 def services_by_ids(service_ids: list[str]) -> list[Service]:
     """Public services in the order given, with what their pages show."""
     if not service_ids:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask import current_app, url_for
 
 from portal.catalog import map_points
-from portal.extensions import db
+from portal.directory import presenters
 from portal.models import Service
 
 
-def of_services(service_ids: list[str]) -> dict | None:
-    """The map of the public services among these ids."""
-    return map_data(map_points.points(db.session(), service_ids))
+def of_listings(listings: list[presenters.ServiceListing]) -> dict | None:
+    """The map of these list entries, in their order (their cards carry their pins)."""
+    return map_data([pin for item in listings for pin in item.card.pins])
 
 
 def of_service(service: Service) -> dict | None:

@@ -16,6 +16,7 @@ from portal.catalog import (
     freshness,
     hours,
     listing_cards,
+    map_points,
     phones,
     places,
     vocabulary,
@@ -92,6 +93,7 @@ class ListingCard:
     has_room: bool
     schedules: tuple[hours.ScheduleFacts, ...]
     approximate_distance: bool = False
+    pins: tuple[map_points.MapPoint, ...] = ()
 
 
 @dataclass
@@ -261,6 +263,7 @@ def card(facts: listing_cards.CardFacts) -> ListingCard:
         ),
         schedules=facts.schedules,
         approximate_distance=facts.approximate_distance,
+        pins=facts.pins,
     )
 
 

@@ -83,9 +83,11 @@ def run(args: MultiDict, path: str = "/search", *, listings: bool = True) -> Sea
         for _group, _gname, terms in vocabulary.DETAIL_GROUPS
         for code, name in terms
     ]
+    # Each label is looked up once: the form, the facets and the applied filters share them.
+    category_labels = {t.id: vocabulary.label(t.name) for t in categories}
     form = SearchForm(
         formdata=args,
-        categories=[(t.id, vocabulary.label(t.name)) for t in categories],
+        categories=list(category_labels.items()),
         languages=languages,
         details=details,
     )
@@ -111,7 +113,7 @@ def run(args: MultiDict, path: str = "/search", *, listings: bool = True) -> Sea
         first = {hit.service_id for hit in page.hits if hit.put_first}
         outcome.listings.sort(key=lambda item: (item.card.id not in first, item.stale))
     labels = {
-        "category": {t.id: vocabulary.label(t.name) for t in categories},
+        "category": category_labels,
         "language": dict(languages),
         "detail": dict(details),
     }
@@ -148,7 +150,7 @@ def _facet_groups(form, page, categories, labels) -> list[FacetGroup]:
             [
                 FacetOption(
                     t.id,
-                    vocabulary.label(t.name),
+                    labels["category"][t.id],
                     counts.get("category", {}).get(t.id, 0),
                     t.id in selected_categories,
                 )
@@ -185,11 +187,11 @@ def _facet_groups(form, page, categories, labels) -> list[FacetGroup]:
                 [
                     FacetOption(
                         code,
-                        vocabulary.label(name),
+                        labels["detail"][code],
                         counts.get("detail", {}).get(code, 0),
                         code in chosen,
                     )
-                    for code, name in terms
+                    for code, _name in terms
                 ],
             )
         )

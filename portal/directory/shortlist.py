@@ -38,10 +38,9 @@ def _with_cookie(response, ids: list[str]):
 
 def _public_service_id() -> str:
     service_id = inputs.record_id(request.form.get("service_id"))
-    found = queries.services_by_ids([service_id]) if service_id else []
-    if not found:
+    if not service_id or not queries.is_public_service(service_id):
         abort(404)
-    return found[0].id
+    return service_id
 
 
 @bp.get("/my-list")

@@ -26,7 +26,7 @@ def search():
     outcome = searching.run(request.args)
     if not outcome.may_be_kept:
         do_not_keep()
-    pins = maps.of_services([item.card.id for item in outcome.listings])
+    pins = maps.of_listings(outcome.listings)
     return render_template("directory/search.html", outcome=outcome, map=pins), outcome.status
 
 
