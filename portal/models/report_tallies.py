@@ -7,9 +7,10 @@ from __future__ import annotations
 from portal.extensions import Model
 from portal.models.evidence import Call, Injuries, PoliceRole
 from portal.models.referrals import Encounter, EncounterSource, Referral
-from portal.models.tallies import Count, Key, Tally
+from portal.models.tallies import Count, Key, Tally, sql_literal
 
 INJURED = (Injuries.person.value, Injuries.responder.value, Injuries.both.value)
+INJURED_SQL = ", ".join(map(sql_literal, INJURED))
 TRIAGE_LEVELS = (1, 2, 3, 4)
 
 
@@ -21,7 +22,7 @@ def _one_of(column: str, value: str | int | None) -> str:
     """The condition that the row's column holds `value` (NULL for None)."""
     if value is None:
         return f"{{row}}.{column} IS NULL"
-    return f"{{row}}.{column} = {value if isinstance(value, int) else repr(value)}"
+    return f"{{row}}.{column} = {sql_literal(value)}"
 
 
 ENCOUNTER_TALLY = Tally(
@@ -34,7 +35,7 @@ ENCOUNTER_TALLY = Tally(
         Count(
             "diverted", "{row}.arrest_eligible AND {row}.diverted", ("arrest_eligible", "diverted")
         ),
-        Count("injured", f"{{row}}.injuries IN ({', '.join(map(repr, INJURED))})", ("injuries",)),
+        Count("injured", f"{{row}}.injuries IN ({INJURED_SQL})", ("injuries",)),
         Count("force_used", "{row}.force_used", ("force_used",)),
         # response_seconds is generated from these two.
         Count("timed", "{row}.response_seconds IS NOT NULL", ("call_received_at", "arrived_at")),

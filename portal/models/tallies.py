@@ -75,12 +75,17 @@ class Key:
     @property
     def absent_sql(self) -> str:
         if self.length is None:
-            return str(-1 if self.absent is None else int(self.absent))
-        if self.absent is None:
-            return "''"
-        if not isinstance(self.absent, str) or "'" in self.absent:
-            raise ValueError("a key's absent value is written into the SQL: no quotes")
-        return f"'{self.absent}'"
+            return sql_literal(-1 if self.absent is None else int(self.absent))
+        return sql_literal("" if self.absent is None else str(self.absent))
+
+
+def sql_literal(value: str | int) -> str:
+    """A constant as the tallies' SQL writes it: the triggers are text, so no parameters."""
+    if isinstance(value, int):
+        return str(value)
+    if "'" in value:
+        raise ValueError("a constant written into the tallies' SQL may not hold a quote")
+    return f"'{value}'"
 
 
 class Tally:
@@ -350,4 +355,4 @@ def _first_of_month(day: dt.date, *, next_one: bool = False) -> dt.date:
     return (first + dt.timedelta(days=32)).replace(day=1)
 
 
-__all__ = ["Count", "Key", "Tally"]
+__all__ = ["Count", "Key", "Tally", "sql_literal"]
